@@ -1,0 +1,1 @@
+"""Datasets: loading sources and references into :class:`~harness.data.example.Example`."""

@@ -1,0 +1,1 @@
+"""Metrics: per-example scores and corpus-level scores, each with a signature."""

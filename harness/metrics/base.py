@@ -1,0 +1,40 @@
+"""The metric interface.
+
+A metric scores a batch of (example, output) pairs. ``score`` returns one dict per pair: numeric
+values are aggregated over examples (mean with a bootstrap CI); other values (lists, dicts, strings)
+are kept as per-example details in ``scores.jsonl``. Corpus-level metrics (BLEU, chrF, TER) also
+implement ``corpus``, which returns scores computed over the whole corpus. Every metric has a
+``signature`` that records the settings its numbers depend on, so that runs scored differently are
+never ranked in one column.
+"""
+
+from __future__ import annotations
+
+from abc import ABC, abstractmethod
+from collections.abc import Sequence
+from dataclasses import dataclass
+from typing import Any, ClassVar
+
+from harness.data.example import Example
+
+
+@dataclass(frozen=True)
+class ScoringInput:
+    example: Example
+    output: str
+
+
+class Metric(ABC):
+    name: ClassVar[str]
+
+    @abstractmethod
+    def signature(self) -> str:
+        """Settings the scores depend on, e.g. ``rouge|stem:yes|lsum:sent-split|max-refs``."""
+
+    @abstractmethod
+    def score(self, batch: Sequence[ScoringInput]) -> list[dict[str, Any]]:
+        """One dict of values per input, in order."""
+
+    def corpus(self, batch: Sequence[ScoringInput]) -> dict[str, float]:
+        """Corpus-level scores; empty for metrics that are plain means of per-example values."""
+        return {}
