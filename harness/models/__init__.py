@@ -1,0 +1,1 @@
+"""Models: summarisers and translators behind one interface, one backend per module."""

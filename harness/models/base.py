@@ -1,0 +1,58 @@
+"""The model interface every summariser and translator implements."""
+
+from __future__ import annotations
+
+from abc import ABC, abstractmethod
+from collections.abc import Sequence
+from dataclasses import dataclass
+from typing import Any
+
+from harness.data.example import Example
+
+
+class ModelLoadError(RuntimeError):
+    """A model could not be loaded; raised before any data is processed."""
+
+
+@dataclass
+class Generation:
+    """The outcome of one example: an output, or an error that keeps the other examples going."""
+
+    output: str | None
+    seconds: float = 0.0
+    truncated: bool = False
+    error: str | None = None
+
+
+@dataclass(frozen=True)
+class TaskSpec:
+    """What the model is asked to do: ``summarise`` or ``translate`` (with languages)."""
+
+    name: str = "summarise"
+    source_lang: str = "en"
+    target_lang: str = "en"
+
+
+class Model(ABC):
+    """A summariser or translator.
+
+    ``generate`` receives a chunk of examples and returns one :class:`Generation` per example in the
+    same order. A failing example yields ``Generation(output=None, error=...)``; it never raises for a
+    single bad example. Construction raises :class:`ModelLoadError` if the model cannot be used.
+    """
+
+    def __init__(self, cfg: Any, task: TaskSpec) -> None:
+        self.cfg = cfg
+        self.task = task
+
+    @abstractmethod
+    def identity(self) -> dict[str, Any]:
+        """What makes outputs reproducible: name or path, revision or weights hash, parameters."""
+
+    @abstractmethod
+    def generate(self, examples: Sequence[Example]) -> list[Generation]:
+        """Outputs for ``examples``, in order."""
+
+    @property
+    def device(self) -> str:
+        return "cpu"

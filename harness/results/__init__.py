@@ -1,0 +1,1 @@
+"""Run folders (the results contract), tables, comparisons, the regression gate and reports."""

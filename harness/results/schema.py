@@ -1,0 +1,74 @@
+"""The results contract: what each file of a run folder holds.
+
+A run folder is ``results/<YYYY-MM-DD>/<HH-MM-SS>_<task>_<model>_<dataset>/`` with
+
+- ``config.yaml``      the resolved Hydra config of the run;
+- ``run.json``         :class:`RunInfo`;
+- ``predictions.jsonl`` one :class:`PredictionRecord` per example, in dataset order;
+- ``scores.jsonl``     one :class:`ScoreRecord` per example;
+- ``metrics.json``     :class:`MetricsFile`;
+- ``summary.md``       a human-readable summary.
+"""
+
+from __future__ import annotations
+
+from typing import Any, TypedDict
+
+
+class ModelIdentity(TypedDict, total=False):
+    name: str
+    backend: str
+    path: str
+    revision: str
+    weights_hash: str
+    params: dict[str, Any]
+
+
+class RunInfo(TypedDict):
+    run_id: str
+    status: str  # "running" | "complete" | "failed"
+    started: str  # ISO 8601
+    finished: str | None
+    git_commit: str | None
+    versions: dict[str, str]
+    task: dict[str, Any]
+    model: ModelIdentity
+    dataset: dict[str, Any]  # name, fingerprint, n_examples
+    seed: int
+    device: str
+    wall_seconds: float | None
+    examples_per_second: float | None
+    cache: dict[str, int]  # generation-cache hits and misses
+
+
+class PredictionRecord(TypedDict):
+    id: str
+    source_hash: str
+    output: str | None
+    seconds: float
+    truncated: bool
+    error: str | None
+
+
+class ScoreRecord(TypedDict):
+    id: str
+    scores: dict[str, float]  # numeric per-example values, e.g. rouge1, facts.recall
+    details: dict[str, Any]  # non-numeric values, e.g. per-fact verdicts with spans
+
+
+class Aggregate(TypedDict, total=False):
+    value: float  # mean of per-example values, or the corpus-level score
+    ci: list[float]  # [low, high], 95% bootstrap percentile interval
+    n: int  # examples that contributed
+    signature: str  # the metric's settings
+    corpus: bool  # True when value is a corpus-level score (BLEU, chrF, TER)
+
+
+class MetricsFile(TypedDict):
+    n_examples: int
+    n_scored: int
+    n_errors: int
+    errors: dict[str, str]  # example id -> reason it was excluded from the averages
+    bootstrap: dict[str, int]  # samples, seed
+    metrics: dict[str, Aggregate]
+    tables: dict[str, Any]  # e.g. "facts": per-fact verdict counts
