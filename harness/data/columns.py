@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import json
-from collections.abc import Mapping
+from collections.abc import Iterator, Mapping
 from pathlib import Path
 from typing import Any
 
@@ -63,37 +63,50 @@ def select_rows(
     return table
 
 
-def examples_from_table(table: datasets.Dataset, cfg: Any, origin: str) -> list[Example]:
-    """One :class:`Example` per row; an empty or null source is kept (the runner records the error)."""
-    _require_column(table, cfg.source_column, "dataset.source_column")
-    for option in ("reference_column", "id_column", "facts_column", "published_column"):
-        if getattr(cfg, option) is not None:
-            _require_column(table, getattr(cfg, option), f"dataset.{option}")
-    side_facts = _load_facts_file(cfg.facts_file) if cfg.facts_file else {}
-    examples: list[Example] = []
-    seen: set[str] = set()
-    for index, row in enumerate(table):
-        example_id = str(row[cfg.id_column]) if cfg.id_column else str(index)
-        if example_id in seen:
-            raise DatasetError(f"{origin}: id {example_id!r} in column {cfg.id_column!r} is not unique")
-        seen.add(example_id)
-        meta: dict[str, Any] = {"row": row.get(_ROW, index), "fields": _fields(row, cfg)}
-        facts = row[cfg.facts_column] if cfg.facts_column else side_facts.get(example_id)
-        if facts:
-            meta["facts"] = json.loads(facts) if isinstance(facts, str) else facts
-            meta["facts_origin"] = cfg.facts_file or f"{origin} column {cfg.facts_column}"
-        if cfg.published_column and row[cfg.published_column]:
-            meta["published"] = str(row[cfg.published_column])
-        source = row[cfg.source_column]
-        examples.append(
-            Example(
+class TableExamples:
+    """The examples of a table, built row by row as they are iterated: the rows stream from the
+    memory-mapped Arrow table through an iterable dataset, so no list of examples is ever held.
+
+    ``id_offset`` numbers rows of a shard as in the whole dataset when ids come from row positions.
+    An empty or null source is kept (the runner records the error).
+    """
+
+    def __init__(self, table: datasets.Dataset, cfg: Any, origin: str, id_offset: int = 0) -> None:
+        _require_column(table, cfg.source_column, "dataset.source_column")
+        for option in ("reference_column", "id_column", "facts_column", "published_column"):
+            if getattr(cfg, option) is not None:
+                _require_column(table, getattr(cfg, option), f"dataset.{option}")
+        self.table = table
+        self.cfg = cfg
+        self.origin = origin
+        self.id_offset = id_offset
+        self.side_facts = _load_facts_file(cfg.facts_file) if cfg.facts_file else {}
+
+    def __len__(self) -> int:
+        return len(self.table)
+
+    def __iter__(self) -> Iterator[Example]:
+        cfg = self.cfg
+        seen: set[str] = set()
+        for index, row in enumerate(self.table.to_iterable_dataset(), self.id_offset):
+            example_id = str(row[cfg.id_column]) if cfg.id_column else str(index)
+            if example_id in seen:
+                raise DatasetError(f"{self.origin}: id {example_id!r} in column {cfg.id_column!r} is not unique")
+            seen.add(example_id)
+            meta: dict[str, Any] = {"row": row.get(_ROW, index), "fields": _fields(row, cfg)}
+            facts = row[cfg.facts_column] if cfg.facts_column else self.side_facts.get(example_id)
+            if facts:
+                meta["facts"] = json.loads(facts) if isinstance(facts, str) else facts
+                meta["facts_origin"] = cfg.facts_file or f"{self.origin} column {cfg.facts_column}"
+            if cfg.published_column and row[cfg.published_column]:
+                meta["published"] = str(row[cfg.published_column])
+            source = row[cfg.source_column]
+            yield Example(
                 id=example_id,
                 source="" if source is None else str(source),
                 references=_references(row, cfg.reference_column),
                 meta=meta,
             )
-        )
-    return examples
 
 
 def _fields(row: Mapping[str, Any], cfg: Any) -> dict[str, Any]:

@@ -1,53 +1,69 @@
-"""Build the examples of a run from the ``dataset`` config group; ``dataset.loader`` picks the loader."""
+"""Build the examples of a run from the ``dataset`` config group; ``dataset.loader`` picks the loader.
+
+A loader returns :data:`Examples`: a sized collection that can be iterated more than once (the runner
+makes one pass to check the data, one to generate and one to score), e.g. a list or a
+:class:`~harness.data.columns.TableExamples` that streams its rows.
+"""
 
 from __future__ import annotations
 
 import hashlib
 import random
-from collections.abc import Callable
+from collections.abc import Callable, Collection, Iterable
 from pathlib import Path
 from typing import Any
 
+import datasets
+
 from harness.data.columns import (
     DatasetError,
-    examples_from_table,
+    TableExamples,
     load_hub_table,
     load_local_table,
     select_rows,
 )
 from harness.data.example import Example
 from harness.data.seed import seed_summarisation_examples
+from harness.data.sharding import shard_bounds
 from harness.models.base import TaskSpec
 from harness.plugins import Registry
 
-Loader = Callable[[Any, TaskSpec], list[Example]]
+Examples = Collection[Example]
+Loader = Callable[[Any, TaskSpec], Examples]
 LOADERS: Registry[Loader] = Registry("dataset.loader", "harness.data")
 register_loader = LOADERS.register
 
 
-def load_examples(cfg: Any, task: TaskSpec) -> list[Example]:
-    """The examples named by a ``dataset`` config, after ``where``, ``shuffle`` and ``limit``."""
+def load_examples(cfg: Any, task: TaskSpec) -> Examples:
+    """The examples named by a ``dataset`` config, after ``where``, ``shuffle``, ``limit`` and sharding."""
     return LOADERS.get(cfg.loader)(cfg, task)
 
 
 @register_loader("seed")
-def _seed(cfg: Any, task: TaskSpec) -> list[Example]:
+def _seed(cfg: Any, task: TaskSpec) -> Examples:
     examples = seed_summarisation_examples(Path(cfg.spec), list(cfg.reference_keys))
-    return select_examples(examples, cfg)
+    examples = select_examples(examples, cfg)
+    start, stop = shard_bounds(len(examples), cfg.num_shards, cfg.shard_index)
+    return examples[start:stop]
 
 
 @register_loader("files")
-def _files(cfg: Any, task: TaskSpec) -> list[Example]:
+def _files(cfg: Any, task: TaskSpec) -> Examples:
     table = load_local_table(cfg.path, cfg.format, cfg.split)
-    table = select_rows(table, cfg.where, cfg.shuffle, cfg.shuffle_seed, cfg.limit)
-    return examples_from_table(table, cfg, cfg.path)
+    return _table_examples(select_rows(table, cfg.where, cfg.shuffle, cfg.shuffle_seed, cfg.limit), cfg, cfg.path)
 
 
 @register_loader("hub")
-def _hub(cfg: Any, task: TaskSpec) -> list[Example]:
+def _hub(cfg: Any, task: TaskSpec) -> Examples:
     table = load_hub_table(cfg.hub_name, cfg.config, cfg.split, cfg.revision)
-    table = select_rows(table, cfg.where, cfg.shuffle, cfg.shuffle_seed, cfg.limit)
-    return examples_from_table(table, cfg, cfg.hub_name)
+    return _table_examples(select_rows(table, cfg.where, cfg.shuffle, cfg.shuffle_seed, cfg.limit), cfg, cfg.hub_name)
+
+
+def _table_examples(table: datasets.Dataset, cfg: Any, origin: str) -> TableExamples:
+    start, stop = shard_bounds(len(table), cfg.num_shards, cfg.shard_index)
+    if (start, stop) != (0, len(table)):
+        table = table.select(range(start, stop))
+    return TableExamples(table, cfg, origin, id_offset=start)
 
 
 def select_examples(examples: list[Example], cfg: Any) -> list[Example]:
@@ -60,7 +76,7 @@ def select_examples(examples: list[Example], cfg: Any) -> list[Example]:
     return examples[: cfg.limit] if cfg.limit is not None else examples
 
 
-def fingerprint(examples: list[Example]) -> str:
+def fingerprint(examples: Iterable[Example]) -> str:
     """A hash of ids, sources and references: equal fingerprints mean the same evaluation data."""
     digest = hashlib.sha256()
     for example in examples:

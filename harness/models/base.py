@@ -3,9 +3,9 @@
 from __future__ import annotations
 
 from abc import ABC, abstractmethod
-from collections.abc import Sequence
+from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
-from typing import Any
+from typing import Any, ClassVar
 
 from harness.data.example import Example
 
@@ -39,7 +39,10 @@ class Model(ABC):
     ``generate`` receives a chunk of examples and returns one :class:`Generation` per example in the
     same order. A failing example yields ``Generation(output=None, error=...)``; it never raises for a
     single bad example. Construction raises :class:`ModelLoadError` if the model cannot be used.
+    ``cacheable = False`` keeps a backend's outputs out of the generation cache (:mod:`harness.cache`).
     """
+
+    cacheable: ClassVar[bool] = True
 
     def __init__(self, cfg: Any, task: TaskSpec) -> None:
         self.cfg = cfg
@@ -53,8 +56,10 @@ class Model(ABC):
     def generate(self, examples: Sequence[Example]) -> list[Generation]:
         """Outputs for ``examples``, in order."""
 
-    def validate(self, examples: Sequence[Example]) -> None:
-        """Fail before any generation when the model cannot serve these examples (e.g. unmatched ids)."""
+    def validate(self, examples: Iterable[Example]) -> None:
+        """Fail before any generation when the model cannot serve these examples (e.g. unmatched ids).
+
+        ``examples`` may be a stream over a large dataset: iterate it once."""
 
     @property
     def device(self) -> str:

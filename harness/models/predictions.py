@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import hashlib
 import json
-from collections.abc import Sequence
+from collections.abc import Iterable, Sequence
 from pathlib import Path
 from typing import Any
 
@@ -21,6 +21,8 @@ class PredictionsMismatch(ValueError):
 class PredictionsModel(Model):
     """Reads ``model.path`` (``.jsonl``: one object per line with id and output; any other file: one
     output per line, aligned with the dataset's rows) or takes ``model.column`` of the dataset."""
+
+    cacheable = False  # reading outputs is cheaper than looking them up
 
     def __init__(self, cfg: Any, task: TaskSpec) -> None:
         super().__init__(cfg, task)
@@ -48,11 +50,15 @@ class PredictionsModel(Model):
             identity["params"] = {"column": self.cfg.column}
         return identity
 
-    def validate(self, examples: Sequence[Example]) -> None:
+    def validate(self, examples: Iterable[Example]) -> None:
         """Fail before scoring when the predictions do not cover exactly the dataset's examples."""
+        missing: list[str] = []
         if self.by_id is not None:
-            wanted = {e.id for e in examples}
-            missing = [e.id for e in examples if e.id not in self.by_id]
+            wanted: set[str] = set()
+            for example in examples:
+                wanted.add(example.id)
+                if example.id not in self.by_id:
+                    missing.append(example.id)
             extra = sorted(set(self.by_id) - wanted)
             if missing or extra:
                 raise PredictionsMismatch(
@@ -61,16 +67,14 @@ class PredictionsModel(Model):
                     f"{len(extra)} prediction ids are not in the dataset (e.g. {extra[:3]})"
                 )
         elif self.lines is not None:
-            rows = [int(e.meta.get("row", i)) for i, e in enumerate(examples)]
-            if rows and max(rows) >= len(self.lines):
+            last_row = max((int(e.meta.get("row", i)) for i, e in enumerate(examples)), default=-1)
+            if last_row >= len(self.lines):
                 raise PredictionsMismatch(
                     f"model.path {self.cfg.path}: has {len(self.lines)} lines but the dataset has a row "
-                    f"{max(rows)}; lines must be aligned with the dataset's rows"
+                    f"{last_row}; lines must be aligned with the dataset's rows"
                 )
-        else:
-            absent = [e.id for e in examples if self.cfg.column not in e.meta.get("fields", {})]
-            if absent:
-                raise PredictionsMismatch(f"model.column={self.cfg.column!r}: not a column of the dataset")
+        elif any(self.cfg.column not in e.meta.get("fields", {}) for e in examples):
+            raise PredictionsMismatch(f"model.column={self.cfg.column!r}: not a column of the dataset")
 
     def generate(self, examples: Sequence[Example]) -> list[Generation]:
         if self.by_id is not None:
