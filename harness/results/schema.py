@@ -4,15 +4,17 @@ A run folder is ``results/<YYYY-MM-DD>/<HH-MM-SS>_<task>_<model>_<dataset>/`` wi
 
 - ``config.yaml``      the resolved Hydra config of the run;
 - ``run.json``         :class:`RunInfo`;
-- ``predictions.jsonl`` one :class:`PredictionRecord` per example, in dataset order;
-- ``scores.jsonl``     one :class:`ScoreRecord` per example;
+- ``examples.jsonl``   one line per example (id, source, references, meta), in dataset order;
+- ``predictions.jsonl`` one :class:`PredictionRecord` per example, in dataset order, except that
+  examples retried by a resumed run come after the others;
+- ``scores.jsonl``     one :class:`ScoreRecord` per scored example, in dataset order;
 - ``metrics.json``     :class:`MetricsFile`;
 - ``summary.md``       a human-readable summary.
 """
 
 from __future__ import annotations
 
-from typing import Any, TypedDict
+from typing import Any, NotRequired, TypedDict
 
 
 class ModelIdentity(TypedDict, total=False):
@@ -22,6 +24,15 @@ class ModelIdentity(TypedDict, total=False):
     revision: str
     weights_hash: str
     params: dict[str, Any]
+
+
+class CacheInfo(TypedDict, total=False):
+    enabled: bool
+    hits: int  # examples whose output came from the generation cache
+    misses: int  # examples generated (and stored when they succeeded)
+    key: str  # the model key, first 16 hex digits (see harness.cache)
+    path: str
+    reason: str  # why the cache was off
 
 
 class RunInfo(TypedDict):
@@ -38,7 +49,10 @@ class RunInfo(TypedDict):
     device: str
     wall_seconds: float | None
     examples_per_second: float | None
-    cache: dict[str, int]  # generation-cache hits and misses
+    cache: CacheInfo  # generation-cache use
+    resumed: NotRequired[list[str]]  # ISO 8601 times at which the run was resumed (see harness.resume)
+    merged_from: NotRequired[list[str]]  # run ids of the shard runs joined by `harness merge`
+    error: NotRequired[str]  # why a failed run failed
 
 
 class PredictionRecord(TypedDict):

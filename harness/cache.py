@@ -1,0 +1,110 @@
+"""The generation cache: outputs shared across runs in one SQLite file, safe with concurrent runs.
+
+An entry is keyed by the *model key* (a hash of everything in ``Model.identity()``, the task and its
+languages) and the sha256 of the source text. Only successful outputs are stored, so failures are
+retried. A model is cached only when its identity pins its weights (a ``weights_hash`` or a hub
+``revision``) or it has no weights at all (rule-based backends such as ``lead``); a model that sets
+``cacheable = False`` (``predictions``) or whose identity names unpinned weights is not cached, and
+``run.json`` says why.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+import sqlite3
+from collections.abc import Iterable, Mapping, Sequence
+from pathlib import Path
+from typing import Any
+
+from harness.models.base import Generation, Model, TaskSpec
+from harness.results.schema import CacheInfo
+
+CACHE_FILE = "generations.sqlite"  # under run.cache_dir
+SCHEMA_VERSION = 1  # part of every key: bump when what an entry means changes
+_TIMEOUT_SECONDS = 60.0  # how long a writer waits for another run's write lock
+_WEIGHTED_BACKENDS = {"hf_seq2seq", "tiny"}  # backends whose outputs depend on downloaded weights
+
+
+def model_key(identity: Mapping[str, Any], task: TaskSpec) -> str:
+    """A hash of the model identity, the task and its languages: equal keys mean equal outputs."""
+    payload = {"schema": SCHEMA_VERSION, "identity": identity, "task": [task.name, task.source_lang, task.target_lang]}
+    return hashlib.sha256(json.dumps(payload, sort_keys=True, default=str).encode("utf-8")).hexdigest()
+
+
+def source_key(text: str) -> str:
+    return hashlib.sha256(text.encode("utf-8")).hexdigest()
+
+
+def cache_policy(model: Model, identity: Mapping[str, Any]) -> str | None:
+    """Why ``model`` must not be cached, or None when it may be."""
+    if not model.cacheable:
+        return f"backend {identity.get('backend')!r} is not cached"
+    if identity.get("backend") in _WEIGHTED_BACKENDS and not (identity.get("weights_hash") or identity.get("revision")):
+        return "the model identity has neither a weights hash nor a revision"
+    return None
+
+
+class GenerationCache:
+    """Outputs by (model key, source hash). Each call is one short transaction (WAL mode), so many
+    runs may read and write the same file at once."""
+
+    def __init__(self, path: str | Path, key: str) -> None:
+        self.path = Path(path)
+        self.key = key
+        self.hits = 0
+        self.misses = 0
+        self.path.parent.mkdir(parents=True, exist_ok=True)
+        self._db = sqlite3.connect(self.path, timeout=_TIMEOUT_SECONDS, isolation_level=None)
+        self._db.execute("PRAGMA journal_mode=WAL")
+        self._db.execute("PRAGMA synchronous=NORMAL")
+        self._db.execute(
+            "CREATE TABLE IF NOT EXISTS generations (model TEXT NOT NULL, source TEXT NOT NULL, output TEXT NOT NULL,"
+            " seconds REAL NOT NULL, truncated INTEGER NOT NULL, PRIMARY KEY (model, source)) WITHOUT ROWID"
+        )
+
+    def get_many(self, texts: Sequence[str]) -> list[Generation | None]:
+        """The cached generation of each text, or None; counts hits and misses."""
+        keys = [source_key(t) for t in texts]
+        found: dict[str, Generation] = {}
+        unique = sorted(set(keys))
+        for start in range(0, len(unique), 500):  # stay under SQLite's bound-variable limit
+            part = unique[start : start + 500]
+            rows = self._db.execute(
+                f"SELECT source, output, seconds, truncated FROM generations WHERE model = ? AND source IN "
+                f"({','.join('?' * len(part))})",
+                [self.key, *part],
+            )
+            found.update({s: Generation(output=o, seconds=sec, truncated=bool(t)) for s, o, sec, t in rows})
+        results = [found.get(k) for k in keys]
+        hits = sum(r is not None for r in results)
+        self.hits += hits
+        self.misses += len(results) - hits
+        return results
+
+    def put_many(self, items: Iterable[tuple[str, Generation]]) -> None:
+        """Store the successful generations among ``(source text, generation)`` pairs."""
+        rows = [
+            (self.key, source_key(text), g.output, g.seconds, int(g.truncated))
+            for text, g in items
+            if g.output is not None and g.error is None
+        ]
+        if not rows:
+            return
+        self._db.execute("BEGIN IMMEDIATE")
+        try:
+            self._db.executemany("INSERT OR REPLACE INTO generations VALUES (?, ?, ?, ?, ?)", rows)
+        except BaseException:
+            self._db.execute("ROLLBACK")
+            raise
+        self._db.execute("COMMIT")
+
+    def info(self) -> CacheInfo:
+        return CacheInfo(enabled=True, hits=self.hits, misses=self.misses, key=self.key[:16], path=str(self.path))
+
+    def close(self) -> None:
+        self._db.close()
+
+
+def disabled_info(reason: str) -> CacheInfo:
+    return CacheInfo(enabled=False, hits=0, misses=0, reason=reason)
