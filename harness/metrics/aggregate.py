@@ -35,12 +35,21 @@ def aggregate_means(
     columns: dict[str, list[float]] = {}
     for values in per_example:
         for key, value in values.items():
-            if not math.isnan(value):
-                columns.setdefault(key, []).append(value)
+            columns.setdefault(key, []).append(value)
+    return aggregate_columns({k: np.asarray(v, dtype=np.float64) for k, v in columns.items()}, signatures, samples, seed)
+
+
+def aggregate_columns(
+    columns: dict[str, np.ndarray], signatures: dict[str, str], samples: int, seed: int
+) -> dict[str, Aggregate]:
+    """:func:`aggregate_means` over one float64 array per key (NaN where an example has no value)."""
     aggregates: dict[str, Aggregate] = {}
-    for key, values in columns.items():
+    for key, column in columns.items():
+        values = column[~np.isnan(column)]
+        if values.size == 0:
+            continue
         low, high = bootstrap_ci(values, samples, seed)
         aggregates[key] = Aggregate(
-            value=float(np.mean(values)), ci=[low, high], n=len(values), signature=signatures[key], corpus=False
+            value=float(np.mean(values)), ci=[low, high], n=int(values.size), signature=signatures[key], corpus=False
         )
     return aggregates

@@ -6,6 +6,14 @@ are kept as per-example details in ``scores.jsonl``. Corpus-level metrics (BLEU,
 implement ``corpus``, which returns scores computed over the whole corpus. Every metric has a
 ``signature`` that records the settings its numbers depend on, so that runs scored differently are
 never ranked in one column.
+
+Scoring streams: ``score`` is called once per chunk of examples, and corpus scores are a fold over the
+chunks (``corpus_update``, then ``corpus_finish``). The default fold keeps every input and hands them
+all to ``corpus`` at the end, which holds the whole run's examples and outputs in memory; a metric
+whose corpus score has sufficient statistics (BLEU, chrF, TER) overrides the fold to keep only those.
+``tables`` likewise receives every per-example result, so only metrics that need run-level tables
+should define it. ``parallel = True`` declares ``score`` a pure, picklable function of its inputs,
+run in ``metrics.workers`` processes.
 """
 
 from __future__ import annotations
@@ -26,6 +34,7 @@ class ScoringInput:
 
 class Metric(ABC):
     name: ClassVar[str]
+    parallel: ClassVar[bool] = False
 
     @abstractmethod
     def signature(self) -> str:
@@ -38,6 +47,15 @@ class Metric(ABC):
     def corpus(self, batch: Sequence[ScoringInput]) -> dict[str, float]:
         """Corpus-level scores; empty for metrics that are plain means of per-example values."""
         return {}
+
+    def corpus_update(self, state: list[Any], batch: Sequence[ScoringInput], results: Sequence[dict[str, Any]]) -> None:
+        """Fold one scored chunk into ``state`` (a list, empty before the first chunk)."""
+        if type(self).corpus is not Metric.corpus:
+            state.extend(batch)
+
+    def corpus_finish(self, state: list[Any]) -> dict[str, float]:
+        """Corpus-level scores from the folded ``state``."""
+        return self.corpus(state) if state else {}
 
     def tables(self, results: Sequence[dict[str, Any]]) -> dict[str, Any]:
         """Run-level tables built from this metric's per-example results (e.g. verdicts per key fact)."""

@@ -29,11 +29,22 @@ class EvaluateModuleMetric(Metric):
         return [{} for _ in batch]
 
     def corpus(self, batch: Sequence[ScoringInput]) -> dict[str, float]:
+        state: list[Any] = []
+        self.corpus_update(state, batch, [])
+        return self.corpus_finish(state)
+
+    def corpus_update(self, state: list[Any], batch: Sequence[ScoringInput], results: Sequence[dict[str, Any]]) -> None:
+        """Hand the chunk to the module, which buffers it on disk until ``compute``."""
         with_refs = [item for item in batch if item.example.references]
-        if not with_refs:
+        if with_refs:
+            self.module.add_batch(
+                predictions=[item.output for item in with_refs],
+                references=[item.example.references[0] for item in with_refs],
+            )
+            state.append(len(with_refs))
+
+    def corpus_finish(self, state: list[Any]) -> dict[str, float]:
+        if not state:
             return {}
-        result = self.module.compute(
-            predictions=[item.output for item in with_refs],
-            references=[item.example.references[0] for item in with_refs],
-        )
+        result = self.module.compute()
         return {f"{self.name}.{k}": float(v) for k, v in (result or {}).items() if isinstance(v, Real)}

@@ -51,6 +51,7 @@ def novel_ngram_ratio(article: Sequence[str], summary: Sequence[str], n: int) ->
 
 class ReferenceFreeMetric(Metric):
     name = "reference_free"
+    parallel = True
 
     def signature(self) -> str:
         return "reference-free|tok:lower-word|fragments:grusky2018|novel:1-3"

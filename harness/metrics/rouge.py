@@ -23,6 +23,7 @@ def lsum_text(text: str, lang: str = "en") -> str:
 
 class RougeMetric(Metric):
     name = "rouge"
+    parallel = True
 
     def __init__(self, use_stemmer: bool = True, lang: str = "en") -> None:
         self.use_stemmer = use_stemmer

@@ -1,0 +1,165 @@
+"""Scoring: every metric over the run's outputs, chunk by chunk, optionally across processes.
+
+The outputs stream from ``predictions.jsonl`` in dataset order; per-example records go straight to
+``scores.jsonl``. What stays in memory is one float64 per example and numeric score (for the means and
+their bootstrap intervals), plus whatever a metric's corpus fold or ``tables`` asks for (see
+:class:`~harness.metrics.base.Metric`). Metrics with ``parallel = True`` score chunks in
+``metrics.workers`` processes; chunks are reassembled in order, so results equal a one-process run.
+"""
+
+from __future__ import annotations
+
+import math
+import multiprocessing
+from array import array
+from collections import deque
+from collections.abc import Iterable, Iterator, Sequence
+from concurrent.futures import Future, ProcessPoolExecutor
+from typing import Any
+
+import numpy as np
+
+from harness.data.example import Example
+from harness.generation import chunked
+from harness.metrics.aggregate import aggregate_columns
+from harness.metrics.base import Metric, ScoringInput
+from harness.progress import bar
+from harness.results.predictions_index import PredictionsIndex
+from harness.results.run_folder import RunFolder
+from harness.results.schema import Aggregate, MetricsFile, ScoreRecord
+
+Results = list[list[dict[str, Any]]]  # per metric, one dict per input of a chunk
+
+
+class ScoreColumns:
+    """Numeric per-example scores as one float64 array per key, NaN where an example has no value."""
+
+    def __init__(self) -> None:
+        self.columns: dict[str, array[float]] = {}
+        self.rows = 0
+
+    def add(self, scores: dict[str, float]) -> None:
+        for key, value in scores.items():
+            column = self.columns.get(key)
+            if column is None:
+                column = self.columns[key] = array("d", [math.nan]) * self.rows
+            column.append(value)
+        self.rows += 1
+        for column in self.columns.values():
+            if len(column) < self.rows:
+                column.append(math.nan)
+
+    def arrays(self) -> dict[str, np.ndarray]:
+        return {key: np.frombuffer(column, dtype=np.float64) for key, column in self.columns.items()}
+
+
+def score_run(
+    metrics: Sequence[Metric], examples: Iterable[Example], total: int, folder: RunFolder, cfg: Any
+) -> MetricsFile:
+    """Score the examples that have an output; write ``scores.jsonl`` and ``metrics.json``."""
+    errors: dict[str, str] = {}
+
+    def scorable() -> Iterator[ScoringInput]:
+        for example in examples:
+            record = predictions[example.id]
+            if record["output"] is None:
+                errors[example.id] = record["error"] or "no output"
+            else:
+                yield ScoringInput(example, record["output"])
+
+    with PredictionsIndex(folder.path / "predictions.jsonl") as predictions:
+        metrics_file = score_stream(metrics, scorable(), total, folder, cfg)
+    metrics_file.update(n_errors=len(errors), errors=errors)
+    folder.write_json("metrics.json", metrics_file)
+    return metrics_file
+
+
+def score_stream(
+    metrics: Sequence[Metric], items: Iterable[ScoringInput], total: int, folder: RunFolder, cfg: Any
+) -> MetricsFile:
+    """Score ``items``, appending their records to ``scores.jsonl``; the errors are the caller's to fill in."""
+    columns = ScoreColumns()
+    owners: dict[str, Metric] = {}  # which metric gave each numeric key
+    corpus_states: list[list[Any]] = [[] for _ in metrics]
+    table_results: list[list[dict[str, Any]]] = [[] for _ in metrics]
+    keeps_results = [type(m).tables is not Metric.tables for m in metrics]
+    progress = bar(total, "score")
+    scored = 0
+    for chunk, results in _score_chunks(metrics, items, cfg.chunk_size, cfg.workers):
+        records = [ScoreRecord(id=item.example.id, scores={}, details={}) for item in chunk]
+        for metric, state, kept, keep, per_example in zip(
+            metrics, corpus_states, table_results, keeps_results, results, strict=True
+        ):
+            for record, values in zip(records, per_example, strict=True):
+                for key, value in values.items():
+                    if isinstance(value, int | float) and not isinstance(value, bool):
+                        record["scores"][key] = float(value)
+                        owners.setdefault(key, metric)
+                    else:
+                        record["details"][key] = value
+            metric.corpus_update(state, chunk, per_example)
+            if keep:
+                kept.extend(per_example)
+        for record in records:
+            columns.add(record["scores"])
+        folder.append_jsonl("scores.jsonl", [dict(r) for r in records])
+        scored += len(chunk)
+        progress.update(len(chunk))
+    progress.close()
+    signatures = {key: metric.signature() for key, metric in owners.items()}  # as of the last chunk
+    aggregates: dict[str, Aggregate] = aggregate_columns(
+        columns.arrays(), signatures, cfg.bootstrap_samples, cfg.bootstrap_seed
+    )
+    tables: dict[str, Any] = {}
+    for metric, state, kept in zip(metrics, corpus_states, table_results, strict=True):
+        for key, value in metric.corpus_finish(state).items():
+            aggregates[key] = Aggregate(value=value, n=scored, signature=metric.signature(), corpus=True)
+        tables.update(metric.tables(kept))
+    return MetricsFile(
+        n_examples=total,
+        n_scored=scored,
+        n_errors=0,
+        errors={},
+        bootstrap={"samples": cfg.bootstrap_samples, "seed": cfg.bootstrap_seed},
+        metrics=aggregates,
+        tables=tables,
+    )
+
+
+def _score_chunks(
+    metrics: Sequence[Metric], items: Iterable[ScoringInput], chunk_size: int, workers: int
+) -> Iterator[tuple[list[ScoringInput], Results]]:
+    """Each chunk with its results, in order; parallel metrics run ahead in a process pool."""
+    parallel = [i for i, m in enumerate(metrics) if m.parallel] if workers > 1 else []
+    if not parallel:
+        for chunk in chunked(items, chunk_size):
+            yield chunk, [metric.score(chunk) for metric in metrics]
+        return
+    context = multiprocessing.get_context("spawn")  # no fork of a process that may hold torch threads
+    pool_metrics = [metrics[i] for i in parallel]
+    with ProcessPoolExecutor(workers, mp_context=context, initializer=_init_worker, initargs=(pool_metrics,)) as pool:
+        pending: deque[tuple[list[ScoringInput], Future[Results]]] = deque()
+        for chunk in chunked(items, chunk_size):
+            pending.append((chunk, pool.submit(_score_in_worker, chunk)))
+            if len(pending) > 2 * workers:  # bounded read-ahead keeps memory flat
+                yield _collect(metrics, parallel, *pending.popleft())
+        while pending:
+            yield _collect(metrics, parallel, *pending.popleft())
+
+
+def _collect(
+    metrics: Sequence[Metric], parallel: list[int], chunk: list[ScoringInput], future: Future[Results]
+) -> tuple[list[ScoringInput], Results]:
+    from_pool = dict(zip(parallel, future.result(), strict=True))
+    return chunk, [from_pool[i] if i in from_pool else metric.score(chunk) for i, metric in enumerate(metrics)]
+
+
+_WORKER_METRICS: list[Metric] = []
+
+
+def _init_worker(metrics: list[Metric]) -> None:
+    _WORKER_METRICS[:] = metrics
+
+
+def _score_in_worker(chunk: list[ScoringInput]) -> Results:
+    return [metric.score(chunk) for metric in _WORKER_METRICS]
