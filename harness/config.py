@@ -98,6 +98,8 @@ class DatasetConfig:
     shuffle: bool = False
     shuffle_seed: int = 0
     where: dict[str, Any] = field(default_factory=dict)  # keep rows whose columns have these values
+    num_shards: int = 1  # split the selected examples into contiguous shards, one per job
+    shard_index: int = 0  # which shard this run evaluates (0-based); join with `harness merge`
 
 
 @dataclass
@@ -150,7 +152,8 @@ class MetricsConfig:
     bertscore_num_layers: int | None = None
     bertscore_batch_size: int = 32
     evaluate_modules: list[str] = field(default_factory=list)  # local paths (or hub names)
-    workers: int = 1
+    workers: int = 1  # processes for metrics marked parallel (ROUGE, reference-free, ...)
+    chunk_size: int = 256  # examples scored at a time
 
 
 @dataclass
@@ -158,6 +161,10 @@ class RunConfig:
     output_root: str = "results"
     seed: int = 1234
     chunk_size: int = 64  # examples handed to the model at a time
+    cache: bool = True  # the generation cache shared across runs (models may opt out)
+    cache_dir: str = "${oc.env:HARNESS_CACHE,.cache/harness}"
+    resume: str | None = None  # a run folder to finish, or "auto": the newest incomplete run of this config
+    max_error_rate: float | None = None  # fail the run when more examples than this fraction fail
 
 
 @dataclass

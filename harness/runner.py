@@ -2,10 +2,10 @@
 
 from __future__ import annotations
 
+import json
 import platform
 import subprocess
 import time
-from collections.abc import Sequence
 from datetime import datetime
 from importlib.metadata import PackageNotFoundError, version
 from pathlib import Path
@@ -13,16 +13,17 @@ from typing import Any
 
 from omegaconf import DictConfig
 
-from harness.data.example import Example
+from harness import resume
+from harness.cache import CACHE_FILE, GenerationCache, cache_policy, disabled_info, model_key
 from harness.data.loading import fingerprint, load_examples
-from harness.metrics.aggregate import aggregate_means
-from harness.metrics.base import Metric, ScoringInput
+from harness.generation import GenerationReport, generate_all
 from harness.metrics.registry import build_metrics
-from harness.models.base import Generation, Model, TaskSpec
+from harness.models.base import Model, TaskSpec
 from harness.models.registry import build_model
 from harness.results.run_folder import RunFolder
-from harness.results.schema import Aggregate, MetricsFile, PredictionRecord, RunInfo, ScoreRecord
+from harness.results.schema import RunInfo
 from harness.results.summary import summary_markdown
+from harness.scoring import score_run
 
 _PACKAGES = ("harness", "torch", "transformers", "datasets", "evaluate", "hydra-core", "rouge-score",
              "bert-score", "sacrebleu")
@@ -33,117 +34,105 @@ def task_spec(cfg: DictConfig) -> TaskSpec:
     return TaskSpec(name=cfg.task.name, source_lang=cfg.task.source_lang, target_lang=cfg.task.target_lang)
 
 
+class RunFailed(RuntimeError):
+    """The run finished generation with more failed examples than ``run.max_error_rate`` allows."""
+
+
 def run(cfg: DictConfig) -> Path:
-    """Run one evaluation; returns the run folder. Bad models, data or metric names fail before any work."""
+    """Run one evaluation, or finish an interrupted one (``run.resume``); returns the run folder.
+
+    Bad models, data or metric names fail before any work.
+    """
     started, clock = datetime.now().astimezone(), time.perf_counter()
     task = task_spec(cfg)
     model = build_model(cfg.model, task)
     examples = load_examples(cfg.dataset, task)
+    n_examples, data_fingerprint = len(examples), fingerprint(examples)
     model.validate(examples)
     metrics = build_metrics(cfg.metrics, task, list(cfg.task.default_metrics))
+    identity = model.identity()
 
-    folder = RunFolder.create(cfg.run.output_root, task.name, cfg.model.name, cfg.dataset.name, started)
-    info = _run_info(cfg, model, examples, folder, started)
-    folder.write_config(cfg)
+    previous = resume.find_resumable(cfg)
+    if previous is None:
+        folder = RunFolder.create(cfg.run.output_root, task.name, cfg.model.name, cfg.dataset.name, started)
+        info = _run_info(cfg, model, identity, n_examples, data_fingerprint, folder, started)
+        folder.write_config(cfg)
+        state = resume.ResumeState()
+    else:
+        folder = RunFolder(previous)
+        info = _resumed_info(folder, started)
+        state = resume.prepare(folder)
+    refusal = _cache_refusal(cfg, model, identity)
+    cache = None if refusal else GenerationCache(Path(cfg.run.cache_dir) / CACHE_FILE, model_key(identity, task))
+    info["cache"] = cache.info() if cache else disabled_info(refusal or "")
     folder.write_json("run.json", info)
-    folder.append_jsonl("examples.jsonl", [_example_record(e) for e in examples])
     try:
-        generations = generate_all(model, examples, folder, cfg.run.chunk_size)
-        metrics_file = score_all(metrics, examples, generations, folder, cfg.metrics)
-    except BaseException:
+        report = generate_all(
+            model, examples, folder, cfg.run.chunk_size, cache, state.done, state.listed, n_examples
+        )
+        if cache:
+            info["cache"] = cache.info()
+        _check_error_rate(report, n_examples, cfg.run.max_error_rate, folder)
+        metrics_file = score_run(metrics, examples, n_examples, folder, cfg.metrics)
+    except BaseException as error:
         info.update(status="failed", finished=datetime.now().astimezone().isoformat())
+        if isinstance(error, RunFailed):
+            info["error"] = str(error)
         folder.write_json("run.json", info)
         raise
     finally:
         folder.close()
+        if cache:
+            cache.close()
     wall = time.perf_counter() - clock
     info.update(
         status="complete",
         finished=datetime.now().astimezone().isoformat(),
         wall_seconds=wall,
-        examples_per_second=len(examples) / wall if wall > 0 else None,
+        examples_per_second=n_examples / wall if wall > 0 else None,
     )
     folder.write_json("run.json", info)
     folder.write_text("summary.md", summary_markdown(dict(info), metrics_file))
     return folder.path
 
 
-def generate_all(model: Model, examples: Sequence[Example], folder: RunFolder, chunk_size: int) -> list[Generation]:
-    """Outputs for every example, appended to ``predictions.jsonl`` chunk by chunk."""
-    generations: list[Generation] = []
-    for start in range(0, len(examples), chunk_size):
-        chunk = examples[start : start + chunk_size]
-        valid = [e for e in chunk if e.source.strip() or e.meta.get("no_source")]
-        produced = iter(model.generate(valid) if valid else [])
-        results = [
-            next(produced) if (e.source.strip() or e.meta.get("no_source")) else Generation(None, error="empty source")
-            for e in chunk
-        ]
-        folder.append_jsonl("predictions.jsonl", [_prediction_record(e, g) for e, g in zip(chunk, results, strict=True)])
-        generations += results
-    return generations
+def _cache_refusal(cfg: DictConfig, model: Model, identity: dict[str, Any]) -> str | None:
+    """Why this run does not use the generation cache, or None when it does."""
+    return "run.cache=false" if not cfg.run.cache else cache_policy(model, identity)
 
 
-def score_all(
-    metrics: Sequence[Metric],
-    examples: Sequence[Example],
-    generations: Sequence[Generation],
+def _check_error_rate(report: GenerationReport, n_examples: int, limit: float | None, folder: RunFolder) -> None:
+    failed = sum(report.errors.values())
+    if limit is None or n_examples == 0 or failed / n_examples <= limit:
+        return
+    reasons = "; ".join(f"{count} x {reason}" for reason, count in report.errors.most_common(5))
+    raise RunFailed(
+        f"{failed} of {n_examples} examples failed ({failed / n_examples:.1%} > run.max_error_rate="
+        f"{limit:.1%}): {reasons}. Fix the cause and finish the run with run.resume={folder.path}, "
+        "which retries only the failed examples."
+    )
+
+
+def _resumed_info(folder: RunFolder, now: datetime) -> RunInfo:
+    info: RunInfo = json.loads((folder.path / "run.json").read_text(encoding="utf-8"))
+    info.pop("error", None)
+    info.update(status="running", finished=None, git_commit=_git_commit())
+    info["resumed"] = [*info.get("resumed", []), now.isoformat()]
+    return info
+
+
+def _run_info(
+    cfg: DictConfig,
+    model: Model,
+    identity: dict[str, Any],
+    n_examples: int,
+    data_fingerprint: str,
     folder: RunFolder,
-    cfg: Any,
-) -> MetricsFile:
-    """Score the examples that have an output; write ``scores.jsonl`` and ``metrics.json``."""
-    errors = {e.id: g.error or "no output" for e, g in zip(examples, generations, strict=True) if g.output is None}
-    scored = [ScoringInput(e, g.output) for e, g in zip(examples, generations, strict=True) if g.output is not None]
-    records = [ScoreRecord(id=item.example.id, scores={}, details={}) for item in scored]
-    signatures: dict[str, str] = {}
-    corpus: dict[str, Aggregate] = {}
-    tables: dict[str, Any] = {}
-    for metric in metrics:
-        results = metric.score(scored) if scored else []
-        for record, values in zip(records, results, strict=True):
-            for key, value in values.items():
-                if isinstance(value, int | float) and not isinstance(value, bool):
-                    record["scores"][key] = float(value)
-                    signatures[key] = metric.signature()
-                else:
-                    record["details"][key] = value
-        for key, value in (metric.corpus(scored) if scored else {}).items():
-            corpus[key] = Aggregate(value=value, n=len(scored), signature=metric.signature(), corpus=True)
-        tables.update(metric.tables(results))
-    folder.append_jsonl("scores.jsonl", [dict(r) for r in records])
-    aggregates = aggregate_means(
-        (r["scores"] for r in records), signatures, cfg.bootstrap_samples, cfg.bootstrap_seed
-    )
-    metrics_file = MetricsFile(
-        n_examples=len(examples),
-        n_scored=len(scored),
-        n_errors=len(errors),
-        errors=errors,
-        bootstrap={"samples": cfg.bootstrap_samples, "seed": cfg.bootstrap_seed},
-        metrics={**aggregates, **corpus},
-        tables=tables,
-    )
-    folder.write_json("metrics.json", metrics_file)
-    return metrics_file
-
-
-def _example_record(example: Example) -> dict[str, Any]:
-    meta = {k: v for k, v in example.meta.items() if k != "fields"}
-    return {"id": example.id, "source": example.source, "references": list(example.references), "meta": meta}
-
-
-def _prediction_record(example: Example, generation: Generation) -> PredictionRecord:
-    return PredictionRecord(
-        id=example.id,
-        source_hash=example.source_hash,
-        output=generation.output,
-        seconds=generation.seconds,
-        truncated=generation.truncated,
-        error=generation.error,
-    )
-
-
-def _run_info(cfg: DictConfig, model: Model, examples: Sequence[Example], folder: RunFolder, started: datetime) -> RunInfo:
+    started: datetime,
+) -> RunInfo:
+    dataset = {"name": cfg.dataset.name, "fingerprint": data_fingerprint, "n_examples": n_examples}
+    if cfg.dataset.num_shards > 1:
+        dataset.update(num_shards=cfg.dataset.num_shards, shard_index=cfg.dataset.shard_index)
     return RunInfo(
         run_id=f"{folder.path.parent.name}/{folder.path.name}",
         status="running",
@@ -152,13 +141,13 @@ def _run_info(cfg: DictConfig, model: Model, examples: Sequence[Example], folder
         git_commit=_git_commit(),
         versions={"python": platform.python_version(), **{p: _version(p) for p in _PACKAGES}},
         task=dict(name=cfg.task.name, source_lang=cfg.task.source_lang, target_lang=cfg.task.target_lang),
-        model=model.identity(),
-        dataset={"name": cfg.dataset.name, "fingerprint": fingerprint(list(examples)), "n_examples": len(examples)},
+        model=identity,
+        dataset=dataset,
         seed=cfg.run.seed,
         device=model.device,
         wall_seconds=None,
         examples_per_second=None,
-        cache={"hits": 0, "misses": 0},
+        cache={"enabled": False, "hits": 0, "misses": 0},
     )
 
 
