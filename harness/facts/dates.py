@@ -89,6 +89,7 @@ class DateMention:
     start: int
     end: int
     relative: bool  # resolved against the dateline (weekday, "last year", a month without a year)
+    anchored_day: bool = False  # the day itself came from the dateline ("today", "Wednesday")
 
 
 _MONTHS: dict[str, list[tuple[str, ...]]] = {
@@ -112,7 +113,7 @@ _WEEKDAYS: dict[str, list[tuple[str, ...]]] = {
            ("czwartek", "czwartku"), ("piątek", "piątku"), ("sobota", "sobotę", "soboty", "sobocie"),
            ("niedziela", "niedzielę", "niedzieli")],
 }
-# Relative expressions: (day offset, year offset, month offset) from the dateline.
+# Relative expressions: (unit, offset) from the dateline.
 _RELATIVE: dict[str, dict[str, tuple[str, int]]] = {
     "en": {"today": ("day", 0), "yesterday": ("day", -1), "tomorrow": ("day", 1), "this year": ("year", 0),
            "last year": ("year", -1), "next year": ("year", 1), "this month": ("month", 0),
@@ -235,12 +236,13 @@ def find_dates(text: str, anchor: datetime | date | None = None, lang: str = "en
         if anchor_day is not None:
             d = anchor_day - timedelta(days=(anchor_day.weekday() - weekday) % 7)
             value = PartialDate(d.year, d.month, d.day)
-        found.append(DateMention(value, m.start(), m.end(), relative=True))
+        found.append(DateMention(value, m.start(), m.end(), relative=True, anchored_day=True))
     if anchor_day is not None:
         for m in _RELATIVE_RE[lang].finditer(text):
             if free(m.start(), m.end()):
                 kind, offset = _RELATIVE[lang][fold(m.group())]
-                found.append(DateMention(_resolve_relative(kind, offset, anchor_day), m.start(), m.end(), True))
+                value = _resolve_relative(kind, offset, anchor_day)
+                found.append(DateMention(value, m.start(), m.end(), True, anchored_day=kind == "day"))
     return _fill_years(text, sorted(found, key=lambda d: d.start), anchor_day)
 
 
@@ -263,5 +265,5 @@ def _fill_years(text: str, mentions: list[DateMention], anchor: date | None) -> 
         if year is None and anchor is not None:
             year = anchor.year if (v.month, v.day or 1) <= (anchor.month, anchor.day) else anchor.year - 1
         filled = PartialDate(year, v.month, v.day)
-        out.append(DateMention(filled if filled.is_valid() else v, mention.start, mention.end, True))
+        out.append(DateMention(filled if filled.is_valid() else v, mention.start, mention.end, True, mention.anchored_day))
     return out
