@@ -79,6 +79,7 @@ class _Slots:
 
     def __init__(self, output: str, facts: Sequence[Fact], lang: str) -> None:
         self.output = output
+        self.facts = facts
         self.tokens = tokens(output)
         self.sentences = sentence_spans(output)
         self.cues: dict[str, list[str]] = {f.id: _cue_words(f, lang) for f in facts}
@@ -114,11 +115,16 @@ class _Slots:
                 total += self.weight[cue] / (first - i if i < first else i - last)
         return total
 
-    def clear_leader(self, start: int, end: int, rivals: Sequence[Fact]) -> str | None:
-        """The one fact among ``rivals`` whose slot words dominate around a span, if any."""
-        scores = {f.id: self.score_id(f.id, start, end) for f in rivals}
+    def clear_leader(self, start: int, end: int, kind: FactKind) -> str | None:
+        """The one fact of ``kind`` whose slot words dominate around a span, if any.
+
+        Every fact competes (evidence of an entity or clause fact claims its context too: "estimated
+        at the end of February" is the estimate's), but a tie only with other kinds is no doubt:
+        the signing date and the signing place share their slot words.
+        """
+        scores = {f.id: self.score_id(f.id, start, end) for f in self.facts}
         best = max(scores.values(), default=0.0)
-        leaders = [fid for fid, v in scores.items() if v == best]
+        leaders = [f.id for f in self.facts if scores[f.id] == best and f.kind == kind]
         return leaders[0] if best >= SLOT_CUE_MIN and len(leaders) == 1 else None
 
     def has_cue_word(self, fact: Fact, word: str) -> bool:
@@ -154,7 +160,7 @@ def _assign(
     span: Span,
     slots: _Slots,
     evidence: dict[str, _Evidence],
-    rivals: Sequence[Fact],
+    kind: FactKind,
     weak: bool = False,
 ) -> None:
     """Record one mention as support of the facts it agrees with (unless another fact's slot is
@@ -168,23 +174,14 @@ def _assign(
     for fact in candidates:
         if consistent(fact) and (scores[fact.id] > 0 or scores[fact.id] == best):
             evidence[fact.id].supports.append(span)
-    leader = next((f for f in candidates if f.id == slots.clear_leader(*span, rivals)), None)
+    leader = next((f for f in candidates if f.id == slots.clear_leader(*span, kind)), None)
     if leader is not None and conflicting(leader) and not consistent(leader):
         target = evidence[leader.id]
         (target.weak if weak else target.contradictions).append(span)
 
 
-def _rivals(facts: Sequence[Fact], kind: FactKind) -> list[Fact]:
-    """Facts that may claim a mention of ``kind``: those of that kind, and facts whose slot holds
-    no date, quantity or place (their evidence words still claim the context)."""
-    def typed(f: Fact) -> bool:
-        return isinstance(f, DateFact | QuantityFact) or isinstance(f, EntityFact) and _is_place_slot(f)
-
-    return [f for f in facts if f.kind == kind or not typed(f)]
-
-
 def _check_dates(
-    mentions: list[DateMention], facts: list[DateFact], slots: _Slots, ev: dict[str, _Evidence], rivals: list[Fact]
+    mentions: list[DateMention], facts: list[DateFact], slots: _Slots, ev: dict[str, _Evidence]
 ) -> None:
     for m in mentions:
         _assign(
@@ -194,7 +191,7 @@ def _check_dates(
             (m.start, m.end),
             slots,
             ev,
-            rivals,
+            "date",
             weak=m.anchored_day,
         )
 
@@ -224,7 +221,6 @@ def _check_quantities(
     slots: _Slots,
     lang: str,
     ev: dict[str, _Evidence],
-    rivals: list[Fact],
 ) -> None:
     for q in quantities:
         dim = dimension(q.unit)[0] if q.unit else None
@@ -239,7 +235,7 @@ def _check_quantities(
             (q.start, q.end),
             slots,
             ev,
-            rivals,
+            "quantity",
         )
 
 
@@ -279,7 +275,7 @@ def _place_names(output: str, lang: str) -> list[tuple[Span, str]]:
 
 
 def _check_entity(
-    fact: EntityFact, slots: _Slots, lang: str, months_and_days: set[str], rivals: list[Fact]
+    fact: EntityFact, slots: _Slots, lang: str, months_and_days: set[str]
 ) -> _Evidence:
     output = slots.output
     per_name = [_name_spans(output, names, lang) for names in fact.names]
@@ -291,7 +287,7 @@ def _check_entity(
         for span, name in _place_names(output, lang):
             if fold(name) in months_and_days or any(s[0] <= span[0] < s[1] for s in known):
                 continue
-            if slots.clear_leader(*span, rivals) == fact.id:
+            if slots.clear_leader(*span, "entity") == fact.id:
                 ev.contradictions.append(span)
     return ev
 
@@ -345,15 +341,15 @@ def check_facts(
     quantity_facts = [f for f in facts if isinstance(f, QuantityFact)]
     dates = find_dates(output, anchor, lang)
     if date_facts:
-        _check_dates(dates, date_facts, slots, ev, _rivals(facts, "date"))
+        _check_dates(dates, date_facts, slots, ev)
     if quantity_facts:
         in_dates = [(d.start, d.end) for d in dates]
         quantities = [q for q in find_quantities(output, lang) if not any(s <= q.start < e for s, e in in_dates)]
-        _check_quantities(quantities, quantity_facts, slots, lang, ev, _rivals(facts, "quantity"))
+        _check_quantities(quantities, quantity_facts, slots, lang, ev)
     date_words = {fold(output[d.start : d.end]) for d in dates}
     for fact in facts:
         if isinstance(fact, EntityFact):
-            ev[fact.id] = _check_entity(fact, slots, lang, date_words, _rivals(facts, "entity"))
+            ev[fact.id] = _check_entity(fact, slots, lang, date_words)
         elif isinstance(fact, ClauseFact):
             ev[fact.id] = _check_clause(fact, slots, lang, similarity)
     return [ev[f.id].verdict(f, output) for f in facts]
