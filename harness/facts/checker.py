@@ -66,8 +66,12 @@ class FactVerdict:
 
 
 def _cue_words(fact: Fact, lang: str) -> list[str]:
-    """Evidence words and spec cues; an entity's own names are no cue for its slot."""
-    words = content_words(fact.evidence) + [w for c in fact.cues.get(lang, ()) for w in content_words(c)]
+    """Evidence words and spec cues; an entity's own names and the evidence's dates ("signed on
+    Wednesday") are no cue for a slot."""
+    evidence = fact.evidence
+    for d in reversed(find_dates(evidence)):
+        evidence = evidence[: d.start] + evidence[d.end :]
+    words = content_words(evidence) + [w for c in fact.cues.get(lang, ()) for w in content_words(c)]
     if isinstance(fact, EntityFact):
         own = {w for names in fact.names for form in names for w in content_words(form)}
         words = [w for w in words if w not in own]
@@ -118,13 +122,15 @@ class _Slots:
     def clear_leader(self, start: int, end: int, kind: FactKind) -> str | None:
         """The one fact of ``kind`` whose slot words dominate around a span, if any.
 
-        Every fact competes (evidence of an entity or clause fact claims its context too: "estimated
-        at the end of February" is the estimate's), but a tie only with other kinds is no doubt:
-        the signing date and the signing place share their slot words.
+        Facts of other kinds compete too (the evidence of an entity fact claims its context:
+        "estimated at the end of February" is the estimate's), except that quantities and other
+        mentions never compete for each other. A tie only with other kinds is no doubt: the
+        signing date and the signing place share their slot words.
         """
-        scores = {f.id: self.score_id(f.id, start, end) for f in self.facts}
+        rivals = [f for f in self.facts if (f.kind == "quantity") == (kind == "quantity")]
+        scores = {f.id: round(self.score_id(f.id, start, end), 9) for f in rivals}
         best = max(scores.values(), default=0.0)
-        leaders = [f.id for f in self.facts if scores[f.id] == best and f.kind == kind]
+        leaders = [f.id for f in rivals if scores[f.id] == best and f.kind == kind]
         return leaders[0] if best >= SLOT_CUE_MIN and len(leaders) == 1 else None
 
     def has_cue_word(self, fact: Fact, word: str) -> bool:
@@ -242,7 +248,7 @@ def _check_quantities(
 def _name_spans(output: str, forms: Sequence[str], lang: str) -> list[Span]:
     """Occurrences of any form of a name; Polish names inflect, so they match by stem."""
     if lang == "pl":
-        return sorted(s for form in forms for s in find_phrase(output, form))
+        return sorted((s for form in forms for s in find_phrase(output, form)), key=lambda s: (s[0], -s[1]))
     toks = tokens(output)
     hits: list[Span] = []
     for form in forms:
@@ -250,7 +256,7 @@ def _name_spans(output: str, forms: Sequence[str], lang: str) -> list[Span]:
         for i in range(len(toks) - len(words) + 1):
             if all(toks[i + k].norm == w for k, w in enumerate(words)):
                 hits.append((toks[i].start, toks[i + len(words) - 1].end))
-    return sorted(hits)
+    return sorted(hits, key=lambda s: (s[0], -s[1]))  # the longest form at the first position
 
 
 def _is_place_slot(fact: EntityFact) -> bool:
@@ -308,7 +314,7 @@ def _check_clause(fact: ClauseFact, slots: _Slots, lang: str, similarity: Simila
         # A negation cue inside a keyword ("rule out" in "does not rule out") is no negation.
         negated = [
             n for n in _clause_matches(sentence, s_start, negations)
-            if not any(k[0] <= n[0] < k[1] or n[0] <= k[0] < n[1] for k in keyword_spans)
+            if not any(k[0] <= n[0] and n[1] <= k[1] for k in keyword_spans)
         ]
         spans = keyword_spans + negated
         whole = (min(s for s, _ in spans), max(e for _, e in spans)) if spans else (s_start, s_end)

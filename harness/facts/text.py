@@ -55,6 +55,8 @@ def sentence_spans(text: str) -> list[tuple[int, int]]:
     spans: list[tuple[int, int]] = []
     start = 0
     for m in _SENTENCE_END.finditer(text):
+        if m.end() < len(text) and text[m.end()].islower():
+            continue  # an abbreviation ("190 tys. ton", "approx. 2 hours"), not a sentence end
         if text[start : m.start()].strip():
             spans.append((start, m.start()))
         start = m.end()
@@ -68,8 +70,8 @@ def stem_match(word: str, cue: str) -> bool:
     if word == cue:
         return True
     shortest = min(len(word), len(cue))
-    if shortest < 4:
-        return False
+    if shortest < 4 or (shortest == 4 and abs(len(word) - len(cue)) > 2):
+        return False  # "with" is no form of "without"
     needed = max(4, shortest - 3)
     return word[:needed] == cue[:needed]
 

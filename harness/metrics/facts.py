@@ -90,8 +90,9 @@ class AutoFactsMetric(Metric):
             lang = self.lang or item.example.meta.get("lang") or "en"
             res = check_auto(item.output, item.example.source, item.example.references, lang=lang)
             values: dict[str, Any] = {
-                f"auto_facts.unsupported_{t}s": float(res.count(t, unsupported=True))  # type: ignore[arg-type]
-                for t in ("number", "date", "entity")
+                "auto_facts.unsupported_numbers": float(res.count("number", unsupported=True)),
+                "auto_facts.unsupported_dates": float(res.count("date", unsupported=True)),
+                "auto_facts.unsupported_entities": float(res.count("entity", unsupported=True)),
             }
             if res.unsupported_rate is not None:
                 values["auto_facts.unsupported_rate"] = res.unsupported_rate
