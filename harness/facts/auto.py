@@ -157,9 +157,11 @@ class _Source:
 
 
 def restore_case(text: str, source: str) -> str:
-    """Recase an all-lowercase output (FRANK's CNN/DM summaries) with the source's most common
-    casing of each word, so that NER can see names; other texts are returned unchanged."""
-    if text != text.lower():
+    """Recase a lowercased output (FRANK's summaries; it starts with a lowercase letter) with the
+    source's most common casing of each lowercase word, so that NER can see names; other texts are
+    returned unchanged."""
+    first = re.search(r"[^\W\d_]", text)
+    if first is None or not first.group().islower():
         return text
     counts: dict[str, dict[str, int]] = {}
     for t in tokens(source):
