@@ -10,6 +10,7 @@ from typing import Any
 import yaml
 
 from harness.data.example import Example
+from harness.facts.spec import parse_facts
 
 _DATELINE = re.compile(r"^\d{1,2} [A-Z][a-z]+ \d{4} \d{1,2}:\d{2}$")
 
@@ -97,5 +98,6 @@ def seed_summarisation_examples(spec_path: Path, reference_keys: list[str]) -> l
         "facts": spec.get("facts", []),
         "facts_origin": str(spec_path),
     }
+    parse_facts(meta["facts"], str(spec_path))  # a malformed spec fails here, naming file, fact and field
     references = tuple(" ".join(str(spec["references"][key]).split()) for key in reference_keys)
     return [Example(id=str(spec["id"]), source=article.text, references=references, meta=meta)]

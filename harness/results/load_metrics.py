@@ -6,7 +6,7 @@ import json
 from collections.abc import Sequence
 from pathlib import Path
 
-from harness.results.summary import markdown_table
+from harness.results.summary import facts_matrix, markdown_table
 
 
 def run_label(run_dir: Path) -> str:
@@ -16,5 +16,8 @@ def run_label(run_dir: Path) -> str:
 def print_run_table(run_dirs: Sequence[Path]) -> None:
     rows = [(run_label(d), json.loads((d / "metrics.json").read_text(encoding="utf-8"))) for d in run_dirs]
     print(markdown_table(rows))
+    matrix = facts_matrix(rows)
+    if matrix:
+        print("\nKey facts:\n" + matrix)
     for run_dir in run_dirs:
         print(f"run folder: {run_dir}")
