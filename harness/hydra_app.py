@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import os
+import sys
 from pathlib import Path
 
 import hydra
@@ -11,6 +12,7 @@ from hydra.types import RunMode
 from omegaconf import DictConfig
 
 from harness.config import register_configs
+from harness.errors import InputError
 from harness.results.load_metrics import print_run_table
 
 CONFIG_DIR = str(Path(__file__).resolve().parents[1] / "configs")
@@ -22,7 +24,13 @@ def hydra_run(cfg: DictConfig) -> str:
     from harness.runner import run  # heavy imports after composition, so config errors come fast
 
     _quiet_libraries()
-    run_dir = run(cfg)
+    try:
+        run_dir = run(cfg)
+    except InputError as error:
+        if os.environ.get("HYDRA_FULL_ERROR") == "1":
+            raise
+        print(f"harness: error: {error}", file=sys.stderr)
+        sys.exit(2)
     hydra_cfg = HydraConfig.get()
     if hydra_cfg.mode == RunMode.MULTIRUN:
         (Path(hydra_cfg.runtime.output_dir) / RUN_POINTER).write_text(str(run_dir.resolve()), encoding="utf-8")
@@ -41,8 +49,6 @@ def _quiet_libraries() -> None:
 
 def main(argv: list[str]) -> None:
     """Run the Hydra app with ``argv`` as its command line (overrides, ``-m``, ``--cfg job``, ...)."""
-    import sys
-
     register_configs()
     saved = sys.argv
     sys.argv = ["harness run", *argv]

@@ -11,13 +11,14 @@ import datasets
 import yaml
 
 from harness.data.example import Example
+from harness.errors import InputError
 from harness.facts.spec import parse_facts
 
 _ROW = "__harness_row__"  # a row's position in the file before where/shuffle/limit
 _FORMATS = {".jsonl": "json", ".json": "json", ".csv": "csv", ".parquet": "parquet", ".tsv": "csv"}
 
 
-class DatasetError(ValueError):
+class DatasetError(InputError, ValueError):
     """Bad dataset input: the message names the file, column or option."""
 
 
