@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import json
 import os
 import sys
 from pathlib import Path
@@ -16,7 +17,7 @@ from harness.errors import InputError
 from harness.results.load_metrics import print_run_table
 
 CONFIG_DIR = str(Path(__file__).resolve().parents[1] / "configs")
-RUN_POINTER = "run_dir.txt"  # written into each multirun job's folder, read by the multirun table
+RUN_POINTER = "harness_run.json"  # written into each multirun job's folder, read by the multirun table
 
 
 @hydra.main(config_path=CONFIG_DIR, config_name="config", version_base="1.3")
@@ -33,7 +34,8 @@ def hydra_run(cfg: DictConfig) -> str:
         sys.exit(2)
     hydra_cfg = HydraConfig.get()
     if hydra_cfg.mode == RunMode.MULTIRUN:
-        (Path(hydra_cfg.runtime.output_dir) / RUN_POINTER).write_text(str(run_dir.resolve()), encoding="utf-8")
+        pointer = {"run_dir": str(run_dir.resolve()), "overrides": list(hydra_cfg.overrides.task)}
+        (Path(hydra_cfg.runtime.output_dir) / RUN_POINTER).write_text(json.dumps(pointer), encoding="utf-8")
     else:
         print_run_table([run_dir])
     return str(run_dir)
