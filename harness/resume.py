@@ -17,6 +17,7 @@ from typing import Any
 
 from omegaconf import DictConfig, OmegaConf
 
+from harness.errors import InputError
 from harness.results.run_folder import RunFolder
 
 # Settings that may change between the interrupted run and its resumption: they do not change results.
@@ -24,7 +25,7 @@ VOLATILE_KEYS = ("run.resume", "run.chunk_size", "run.cache", "run.cache_dir", "
 DERIVED_FILES = ("scores.jsonl", "metrics.json", "summary.md")
 
 
-class ResumeError(ValueError):
+class ResumeError(InputError, ValueError):
     """The run named by ``run.resume`` cannot be resumed; the message says why."""
 
 

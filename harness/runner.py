@@ -20,6 +20,7 @@ from harness.generation import GenerationReport, generate_all
 from harness.metrics.registry import build_metrics
 from harness.models.base import Model, TaskSpec
 from harness.models.registry import build_model
+from harness.paths import PROJECT_ROOT
 from harness.results.run_folder import RunFolder
 from harness.results.schema import RunInfo
 from harness.results.summary import summary_markdown
@@ -27,7 +28,6 @@ from harness.scoring import score_run
 
 _PACKAGES = ("harness", "torch", "transformers", "datasets", "evaluate", "hydra-core", "rouge-score",
              "bert-score", "sacrebleu")
-PROJECT_ROOT = Path(__file__).resolve().parents[1]
 
 
 def task_spec(cfg: DictConfig) -> TaskSpec:

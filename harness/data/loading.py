@@ -10,7 +10,6 @@ from __future__ import annotations
 import hashlib
 import random
 from collections.abc import Callable, Collection, Iterable
-from pathlib import Path
 from typing import Any
 
 import datasets
@@ -26,6 +25,7 @@ from harness.data.example import Example
 from harness.data.seed import seed_summarisation_examples
 from harness.data.sharding import shard_bounds
 from harness.models.base import TaskSpec
+from harness.paths import project_path
 from harness.plugins import Registry
 
 Examples = Collection[Example]
@@ -41,7 +41,7 @@ def load_examples(cfg: Any, task: TaskSpec) -> Examples:
 
 @register_loader("seed")
 def _seed(cfg: Any, task: TaskSpec) -> Examples:
-    examples = seed_summarisation_examples(Path(cfg.spec), list(cfg.reference_keys))
+    examples = seed_summarisation_examples(project_path(cfg.spec), list(cfg.reference_keys))
     examples = select_examples(examples, cfg)
     start, stop = shard_bounds(len(examples), cfg.num_shards, cfg.shard_index)
     return examples[start:stop]
@@ -49,7 +49,7 @@ def _seed(cfg: Any, task: TaskSpec) -> Examples:
 
 @register_loader("files")
 def _files(cfg: Any, task: TaskSpec) -> Examples:
-    table = load_local_table(cfg.path, cfg.format, cfg.split)
+    table = load_local_table(str(project_path(cfg.path)), cfg.format, cfg.split)
     return _table_examples(select_rows(table, cfg.where, cfg.shuffle, cfg.shuffle_seed, cfg.limit), cfg, cfg.path)
 
 
