@@ -3,9 +3,9 @@
 from __future__ import annotations
 
 import json
-from collections.abc import Iterator, Mapping
+from collections.abc import Iterator, Mapping, Sequence
 from pathlib import Path
-from typing import Any
+from typing import Any, overload
 
 import datasets
 import yaml
@@ -65,7 +65,7 @@ def select_rows(
     return table
 
 
-class TableExamples:
+class TableExamples(Sequence[Example]):
     """The examples of a table, built row by row as they are iterated: the rows stream from the
     memory-mapped Arrow table through an iterable dataset, so no list of examples is ever held.
 
@@ -83,33 +83,55 @@ class TableExamples:
         self.origin = origin
         self.id_offset = id_offset
         self.side_facts = _load_facts_file(cfg.facts_file) if cfg.facts_file else {}
+        if cfg.id_column:
+            _require_unique(table, cfg.id_column, origin)
 
     def __len__(self) -> int:
         return len(self.table)
 
+    @overload
+    def __getitem__(self, index: int) -> Example: ...
+
+    @overload
+    def __getitem__(self, index: slice) -> list[Example]: ...
+
+    def __getitem__(self, index: int | slice) -> Example | list[Example]:
+        if isinstance(index, slice):
+            return [self[i] for i in range(*index.indices(len(self)))]
+        position = range(len(self))[index]  # IndexError and negative indices as for a list
+        return self._example(position + self.id_offset, self.table[position])
+
     def __iter__(self) -> Iterator[Example]:
-        cfg = self.cfg
-        seen: set[str] = set()
         for index, row in enumerate(self.table.to_iterable_dataset(), self.id_offset):
-            example_id = str(row[cfg.id_column]) if cfg.id_column else str(index)
-            if example_id in seen:
-                raise DatasetError(f"{self.origin}: id {example_id!r} in column {cfg.id_column!r} is not unique")
-            seen.add(example_id)
-            meta: dict[str, Any] = {"row": row.get(_ROW, index), "fields": _fields(row, cfg)}
-            facts = row[cfg.facts_column] if cfg.facts_column else self.side_facts.get(example_id)
-            if facts:
-                meta["facts"] = json.loads(facts) if isinstance(facts, str) else facts
-                meta["facts_origin"] = cfg.facts_file or f"{self.origin} column {cfg.facts_column} row {index}"
-                parse_facts(meta["facts"], meta["facts_origin"])  # fail at load, naming file, fact and field
-            if cfg.published_column and row[cfg.published_column]:
-                meta["published"] = str(row[cfg.published_column])
-            source = row[cfg.source_column]
-            yield Example(
-                id=example_id,
-                source="" if source is None else str(source),
-                references=_references(row, cfg.reference_column),
-                meta=meta,
-            )
+            yield self._example(index, row)
+
+    def _example(self, index: int, row: Mapping[str, Any]) -> Example:
+        cfg = self.cfg
+        example_id = str(row[cfg.id_column]) if cfg.id_column else str(index)
+        meta: dict[str, Any] = {"row": row.get(_ROW, index), "fields": _fields(row, cfg)}
+        facts = row[cfg.facts_column] if cfg.facts_column else self.side_facts.get(example_id)
+        if facts:
+            meta["facts"] = json.loads(facts) if isinstance(facts, str) else facts
+            meta["facts_origin"] = cfg.facts_file or f"{self.origin} column {cfg.facts_column} row {index}"
+            parse_facts(meta["facts"], meta["facts_origin"])  # fail at load, naming file, fact and field
+        if cfg.published_column and row[cfg.published_column]:
+            meta["published"] = str(row[cfg.published_column])
+        source = row[cfg.source_column]
+        return Example(
+            id=example_id,
+            source="" if source is None else str(source),
+            references=_references(row, cfg.reference_column),
+            meta=meta,
+        )
+
+
+def _require_unique(table: datasets.Dataset, column: str, origin: str) -> None:
+    """Reads only the id column, so that a duplicate fails at load rather than part way through a run."""
+    seen: set[str] = set()
+    for value in table[column]:
+        if str(value) in seen:
+            raise DatasetError(f"{origin}: id {str(value)!r} in column {column!r} is not unique")
+        seen.add(str(value))
 
 
 def _fields(row: Mapping[str, Any], cfg: Any) -> dict[str, Any]:
