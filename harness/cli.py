@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import argparse
 import sys
+from pathlib import Path
 
 
 def build_parser() -> argparse.ArgumentParser:
@@ -17,7 +18,27 @@ def build_parser() -> argparse.ArgumentParser:
         help="run one evaluation (Hydra overrides: model=tiny_t5 dataset=seed ...; -m for sweeps)",
         add_help=False,
     )
+    merge = commands.add_parser(
+        "merge", help="join the run folders of a sharded run (dataset.num_shards) into one run, scored again"
+    )
+    merge.add_argument("shards", nargs="+", type=Path, help="the shard run folders, in any order")
+    merge.add_argument("--output-root", type=Path, default=None, help="where to create the run (default: the shards')")
+    merge.set_defaults(handler=_merge)
     return parser
+
+
+def _merge(args: argparse.Namespace) -> int:
+    from harness.errors import InputError
+    from harness.results.load_metrics import print_run_table
+    from harness.results.merge import merge_runs
+
+    try:
+        merged = merge_runs(args.shards, args.output_root)
+    except InputError as error:
+        print(f"harness: error: {error}", file=sys.stderr)
+        return 2
+    print_run_table([merged])
+    return 0
 
 
 def main(argv: list[str] | None = None) -> int:

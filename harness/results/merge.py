@@ -1,0 +1,136 @@
+"""``harness merge``: join the run folders of a sharded evaluation into one run.
+
+The shards (``dataset.num_shards=N dataset.shard_index=0..N-1``, same config otherwise) are checked
+for completeness, their examples and predictions are concatenated in shard order, and the joined
+outputs are scored again, so that means, bootstrap intervals and corpus scores (BLEU needs all
+sentences at once) equal those of the unsharded run.
+"""
+
+from __future__ import annotations
+
+import json
+import shutil
+import time
+from collections.abc import Iterator, Sequence
+from datetime import datetime
+from pathlib import Path
+from typing import Any
+
+from omegaconf import DictConfig, OmegaConf
+
+from harness.data.example import Example
+from harness.data.loading import fingerprint
+from harness.errors import InputError
+from harness.metrics.registry import build_metrics
+from harness.models.base import TaskSpec
+from harness.resume import comparable
+from harness.results.run_folder import RunFolder
+from harness.results.schema import RunInfo
+from harness.results.summary import summary_markdown
+from harness.scoring import score_run
+
+
+class MergeError(InputError, ValueError):
+    """The folders are not the complete shards of one evaluation; the message says why."""
+
+
+class JsonlExamples:
+    """The examples of a run folder's ``examples.jsonl``, read again on each iteration."""
+
+    def __init__(self, path: Path) -> None:
+        self.path = path
+        with path.open(encoding="utf-8") as lines:
+            self.count = sum(1 for _ in lines)
+
+    def __len__(self) -> int:
+        return self.count
+
+    def __iter__(self) -> Iterator[Example]:
+        with self.path.open(encoding="utf-8") as lines:
+            for line in lines:
+                record = json.loads(line)
+                yield Example(record["id"], record["source"], tuple(record["references"]), record["meta"])
+
+
+def merge_runs(shard_dirs: Sequence[Path], output_root: Path | None = None) -> Path:
+    """Join complete shard runs into a new run folder (under ``output_root``, default the shards' root)."""
+    clock, started = time.perf_counter(), datetime.now().astimezone()
+    shards = _ordered_shards([Path(d) for d in shard_dirs])
+    cfg = OmegaConf.load(shards[0] / "config.yaml")
+    assert isinstance(cfg, DictConfig)
+    cfg.dataset.num_shards, cfg.dataset.shard_index = 1, 0
+    infos: list[RunInfo] = [json.loads((d / "run.json").read_text(encoding="utf-8")) for d in shards]
+    root = output_root or shards[0].parent.parent
+    folder = RunFolder.create(root, cfg.task.name, cfg.model.name, cfg.dataset.name, started)
+    try:
+        folder.write_config(cfg)
+        for name in ("examples.jsonl", "predictions.jsonl"):
+            with (folder.path / name).open("x", encoding="utf-8") as target:
+                for shard in shards:
+                    with (shard / name).open(encoding="utf-8") as source:
+                        shutil.copyfileobj(source, target)
+        examples = JsonlExamples(folder.path / "examples.jsonl")
+        task = TaskSpec(name=cfg.task.name, source_lang=cfg.task.source_lang, target_lang=cfg.task.target_lang)
+        metrics = build_metrics(cfg.metrics, task, list(cfg.task.default_metrics))
+        metrics_file = score_run(metrics, examples, len(examples), folder, cfg.metrics)
+    finally:
+        folder.close()
+    info = _merged_info(infos, folder, examples, started)
+    info["wall_seconds"] = sum(i["wall_seconds"] or 0.0 for i in infos) + time.perf_counter() - clock
+    folder.write_json("run.json", info)
+    folder.write_text("summary.md", summary_markdown(dict(info), metrics_file))
+    return folder.path
+
+
+def _ordered_shards(dirs: list[Path]) -> list[Path]:
+    """The folders in shard order, after checking they are all the complete shards of one config."""
+    if not dirs:
+        raise MergeError("harness merge: name the shard run folders to join")
+    by_index: dict[int, Path] = {}
+    reference: dict[str, Any] | None = None
+    for folder in dirs:
+        if not (folder / "run.json").is_file() or not (folder / "config.yaml").is_file():
+            raise MergeError(f"{folder}: not a run folder (no run.json or config.yaml)")
+        status = json.loads((folder / "run.json").read_text(encoding="utf-8"))["status"]
+        if status != "complete":
+            raise MergeError(f"{folder}: the run is {status}; finish it first (run.resume={folder})")
+        cfg = comparable(OmegaConf.load(folder / "config.yaml"))
+        index = cfg["dataset"].pop("shard_index")
+        if index in by_index:
+            raise MergeError(f"{folder} and {by_index[index]} are both shard {index}")
+        by_index[index] = folder
+        if reference is None:
+            reference = cfg
+        elif cfg != reference:
+            raise MergeError(f"{folder}: its config differs from {dirs[0]}'s beyond dataset.shard_index")
+    assert reference is not None
+    expected = reference["dataset"]["num_shards"]
+    missing = sorted(set(range(expected)) - set(by_index))
+    if missing:
+        raise MergeError(f"dataset.num_shards={expected} but shards {missing} are not among the folders")
+    return [by_index[i] for i in range(expected)]
+
+
+def _merged_info(infos: list[RunInfo], folder: RunFolder, examples: JsonlExamples, started: datetime) -> RunInfo:
+    first = infos[0]
+    dataset = {k: v for k, v in first["dataset"].items() if k not in ("num_shards", "shard_index")}
+    dataset.update(fingerprint=fingerprint(examples), n_examples=len(examples))
+    cache = dict(first["cache"])
+    cache.update(hits=sum(i["cache"].get("hits", 0) for i in infos), misses=sum(i["cache"].get("misses", 0) for i in infos))
+    return RunInfo(
+        run_id=f"{folder.path.parent.name}/{folder.path.name}",
+        status="complete",
+        started=started.isoformat(),
+        finished=datetime.now().astimezone().isoformat(),
+        git_commit=first["git_commit"],
+        versions=first["versions"],
+        task=first["task"],
+        model=first["model"],
+        dataset=dataset,
+        seed=first["seed"],
+        device=first["device"],
+        wall_seconds=None,
+        examples_per_second=None,
+        cache=cache,  # type: ignore[typeddict-item]
+        merged_from=[i["run_id"] for i in infos],
+    )
