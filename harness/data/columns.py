@@ -9,6 +9,7 @@ from typing import Any, overload
 
 import datasets
 import yaml
+from omegaconf import DictConfig, OmegaConf
 
 from harness.data.example import Example
 from harness.errors import InputError
@@ -79,7 +80,7 @@ class TableExamples(Sequence[Example]):
             if getattr(cfg, option) is not None:
                 _require_column(table, getattr(cfg, option), f"dataset.{option}")
         self.table = table
-        self.cfg = cfg
+        self.cfg = OmegaConf.to_object(cfg) if isinstance(cfg, DictConfig) else cfg  # plain attributes: read per row
         self.origin = origin
         self.id_offset = id_offset
         self.side_facts = _load_facts_file(cfg.facts_file) if cfg.facts_file else {}

@@ -9,7 +9,7 @@ import numpy as np
 
 from harness.results.schema import Aggregate
 
-_MAX_CELLS = 20_000_000  # resampled values held in memory at once
+_MAX_CELLS = 2_000_000  # resampled values held at once (32 MB with their indices), whatever the run's size
 
 
 def bootstrap_ci(values: Sequence[float], samples: int, seed: int, level: float = 0.95) -> tuple[float, float]:

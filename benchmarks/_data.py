@@ -1,0 +1,36 @@
+"""Inputs shared by the benchmarks: tiny-model inputs from the seed article, and the WMT17 en-de outputs."""
+
+from __future__ import annotations
+
+import json
+import os
+from pathlib import Path
+
+from harness.models.tiny import training_corpus
+
+# The project's shared data sit next to the repository; HARNESS_SHARED overrides (e.g. in a git worktree).
+SHARED = Path(os.environ.get("HARNESS_SHARED", Path(__file__).resolve().parents[1].parent / "shared"))
+WMT17 = SHARED / "data" / "wmt17-en-de"
+
+
+def write_inputs(path: Path, n: int) -> Path:
+    """``n`` JSONL rows of one to four sentences from the seed article (the tiny models' own vocabulary)."""
+    lines = training_corpus()
+    with path.open("w", encoding="utf-8") as stream:
+        for i in range(n):
+            text = " ".join(lines[(i * 7 + k) % len(lines)] for k in range(1 + i % 4))
+            stream.write(json.dumps({"source": text, "reference": lines[i % len(lines)]}) + "\n")
+    return path
+
+
+def wmt17_outputs() -> tuple[list[str], dict[str, list[str]]]:
+    """The newstest2017 German references and each system's outputs (16 x 3,004 lines)."""
+    if not WMT17.is_dir():
+        raise SystemExit(f"{WMT17} is absent; set HARNESS_SHARED to the folder that holds data/wmt17-en-de")
+    references = (WMT17 / "newstest2017.ref.de").read_text(encoding="utf-8").splitlines()
+    systems = {
+        path.name.split(".")[1]: path.read_text(encoding="utf-8").splitlines()
+        for path in sorted((WMT17 / "systems").iterdir())
+    }
+    assert all(len(lines) == len(references) for lines in systems.values())
+    return references, systems

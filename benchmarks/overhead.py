@@ -1,0 +1,79 @@
+"""Harness overhead: ``harness run`` with the tiny seq2seq model over 2,000 inputs against a bare loop
+that calls ``generate`` on the same chunks of the same examples.
+
+Both sides build the model and read the dataset; the harness also writes the run folder (examples,
+predictions, run.json, config), consults the generation cache (``run.cache=false`` here, so that it
+generates), updates progress and streams the data. No metrics run (``metrics.names=[]``): scoring is
+work a bare loop does not do. The two sides alternate ``--repeats`` times in one process; the ratio
+uses the fastest time of each.
+
+    PYTHONPATH=. python benchmarks/overhead.py [--n 2000] [--repeats 3] [--threads 1]
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import os
+import tempfile
+import time
+from pathlib import Path
+
+os.environ.setdefault("HARNESS_PROGRESS", "0")
+
+import torch  # noqa: E402
+import transformers  # noqa: E402
+from hydra import compose, initialize_config_dir  # noqa: E402
+
+from _data import write_inputs  # noqa: E402
+from harness.config import register_configs  # noqa: E402
+from harness.data.loading import load_examples  # noqa: E402
+from harness.generation import chunked  # noqa: E402
+from harness.hydra_app import CONFIG_DIR  # noqa: E402
+from harness.models.registry import build_model  # noqa: E402
+from harness.runner import run, task_spec  # noqa: E402
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
+    parser.add_argument("--n", type=int, default=2000)
+    parser.add_argument("--repeats", type=int, default=3)
+    parser.add_argument("--threads", type=int, default=1, help="torch threads (1 is steadiest on a shared machine)")
+    args = parser.parse_args()
+    torch.set_num_threads(args.threads)
+    transformers.utils.logging.set_verbosity_error()
+    work = Path(tempfile.mkdtemp(prefix="harness-overhead-"))
+    data = write_inputs(work / "inputs.jsonl", args.n)
+    register_configs()
+    with initialize_config_dir(config_dir=CONFIG_DIR, version_base="1.3"):
+        cfg = compose(
+            config_name="config",
+            overrides=["model=tiny_t5", "dataset=files", f"dataset.path={data}", "metrics.names=[]",
+                       "run.cache=false", f"run.output_root={work / 'results'}"],
+        )
+
+    def bare() -> float:
+        start = time.perf_counter()
+        model = build_model(cfg.model, task_spec(cfg))
+        examples = list(load_examples(cfg.dataset, task_spec(cfg)))
+        outputs = [g.output for chunk in chunked(examples, cfg.run.chunk_size) for g in model.generate(chunk)]
+        assert len(outputs) == args.n
+        return time.perf_counter() - start
+
+    def harness() -> float:
+        start = time.perf_counter()
+        run(cfg)
+        return time.perf_counter() - start
+
+    bare()  # warm-up: the tiny model is built once, imports and caches settle
+    times: dict[str, list[float]] = {"bare": [], "harness": []}
+    for _ in range(args.repeats):
+        times["bare"].append(bare())
+        times["harness"].append(harness())
+    best = {k: min(v) for k, v in times.items()}
+    print(json.dumps({"n": args.n, "threads": args.threads, "seconds": times, "best": best,
+                      "overhead": best["harness"] / best["bare"] - 1}, indent=2))
+
+
+if __name__ == "__main__":
+    main()
