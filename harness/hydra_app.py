@@ -44,6 +44,9 @@ def hydra_run(cfg: DictConfig) -> str:
 def _quiet_libraries() -> None:
     import transformers
 
+    from harness.progress import quiet_libraries
+
+    quiet_libraries()
     os.environ.setdefault("TOKENIZERS_PARALLELISM", "false")
     transformers.utils.logging.set_verbosity_error()
     transformers.utils.logging.disable_progress_bar()

@@ -18,6 +18,16 @@ def enabled() -> bool:
     return sys.stderr.isatty()
 
 
+def quiet_libraries() -> None:
+    """Make ``datasets``' own bars (file conversion, filters) follow the same setting."""
+    import datasets
+
+    if enabled():
+        datasets.enable_progress_bars()
+    else:
+        datasets.disable_progress_bars()
+
+
 def bar(total: int | None, desc: str, initial: int = 0) -> tqdm:
     """A bar counting examples; call ``update(n)`` as they are done and ``close()`` at the end."""
     return tqdm(total=total, initial=initial, desc=desc, unit="ex", disable=not enabled(), dynamic_ncols=True)

@@ -22,7 +22,7 @@ from harness.models.base import Model, TaskSpec
 from harness.models.registry import build_model
 from harness.paths import PROJECT_ROOT
 from harness.results.run_folder import RunFolder
-from harness.results.schema import RunInfo
+from harness.results.schema import CacheInfo, RunInfo
 from harness.results.summary import summary_markdown
 from harness.scoring import score_run
 
@@ -60,11 +60,9 @@ def run(cfg: DictConfig) -> Path:
         state = resume.ResumeState()
     else:
         folder = RunFolder(previous)
-        info = _resumed_info(folder, started)
+        info = _resumed_info(folder, data_fingerprint, started)
         state = resume.prepare(folder)
-    refusal = _cache_refusal(cfg, model, identity)
-    cache = None if refusal else GenerationCache(Path(cfg.run.cache_dir) / CACHE_FILE, model_key(identity, task))
-    info["cache"] = cache.info() if cache else disabled_info(refusal or "")
+    cache, info["cache"] = _open_cache(cfg, model, identity, task)
     folder.write_json("run.json", info)
     try:
         report = generate_all(
@@ -96,9 +94,15 @@ def run(cfg: DictConfig) -> Path:
     return folder.path
 
 
-def _cache_refusal(cfg: DictConfig, model: Model, identity: dict[str, Any]) -> str | None:
-    """Why this run does not use the generation cache, or None when it does."""
-    return "run.cache=false" if not cfg.run.cache else cache_policy(model, identity)
+def _open_cache(
+    cfg: DictConfig, model: Model, identity: dict[str, Any], task: TaskSpec
+) -> tuple[GenerationCache | None, CacheInfo]:
+    """The generation cache for this model, or None and why it is not used."""
+    refusal = "run.cache=false" if not cfg.run.cache else cache_policy(model, identity)
+    if refusal:
+        return None, disabled_info(refusal)
+    cache = GenerationCache(Path(cfg.run.cache_dir) / CACHE_FILE, model_key(identity, task))
+    return cache, cache.info()
 
 
 def _check_error_rate(report: GenerationReport, n_examples: int, limit: float | None, folder: RunFolder) -> None:
@@ -113,8 +117,13 @@ def _check_error_rate(report: GenerationReport, n_examples: int, limit: float | 
     )
 
 
-def _resumed_info(folder: RunFolder, now: datetime) -> RunInfo:
+def _resumed_info(folder: RunFolder, data_fingerprint: str, now: datetime) -> RunInfo:
     info: RunInfo = json.loads((folder.path / "run.json").read_text(encoding="utf-8"))
+    if info["dataset"]["fingerprint"] != data_fingerprint:
+        raise resume.ResumeError(
+            f"run.resume={folder.path}: the dataset has changed since the run started "
+            f"(fingerprint {info['dataset']['fingerprint']} there, {data_fingerprint} now)"
+        )
     info.pop("error", None)
     info.update(status="running", finished=None, git_commit=_git_commit())
     info["resumed"] = [*info.get("resumed", []), now.isoformat()]

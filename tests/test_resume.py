@@ -159,11 +159,16 @@ def test_auto_resume_repairs_a_torn_line_and_finishes_the_newest_incomplete_run(
     assert run_eval(*config, "run.resume=auto") not in (crashed, complete)  # nothing left to resume: a new run
 
 
-def test_resume_refuses_another_config_or_a_complete_run(run_eval, tmp_path: Path) -> None:
-    run_dir = run_eval("model=lead", FAST)
+def test_resume_refuses_another_config_changed_data_or_a_complete_run(run_eval, tmp_path: Path) -> None:
+    data = write_dataset(tmp_path / "d.jsonl", 4)
+    config = ["model=lead", "dataset=files", f"dataset.path={data}", FAST]
+    run_dir = run_eval(*config)
     with pytest.raises(ResumeError, match="already complete"):
-        run_eval("model=lead", FAST, f"run.resume={run_dir}")
+        run_eval(*config, f"run.resume={run_dir}")
     info = read_json(run_dir / "run.json")
     (run_dir / "run.json").write_text(json.dumps({**info, "status": "failed"}), encoding="utf-8")
     with pytest.raises(ResumeError, match=r"model.k \(3 there, 2 now\)"):
-        run_eval("model=lead", "model.k=2", FAST, f"run.resume={run_dir}")
+        run_eval(*config, "model.k=2", f"run.resume={run_dir}")
+    write_dataset(data, 5)
+    with pytest.raises(ResumeError, match="the dataset has changed since the run started"):
+        run_eval(*config, f"run.resume={run_dir}")

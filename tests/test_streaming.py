@@ -61,3 +61,13 @@ def test_peak_memory_does_not_grow_with_the_outputs(run_eval, tmp_path: Path) ->
     assert len(held) == 2000
     print(f"peak {small} B at 1,000 examples, {large} B at 3,000; 2,000 examples held: {materialised} B")
     assert large - small < materialised / 5
+
+
+def test_progress_bars_follow_harness_progress(run_eval, monkeypatch, capsys) -> None:
+    monkeypatch.setenv("HARNESS_PROGRESS", "1")
+    run_eval("model=lead", "metrics.names=[reference_free]")
+    shown = capsys.readouterr().err
+    assert "generate: 100%" in shown and "score: 100%" in shown and "ex/s" in shown
+    monkeypatch.setenv("HARNESS_PROGRESS", "0")
+    run_eval("model=lead", "metrics.names=[reference_free]")
+    assert "generate" not in capsys.readouterr().err

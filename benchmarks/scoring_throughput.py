@@ -1,0 +1,96 @@
+"""Scoring throughput on the WMT17 en-de outputs (16 systems x 3,004 sentences): ROUGE and sentence chrF
+through the harness's scoring (chunks, records to scores.jsonl, float64 columns, bootstrap CIs)
+against direct rouge-score / sacrebleu calls in one process, and the harness with ``metrics.workers=2``.
+
+Both paths compute the same numbers (checked): ROUGE-1/2/L/Lsum F1 with the harness's sentence split
+for Lsum, and sacrebleu's sentence chrF (``_chrf.SentenceChrF``, a thin parallel :class:`Metric` over
+``CHRF.sentence_score``). The worker pool's start (each worker imports rouge-score, nltk and scipy)
+is part of the parallel time.
+
+    PYTHONPATH=. python benchmarks/scoring_throughput.py [--systems 16] [--bootstrap 1000]
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import os
+import tempfile
+import time
+from pathlib import Path
+
+os.environ.setdefault("HARNESS_PROGRESS", "0")
+
+import numpy as np  # noqa: E402
+from omegaconf import OmegaConf  # noqa: E402
+from rouge_score import rouge_scorer  # noqa: E402
+from sacrebleu.metrics import CHRF  # noqa: E402
+
+from _chrf import SentenceChrF  # noqa: E402
+from _data import wmt17_outputs  # noqa: E402
+from harness.config import MetricsConfig  # noqa: E402
+from harness.data.example import Example  # noqa: E402
+from harness.metrics.base import ScoringInput  # noqa: E402
+from harness.metrics.rouge import ROUGE_TYPES, RougeMetric, lsum_text  # noqa: E402
+from harness.results.run_folder import RunFolder  # noqa: E402
+from harness.scoring import score_stream  # noqa: E402
+
+
+def direct(items: list[ScoringInput]) -> dict[str, float]:
+    """The same numbers with plain library calls, no harness."""
+    scorer = rouge_scorer.RougeScorer(list(ROUGE_TYPES), use_stemmer=True)
+    chrf = CHRF()
+    sums = dict.fromkeys([*ROUGE_TYPES, "sentence_chrf"], 0.0)
+    for item in items:
+        references = list(item.example.references)
+        scores = scorer.score_multi([lsum_text(r, "de") for r in references], lsum_text(item.output, "de"))
+        for name in ROUGE_TYPES:
+            sums[name] += scores[name].fmeasure
+        sums["sentence_chrf"] += chrf.sentence_score(item.output, references).score
+    return {k: v / len(items) for k, v in sums.items()}
+
+
+def harness(items: list[ScoringInput], workers: int, bootstrap: int, work: Path) -> dict[str, float]:
+    cfg = OmegaConf.merge(OmegaConf.structured(MetricsConfig), {"workers": workers, "bootstrap_samples": bootstrap})
+    folder = RunFolder(Path(tempfile.mkdtemp(dir=work)))
+    result = score_stream([RougeMetric(lang="de"), SentenceChrF()], iter(items), len(items), folder, cfg)
+    folder.close()
+    return {k: v["value"] for k, v in result["metrics"].items()}
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
+    parser.add_argument("--systems", type=int, default=16)
+    parser.add_argument("--bootstrap", type=int, default=1000)
+    args = parser.parse_args()
+    references, systems = wmt17_outputs()
+    items = [
+        ScoringInput(Example(f"{name}:{i}", "", (reference,)), output)
+        for name, outputs in list(systems.items())[: args.systems]
+        for i, (reference, output) in enumerate(zip(references, outputs, strict=True))
+    ]
+    work = Path(tempfile.mkdtemp(prefix="harness-scoring-"))
+    seconds: dict[str, float] = {}
+    means: dict[str, dict[str, float]] = {}
+    for label, job in (
+        ("direct", lambda: direct(items)),
+        ("harness_1_worker", lambda: harness(items, 1, args.bootstrap, work)),
+        ("harness_2_workers", lambda: harness(items, 2, args.bootstrap, work)),
+    ):
+        start = time.perf_counter()
+        means[label] = job()
+        seconds[label] = time.perf_counter() - start
+    for label in ("harness_1_worker", "harness_2_workers"):
+        assert means[label] == means["harness_1_worker"]
+        assert np.allclose([means[label][k] for k in means["direct"]], list(means["direct"].values()), rtol=1e-12)
+    print(json.dumps({
+        "pairs": len(items), "cpus": os.cpu_count(), "seconds": seconds,
+        "harness_vs_direct": seconds["harness_1_worker"] / seconds["direct"],
+        "pairs_per_second": {k: len(items) / v for k, v in seconds.items()},
+        "parallel_speedup": seconds["harness_1_worker"] / seconds["harness_2_workers"],
+        "means": means["direct"],
+    }, indent=2))
+
+
+if __name__ == "__main__":
+    main()
