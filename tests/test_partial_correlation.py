@@ -12,17 +12,17 @@ def test_residualise_subtracts_group_means() -> None:
 
 
 def test_hand_computed_example() -> None:
-    # Within system a: metric residuals (-1, 1), human residuals (-0.1, 0.1);
-    # within system b: metric residuals (-1, 0, 1), human residuals (0.2, -0.1, -0.1).
+    # Within system a: metric residuals (-1, 1), human residuals (-1, 1);
+    # within system b: metric residuals (-1, 0, 1), human residuals (2, -1, -1).
     metric = [1.0, 3.0, 5.0, 6.0, 7.0]
-    human = [0.4, 0.6, 0.9, 0.6, 0.6]
+    human = [4.0, 6.0, 9.0, 6.0, 6.0]
     systems = ["a", "a", "b", "b", "b"]
     result = partial_correlation(metric, human, systems)
     m_res = np.array([-1, 1, -1, 0, 1])
-    h_res = np.array([-0.1, 0.1, 0.2, -0.1, -0.1])
+    h_res = np.array([-1, 1, 2, -1, -1])
     expected = (m_res * h_res).sum() / math.sqrt((m_res**2).sum() * (h_res**2).sum())
     assert result.pearson == pytest.approx(expected)
-    assert result.pearson == pytest.approx(-0.1 / math.sqrt(4 * 0.08))
+    assert result.pearson == pytest.approx(-1 / math.sqrt(4 * 8))
     assert result.spearman == pytest.approx(spearmanr(m_res, h_res)[0])
     assert result.n == 5
 
