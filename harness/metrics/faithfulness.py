@@ -165,6 +165,8 @@ class FaithfulnessScorer:
     def encode_sources(self, sources: Sequence[str]) -> list[SourceEncoding]:
         """Encodings of ``sources``, computing only those not cached (all chunks batched)."""
         missing = {text_hash(s): s for s in sources if text_hash(s) not in self._cache}
+        if not missing:
+            return [self._cache[text_hash(s)] for s in sources]
         plans = []
         for key, source in missing.items():
             sentences = split_sentences(normalise(source)) or [""]
