@@ -118,11 +118,14 @@ class FaithfulnessScorer:
     def _embed(self, chunks: Sequence[Sequence[str]]) -> list[tuple[torch.Tensor, torch.Tensor]]:
         """Token embeddings (special tokens dropped) and sentence index per token, per chunk.
 
-        Each chunk is a list of sentences encoded together as one sequence.
+        Each chunk is a list of sentences encoded together as one sequence. Chunks are batched in
+        order of length, which keeps padding (wasted compute) small.
         """
-        results: list[tuple[torch.Tensor, torch.Tensor]] = []
-        for start in range(0, len(chunks), self.batch_size):
-            batch = chunks[start : start + self.batch_size]
+        order = sorted(range(len(chunks)), key=lambda i: sum(len(s) for s in chunks[i]))
+        results: dict[int, tuple[torch.Tensor, torch.Tensor]] = {}
+        for start in range(0, len(order), self.batch_size):
+            indices = order[start : start + self.batch_size]
+            batch = [chunks[i] for i in indices]
             encoded = self.tokenizer(
                 [" ".join(chunk) for chunk in batch],
                 padding=True,
@@ -143,8 +146,8 @@ class FaithfulnessScorer:
                 keep = encoded["attention_mask"][i].bool().cpu() & (offsets[i][:, 1] > 0)
                 starts = offsets[i][keep][:, 0].tolist()
                 sentence_ids = [bisect.bisect_right(ends, s) for s in starts]
-                results.append((hidden[i][keep], torch.tensor(sentence_ids, dtype=torch.long)))
-        return results
+                results[indices[i]] = (hidden[i][keep], torch.tensor(sentence_ids, dtype=torch.long))
+        return [results[i] for i in range(len(chunks))]
 
     def _chunks(self, sentences: Sequence[str]) -> list[list[str]]:
         """Consecutive sentences grouped into chunks of at most ``max_chunk_tokens`` tokens."""
