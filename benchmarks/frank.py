@@ -201,8 +201,13 @@ def main() -> None:
             table["faithfulness"], [r["human_factuality"] for r in rows], [r["system"] for r in rows]
         ).spearman_rank_first
         print(f"rank-first partial Spearman (rank, then residualise), all: {rank_first:.3f}")
-    print(f"\nthroughput ({torch.get_num_threads()} threads, device {args.device}; articles encoded once each;"
-          " CPU s = process CPU seconds, all threads, to show contention on a shared machine):")
+    reuse = (
+        "each article encoded once"
+        if args.metric == "faithfulness"
+        else "each (source chunk, output sentence) pair through the cross-encoder"
+    )
+    print(f"\nthroughput ({torch.get_num_threads()} threads, device {args.device}; {reuse}; "
+          "CPU s = process CPU seconds, all threads, to show contention on a shared machine):")
     total = (sum(w for w, _ in seconds.values()), sum(c for _, c in seconds.values()))
     for dataset, (wall, cpu) in [*seconds.items(), ("all", total)]:
         subset = [row for row in rows if dataset == "all" or row["dataset"] == dataset]

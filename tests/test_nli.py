@@ -75,6 +75,14 @@ def test_scores_in_unit_interval(tiny_model: Path) -> None:
     assert "model:" in metric.signature() and str(tiny_model) in metric.signature()
 
 
+def test_long_inputs_are_truncated_to_model_limit(tiny_model: Path) -> None:
+    metric = NLIFaithfulnessMetric(str(tiny_model), chunk_sentences=50)  # default max_length 512
+    assert metric.max_length == 128
+    example = Example(id="long", source=" ".join([SOURCE] * 30))
+    (result,) = metric.score([ScoringInput(example, "The council approved the budget.")])
+    assert 0.0 <= result["nli_faithfulness"] <= 1.0
+
+
 def test_chunking_groups_sentences(tiny_model: Path) -> None:
     metric = NLIFaithfulnessMetric(str(tiny_model), chunk_sentences=2)
     assert metric._chunks(SOURCE) == [

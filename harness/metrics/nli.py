@@ -58,7 +58,6 @@ class NLIFaithfulnessMetric(Metric):
         self.device = torch.device(device)
         self.batch_size = batch_size
         self.chunk_sentences = chunk_sentences
-        self.max_length = max_length
         try:
             self.tokenizer = AutoTokenizer.from_pretrained(model, trust_remote_code=trust_remote_code)
             self.model = AutoModelForSequenceClassification.from_pretrained(
@@ -70,6 +69,8 @@ class NLIFaithfulnessMetric(Metric):
                 f"a path needs config, tokenizer and weights): {error}"
             ) from error
         self.model.to(self.device).eval()
+        # Never exceed what the model can encode (tokenizer_config's model_max_length).
+        self.max_length = min(max_length, int(self.tokenizer.model_max_length))
         id2label = dict(self.model.config.id2label or {})
         self.entailment_id = find_label_id(id2label, _ENTAILMENT_NAMES, entailment_label)
         self.contradiction_id = find_label_id(id2label, _CONTRADICTION_NAMES, contradiction_label)
