@@ -158,12 +158,15 @@ def main() -> None:
     parser.add_argument("--metric", default="faithfulness", choices=["faithfulness", "nli_faithfulness"])
     parser.add_argument("--nli-model", default=None)
     parser.add_argument("--device", default="cpu")
+    parser.add_argument("--threads", type=int, default=None, help="torch CPU threads (default: torch's)")
     parser.add_argument("--batch-size", type=int, default=32, help="summaries per metric.score call")
     parser.add_argument("--limit", type=int, default=None, help="first N rows only (smoke test)")
     parser.add_argument("--dataset", default=None, help="only rows of this dataset (cnndm or bbc)")
     parser.add_argument("--save", type=Path, default=None, help="write per-summary scores as JSONL")
     args = parser.parse_args()
     os.environ.setdefault("HF_HUB_OFFLINE", "1")
+    if args.threads:
+        torch.set_num_threads(args.threads)
 
     rows = load_rows(args.data, args.limit)
     if args.dataset:
