@@ -92,9 +92,20 @@ def test_source_encoded_once(metric: FaithfulnessMetric, monkeypatch: pytest.Mon
     assert calls == [3]  # one call, the three outputs only: the source came from the cache
 
 
-def test_empty_output(metric: FaithfulnessMetric) -> None:
+def test_empty_output_and_empty_source(metric: FaithfulnessMetric) -> None:
     (result,) = score(metric, "")
     assert result["faithfulness"] == pytest.approx(1.0)
+    (result,) = metric.score([ScoringInput(Example(id="e", source=""), "Leeds approved a budget.")])
+    assert 0.0 <= result["faithfulness"] < 0.5
+
+
+def test_more_distinct_sources_than_cache_slots() -> None:
+    scorer = FaithfulnessMetric().scorer
+    scorer.cache_size = 2
+    pairs = [(f"Source number {i} says the vote passed.", "The vote passed.") for i in range(4)]
+    results = scorer.score(pairs + pairs[:1])
+    assert len(results) == 5 and len(scorer._cache) == 2
+    assert results[0] == results[4]
 
 
 def test_signature_names_settings(metric: FaithfulnessMetric) -> None:

@@ -198,9 +198,10 @@ class FaithfulnessScorer:
                 ngram_sentences={g: frozenset(s) for g, s in ngram_sentences.items()},
                 vocabulary=frozenset(vocabulary),
             )
-            while len(self._cache) > self.cache_size:
-                self._cache.popitem(last=False)
-        return [self._cache[text_hash(s)] for s in sources]
+        encodings = [self._cache[text_hash(s)] for s in sources]
+        while len(self._cache) > self.cache_size:  # evict oldest, after this call's lookups
+            self._cache.popitem(last=False)
+        return encodings
 
     def score(self, pairs: Sequence[tuple[str, str]]) -> list[dict[str, Any]]:
         """Components, combined score and unsupported words for each (source, output) pair."""
@@ -228,7 +229,12 @@ class FaithfulnessScorer:
                 novel.append(1.0 / (1.0 + len(missing)))
                 unsupported.extend(missing)
             results.append(
-                _combine(alignment, sum(trigram) / len(trigram), sum(novel) / len(novel), unsupported)
+                _combine(
+                    alignment,
+                    sum(trigram) / len(trigram),
+                    sum(novel) / len(novel),
+                    list(dict.fromkeys(unsupported)),
+                )
             )
         return results
 
