@@ -2,6 +2,8 @@ from pathlib import Path
 
 import pytest
 
+from conftest import requires_shared
+
 from harness.data.example import Example
 from harness.metrics.base import ScoringInput
 from harness.metrics.embedder import minilm_path
@@ -110,3 +112,15 @@ def test_more_distinct_sources_than_cache_slots() -> None:
 
 def test_signature_names_settings(metric: FaithfulnessMetric) -> None:
     assert metric.signature().startswith("faithfulness|v1|minilm-l6-v2:layer4")
+
+
+@requires_shared
+def test_frank_through_a_run_writes_faithfulness_per_summary(run_eval) -> None:
+    from conftest import FRANK, read_json, read_jsonl
+
+    run_dir = run_eval("model=predictions", "model.column=summary", "dataset=frank", f"dataset.path={FRANK}",
+                       "dataset.limit=12", "metrics.names=[faithfulness]")
+    records = read_jsonl(run_dir / "scores.jsonl")
+    assert len(records) == 12 and all(0 <= r["scores"]["faithfulness"] <= 1 for r in records)
+    assert {"faithfulness.alignment", "faithfulness.trigram_support", "faithfulness.novel_words"} <= set(records[0]["scores"])
+    assert read_json(run_dir / "metrics.json")["metrics"]["faithfulness"]["n"] == 12

@@ -9,6 +9,7 @@ from transformers import BertConfig, BertForSequenceClassification, PreTrainedTo
 from harness.data.example import Example
 from harness.metrics.base import ScoringInput
 from harness.metrics.nli import NLIFaithfulnessMetric, find_label_id
+from harness.models.base import ModelLoadError
 
 SOURCE = "The council approved the budget on Tuesday. The schools will open in 2027. Critics voted against it."
 
@@ -99,7 +100,7 @@ def test_vitaminc_style_labels(tmp_path: Path) -> None:
 
 def test_unknown_labels_raise_naming_the_model(tmp_path: Path) -> None:
     path = build_tiny_nli(tmp_path, {0: "LABEL_0", 1: "LABEL_1"})
-    with pytest.raises(ValueError, match=f"NLI model '{path}'.*entailment"):
+    with pytest.raises(ModelLoadError, match=f"NLI model '{path}'.*entailment"):
         NLIFaithfulnessMetric(str(path))
     metric = NLIFaithfulnessMetric(str(path), entailment_label=1, contradiction_label="label_0")
     assert (metric.entailment_id, metric.contradiction_id) == (1, 0)
@@ -107,7 +108,7 @@ def test_unknown_labels_raise_naming_the_model(tmp_path: Path) -> None:
 
 def test_bad_path_raises_clear_error(tmp_path: Path) -> None:
     missing = tmp_path / "no-such-model"
-    with pytest.raises(ValueError, match="cannot load NLI model"):
+    with pytest.raises(ModelLoadError, match="cannot load NLI model"):
         NLIFaithfulnessMetric(str(missing))
 
 
@@ -115,3 +116,12 @@ def test_find_label_id() -> None:
     assert find_label_id({0: "CONTRADICTION", 1: "NEUTRAL", 2: "ENTAILMENT"}, ("entailment",), None) == 2
     assert find_label_id({0: "a"}, ("entailment",), None) is None
     assert find_label_id({0: "a"}, ("entailment",), 5) is None
+
+
+def test_nli_metric_through_a_run_with_the_tiny_classifier(tiny_model: Path, run_eval) -> None:
+    import json
+
+    run_dir = run_eval("metrics.names=[nli_faithfulness]", f"metrics.nli.name_or_path={tiny_model}")
+    aggregate = json.loads((run_dir / "metrics.json").read_text())["metrics"]["nli_faithfulness"]
+    assert 0.0 <= aggregate["value"] <= 1.0 and aggregate["n"] == 1
+    assert str(tiny_model) in aggregate["signature"]

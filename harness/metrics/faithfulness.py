@@ -33,6 +33,7 @@ from spacy.lang.en.stop_words import STOP_WORDS
 
 from harness.data.example import text_hash
 from harness.metrics.base import Metric, ScoringInput
+from harness.metrics.registry import register_metric
 from harness.metrics.embedder import load_minilm
 
 WEIGHTS: dict[str, float] = {"alignment": 0.45, "trigram_support": 0.45, "novel_words": 0.10}
@@ -302,3 +303,8 @@ class FaithfulnessMetric(Metric):
 
     def score(self, batch: Sequence[ScoringInput]) -> list[dict[str, Any]]:
         return self.scorer.score([(item.example.source, item.output) for item in batch])
+
+
+@register_metric("faithfulness")
+def _faithfulness(cfg: Any, task: Any) -> Metric:
+    return FaithfulnessMetric(batch_size=cfg.faithfulness_batch_size)

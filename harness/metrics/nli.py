@@ -17,8 +17,11 @@ from typing import Any
 import torch
 from transformers import AutoModelForSequenceClassification, AutoTokenizer
 
+from harness.errors import ConfigError
 from harness.metrics.base import Metric, ScoringInput
 from harness.metrics.faithfulness import normalise, split_sentences
+from harness.metrics.registry import register_metric
+from harness.models.base import ModelLoadError
 
 _ENTAILMENT_NAMES = ("entailment", "entail", "entailed", "supports", "support", "supported")
 _CONTRADICTION_NAMES = ("contradiction", "contradict", "contradicted", "refutes", "refute", "refuted")
@@ -64,7 +67,7 @@ class NLIFaithfulnessMetric(Metric):
                 model, trust_remote_code=trust_remote_code
             )
         except (OSError, ValueError) as error:
-            raise ValueError(
+            raise ModelLoadError(
                 f"cannot load NLI model {model!r} (a hub name needs the hub or a local cache; "
                 f"a path needs config, tokenizer and weights): {error}"
             ) from error
@@ -75,7 +78,7 @@ class NLIFaithfulnessMetric(Metric):
         self.entailment_id = find_label_id(id2label, _ENTAILMENT_NAMES, entailment_label)
         self.contradiction_id = find_label_id(id2label, _CONTRADICTION_NAMES, contradiction_label)
         if self.entailment_id is None or self.contradiction_id is None:
-            raise ValueError(
+            raise ModelLoadError(
                 f"NLI model {model!r}: cannot find the entailment and contradiction classes in "
                 f"config.id2label={id2label}; pass entailment_label= and contradiction_label= "
                 "(label names or class ids)"
@@ -144,3 +147,18 @@ class NLIFaithfulnessMetric(Metric):
                 }
             )
         return results
+
+
+@register_metric("nli_faithfulness")
+def _nli_faithfulness(cfg: Any, task: Any) -> Metric:
+    nli = cfg.nli
+    if nli.name_or_path is None:
+        raise ConfigError(
+            "metric nli_faithfulness needs an entailment model: metrics.nli.name_or_path=<name or path> "
+            "or a preset, e.g. +nli_model=deberta_v3_base_mnli"
+        )
+    return NLIFaithfulnessMetric(
+        nli.name_or_path, device=nli.device, batch_size=nli.batch_size, chunk_sentences=nli.chunk_sentences,
+        max_length=nli.max_length, entailment_label=nli.entailment_label,
+        contradiction_label=nli.contradiction_label, trust_remote_code=nli.trust_remote_code,
+    )
