@@ -1,0 +1,104 @@
+"""sacrebleu metrics: corpus scores equal sacrebleu's CLI; per-example stats rebuild corpus scores."""
+
+from __future__ import annotations
+
+import json
+import shutil
+import subprocess
+from pathlib import Path
+
+import pytest
+import sacrebleu
+from omegaconf import OmegaConf
+from sacrebleu.metrics import BLEU, CHRF, TER
+
+from harness.config import ParallelTextConfig
+from harness.data.example import Example
+from harness.data.parallel import load_parallel_text, read_lines
+from harness.metrics.base import ScoringInput
+from harness.metrics.sacrebleu_metrics import CORPUS_METRICS, SacreBleuMetrics, build_sacrebleu
+from harness.models.base import TaskSpec
+
+ROOT = Path(__file__).resolve().parents[1]
+# ../shared beside the repository (worktrees sit one level deeper, so look further up too).
+SHARED = next((p / "shared" for p in ROOT.parents if (p / "shared" / "data").is_dir()), ROOT.parent / "shared")
+WMT17 = SHARED / "data" / "wmt17-en-de"
+SYSTEMS = ["uedin-nmt.4722", "PROMT-Rule-based.4735", "online-A.0"]
+
+HYPS = ["The cat sat on the mat.", "Il pleut.", "A dog barked loudly at night", ""]
+REFS = [
+    ("The cat sat on a mat.", "There was a cat on the mat."),
+    ("It is raining.", "It rains."),
+    ("The dog barked loudly at night.", "At night a dog barked loudly."),
+    ("Nothing.", "Nothing at all."),
+]
+
+
+def batch(hyps: list[str], refs: list[tuple[str, ...]]) -> list[ScoringInput]:
+    return [ScoringInput(Example(str(i), "src", r), h) for i, (h, r) in enumerate(zip(hyps, refs, strict=True))]
+
+
+def test_corpus_scores_equal_sacrebleu_api() -> None:
+    metric = SacreBleuMetrics("en")
+    values = metric.corpus(batch(HYPS, REFS))
+    refs = [list(column) for column in zip(*REFS, strict=True)]
+    assert values["bleu"] == BLEU().corpus_score(HYPS, refs).score
+    assert values["chrf"] == CHRF().corpus_score(HYPS, refs).score
+    assert values["chrf++"] == CHRF(word_order=2).corpus_score(HYPS, refs).score
+    assert values["ter"] == TER().corpus_score(HYPS, refs).score
+    assert metric.signatures()["bleu"] == f"nrefs:2|case:mixed|eff:no|tok:13a|smooth:exp|version:{sacrebleu.__version__}"
+
+
+def test_per_example_stats_rebuild_corpus_scores() -> None:
+    """The contract with paired significance tests: summed per-example stats give the corpus score."""
+    metric = SacreBleuMetrics("en")
+    items = batch(HYPS, REFS)
+    per_example = metric.score(items)
+    corpus = metric.corpus(items)
+    for name in CORPUS_METRICS:
+        rebuilt = build_sacrebleu(name, metric.settings()[name])
+        stats = [scores["sacrebleu_stats"][name] for scores in per_example]
+        assert all(isinstance(v, int | float) for row in stats for v in row)
+        summed = [sum(column) for column in zip(*stats, strict=True)]
+        assert rebuilt._compute_score_from_stats(summed).score == pytest.approx(corpus[name], abs=1e-9)
+        expected = rebuilt._extract_corpus_statistics([HYPS[0]], [[r] for r in REFS[0]])[0]
+        assert stats[0] == [float(v) if isinstance(v, float) else int(v) for v in expected]
+    assert per_example[0]["sentence_chrf"] == CHRF().sentence_score(HYPS[0], list(REFS[0])).score
+    assert 0 <= per_example[1]["sentence_bleu"] < per_example[0]["sentence_bleu"] <= 100
+    json.dumps(per_example)  # JSON-safe for scores.jsonl
+
+
+def test_target_language_tokenisation() -> None:
+    assert SacreBleuMetrics("zh").settings()["bleu"]["tokenize"] == "zh"
+    assert SacreBleuMetrics("de").settings()["bleu"]["tokenize"] == "13a"
+    assert SacreBleuMetrics("de", tokenize="intl").settings()["bleu"]["tokenize"] == "intl"
+    assert "tok:zh" in SacreBleuMetrics("zh").signatures()["bleu"]
+
+
+def test_examples_without_references_are_left_out() -> None:
+    metric = SacreBleuMetrics("en")
+    items = batch(HYPS[:1], REFS[:1]) + [ScoringInput(Example("x", "src", ()), "out")]
+    assert metric.score(items)[1] == {}
+    assert metric.corpus(items)["chrf"] == CHRF().corpus_score(HYPS[:1], [[REFS[0][0]], [REFS[0][1]]]).score
+
+
+@pytest.mark.skipif(not WMT17.is_dir(), reason=f"{WMT17} (shared WMT17 data) is absent")
+@pytest.mark.skipif(shutil.which("sacrebleu") is None, reason="the sacrebleu command line is not on PATH")
+@pytest.mark.parametrize("system", SYSTEMS)
+def test_wmt17_scores_equal_sacrebleu_cli(system: str) -> None:
+    reference = WMT17 / "newstest2017.ref.de"
+    hypothesis = WMT17 / "systems" / f"newstest2017.{system}.en-de"
+    cfg = OmegaConf.merge(OmegaConf.structured(ParallelTextConfig), {"references": [str(reference)]})
+    examples = load_parallel_text(cfg, TaskSpec("translate", "en", "de"))
+    assert len(examples) == 3004 and all(e.meta["no_source"] for e in examples)
+    outputs = read_lines(str(hypothesis), "hypothesis")
+    metric = SacreBleuMetrics("de")
+    values = metric.corpus([ScoringInput(e, o) for e, o in zip(examples, outputs, strict=True)])
+    for width in (1, 4):
+        printed = subprocess.run(
+            ["sacrebleu", str(reference), "-i", str(hypothesis), "-m", "bleu", "chrf", "-b", "-w", str(width)],
+            capture_output=True, text=True, check=True,
+        ).stdout
+        bleu, chrf = json.loads(printed)
+        assert f"{values['bleu']:.{width}f}" == f"{bleu:.{width}f}"
+        assert f"{values['chrf']:.{width}f}" == f"{chrf:.{width}f}"
