@@ -12,6 +12,7 @@ import yaml
 
 from harness.data.example import Example
 
+_ROW = "__harness_row__"  # a row's position in the file before where/shuffle/limit
 _FORMATS = {".jsonl": "json", ".json": "json", ".csv": "csv", ".parquet": "parquet", ".tsv": "csv"}
 
 
@@ -51,6 +52,7 @@ def select_rows(
     """Apply ``dataset.where`` (column == value, or value in a list), seeded shuffle, then ``limit``."""
     for column in where:
         _require_column(table, column, "dataset.where")
+    table = table.add_column(_ROW, list(range(len(table))))
     if where:
         wanted = {k: (set(v) if isinstance(v, list | tuple) else {v}) for k, v in where.items()}
         table = table.filter(lambda row: all(row[k] in values for k, values in wanted.items()))
@@ -75,7 +77,7 @@ def examples_from_table(table: datasets.Dataset, cfg: Any, origin: str) -> list[
         if example_id in seen:
             raise DatasetError(f"{origin}: id {example_id!r} in column {cfg.id_column!r} is not unique")
         seen.add(example_id)
-        meta: dict[str, Any] = {"row": index}
+        meta: dict[str, Any] = {"row": row.get(_ROW, index), "fields": _fields(row, cfg)}
         facts = row[cfg.facts_column] if cfg.facts_column else side_facts.get(example_id)
         if facts:
             meta["facts"] = json.loads(facts) if isinstance(facts, str) else facts
@@ -92,6 +94,12 @@ def examples_from_table(table: datasets.Dataset, cfg: Any, origin: str) -> list[
             )
         )
     return examples
+
+
+def _fields(row: Mapping[str, Any], cfg: Any) -> dict[str, Any]:
+    """The row's other columns (e.g. FRANK's ``summary`` for ``model=predictions model.column=summary``)."""
+    skip = {cfg.source_column, cfg.reference_column, _ROW}
+    return {k: v for k, v in row.items() if k not in skip}
 
 
 def _references(row: Mapping[str, Any], column: str | None) -> tuple[str, ...]:

@@ -18,24 +18,16 @@ from harness.data.columns import (
 from harness.data.example import Example
 from harness.data.seed import seed_summarisation_examples
 from harness.models.base import TaskSpec
+from harness.plugins import Registry
 
 Loader = Callable[[Any, TaskSpec], list[Example]]
-_LOADERS: dict[str, Loader] = {}
-
-
-def register_loader(name: str) -> Callable[[Loader], Loader]:
-    def decorate(function: Loader) -> Loader:
-        _LOADERS[name] = function
-        return function
-
-    return decorate
+LOADERS: Registry[Loader] = Registry("dataset.loader", "harness.data")
+register_loader = LOADERS.register
 
 
 def load_examples(cfg: Any, task: TaskSpec) -> list[Example]:
     """The examples named by a ``dataset`` config, after ``where``, ``shuffle`` and ``limit``."""
-    if cfg.loader not in _LOADERS:
-        raise DatasetError(f"dataset.loader={cfg.loader!r} is unknown; available: {sorted(_LOADERS)}")
-    return _LOADERS[cfg.loader](cfg, task)
+    return LOADERS.get(cfg.loader)(cfg, task)
 
 
 @register_loader("seed")
