@@ -41,7 +41,7 @@ def load_parallel_text(cfg: Any, task: TaskSpec) -> list[Example]:
         raise DatasetError(f"dataset=parallel_text: the files are not line-aligned ({counts} lines)")
     examples = []
     for index in range(n_lines):
-        meta: dict[str, Any] = {"line": index + 1, "lang": task.target_lang}
+        meta: dict[str, Any] = {"row": index, "lang": task.target_lang}
         if sources is None:
             meta["no_source"] = True
         examples.append(

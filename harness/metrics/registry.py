@@ -19,7 +19,8 @@ def build_metrics(cfg: Any, task: TaskSpec, default_names: list[str]) -> list[Me
     from harness.metrics.evaluate_modules import EvaluateModuleMetric
 
     names = list(cfg.names) if cfg.names is not None else list(default_names)
-    metrics = [METRICS.get(name)(cfg, task) for name in names]
+    builders = dict.fromkeys(METRICS.get(name) for name in names)  # bleu, chrf and ter share one builder
+    metrics = [build(cfg, task) for build in builders]
     metrics += [EvaluateModuleMetric(path) for path in cfg.evaluate_modules]
     return metrics
 
@@ -43,3 +44,20 @@ def _reference_free(cfg: Any, task: TaskSpec) -> Metric:
     from harness.metrics.reference_free import ReferenceFreeMetric
 
     return ReferenceFreeMetric()
+
+
+@register_metric("bleu")
+@register_metric("chrf")
+@register_metric("chrf++")
+@register_metric("ter")
+def _sacrebleu(cfg: Any, task: TaskSpec) -> Metric:
+    from harness.metrics.sacrebleu_metrics import SacreBleuMetrics
+
+    return SacreBleuMetrics(task.target_lang, cfg.sacrebleu_tokenize, cfg.sacrebleu_lowercase)
+
+
+@register_metric("language")
+def _language(cfg: Any, task: TaskSpec) -> Metric:
+    from harness.metrics.language import LanguageMetric
+
+    return LanguageMetric(task.target_lang, cfg.copy_chrf_threshold)

@@ -25,13 +25,14 @@ def metric_settings(target_lang: str, tokenize: str | None = None, lowercase: bo
     """Keyword arguments that rebuild each sacrebleu metric object (``BLEU(**settings["bleu"])``).
 
     BLEU's tokenizer defaults to sacrebleu's choice for the target language (``zh``, ``ja-mecab``,
-    ``ko-mecab``, else ``13a``).
+    ``ko-mecab``, else ``13a``). ``lowercase`` applies to BLEU and chrF; TER is case-insensitive, as
+    sacrebleu's command line scores it.
     """
     return {
         "bleu": {"tokenize": tokenize, "lowercase": lowercase, "trg_lang": target_lang},
         "chrf": {"lowercase": lowercase},
         "chrf++": {"word_order": 2, "lowercase": lowercase},
-        "ter": {"case_sensitive": not lowercase, "asian_support": target_lang in _ASIAN},
+        "ter": {"case_sensitive": False, "asian_support": target_lang in _ASIAN},  # sacrebleu's default case
     }
 
 
@@ -63,14 +64,18 @@ class SacreBleuMetrics(Metric):
         self._metrics = {name: build_sacrebleu(name, self._settings[name]) for name in CORPUS_METRICS}
         self._settings["bleu"]["tokenize"] = self._metrics["bleu"].tokenizer_signature  # resolved: 13a, zh, ...
         # Sentence BLEU uses the effective n-gram order, as sacrebleu's sentence_bleu does.
+        self._n_refs: int | str = "?"  # shown in signatures until the first corpus score
         self._sentence_bleu = BLEU(**self._settings["bleu"], effective_order=True)
 
     def signature(self) -> str:
         return " ; ".join(f"{name}:{{{signature}}}" for name, signature in self.signatures().items())
 
     def signatures(self) -> dict[str, str]:
-        """sacrebleu's signature of each corpus metric; ``nrefs`` is known once ``corpus`` has run."""
-        return {name: _signature(metric) for name, metric in self._metrics.items()}
+        """sacrebleu's signature of each corpus metric and sentence score (``nrefs`` as of the last batch)."""
+        signatures = {name: _signature(metric, self._n_refs) for name, metric in self._metrics.items()}
+        signatures["sentence_bleu"] = _signature(self._sentence_bleu, self._n_refs)
+        signatures["sentence_chrf"] = signatures["chrf"]
+        return signatures
 
     def settings(self) -> dict[str, dict]:
         """Keyword arguments that rebuild each corpus metric's sacrebleu object."""
@@ -78,6 +83,7 @@ class SacreBleuMetrics(Metric):
 
     def score(self, batch: Sequence[ScoringInput]) -> list[dict[str, Any]]:
         scores = []
+        self._n_refs = max((len(item.example.references) for item in batch), default=self._n_refs)
         for item in batch:
             references = list(item.example.references)
             if not references:
@@ -85,14 +91,15 @@ class SacreBleuMetrics(Metric):
                 continue
             nested = [[reference] for reference in references]
             stats = {
-                name: [_plain(value) for value in metric._extract_corpus_statistics([item.output], nested)[0]]
+                name: metric._extract_corpus_statistics([item.output], nested)
                 for name, metric in self._metrics.items()
             }
             scores.append(
                 {
-                    "sentence_bleu": self._sentence_bleu.sentence_score(item.output, references).score,
-                    "sentence_chrf": self._metrics["chrf"].sentence_score(item.output, references).score,
-                    "sacrebleu_stats": stats,
+                    # What sentence_score computes, from the statistics at hand.
+                    "sentence_bleu": self._sentence_bleu._aggregate_and_compute(stats["bleu"]).score,
+                    "sentence_chrf": self._metrics["chrf"]._aggregate_and_compute(stats["chrf"]).score,
+                    "sacrebleu_stats": {name: [_plain(v) for v in rows[0]] for name, rows in stats.items()},
                 }
             )
         return scores
@@ -109,10 +116,11 @@ class SacreBleuMetrics(Metric):
         return {name: metric.corpus_score(hypotheses, references).score for name, metric in self._metrics.items()}
 
 
-def _signature(metric: SacreMetric) -> str:
+def _signature(metric: SacreMetric, n_refs: int | str) -> str:
+    """``metric.get_signature()``, which before a corpus score does not know the number of references."""
     if hasattr(metric, "num_refs"):
         return metric.get_signature().format()
-    return metric._SIGNATURE_TYPE({**metric.__dict__, "num_refs": "?"}).format()
+    return metric._SIGNATURE_TYPE({**metric.__dict__, "num_refs": n_refs}).format()
 
 
 def _plain(value: Any) -> int | float:
