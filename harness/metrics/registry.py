@@ -61,3 +61,10 @@ def _language(cfg: Any, task: TaskSpec) -> Metric:
     from harness.metrics.language import LanguageMetric
 
     return LanguageMetric(task.target_lang, cfg.copy_chrf_threshold)
+
+
+@register_metric("facts")
+def _facts(cfg: Any, task: TaskSpec) -> Metric:
+    from harness.metrics.facts import KeyFactsMetric
+
+    return KeyFactsMetric()
