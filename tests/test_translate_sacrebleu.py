@@ -9,21 +9,15 @@ from pathlib import Path
 
 import pytest
 import sacrebleu
-from omegaconf import OmegaConf
 from sacrebleu.metrics import BLEU, CHRF, TER
 
-from harness.config import ParallelTextConfig
 from harness.data.example import Example
-from harness.data.parallel import load_parallel_text, read_lines
 from harness.metrics.base import ScoringInput
 from harness.metrics.sacrebleu_metrics import CORPUS_METRICS, SacreBleuMetrics, build_sacrebleu
-from harness.models.base import TaskSpec
+from tests.translate_helpers import SHARED, read_metrics, run_harness
 
-ROOT = Path(__file__).resolve().parents[1]
-# ../shared beside the repository (worktrees sit one level deeper, so look further up too).
-SHARED = next((p / "shared" for p in ROOT.parents if (p / "shared" / "data").is_dir()), ROOT.parent / "shared")
 WMT17 = SHARED / "data" / "wmt17-en-de"
-SYSTEMS = ["uedin-nmt.4722", "PROMT-Rule-based.4735", "online-A.0"]
+SYSTEMS = ["uedin-nmt.4722", "PROMT-Rule-based.4735"]
 
 HYPS = ["The cat sat on the mat.", "Il pleut.", "A dog barked loudly at night", ""]
 REFS = [
@@ -82,23 +76,32 @@ def test_examples_without_references_are_left_out() -> None:
     assert metric.corpus(items)["chrf"] == CHRF().corpus_score(HYPS[:1], [[REFS[0][0]], [REFS[0][1]]]).score
 
 
+def cli_scores(reference: Path, hypothesis: Path, metrics: list[str], width: int) -> list[float]:
+    """What ``sacrebleu REF -i SYS -m ... -b -w WIDTH`` prints."""
+    printed = subprocess.run(
+        ["sacrebleu", str(reference), "-i", str(hypothesis), "-m", *metrics, "-b", "-w", str(width)],
+        capture_output=True, text=True, check=True,
+    ).stdout
+    return json.loads(printed)
+
+
+@pytest.mark.slow
 @pytest.mark.skipif(not WMT17.is_dir(), reason=f"{WMT17} (shared WMT17 data) is absent")
 @pytest.mark.skipif(shutil.which("sacrebleu") is None, reason="the sacrebleu command line is not on PATH")
 @pytest.mark.parametrize("system", SYSTEMS)
-def test_wmt17_scores_equal_sacrebleu_cli(system: str) -> None:
+def test_wmt17_run_equals_sacrebleu_cli(system: str, tmp_path: Path) -> None:
+    """A full run (model=predictions, dataset=parallel_text without a source) against the CLI's figures."""
     reference = WMT17 / "newstest2017.ref.de"
     hypothesis = WMT17 / "systems" / f"newstest2017.{system}.en-de"
-    cfg = OmegaConf.merge(OmegaConf.structured(ParallelTextConfig), {"references": [str(reference)]})
-    examples = load_parallel_text(cfg, TaskSpec("translate", "en", "de"))
-    assert len(examples) == 3004 and all(e.meta["no_source"] for e in examples)
-    outputs = read_lines(str(hypothesis), "hypothesis")
-    metric = SacreBleuMetrics("de")
-    values = metric.corpus([ScoringInput(e, o) for e, o in zip(examples, outputs, strict=True)])
-    for width in (1, 4):
-        printed = subprocess.run(
-            ["sacrebleu", str(reference), "-i", str(hypothesis), "-m", "bleu", "chrf", "-b", "-w", str(width)],
-            capture_output=True, text=True, check=True,
-        ).stdout
-        bleu, chrf = json.loads(printed)
-        assert f"{values['bleu']:.{width}f}" == f"{bleu:.{width}f}"
-        assert f"{values['chrf']:.{width}f}" == f"{chrf:.{width}f}"
+    folder = run_harness(
+        tmp_path, "task=translate", "task.target_lang=de", "model=predictions", f"model.path={hypothesis}",
+        "dataset=parallel_text", f"dataset.references=[{reference}]", "metrics.names=[bleu,chrf,ter]",
+    )
+    metrics = read_metrics(folder)
+    assert metrics["bleu"]["n"] == 3004
+    assert metrics["bleu"]["signature"] == f"nrefs:1|case:mixed|eff:no|tok:13a|smooth:exp|version:{sacrebleu.__version__}"
+    bleu, chrf = cli_scores(reference, hypothesis, ["bleu", "chrf"], 1)  # the default printout
+    assert (f"{metrics['bleu']['value']:.1f}", f"{metrics['chrf']['value']:.1f}") == (f"{bleu:.1f}", f"{chrf:.1f}")
+    printed = cli_scores(reference, hypothesis, ["bleu", "chrf", "ter"], 4)
+    ours = [metrics[name]["value"] for name in ("bleu", "chrf", "ter")]
+    assert [f"{v:.4f}" for v in ours] == [f"{v:.4f}" for v in printed]

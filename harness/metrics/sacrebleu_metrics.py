@@ -55,7 +55,11 @@ def build_sacrebleu(name: str, settings: dict[str, Any]) -> SacreMetric:
 
 
 class SacreBleuMetrics(Metric):
-    """All four sacrebleu metrics: corpus ``bleu``, ``chrf``, ``chrf++``, ``ter``; per example ``sentence_*``."""
+    """All four sacrebleu metrics: corpus ``bleu``, ``chrf``, ``chrf++``, ``ter``; per example ``sentence_*``.
+
+    A corpus score is sacrebleu's aggregate of per-segment statistics (``corpus_score`` does exactly
+    this), so ``corpus`` reuses the statistics ``score`` computed for the same output and references.
+    """
 
     name: ClassVar[str] = "sacrebleu"
 
@@ -64,8 +68,9 @@ class SacreBleuMetrics(Metric):
         self._metrics = {name: build_sacrebleu(name, self._settings[name]) for name in CORPUS_METRICS}
         self._settings["bleu"]["tokenize"] = self._metrics["bleu"].tokenizer_signature  # resolved: 13a, zh, ...
         # Sentence BLEU uses the effective n-gram order, as sacrebleu's sentence_bleu does.
-        self._n_refs: int | str = "?"  # shown in signatures until the first corpus score
         self._sentence_bleu = BLEU(**self._settings["bleu"], effective_order=True)
+        self._n_refs: int | str = "?"  # for signatures: references per example, -1 when they vary
+        self._stats: dict[tuple[str, tuple[str, ...]], dict[str, list[Any]]] = {}
 
     def signature(self) -> str:
         return " ; ".join(f"{name}:{{{signature}}}" for name, signature in self.signatures().items())
@@ -82,44 +87,56 @@ class SacreBleuMetrics(Metric):
         return {name: dict(settings) for name, settings in self._settings.items()}
 
     def score(self, batch: Sequence[ScoringInput]) -> list[dict[str, Any]]:
-        scores = []
-        self._n_refs = max((len(item.example.references) for item in batch), default=self._n_refs)
+        scored = [item for item in batch if item.example.references]
+        self._n_refs = _n_refs(scored) if scored else self._n_refs
+        self._stats = {_key(item): self._segment_stats(item) for item in scored}
+        scores: list[dict[str, Any]] = []
         for item in batch:
-            references = list(item.example.references)
-            if not references:
+            if not item.example.references:
                 scores.append({})
                 continue
-            nested = [[reference] for reference in references]
-            stats = {
-                name: metric._extract_corpus_statistics([item.output], nested)
-                for name, metric in self._metrics.items()
-            }
+            stats = self._stats[_key(item)]
             scores.append(
                 {
                     # What sentence_score computes, from the statistics at hand.
-                    "sentence_bleu": self._sentence_bleu._aggregate_and_compute(stats["bleu"]).score,
-                    "sentence_chrf": self._metrics["chrf"]._aggregate_and_compute(stats["chrf"]).score,
-                    "sacrebleu_stats": {name: [_plain(v) for v in rows[0]] for name, rows in stats.items()},
+                    "sentence_bleu": self._sentence_bleu._aggregate_and_compute([stats["bleu"]]).score,
+                    "sentence_chrf": self._metrics["chrf"]._aggregate_and_compute([stats["chrf"]]).score,
+                    "sacrebleu_stats": {name: [_plain(v) for v in row] for name, row in stats.items()},
                 }
             )
         return scores
 
     def corpus(self, batch: Sequence[ScoringInput]) -> dict[str, float]:
-        """Corpus scores over the examples that have references (sacrebleu skips ``None`` padding)."""
+        """Corpus scores over the examples that have references (their number may vary)."""
         scored = [item for item in batch if item.example.references]
         if not scored:
             return {}
-        n_refs = max(len(item.example.references) for item in scored)
-        padded = [list(item.example.references) + [None] * (n_refs - len(item.example.references)) for item in scored]
-        hypotheses = [item.output for item in scored]
-        references = [list(column) for column in zip(*padded, strict=True)]
-        return {name: metric.corpus_score(hypotheses, references).score for name, metric in self._metrics.items()}
+        self._n_refs = _n_refs(scored)
+        stats = [self._stats.get(_key(item)) or self._segment_stats(item) for item in scored]
+        self._stats = {}
+        return {
+            name: metric._aggregate_and_compute([row[name] for row in stats]).score
+            for name, metric in self._metrics.items()
+        }
+
+    def _segment_stats(self, item: ScoringInput) -> dict[str, list[Any]]:
+        """``metric._extract_corpus_statistics([output], references)[0]`` for each corpus metric."""
+        nested = [[reference] for reference in item.example.references]
+        return {name: metric._extract_corpus_statistics([item.output], nested)[0] for name, metric in self._metrics.items()}
+
+
+def _key(item: ScoringInput) -> tuple[str, tuple[str, ...]]:
+    return item.output, item.example.references
+
+
+def _n_refs(items: Sequence[ScoringInput]) -> int:
+    """References per example as sacrebleu's signature reports them: the number, or -1 ("var")."""
+    counts = {len(item.example.references) for item in items}
+    return counts.pop() if len(counts) == 1 else -1
 
 
 def _signature(metric: SacreMetric, n_refs: int | str) -> str:
-    """``metric.get_signature()``, which before a corpus score does not know the number of references."""
-    if hasattr(metric, "num_refs"):
-        return metric.get_signature().format()
+    """``metric.get_signature()``, which needs the number of references that ``corpus_score`` would set."""
     return metric._SIGNATURE_TYPE({**metric.__dict__, "num_refs": n_refs}).format()
 
 
