@@ -1,6 +1,6 @@
-"""Tiny seq2seq models built locally: real architectures, random (seeded) weights, a locally trained tokenizer.
+"""Tiny models built locally: real architectures, random (seeded) weights, a locally trained tokenizer.
 
-They let tests and CI exercise the same ``hf_seq2seq`` loading and generation path as hub models with
+They let tests and CI exercise the same ``hf_seq2seq`` and ``hf_causal`` paths as hub models with
 nothing downloaded. A model is built once into ``cache_dir`` (atomically) and reused; the same seed
 gives the same weights and tokenizer on every machine.
 """
@@ -24,6 +24,8 @@ from tokenizers import Tokenizer, models, normalizers, pre_tokenizers, processor
 from transformers import (
     BartConfig,
     BartForConditionalGeneration,
+    LlamaConfig,
+    LlamaForCausalLM,
     M2M100Config,
     M2M100ForConditionalGeneration,
     M2M100Tokenizer,
@@ -34,6 +36,8 @@ from transformers import (
     PreTrainedModel,
     PreTrainedTokenizerBase,
     PreTrainedTokenizerFast,
+    Qwen2Config,
+    Qwen2ForCausalLM,
     T5Config,
     T5ForConditionalGeneration,
 )
@@ -157,8 +161,48 @@ def _m2m100() -> tuple[PreTrainedTokenizerBase, PretrainedConfig, type[PreTraine
     return tokenizer, config, M2M100ForConditionalGeneration
 
 
+CHATML_TEMPLATE = (
+    "{% for message in messages %}{{ '<|im_start|>' + message['role'] + '\\n' + message['content'] + "
+    "'<|im_end|>' + '\\n' }}{% endfor %}{% if add_generation_prompt %}{{ '<|im_start|>assistant\\n' }}{% endif %}"
+)
+LLAMA3_TEMPLATE = (
+    "{{ '<|begin_of_text|>' }}{% for message in messages %}{{ '<|start_header_id|>' + message['role'] + "
+    "'<|end_header_id|>\\n\\n' + message['content'] + '<|eot_id|>' }}{% endfor %}"
+    "{% if add_generation_prompt %}{{ '<|start_header_id|>assistant<|end_header_id|>\\n\\n' }}{% endif %}"
+)
+
+
+def _qwen2() -> tuple[PreTrainedTokenizerBase, PretrainedConfig, type[PreTrainedModel]]:
+    """Qwen2 layout: ChatML turns, ``<|im_end|>`` ends a turn, ``<|endoftext|>`` pads."""
+    tokenizer = train_tokenizer(["<|endoftext|>", "<|im_start|>", "<|im_end|>", "<unk>"], "$A")
+    tokenizer.add_special_tokens({"eos_token": "<|im_end|>", "pad_token": "<|endoftext|>", "unk_token": "<unk>"})
+    tokenizer.chat_template = CHATML_TEMPLATE
+    config = Qwen2Config(
+        vocab_size=len(tokenizer), hidden_size=32, intermediate_size=64, num_hidden_layers=2, num_attention_heads=4,
+        num_key_value_heads=2, max_position_embeddings=2 * MAX_POSITIONS, eos_token_id=2, pad_token_id=0,
+        bos_token_id=None, tie_word_embeddings=False,
+    )
+    return tokenizer, config, Qwen2ForCausalLM
+
+
+def _llama() -> tuple[PreTrainedTokenizerBase, PretrainedConfig, type[PreTrainedModel]]:
+    """Llama 3 layout: header-delimited turns, ``<|eot_id|>`` ends a turn, no pad token of its own."""
+    special = ["<|begin_of_text|>", "<|end_of_text|>", "<|start_header_id|>", "<|end_header_id|>", "<|eot_id|>", "<unk>"]
+    tokenizer = train_tokenizer(special, "$A")
+    tokenizer.add_special_tokens({"bos_token": "<|begin_of_text|>", "eos_token": "<|eot_id|>", "unk_token": "<unk>"})
+    tokenizer.chat_template = LLAMA3_TEMPLATE
+    config = LlamaConfig(
+        vocab_size=len(tokenizer), hidden_size=32, intermediate_size=64, num_hidden_layers=2, num_attention_heads=4,
+        num_key_value_heads=2, max_position_embeddings=2 * MAX_POSITIONS, bos_token_id=0, eos_token_id=4,
+        tie_word_embeddings=False,
+    )
+    return tokenizer, config, LlamaForCausalLM
+
+
 Recipe = Callable[[], tuple[PreTrainedTokenizerBase, PretrainedConfig, type[PreTrainedModel]]]
-RECIPES: dict[str, Recipe] = {"t5": _t5, "bart": _bart, "marian": _marian, "m2m100": _m2m100}
+RECIPES: dict[str, Recipe] = {
+    "t5": _t5, "bart": _bart, "marian": _marian, "m2m100": _m2m100, "qwen2": _qwen2, "llama": _llama,
+}
 
 
 def build_tiny_model(architecture: str, cache_dir: str | Path, seed: int = 0) -> Path:
