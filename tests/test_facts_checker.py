@@ -252,7 +252,7 @@ def test_altered_translation_contradicts(lang: str, old: str, new: str, fact_id:
 
 def test_reference_summary_and_table() -> None:
     refs = seed_yaml()["references"]
-    per_example = [check_facts(refs[k], facts(), anchor=ANCHOR) for k in ("headline", "short")]
+    per_example = [[v.as_dict() for v in check_facts(refs[k], facts(), anchor=ANCHOR)] for k in ("headline", "short")]
     table = fact_table(per_example)
     assert list(table) == [f.id for f in facts()]
     assert table["treaty_date"] == {"supported": 2, "contradicted": 0, "absent": 0}

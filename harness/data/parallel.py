@@ -15,11 +15,12 @@ from harness.data.example import Example
 from harness.data.loading import register_loader, select_examples
 from harness.data.seed import load_spec
 from harness.models.base import TaskSpec
+from harness.paths import project_path
 from harness.text import split_sentences
 
 
 def read_lines(path: str, option: str) -> list[str]:
-    file = Path(path)
+    file = project_path(path)
     if not file.is_file():
         raise DatasetError(f"{option}: {path} does not exist")
     with file.open(encoding="utf-8") as stream:
@@ -129,4 +130,4 @@ def _evidence_in(fact: dict[str, Any], sentence: str) -> bool:
 
 def seed_loader(cfg: Any, task: TaskSpec) -> list[Example]:
     """``dataset=seed`` under ``task=translate``."""
-    return select_examples(seed_translation_examples(Path(cfg.spec), task), cfg)
+    return select_examples(seed_translation_examples(project_path(cfg.spec), task), cfg)

@@ -15,6 +15,7 @@ from typing import Any, Literal
 
 import yaml
 
+from harness.errors import InputError
 from harness.facts.dates import PartialDate
 from harness.facts.numbers import canonical_unit
 
@@ -24,7 +25,7 @@ KINDS: tuple[FactKind, ...] = ("date", "quantity", "entity", "clause")
 _ISO_PARTIAL = re.compile(r"^(\d{4})(?:-(\d{2})(?:-(\d{2}))?)?$")
 
 
-class FactSpecError(ValueError):
+class FactSpecError(InputError, ValueError):
     """A malformed fact spec; the message names the file (or example), fact id and field."""
 
     def __init__(self, origin: str, fact_id: str, field_name: str, problem: str) -> None:

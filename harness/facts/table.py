@@ -2,19 +2,23 @@
 
 from __future__ import annotations
 
-from collections.abc import Iterable, Sequence
+from collections.abc import Iterable, Mapping, Sequence
+from typing import Any
 
 from harness.facts.checker import FactVerdict
 
 VERDICTS: tuple[str, ...] = ("supported", "contradicted", "absent")
 
 
-def fact_table(per_example: Iterable[Sequence[FactVerdict]]) -> dict[str, dict[str, int]]:
-    """fact id -> {"supported": n, "contradicted": n, "absent": n}, in first-seen order."""
+def fact_table(per_example: Iterable[Sequence[Mapping[str, Any]]]) -> dict[str, dict[str, int]]:
+    """fact id -> {"supported": n, "contradicted": n, "absent": n}, in first-seen order.
+
+    Takes verdicts as stored in ``scores.jsonl`` (``FactVerdict.as_dict()``), so that the table can be
+    rebuilt from any run folder."""
     table: dict[str, dict[str, int]] = {}
     for verdicts in per_example:
         for v in verdicts:
-            table.setdefault(v.fact_id, dict.fromkeys(VERDICTS, 0))[v.verdict] += 1
+            table.setdefault(v["fact_id"], dict.fromkeys(VERDICTS, 0))[v["verdict"]] += 1
     return table
 
 

@@ -28,8 +28,9 @@ from harness.data.example import Example
 from harness.facts.auto import check_auto, extractor_name
 from harness.facts.checker import check_facts
 from harness.facts.spec import Fact, parse_facts
-from harness.facts.table import contradiction_rate, recall
+from harness.facts.table import contradiction_rate, fact_table, recall
 from harness.metrics.base import Metric, ScoringInput
+from harness.metrics.registry import register_metric
 
 
 def example_facts(example: Example) -> tuple[Fact, ...]:
@@ -37,7 +38,7 @@ def example_facts(example: Example) -> tuple[Fact, ...]:
     raw = example.meta.get("facts") or ()
     if all(not isinstance(f, dict) for f in raw):
         return tuple(raw)
-    return parse_facts(list(raw), f"example {example.id}")
+    return parse_facts(list(raw), str(example.meta.get("facts_origin", f"example {example.id}")))
 
 
 def example_anchor(example: Example) -> datetime | None:
@@ -74,6 +75,11 @@ class KeyFactsMetric(Metric):
         values["facts.verdicts"] = [v.as_dict() for v in verdicts]
         return values
 
+    def tables(self, results: Sequence[dict[str, Any]]) -> dict[str, Any]:
+        """``facts``: per key fact, how many outputs support, contradict or miss it."""
+        table = fact_table(r["facts.verdicts"] for r in results if "facts.verdicts" in r)
+        return {"facts": table} if table else {}
+
 
 class AutoFactsMetric(Metric):
     name: ClassVar[str] = "auto_facts"
@@ -101,3 +107,13 @@ class AutoFactsMetric(Metric):
             values["auto_facts.unsupported"] = [i.as_dict() for i in res.unsupported]
             out.append(values)
         return out
+
+
+@register_metric("facts")
+def _facts(cfg: Any, task: Any) -> Metric:
+    return KeyFactsMetric()
+
+
+@register_metric("auto_facts")
+def _auto_facts(cfg: Any, task: Any) -> Metric:
+    return AutoFactsMetric()
