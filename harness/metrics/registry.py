@@ -5,6 +5,7 @@ from __future__ import annotations
 from collections.abc import Callable
 from typing import Any
 
+from harness.errors import ConfigError
 from harness.metrics.base import Metric
 from harness.models.base import TaskSpec
 from harness.plugins import Registry
@@ -61,6 +62,15 @@ def _language(cfg: Any, task: TaskSpec) -> Metric:
     from harness.metrics.language import LanguageMetric
 
     return LanguageMetric(task.target_lang, cfg.copy_chrf_threshold)
+
+
+@register_metric("comet")
+def _comet(cfg: Any, task: TaskSpec) -> Metric:
+    from harness.metrics.comet import CometMetric
+
+    if not cfg.comet_model:
+        raise ConfigError("metric 'comet' needs metrics.comet_model (e.g. Unbabel/wmt22-comet-da or a local model.ckpt)")
+    return CometMetric(cfg.comet_model, cfg.comet_batch_size)
 
 
 @register_metric("facts")
