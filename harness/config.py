@@ -95,6 +95,7 @@ class HFCausalConfig(ModelConfig):
     num_beams: int = 1
     device: str = "auto"
     dtype: str = "auto"
+    cpu_threads: int | None = None  # torch intra-op threads on CPU; default: torch's choice
 
 
 @dataclass

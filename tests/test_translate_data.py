@@ -127,9 +127,10 @@ def test_jsonl_with_column_mapping_end_to_end(tmp_path: Path) -> None:
     outputs = write(tmp_path / "outputs.txt", [r["system"] for r in rows])
     folder = run_harness(
         tmp_path, "task=translate", "dataset=files", f"dataset.path={data}", "dataset.source_column=en",
-        "dataset.reference_column=es", "model=predictions", f"model.path={outputs}", "metrics.names=[bleu,chrf]",
+        "dataset.reference_column=es", "model=predictions", f"model.path={outputs}", "metrics.names=[bleu,chrf,bertscore]",
     )
     metrics = read_metrics(folder)
     assert metrics["bleu"]["signature"].startswith("nrefs:2|")
+    assert 0 < metrics["bertscore_f1"]["value"] <= 1  # BERTScore (offline MiniLM by default) on translations
     scores = read_jsonl(folder / "scores.jsonl")
     assert scores[0]["scores"]["sentence_chrf"] == pytest.approx(100.0)

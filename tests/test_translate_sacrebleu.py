@@ -12,6 +12,7 @@ import sacrebleu
 from sacrebleu.metrics import BLEU, CHRF, TER
 
 from harness.data.example import Example
+from harness.errors import ConfigError
 from harness.metrics.base import ScoringInput
 from harness.metrics.sacrebleu_metrics import CORPUS_METRICS, SacreBleuMetrics, build_sacrebleu
 from tests.translate_helpers import SHARED, read_metrics, run_harness
@@ -67,6 +68,16 @@ def test_target_language_tokenisation() -> None:
     assert SacreBleuMetrics("de").settings()["bleu"]["tokenize"] == "13a"
     assert SacreBleuMetrics("de", tokenize="intl").settings()["bleu"]["tokenize"] == "intl"
     assert "tok:zh" in SacreBleuMetrics("zh").signatures()["bleu"]
+    assert "asian:yes" in SacreBleuMetrics("zh").signatures()["ter"]
+
+
+def test_unavailable_tokenizer_is_a_config_error(monkeypatch: pytest.MonkeyPatch) -> None:
+    def unavailable(*args: object, **kwargs: object) -> None:
+        raise RuntimeError("Japanese tokenization requires extra dependencies")
+
+    monkeypatch.setattr("harness.metrics.sacrebleu_metrics.BLEU", unavailable)
+    with pytest.raises(ConfigError, match="metrics.sacrebleu_tokenize"):
+        SacreBleuMetrics("ja")
 
 
 def test_examples_without_references_are_left_out() -> None:

@@ -15,6 +15,7 @@ from typing import Any, ClassVar
 from lingua import IsoCode639_1, Language, LanguageDetector, LanguageDetectorBuilder
 from sacrebleu.metrics import CHRF
 
+from harness.errors import ConfigError
 from harness.metrics.base import Metric, ScoringInput
 
 
@@ -29,7 +30,7 @@ def lingua_language(code: str) -> Language:
     try:
         return Language.from_iso_code_639_1(IsoCode639_1.from_str(code))
     except ValueError as error:
-        raise ValueError(f"language code {code!r} is not an ISO 639-1 code that lingua can identify") from error
+        raise ConfigError(f"language code {code!r} is not an ISO 639-1 code that lingua can identify") from error
 
 
 def detect_language(text: str) -> str | None:

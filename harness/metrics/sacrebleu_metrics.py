@@ -15,6 +15,7 @@ import numpy as np
 from sacrebleu.metrics import BLEU, CHRF, TER
 from sacrebleu.metrics.base import Metric as SacreMetric
 
+from harness.errors import ConfigError
 from harness.metrics.base import Metric, ScoringInput
 
 CORPUS_METRICS = ("bleu", "chrf", "chrf++", "ter")
@@ -42,7 +43,7 @@ def build_sacrebleu(name: str, settings: dict[str, Any]) -> SacreMetric:
         try:
             return BLEU(**settings)
         except RuntimeError as error:  # e.g. ja-mecab without its extra dependencies
-            raise RuntimeError(
+            raise ConfigError(
                 f"BLEU tokenizer for target language {settings.get('trg_lang')!r} is unavailable: {error}. "
                 "Install sacrebleu's extra (pip install 'sacrebleu[ja]' / 'sacrebleu[ko]') "
                 "or set metrics.sacrebleu_tokenize (e.g. char or 13a)."

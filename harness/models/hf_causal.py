@@ -30,6 +30,8 @@ class HFCausalModel(Model):
     def __init__(self, cfg: Any, task: TaskSpec) -> None:
         super().__init__(cfg, task)
         self._device = resolve_device(cfg.device)
+        if cfg.cpu_threads and self._device == "cpu":
+            torch.set_num_threads(cfg.cpu_threads)
         self.template = prompt_template(cfg.prompt, task)
         self.tokenizer = load_pretrained(AutoTokenizer, cfg)
         if not getattr(self.tokenizer, "chat_template", None):
