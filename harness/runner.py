@@ -110,11 +110,13 @@ def score_all(
                     signatures[key] = own_signatures.get(key, metric.signature())
                 else:
                     record["details"][key] = value
-        for key, value in (metric.corpus(scored) if scored else {}).items():
-            signature = metric.signatures().get(key, metric.signature())
+        corpus_values = metric.corpus(scored) if scored else {}
+        corpus_signatures, settings = metric.signatures(), metric.settings()  # after corpus(): nrefs known
+        for key, value in corpus_values.items():
+            signature = corpus_signatures.get(key, metric.signature())
             corpus[key] = Aggregate(value=value, n=len(scored), signature=signature, corpus=True)
-            if key in metric.settings():
-                corpus[key]["settings"] = metric.settings()[key]
+            if key in settings:
+                corpus[key]["settings"] = settings[key]
         tables.update(metric.tables(results))
     folder.append_jsonl("scores.jsonl", [dict(r) for r in records])
     aggregates = aggregate_means(
