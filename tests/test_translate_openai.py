@@ -152,3 +152,9 @@ def test_seed_end_to_end_without_storing_the_key(
     for file in folder.rglob("*"):
         if file.is_file():
             assert SECRET not in file.read_text(encoding="utf-8", errors="replace"), file
+
+
+def test_model_name_is_required() -> None:
+    cfg = OmegaConf.merge(OmegaConf.structured(OpenAICompatibleConfig), {"name": "x"})
+    with pytest.raises(ModelLoadError, match="model.model_name"):
+        OpenAICompatibleModel(cfg, TaskSpec("translate", "en", "es"))

@@ -14,6 +14,7 @@ from collections.abc import Sequence
 from typing import Any
 
 import httpx
+from omegaconf import OmegaConf
 
 from harness.data.example import Example
 from harness.models.base import Generation, Model, ModelLoadError, TaskSpec
@@ -31,6 +32,8 @@ class RequestFailed(RuntimeError):
 class OpenAICompatibleModel(Model):
     def __init__(self, cfg: Any, task: TaskSpec) -> None:
         super().__init__(cfg, task)
+        if OmegaConf.is_missing(cfg, "model_name"):
+            raise ModelLoadError("model=openai_compatible needs model.model_name (the name the server expects)")
         if cfg.concurrency < 1 or cfg.max_retries < 0:
             raise ModelLoadError("model.concurrency must be at least 1 and model.max_retries at least 0")
         self.template = prompt_template(cfg.prompt, task)
