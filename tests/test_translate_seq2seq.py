@@ -55,6 +55,12 @@ def test_marian_translates_in_order_and_records_its_weights(cache_dir: Path) -> 
     assert len(model.identity()["weights_hash"]) == 16
 
 
+@pytest.mark.parametrize("architecture", ["marian", "m2m100"])
+def test_tiny_models_are_tiny(cache_dir: Path, architecture: str) -> None:
+    model = tiny(cache_dir, architecture, src_lang_code="en" if architecture == "m2m100" else None)
+    assert sum(p.numel() for p in model.model.parameters()) < 200_000
+
+
 def test_same_seed_same_model(cache_dir: Path, tmp_path: Path) -> None:
     first = tiny(cache_dir, "marian").identity()["weights_hash"]
     assert tiny(tmp_path, "marian").identity()["weights_hash"] == first
