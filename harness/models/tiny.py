@@ -157,7 +157,8 @@ def _m2m100() -> tuple[PreTrainedTokenizerBase, PretrainedConfig, type[PreTraine
     config = M2M100Config(
         vocab_size=max(tokenizer.lang_token_to_id.values()) + 1,  # language tokens follow the pieces
         d_model=32, encoder_layers=2, decoder_layers=2, encoder_attention_heads=4, decoder_attention_heads=4,
-        encoder_ffn_dim=64, decoder_ffn_dim=64, max_position_embeddings=MAX_POSITIONS, bos_token_id=0, pad_token_id=1, eos_token_id=2, decoder_start_token_id=2,
+        encoder_ffn_dim=64, decoder_ffn_dim=64, max_position_embeddings=MAX_POSITIONS, bos_token_id=0,
+        pad_token_id=1, eos_token_id=2, decoder_start_token_id=2,
     )
     return tokenizer, config, M2M100ForConditionalGeneration
 
