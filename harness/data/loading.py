@@ -33,7 +33,9 @@ def load_examples(cfg: Any, task: TaskSpec) -> list[Example]:
 @register_loader("seed")
 def _seed(cfg: Any, task: TaskSpec) -> list[Example]:
     if task.name == "translate":
-        return parallel.seed_loader(cfg, task)
+        from harness.data.parallel import seed_loader  # it imports this module
+
+        return seed_loader(cfg, task)
     examples = seed_summarisation_examples(project_path(cfg.spec), list(cfg.reference_keys))
     return select_examples(examples, cfg)
 
@@ -71,6 +73,3 @@ def fingerprint(examples: list[Example]) -> str:
             digest.update(b"\0")
         digest.update(b"\1")
     return digest.hexdigest()[:16]
-
-
-from harness.data import parallel  # noqa: E402  (registers the translation loaders; imports this module)
