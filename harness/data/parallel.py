@@ -89,7 +89,8 @@ def seed_translation_examples(spec_path: Path, task: TaskSpec) -> list[Example]:
     """The seed article's body sentences with their human reference translations.
 
     Sentence mode: one example per sentence, with the key facts whose evidence lies in that sentence
-    (matched on the English text); document mode: one example with all sentences and all facts.
+    (matched on the English text; evidence spanning sentences goes to the one holding most of it);
+    document mode: one example with all sentences and all facts.
     ``meta["lang"]`` is the target language, so the key-fact checker reads the translation in it.
     """
     spec = load_spec(spec_path)
@@ -112,20 +113,24 @@ def seed_translation_examples(spec_path: Path, task: TaskSpec) -> list[Example]:
         ]
     if task.mode != "sentence":
         raise DatasetError(f"task.mode={task.mode!r}; expected sentence or document")
+    homes = [_evidence_sentence(fact, english) for fact in facts]
     return [
         Example(
             id=f"{spec['id']}-s{index + 1:02d}",
             source=source[index],
             references=(target[index],),
-            meta={**meta, "facts": [fact for fact in facts if _evidence_in(fact, english[index])]},
+            meta={**meta, "facts": [fact for fact, home in zip(facts, homes, strict=True) if home == index]},
         )
         for index in range(len(english))
     ]
 
 
-def _evidence_in(fact: dict[str, Any], sentence: str) -> bool:
-    """Whether any sentence of the fact's evidence (which may span sentences) is part of ``sentence``."""
-    return any(part.rstrip(".") in sentence for part in split_sentences(str(fact.get("evidence", ""))))
+def _evidence_sentence(fact: dict[str, Any], sentences: list[str]) -> int | None:
+    """The index of the sentence holding most of the fact's evidence; None if none holds any."""
+    parts = [part.rstrip(".") for part in split_sentences(str(fact.get("evidence", "")))]
+    overlaps = [sum(len(part) for part in parts if part in sentence) for sentence in sentences]
+    best = max(range(len(sentences)), key=overlaps.__getitem__)
+    return best if overlaps[best] else None
 
 
 def seed_loader(cfg: Any, task: TaskSpec) -> list[Example]:
