@@ -71,10 +71,3 @@ def _comet(cfg: Any, task: TaskSpec) -> Metric:
     if not cfg.comet_model:
         raise ConfigError("metric 'comet' needs metrics.comet_model (e.g. Unbabel/wmt22-comet-da or a local model.ckpt)")
     return CometMetric(cfg.comet_model, cfg.comet_batch_size)
-
-
-@register_metric("facts")
-def _facts(cfg: Any, task: TaskSpec) -> Metric:
-    from harness.metrics.facts import KeyFactsMetric
-
-    return KeyFactsMetric()
