@@ -13,7 +13,7 @@ from harness.config import ApertiumConfig
 from harness.data.example import Example
 from harness.models.apertium import ApertiumModel, apertium_mode
 from harness.models.base import ModelLoadError, TaskSpec
-from tests.translate_helpers import read_jsonl, read_metrics, run_harness
+from conftest import read_jsonl, read_metrics, run_harness
 
 
 def _has_eng_spa() -> bool:

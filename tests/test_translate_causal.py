@@ -14,7 +14,7 @@ from harness.models.base import ModelLoadError, TaskSpec
 from harness.models.hf_causal import HFCausalModel
 from harness.models.tiny import build_tiny_model
 from harness.models.tiny_causal import TinyCausalModel
-from tests.translate_helpers import read_jsonl, read_metrics, run_harness
+from conftest import read_jsonl, read_metrics, run_harness
 
 TASK = TaskSpec("translate", "en", "es")
 SHORT = Example("a", "Hello there.")

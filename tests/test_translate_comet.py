@@ -9,7 +9,7 @@ import pytest
 
 from harness.errors import ConfigError
 from harness.metrics.comet import CometMetric
-from tests.translate_helpers import read_metrics, run_harness
+from conftest import read_metrics, run_harness
 
 
 def test_unavailable_model_is_skipped_with_a_reason(capsys: pytest.CaptureFixture[str]) -> None:

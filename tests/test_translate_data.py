@@ -13,7 +13,7 @@ from harness.config import HubTranslationConfig, ParallelTextConfig, SeedDataset
 from harness.data.columns import DatasetError
 from harness.data.loading import load_examples
 from harness.models.base import TaskSpec
-from tests.translate_helpers import ROOT, read_jsonl, read_metrics, run_harness
+from conftest import ROOT, read_jsonl, read_metrics, run_harness
 
 EN_ES = TaskSpec("translate", "en", "es")
 SPEC = yaml.safe_load((ROOT / "seeds" / "russia-dprk-pact.yaml").read_text(encoding="utf-8"))

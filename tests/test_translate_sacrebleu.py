@@ -15,7 +15,7 @@ from harness.data.example import Example
 from harness.errors import ConfigError
 from harness.metrics.base import ScoringInput
 from harness.metrics.sacrebleu_metrics import CORPUS_METRICS, SacreBleuMetrics, build_sacrebleu
-from tests.translate_helpers import SHARED, read_metrics, run_harness
+from conftest import SHARED, read_metrics, run_harness
 
 WMT17 = SHARED / "data" / "wmt17-en-de"
 SYSTEMS = ["uedin-nmt.4722", "PROMT-Rule-based.4735"]
