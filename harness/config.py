@@ -48,21 +48,27 @@ class SumyConfig(ModelConfig):
 
 
 @dataclass
-class HFSeq2SeqConfig(ModelConfig):
-    backend: str = "hf_seq2seq"
+class PretrainedModelConfig(ModelConfig):
+    """Settings shared by backends that load a Hugging Face model with ``from_pretrained``."""
+
     name_or_path: str = MISSING
     revision: str | None = None
     trust_remote_code: bool = False
-    prefix: str = ""  # e.g. T5's "summarize: "
     max_input_tokens: int | None = None  # default: the model's own limit
-    num_beams: int = 4
     max_new_tokens: int = 128
-    min_new_tokens: int = 0
-    length_penalty: float = 1.0
-    no_repeat_ngram_size: int = 0
+    num_beams: int = 4
     device: str = "auto"  # auto | cpu | cuda | mps
     dtype: str = "auto"  # auto | float32 | float16 | bfloat16
     cpu_threads: int | None = None  # torch intra-op threads on CPU; default: torch's choice
+
+
+@dataclass
+class HFSeq2SeqConfig(PretrainedModelConfig):
+    backend: str = "hf_seq2seq"
+    prefix: str = ""  # e.g. T5's "summarize: "
+    min_new_tokens: int = 0
+    length_penalty: float = 1.0
+    no_repeat_ngram_size: int = 0
     # Multilingual MT (NLLB, M2M100, mBART-50): language codes as the tokenizer names them.
     src_lang_code: str | None = None
     tgt_lang_code: str | None = None
@@ -80,22 +86,15 @@ class TinyModelConfig(HFSeq2SeqConfig):
 
 
 @dataclass
-class HFCausalConfig(ModelConfig):
+class HFCausalConfig(PretrainedModelConfig):
     """A decoder-only instruction model prompted through its tokenizer's chat template."""
 
     backend: str = "hf_causal"
-    name_or_path: str = MISSING
-    revision: str | None = None
-    trust_remote_code: bool = False
     # Placeholders: {source}, {source_lang}, {target_lang} (English language names). Default: per task.
     prompt: str | None = None
     system_prompt: str | None = None
-    max_input_tokens: int | None = None
     max_new_tokens: int = 256
     num_beams: int = 1
-    device: str = "auto"
-    dtype: str = "auto"
-    cpu_threads: int | None = None  # torch intra-op threads on CPU; default: torch's choice
 
 
 @dataclass

@@ -13,11 +13,11 @@ from collections.abc import Sequence
 from typing import Any
 
 import torch
-from transformers import AutoModelForCausalLM, AutoTokenizer
+from transformers import AutoModelForCausalLM
 
 from harness.data.example import Example
-from harness.models.base import Generation, Model, ModelLoadError, TaskSpec
-from harness.models.hf_seq2seq import load_pretrained, resolve_device, resolve_dtype, weights_hash
+from harness.models.base import Generation, ModelLoadError, TaskSpec
+from harness.models.pretrained import PretrainedModel
 from harness.models.prompting import chat_messages, prompt_template
 from harness.models.registry import register_backend
 
@@ -26,21 +26,16 @@ END_OF_TURN = ("<|im_end|>", "<|eot_id|>", "<end_of_turn>", "<|end|>", "<|endoft
 
 
 @register_backend("hf_causal")
-class HFCausalModel(Model):
+class HFCausalModel(PretrainedModel):
     def __init__(self, cfg: Any, task: TaskSpec) -> None:
         super().__init__(cfg, task)
-        self._device = resolve_device(cfg.device)
-        if cfg.cpu_threads and self._device == "cpu":
-            torch.set_num_threads(cfg.cpu_threads)
         self.template = prompt_template(cfg.prompt, task)
-        self.tokenizer = load_pretrained(AutoTokenizer, cfg)
         if not getattr(self.tokenizer, "chat_template", None):
             raise ModelLoadError(f"model.name_or_path={cfg.name_or_path!r} has no chat template; use an instruction model")
         self.tokenizer.padding_side = "left"
         if self.tokenizer.pad_token_id is None:
             self.tokenizer.pad_token = self.tokenizer.eos_token
-        dtype = resolve_dtype(cfg.dtype, self._device)
-        self.model = load_pretrained(AutoModelForCausalLM, cfg, dtype=dtype).to(self._device).eval()
+        self.model = self.load_model(AutoModelForCausalLM)
         positions = getattr(self.model.config, "max_position_embeddings", 2048)
         self.max_input_tokens = cfg.max_input_tokens or max(positions - cfg.max_new_tokens, 1)
         self.stop_ids = self._stop_ids()
@@ -52,34 +47,18 @@ class HFCausalModel(Model):
             "pad_token_id": self.tokenizer.pad_token_id,
         }
 
-    @property
-    def device(self) -> str:
-        return self._device
-
     def _stop_ids(self) -> list[int]:
         vocab = self.tokenizer.get_vocab()
         ids = [self.tokenizer.eos_token_id] + [vocab[token] for token in END_OF_TURN if token in vocab]
         return sorted({i for i in ids if i is not None})
 
-    def identity(self) -> dict[str, Any]:
-        identity: dict[str, Any] = {
-            "name": self.cfg.name,
-            "backend": self.cfg.backend,
-            "path": self.cfg.name_or_path,
-            "params": {
-                "prompt": self.template,
-                "system_prompt": self.cfg.system_prompt,
-                "max_input_tokens": self.max_input_tokens,
-                **{k: v for k, v in self.generate_kwargs.items() if k != "pad_token_id"},
-            },
+    def params(self) -> dict[str, Any]:
+        return {
+            "prompt": self.template,
+            "system_prompt": self.cfg.system_prompt,
+            "max_input_tokens": self.max_input_tokens,
+            **{k: v for k, v in self.generate_kwargs.items() if k != "pad_token_id"},
         }
-        revision = self.cfg.revision or getattr(self.model.config, "_commit_hash", None)
-        if revision:
-            identity["revision"] = revision
-        digest = weights_hash(self.cfg.name_or_path)
-        if digest:
-            identity["weights_hash"] = digest
-        return identity
 
     def generate(self, examples: Sequence[Example]) -> list[Generation]:
         prompts = [self._prompt(example) for example in examples]
