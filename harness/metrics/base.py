@@ -38,3 +38,7 @@ class Metric(ABC):
     def corpus(self, batch: Sequence[ScoringInput]) -> dict[str, float]:
         """Corpus-level scores; empty for metrics that are plain means of per-example values."""
         return {}
+
+    def tables(self, results: Sequence[dict[str, Any]]) -> dict[str, Any]:
+        """Run-level tables built from this metric's per-example results (e.g. verdicts per key fact)."""
+        return {}

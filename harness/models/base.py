@@ -53,6 +53,9 @@ class Model(ABC):
     def generate(self, examples: Sequence[Example]) -> list[Generation]:
         """Outputs for ``examples``, in order."""
 
+    def validate(self, examples: Sequence[Example]) -> None:
+        """Fail before any generation when the model cannot serve these examples (e.g. unmatched ids)."""
+
     @property
     def device(self) -> str:
         return "cpu"

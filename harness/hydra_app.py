@@ -1,0 +1,52 @@
+"""The Hydra application behind ``harness run``: composes ``configs/`` and calls the runner."""
+
+from __future__ import annotations
+
+import os
+from pathlib import Path
+
+import hydra
+from hydra.core.hydra_config import HydraConfig
+from hydra.types import RunMode
+from omegaconf import DictConfig
+
+from harness.config import register_configs
+from harness.results.load_metrics import print_run_table
+
+CONFIG_DIR = str(Path(__file__).resolve().parents[1] / "configs")
+RUN_POINTER = "run_dir.txt"  # written into each multirun job's folder, read by the multirun table
+
+
+@hydra.main(config_path=CONFIG_DIR, config_name="config", version_base="1.3")
+def hydra_run(cfg: DictConfig) -> str:
+    from harness.runner import run  # heavy imports after composition, so config errors come fast
+
+    _quiet_libraries()
+    run_dir = run(cfg)
+    hydra_cfg = HydraConfig.get()
+    if hydra_cfg.mode == RunMode.MULTIRUN:
+        (Path(hydra_cfg.runtime.output_dir) / RUN_POINTER).write_text(str(run_dir.resolve()), encoding="utf-8")
+    else:
+        print_run_table([run_dir])
+    return str(run_dir)
+
+
+def _quiet_libraries() -> None:
+    import transformers
+
+    os.environ.setdefault("TOKENIZERS_PARALLELISM", "false")
+    transformers.utils.logging.set_verbosity_error()
+    transformers.utils.logging.disable_progress_bar()
+
+
+def main(argv: list[str]) -> None:
+    """Run the Hydra app with ``argv`` as its command line (overrides, ``-m``, ``--cfg job``, ...)."""
+    import sys
+
+    register_configs()
+    saved = sys.argv
+    sys.argv = ["harness run", *argv]
+    try:
+        hydra_run()
+    finally:
+        sys.argv = saved

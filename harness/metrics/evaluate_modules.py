@@ -1,0 +1,39 @@
+"""Hugging Face ``evaluate`` modules added to a run by local path (or by hub name where the hub is reachable)."""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from numbers import Real
+from typing import Any
+
+from harness.metrics.base import Metric, ScoringInput
+
+
+class EvaluateModuleMetric(Metric):
+    """Wraps ``evaluate.load(path)``. Its numeric outputs are corpus-level values named ``<module>.<key>``."""
+
+    def __init__(self, path: str) -> None:
+        import evaluate
+
+        try:
+            self.module = evaluate.load(path)
+        except Exception as error:
+            raise ValueError(f"metrics.evaluate_modules: {path!r} could not be loaded: {error}") from error
+        self.path = path
+        self.name = self.module.name  # type: ignore[misc]
+
+    def signature(self) -> str:
+        return f"evaluate:{self.path}|module:{self.module.name}"
+
+    def score(self, batch: Sequence[ScoringInput]) -> list[dict[str, Any]]:
+        return [{} for _ in batch]
+
+    def corpus(self, batch: Sequence[ScoringInput]) -> dict[str, float]:
+        with_refs = [item for item in batch if item.example.references]
+        if not with_refs:
+            return {}
+        result = self.module.compute(
+            predictions=[item.output for item in with_refs],
+            references=[item.example.references[0] for item in with_refs],
+        )
+        return {f"{self.name}.{k}": float(v) for k, v in (result or {}).items() if isinstance(v, Real)}

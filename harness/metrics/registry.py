@@ -1,0 +1,45 @@
+"""Metrics by name: ``metrics.names`` (or the task's ``default_metrics``) lists them."""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from typing import Any
+
+from harness.metrics.base import Metric
+from harness.models.base import TaskSpec
+from harness.plugins import Registry
+
+MetricBuilder = Callable[[Any, TaskSpec], Metric]
+METRICS: Registry[MetricBuilder] = Registry("metric (metrics.names or task.default_metrics)", "harness.metrics")
+register_metric = METRICS.register
+
+
+def build_metrics(cfg: Any, task: TaskSpec, default_names: list[str]) -> list[Metric]:
+    """The metrics of a run: named ones, then any ``evaluate`` modules from ``metrics.evaluate_modules``."""
+    from harness.metrics.evaluate_modules import EvaluateModuleMetric
+
+    names = list(cfg.names) if cfg.names is not None else list(default_names)
+    metrics = [METRICS.get(name)(cfg, task) for name in names]
+    metrics += [EvaluateModuleMetric(path) for path in cfg.evaluate_modules]
+    return metrics
+
+
+@register_metric("rouge")
+def _rouge(cfg: Any, task: TaskSpec) -> Metric:
+    from harness.metrics.rouge import RougeMetric
+
+    return RougeMetric(use_stemmer=cfg.rouge_use_stemmer, lang=task.target_lang)
+
+
+@register_metric("bertscore")
+def _bertscore(cfg: Any, task: TaskSpec) -> Metric:
+    from harness.metrics.bertscore import BertScoreMetric
+
+    return BertScoreMetric(cfg.bertscore_model, cfg.bertscore_num_layers, cfg.bertscore_batch_size)
+
+
+@register_metric("reference_free")
+def _reference_free(cfg: Any, task: TaskSpec) -> Metric:
+    from harness.metrics.reference_free import ReferenceFreeMetric
+
+    return ReferenceFreeMetric()

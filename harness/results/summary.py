@@ -1,0 +1,86 @@
+"""Human-readable views of run results: the table printed at the end of a run and ``summary.md``."""
+
+from __future__ import annotations
+
+import math
+from collections.abc import Sequence
+from typing import Any
+
+from harness.results.schema import Aggregate, MetricsFile
+
+_HEADLINE = ("rouge1", "rouge2", "rougeL", "rougeLsum", "bertscore_f1", "bleu", "chrf", "chrf++", "ter",
+             "facts.recall", "facts.contradiction_rate", "auto_facts.unsupported_rate", "faithfulness",
+             "language.on_target", "length", "coverage", "density")
+
+
+def headline_metrics(names: Sequence[str]) -> list[str]:
+    """The well-known metrics among ``names``, in a fixed order (all of them if none is well known)."""
+    known = [n for n in _HEADLINE if n in names]
+    return known or sorted(names)
+
+
+def all_metrics(names: Sequence[str]) -> list[str]:
+    """Headline metrics first, then the others; per-item keys (two dots, e.g. one key fact) left out."""
+    names = [n for n in names if n.count(".") < 2]
+    first = headline_metrics(names)
+    return first + sorted(n for n in names if n not in first)
+
+
+def format_aggregate(aggregate: Aggregate) -> str:
+    value = aggregate.get("value", math.nan)
+    ci = aggregate.get("ci")
+    if ci and not any(math.isnan(x) for x in ci) and ci[0] != ci[1]:
+        return f"{value:.4f} [{ci[0]:.4f}, {ci[1]:.4f}]"
+    return f"{value:.4f}"
+
+
+def markdown_table(rows: Sequence[tuple[str, MetricsFile]], columns: Sequence[str] | None = None) -> str:
+    """One row per run (label, metrics), a column per metric, each cell the value with its 95% CI."""
+    if columns is None:
+        seen: dict[str, None] = {}
+        for _, metrics in rows:
+            seen.update(dict.fromkeys(metrics["metrics"]))
+        columns = headline_metrics(list(seen))
+    header = ["run", "n", *columns]
+    lines = ["| " + " | ".join(header) + " |", "|" + "|".join("---" for _ in header) + "|"]
+    for label, metrics in rows:
+        cells = [label, f"{metrics['n_scored']}/{metrics['n_examples']}"]
+        cells += [format_aggregate(metrics["metrics"][c]) if c in metrics["metrics"] else "" for c in columns]
+        lines.append("| " + " | ".join(cells) + " |")
+    return "\n".join(lines)
+
+
+def summary_markdown(run_info: dict[str, Any], metrics: MetricsFile) -> str:
+    model = run_info["model"]
+    lines = [
+        f"# Run {run_info['run_id']}",
+        "",
+        f"- task: {run_info['task']['name']}",
+        f"- model: {model.get('name')} ({model.get('backend')}, {model.get('path', '')})",
+        f"- dataset: {run_info['dataset']['name']} (fingerprint {run_info['dataset']['fingerprint']})",
+        f"- examples: {metrics['n_examples']}, scored: {metrics['n_scored']}, errors: {metrics['n_errors']}",
+        f"- wall time: {run_info['wall_seconds']:.1f} s, device: {run_info['device']}",
+        "",
+        "## Metrics (mean, 95% bootstrap CI)",
+        "",
+        "| metric | value | n | signature |",
+        "|---|---|---|---|",
+    ]
+    for name in all_metrics(list(metrics["metrics"])):
+        aggregate = metrics["metrics"][name]
+        lines.append(f"| {name} | {format_aggregate(aggregate)} | {aggregate['n']} | `{aggregate['signature']}` |")
+    if metrics["errors"]:
+        lines += ["", "## Errors (excluded from the averages)", ""]
+        lines += [f"- `{example_id}`: {reason}" for example_id, reason in metrics["errors"].items()]
+    for table_name, table in metrics["tables"].items():
+        lines += ["", f"## {table_name}", "", _dict_table(table)]
+    return "\n".join(lines) + "\n"
+
+
+def _dict_table(table: dict[str, dict[str, Any]]) -> str:
+    columns: dict[str, None] = {}
+    for row in table.values():
+        columns.update(dict.fromkeys(row))
+    lines = ["| id | " + " | ".join(columns) + " |", "|---|" + "|".join("---" for _ in columns) + "|"]
+    lines += [f"| {key} | " + " | ".join(str(row.get(c, "")) for c in columns) + " |" for key, row in table.items()]
+    return "\n".join(lines)
