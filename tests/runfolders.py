@@ -7,6 +7,7 @@ does, with aggregates computed from the per-example values it is given.
 from __future__ import annotations
 
 import json
+import os
 from collections.abc import Sequence
 from pathlib import Path
 from typing import Any
@@ -18,6 +19,9 @@ from sacrebleu.metrics import BLEU, CHRF, TER
 from harness.data.example import text_hash
 
 SEED = 12345
+# The repository is cloned beside shared/; HARNESS_SHARED overrides that for other layouts.
+SHARED = Path(os.environ.get("HARNESS_SHARED") or Path(__file__).resolve().parents[1].parent / "shared")
+WMT17 = SHARED / "data" / "wmt17-en-de"
 
 SACREBLEU_CLASSES: dict[str, tuple[type[BLEU] | type[CHRF] | type[TER], dict[str, Any]]] = {
     "bleu": (BLEU, {}),
@@ -183,3 +187,28 @@ def _write_jsonl(path: Path, records: Sequence[dict[str, Any]]) -> None:
     with path.open("w", encoding="utf-8") as out:
         for record in records:
             out.write(json.dumps(record, ensure_ascii=False) + "\n")
+
+
+def wmt17_systems() -> dict[str, Path]:
+    """System name (e.g. ``LIUM-NMT``) -> output file of the 16 WMT17 en-de systems."""
+    return {
+        path.name.split(".")[1]: path for path in sorted((WMT17 / "systems").glob("newstest2017.*"))
+    }
+
+
+def write_wmt17_runs(root: Path, metrics: Sequence[str] = ("bleu",)) -> dict[str, Path]:
+    """One translation run per WMT17 system, scored against newstest2017.ref.de."""
+    references = (WMT17 / "newstest2017.ref.de").read_text(encoding="utf-8").splitlines()
+    sources = [f"newstest2017 segment {i + 1}" for i in range(len(references))]
+    return {
+        name: write_translation_run(
+            root,
+            model=name,
+            sources=sources,
+            references=references,
+            outputs=path.read_text(encoding="utf-8").splitlines(),
+            metrics=metrics,
+            dataset="newstest2017",
+        )
+        for name, path in wmt17_systems().items()
+    }

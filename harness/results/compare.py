@@ -8,6 +8,7 @@ resampled from their stored sacrebleu sentence statistics (``details["sacrebleu_
 from __future__ import annotations
 
 import json
+import math
 from collections.abc import Sequence
 from dataclasses import asdict, dataclass
 import numpy as np
@@ -142,7 +143,8 @@ def has_value(name: str, aggregate: Aggregate, record: ScoreRecord | None) -> bo
         return False
     if aggregate.get("corpus"):
         return name in record.get("details", {}).get("sacrebleu_stats", {})
-    return name in record.get("scores", {})
+    value = record.get("scores", {}).get(name)
+    return value is not None and not math.isnan(value)
 
 
 def compare_metrics(

@@ -1,0 +1,157 @@
+from __future__ import annotations
+
+import json
+import os
+import re
+import shutil
+import subprocess
+from pathlib import Path
+from typing import Any
+
+import pytest
+from runfolders import WMT17, wmt17_systems, write_run, write_translation_run, write_wmt17_runs
+
+from harness.results.compare import IncomparableRuns, compare_runs, render_markdown
+from harness.results.load import load_run
+
+AR_TRIALS = 1000  # sacrebleu's default is 10000; both sides use this smaller count
+
+
+def _sacrebleu_table(args: list[str]) -> dict[str, dict[str, str]]:
+    """Parse sacrebleu's multi-system text table: system -> {score, mean, ci, p}."""
+    output = subprocess.run(
+        ["sacrebleu", *args, "-q", "--no-color", "-f", "text", "-w", "4"],
+        capture_output=True,
+        text=True,
+        check=True,
+        env={k: v for k, v in os.environ.items() if k != "SACREBLEU_SEED"},  # its default seed
+    ).stdout
+    rows: dict[str, dict[str, str]] = {}
+    current = ""
+    for line in output.splitlines():
+        if not line.startswith("│"):
+            continue
+        name, cell = (part.strip() for part in line.strip("│").split("│")[:2])
+        if name == "System":
+            continue
+        if name:
+            current = name.removeprefix("Baseline: ")
+            match = re.fullmatch(r"([\d.]+)(?: \(([\d.]+) ± ([\d.]+)\))?", cell)
+            assert match, cell
+            rows[current] = {"score": match[1], "mean": match[2], "ci": match[3]}
+        else:
+            rows[current]["p"] = re.fullmatch(r"\(p = ([\d.]+)\)\*?", cell)[1]  # type: ignore[index]
+    return rows
+
+
+@pytest.mark.slow
+@pytest.mark.skipif(not WMT17.is_dir(), reason=f"{WMT17} (shared WMT17 data) is absent")
+@pytest.mark.skipif(shutil.which("sacrebleu") is None, reason="the sacrebleu CLI is not installed")
+def test_wmt17_compare_matches_sacrebleu_paired_tests(tmp_path: Path) -> None:
+    systems = wmt17_systems()
+    assert len(systems) == 16
+    order = ["LIUM-NMT"] + [name for name in systems if name != "LIUM-NMT"]
+    folders = write_wmt17_runs(tmp_path)
+    comparison = compare_runs(
+        [load_run(folders[name]) for name in order], bootstrap_samples=1000, ar_trials=AR_TRIALS
+    )
+    (bleu,) = [m for m in comparison.metrics if m.name == "bleu"]
+    label = {folders[name].name: name for name in order}
+
+    files = [str(systems[name]) for name in order]
+    ref = str(WMT17 / "newstest2017.ref.de")
+    bs = _sacrebleu_table([ref, "-i", *files, "-m", "bleu", "--paired-bs", "--paired-bs-n", "1000"])
+    ar = _sacrebleu_table([ref, "-i", *files, "-m", "bleu", "--paired-ar", "--paired-ar-n", str(AR_TRIALS)])
+
+    baseline = bs[files[0]]
+    assert f"{bleu.baseline:.4f}" == baseline["score"]
+    assert f"{bleu.baseline_mean:.4f}" == baseline["mean"]
+    assert f"{bleu.baseline_ci:.4f}" == baseline["ci"]
+    assert len(bleu.systems) == 15
+    for system in bleu.systems:
+        theirs = bs[str(systems[label[system.run]])]
+        assert f"{system.score:.4f}" == theirs["score"], system.run
+        assert f"{system.mean:.4f}" == theirs["mean"], system.run
+        assert f"{system.ci:.4f}" == theirs["ci"], system.run
+        assert f"{system.p_bootstrap:.4f}" == theirs["p"], system.run
+        assert f"{system.p_ar:.4f}" == ar[str(systems[label[system.run]])]["p"], system.run
+    text = render_markdown(comparison)
+    assert "seed 12345" in text and "1000 samples" in text and f"{AR_TRIALS} trials" in text
+
+
+def _summary_examples() -> list[dict[str, Any]]:
+    return [
+        {"id": f"e{i}", "source": f"Source {i}.", "references": [f"Ref {i}."], "meta": {}}
+        for i in range(6)
+    ]
+
+
+def _facts(verdicts: dict[str, str]) -> dict[str, Any]:
+    return {
+        "facts": [
+            {"fact_id": fid, "kind": "number", "verdict": v, "span": None, "text": f"fact {fid}"}
+            for fid, v in verdicts.items()
+        ]
+    }
+
+
+def _summary_run(
+    root: Path, model: str, rouge: list[float], verdict: str, signature: str = "rouge|stem:yes"
+) -> Path:
+    examples = _summary_examples()
+    return write_run(
+        root,
+        task="summarise",
+        model=model,
+        dataset="seed",
+        examples=examples,
+        outputs=[f"{model} summary {i} | `x`" for i in range(len(examples))],
+        scores=[{"rouge1": r} for r in rouge],
+        details=[_facts({"f1": verdict, "f2": "supported"}) for _ in examples],
+        signatures={"rouge1": signature},
+    )
+
+
+def test_compare_mean_metrics_movers_and_flips(tmp_path: Path) -> None:
+    a = _summary_run(tmp_path, "lead", [0.3, 0.4, 0.5, 0.2, 0.3, 0.4], "supported")
+    b = _summary_run(tmp_path, "t5", [0.3, 0.1, 0.5, 0.2, 0.35, 0.4], "contradicted")
+    comparison = compare_runs([load_run(a), load_run(b)], bootstrap_samples=200, ar_trials=200, seed=1)
+    (rouge,) = comparison.metrics
+    (delta,) = rouge.systems
+    assert delta.delta == pytest.approx((-0.3 + 0.05) / 6)
+    assert delta.delta_ci[0] <= delta.delta <= delta.delta_ci[1]
+    moved = comparison.moved[b.name]
+    assert [m.id for m in moved] == ["e1", "e4"]
+    assert moved[0].delta == pytest.approx(-0.3)
+    flips = comparison.flips[b.name]
+    assert {(f.id, f.fact_id, f.before, f.after) for f in flips} == {
+        (f"e{i}", "f1", "supported", "contradicted") for i in range(6)
+    }
+    text = render_markdown(comparison)
+    assert "seed 1" in text and "200 samples" in text and "200 trials" in text
+    assert "\\|" in text  # untrusted output cannot break the table
+    assert json.loads(comparison.to_json())["flips"][b.name][0]["after"] == "contradicted"
+
+
+def test_different_signatures_are_not_compared(tmp_path: Path) -> None:
+    a = _summary_run(tmp_path, "lead", [0.3] * 6, "supported")
+    b = _summary_run(tmp_path, "t5", [0.4] * 6, "supported", signature="rouge|stem:no")
+    comparison = compare_runs([load_run(a), load_run(b)], bootstrap_samples=100, ar_trials=0)
+    assert comparison.metrics == []
+    assert "different signatures" in comparison.skipped["rouge1"]
+
+
+def test_refuses_runs_over_different_examples(tmp_path: Path) -> None:
+    a = write_translation_run(
+        tmp_path, model="a", sources=["s1", "s2"], references=["r1", "r2"], outputs=["r1", "x"]
+    )
+    b = write_translation_run(
+        tmp_path, model="b", sources=["s1", "s3"], references=["r1", "r2"], outputs=["r1", "x"]
+    )
+    c = write_translation_run(
+        tmp_path, model="c", sources=["s1"], references=["r1"], outputs=["r1"]
+    )
+    with pytest.raises(IncomparableRuns, match="source differs"):
+        compare_runs([load_run(a), load_run(b)])
+    with pytest.raises(IncomparableRuns, match="different examples"):
+        compare_runs([load_run(a), load_run(c)])
