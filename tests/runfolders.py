@@ -62,7 +62,7 @@ def write_run(
 ) -> Path:
     """Write a complete run folder; mean aggregates are computed from ``scores``."""
     day, time = stamp.split("/")
-    folder = root / day / f"{time}_{task}_{model}_{dataset}"
+    folder = root / day / f"{time}_{task}_{model}_{dataset}".replace("/", "-")
     folder.mkdir(parents=True)
     details = details or [{} for _ in examples]
     errors = {ex["id"]: "generation failed" for ex, out in zip(examples, outputs) if out is None}
