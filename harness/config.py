@@ -62,6 +62,7 @@ class HFSeq2SeqConfig(ModelConfig):
     no_repeat_ngram_size: int = 0
     device: str = "auto"  # auto | cpu | cuda | mps
     dtype: str = "auto"  # auto | float32 | float16 | bfloat16
+    cpu_threads: int | None = None  # torch intra-op threads on CPU; default: torch's choice
     # Multilingual MT (NLLB, M2M100, mBART-50): language codes as the tokenizer names them.
     src_lang_code: str | None = None
     tgt_lang_code: str | None = None

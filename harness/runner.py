@@ -20,13 +20,13 @@ from harness.metrics.base import Metric, ScoringInput
 from harness.metrics.registry import build_metrics
 from harness.models.base import Generation, Model, TaskSpec
 from harness.models.registry import build_model
+from harness.paths import PROJECT_ROOT
 from harness.results.run_folder import RunFolder
 from harness.results.schema import Aggregate, MetricsFile, PredictionRecord, RunInfo, ScoreRecord
 from harness.results.summary import summary_markdown
 
 _PACKAGES = ("harness", "torch", "transformers", "datasets", "evaluate", "hydra-core", "rouge-score",
              "bert-score", "sacrebleu")
-PROJECT_ROOT = Path(__file__).resolve().parents[1]
 
 
 def task_spec(cfg: DictConfig) -> TaskSpec:

@@ -5,7 +5,6 @@ from __future__ import annotations
 import hashlib
 import random
 from collections.abc import Callable
-from pathlib import Path
 from typing import Any
 
 from harness.data.columns import (
@@ -18,6 +17,7 @@ from harness.data.columns import (
 from harness.data.example import Example
 from harness.data.seed import seed_summarisation_examples
 from harness.models.base import TaskSpec
+from harness.paths import project_path
 from harness.plugins import Registry
 
 Loader = Callable[[Any, TaskSpec], list[Example]]
@@ -32,13 +32,13 @@ def load_examples(cfg: Any, task: TaskSpec) -> list[Example]:
 
 @register_loader("seed")
 def _seed(cfg: Any, task: TaskSpec) -> list[Example]:
-    examples = seed_summarisation_examples(Path(cfg.spec), list(cfg.reference_keys))
+    examples = seed_summarisation_examples(project_path(cfg.spec), list(cfg.reference_keys))
     return select_examples(examples, cfg)
 
 
 @register_loader("files")
 def _files(cfg: Any, task: TaskSpec) -> list[Example]:
-    table = load_local_table(cfg.path, cfg.format, cfg.split)
+    table = load_local_table(str(project_path(cfg.path)), cfg.format, cfg.split)
     table = select_rows(table, cfg.where, cfg.shuffle, cfg.shuffle_seed, cfg.limit)
     return examples_from_table(table, cfg, cfg.path)
 

@@ -9,7 +9,7 @@ from pathlib import Path
 from typing import Any
 
 import torch
-from transformers import AutoModelForSeq2SeqLM, AutoTokenizer, PreTrainedTokenizerBase
+from transformers import AutoConfig, AutoModelForSeq2SeqLM, AutoTokenizer, PreTrainedTokenizerBase
 
 from harness.data.example import Example
 from harness.models.base import Generation, Model, ModelLoadError, TaskSpec
@@ -93,8 +93,11 @@ class HFSeq2SeqModel(Model):
         super().__init__(cfg, task)
         self._device = resolve_device(cfg.device)
         dtype = resolve_dtype(cfg.dtype, self._device)
+        if cfg.cpu_threads and self._device == "cpu":
+            torch.set_num_threads(cfg.cpu_threads)
+        config = load_pretrained(AutoConfig, cfg)  # first: it names remote-code and missing-model problems
         self.tokenizer = load_pretrained(AutoTokenizer, cfg)
-        self.model = load_pretrained(AutoModelForSeq2SeqLM, cfg, dtype=dtype).to(self._device).eval()
+        self.model = load_pretrained(AutoModelForSeq2SeqLM, cfg, config=config, dtype=dtype).to(self._device).eval()
         self.max_input_tokens = input_limit(self.tokenizer, self.model.config, cfg.max_input_tokens)
         if cfg.src_lang_code:
             self.tokenizer.src_lang = cfg.src_lang_code

@@ -32,9 +32,10 @@ from transformers import (
 from harness.models.base import TaskSpec
 from harness.models.hf_seq2seq import HFSeq2SeqModel
 from harness.models.registry import register_backend
+from harness.paths import PROJECT_ROOT
 
 BUILD_VERSION = 1  # bump when the recipe changes, so cached models are rebuilt
-_SEEDS_DIR = Path(__file__).resolve().parents[2] / "seeds"
+_SEEDS_DIR = PROJECT_ROOT / "seeds"
 VOCAB_SIZE = 800
 MAX_POSITIONS = 256
 

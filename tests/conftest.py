@@ -1,0 +1,67 @@
+"""Shared fixtures: composing the project's Hydra configs and running evaluations into tmp folders."""
+
+from __future__ import annotations
+
+import json
+import os
+import subprocess
+import sys
+from collections.abc import Callable, Sequence
+from pathlib import Path
+from typing import Any
+
+import pytest
+from hydra import compose, initialize_config_dir
+from omegaconf import DictConfig
+
+from harness.config import register_configs
+from harness.hydra_app import CONFIG_DIR
+
+ROOT = Path(__file__).resolve().parents[1]
+SHARED = ROOT.parent / "shared"
+FRANK = SHARED / "data" / "frank-valid.jsonl"
+WMT17 = SHARED / "data" / "wmt17-en-de"
+
+os.environ.setdefault("HARNESS_PROGRESS", "0")
+os.environ.setdefault("HF_HUB_OFFLINE", "1")
+os.environ.setdefault("TOKENIZERS_PARALLELISM", "false")
+
+
+def compose_config(overrides: Sequence[str] = ()) -> DictConfig:
+    register_configs()
+    with initialize_config_dir(config_dir=CONFIG_DIR, version_base="1.3"):
+        return compose(config_name="config", overrides=list(overrides))
+
+
+@pytest.fixture
+def run_eval(tmp_path: Path) -> Callable[..., Path]:
+    """Run one evaluation in-process into ``tmp_path/results`` (cwd stays the repo root)."""
+    from harness.runner import run
+
+    def _run(*overrides: str) -> Path:
+        cfg = compose_config([f"run.output_root={tmp_path / 'results'}", *overrides])
+        return run(cfg)
+
+    return _run
+
+
+def read_json(path: Path) -> Any:
+    return json.loads(path.read_text(encoding="utf-8"))
+
+
+def read_jsonl(path: Path) -> list[dict[str, Any]]:
+    return [json.loads(line) for line in path.read_text(encoding="utf-8").splitlines() if line.strip()]
+
+
+def harness_cli(*args: str, cwd: Path = ROOT, check: bool = True) -> subprocess.CompletedProcess[str]:
+    """``python -m harness ...`` in a subprocess, as a user would run it."""
+    env = {**os.environ, "HARNESS_PROGRESS": "0", "HF_HUB_OFFLINE": "1"}
+    result = subprocess.run(
+        [sys.executable, "-m", "harness", *args], cwd=cwd, capture_output=True, text=True, env=env, timeout=600
+    )
+    if check and result.returncode != 0:
+        raise AssertionError(f"harness {' '.join(args)} failed ({result.returncode}):\n{result.stdout}\n{result.stderr}")
+    return result
+
+
+requires_shared = pytest.mark.skipif(not SHARED.is_dir(), reason=f"{SHARED} (the project's shared data) is absent")

@@ -1,0 +1,58 @@
+"""Hydra composition: every option composes, and bad keys, types or names fail before any work."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import pytest
+from hydra.errors import ConfigCompositionException
+from omegaconf.errors import ConfigKeyError, ValidationError
+
+from conftest import ROOT, compose_config, harness_cli
+
+
+@pytest.mark.parametrize("group", ["model", "dataset", "task", "metrics"])
+def test_every_option_of_a_group_composes(group: str) -> None:
+    options = sorted(p.stem for p in (ROOT / "configs" / group).glob("*.yaml"))
+    assert options
+    for option in options:
+        cfg = compose_config([f"{group}={option}"])
+        assert cfg[group] is not None
+
+
+def test_default_config_is_the_seed_with_lead() -> None:
+    cfg = compose_config()
+    assert (cfg.task.name, cfg.model.name, cfg.dataset.name) == ("summarise", "lead", "seed")
+    assert cfg.model.k == 3
+
+
+def test_a_misspelt_key_names_the_key() -> None:
+    with pytest.raises((ConfigCompositionException, ConfigKeyError)) as error:
+        compose_config(["model=tiny_t5", "model.num_beam=3"])
+    assert "num_beam" in str(error.value) or "num_beam" in str(error.value.__cause__)
+
+
+def test_a_wrong_type_names_the_key() -> None:
+    with pytest.raises((ConfigCompositionException, ValidationError)) as error:
+        compose_config(["model=tiny_t5", "model.num_beams=many"])
+    message = str(error.value) + str(error.value.__cause__)
+    assert "num_beams" in message and "many" in message
+
+
+def test_unknown_model_lists_the_available_ones() -> None:
+    with pytest.raises(ConfigCompositionException) as error:
+        compose_config(["model=no_such_model"])
+    message = str(error.value)
+    assert "no_such_model" in message and "lead" in message and "tiny_t5" in message
+
+
+def test_cli_help_lists_subcommands() -> None:
+    result = harness_cli("--help")
+    assert "run" in result.stdout
+
+
+def test_cli_reports_config_errors_before_any_work(tmp_path: Path) -> None:
+    result = harness_cli("run", "dataset=nope", f"run.output_root={tmp_path}", check=False)
+    assert result.returncode != 0
+    assert "nope" in result.stderr and "seed" in result.stderr
+    assert not any(tmp_path.iterdir())

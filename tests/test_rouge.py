@@ -1,0 +1,54 @@
+"""ROUGE equals rouge-score called directly with the same settings, on real FRANK summaries."""
+
+from __future__ import annotations
+
+import json
+
+import pytest
+from rouge_score import rouge_scorer
+
+from conftest import FRANK, requires_shared
+from harness.data.example import Example
+from harness.metrics.base import ScoringInput
+from harness.metrics.rouge import ROUGE_TYPES, RougeMetric
+from harness.text import split_sentences
+
+
+@requires_shared
+def test_rouge_equals_rouge_score_on_frank_validation() -> None:
+    rows = [json.loads(line) for line in FRANK.read_text(encoding="utf-8").splitlines()]
+    batch = [ScoringInput(Example(r["id"], r["article"], (r["reference"],)), r["summary"]) for r in rows]
+    ours = RougeMetric().score(batch)
+    direct = rouge_scorer.RougeScorer(list(ROUGE_TYPES), use_stemmer=True)
+    assert len(ours) == 671
+    for row, scores in zip(rows, ours, strict=True):
+        expected = direct.score(
+            "\n".join(split_sentences(row["reference"])), "\n".join(split_sentences(row["summary"]))
+        )
+        for name in ROUGE_TYPES:
+            assert scores[name] == expected[name].fmeasure, (row["id"], name)
+
+
+def test_lsum_splits_sentences_so_it_differs_from_rouge_l() -> None:
+    reference = "The treaty was signed in Pyongyang. It includes a mutual defence clause."
+    output = "It includes a mutual defence clause. The treaty was signed in Pyongyang."
+    scores = RougeMetric().score_one(output, [reference])
+    assert scores["rougeLsum"] == pytest.approx(1.0)
+    assert scores["rougeL"] < 0.7
+
+
+def test_max_over_references() -> None:
+    metric = RougeMetric()
+    single = metric.score_one("the cat sat on the mat", ["a dog barked"])
+    multi = metric.score_one("the cat sat on the mat", ["a dog barked", "the cat sat on a mat"])
+    assert single["rouge1"] == 0.0 and multi["rouge1"] > 0.8
+
+
+def test_no_reference_gives_no_rouge() -> None:
+    assert RougeMetric().score_one("anything", []) == {}
+
+
+def test_stemming_is_on_by_default() -> None:
+    assert RougeMetric().score_one("signing treaties", ["signed treaty"])["rouge1"] == pytest.approx(1.0)
+    assert RougeMetric(use_stemmer=False).score_one("signing treaties", ["signed treaty"])["rouge1"] == 0.0
+    assert "stem:yes" in RougeMetric().signature()

@@ -1,0 +1,168 @@
+"""End-to-end runs: the run folder contract, re-scoring saved predictions, errors that keep the others going."""
+
+from __future__ import annotations
+
+import json
+from datetime import datetime
+from pathlib import Path
+
+import pytest
+
+from conftest import FRANK, read_json, read_jsonl, harness_cli, requires_shared
+from harness.models.predictions import PredictionsMismatch
+from harness.results.run_folder import RunFolder
+
+RUN_FILES = {"config.yaml", "run.json", "examples.jsonl", "predictions.jsonl", "scores.jsonl", "metrics.json", "summary.md"}
+FAST = "metrics.names=[rouge,reference_free]"
+
+
+def test_lead_on_the_seed_writes_a_complete_run_folder(run_eval) -> None:
+    run_dir = run_eval("model=lead", "dataset=seed")
+    assert {p.name for p in run_dir.iterdir()} == RUN_FILES
+    assert run_dir.parent.name == datetime.now().strftime("%Y-%m-%d")
+    assert run_dir.name.endswith("_summarise_lead_seed")
+    metrics = read_json(run_dir / "metrics.json")
+    for name in ("rouge1", "rouge2", "rougeL", "rougeLsum", "bertscore_f1"):
+        aggregate = metrics["metrics"][name]
+        assert 0 < aggregate["value"] <= 1 and aggregate["n"] == 1 and len(aggregate["ci"]) == 2
+        assert aggregate["signature"]
+    assert metrics["bootstrap"] == {"samples": 1000, "seed": 12345}
+    info = read_json(run_dir / "run.json")
+    assert info["status"] == "complete" and info["model"]["params"] == {"k": 3}
+    assert {"python", "torch", "transformers", "datasets", "rouge-score", "bert-score"} <= set(info["versions"])
+    assert info["dataset"]["fingerprint"] and info["wall_seconds"] > 0 and info["examples_per_second"] > 0
+    [prediction] = read_jsonl(run_dir / "predictions.jsonl")
+    assert set(prediction) == {"id", "source_hash", "output", "seconds", "truncated", "error"}
+    assert prediction["output"].startswith("Vladimir Putin emphasized")
+    [example] = read_jsonl(run_dir / "examples.jsonl")
+    assert "Images source" not in example["source"] and example["meta"]["published"] == "2024-06-20T07:52"
+    [scores] = read_jsonl(run_dir / "scores.jsonl")
+    assert scores["scores"]["rouge1"] == metrics["metrics"]["rouge1"]["value"]
+    assert "rouge1" in (run_dir / "summary.md").read_text()
+
+
+def test_tiny_t5_on_the_seed(run_eval, tmp_path: Path) -> None:
+    run_dir = run_eval("model=tiny_t5", f"model.cache_dir={tmp_path / 'tiny'}")
+    metrics = read_json(run_dir / "metrics.json")
+    assert {"rouge1", "rouge2", "rougeL", "rougeLsum", "bertscore_f1"} <= set(metrics["metrics"])
+    [prediction] = read_jsonl(run_dir / "predictions.jsonl")
+    assert prediction["truncated"] is True and prediction["output"]
+    info = read_json(run_dir / "run.json")
+    assert info["model"]["weights_hash"] and info["device"] == "cpu"
+
+
+def test_predictions_reproduce_a_previous_run(run_eval) -> None:
+    first = run_eval("model=textrank", FAST)
+    again = run_eval("model=predictions", f"model.path={first / 'predictions.jsonl'}", FAST)
+    assert read_json(again / "metrics.json")["metrics"] == read_json(first / "metrics.json")["metrics"]
+    assert read_jsonl(again / "scores.jsonl") == read_jsonl(first / "scores.jsonl")
+
+
+def write_rows(path: Path, rows: list[dict]) -> Path:
+    path.write_text("".join(json.dumps(r) + "\n" for r in rows), encoding="utf-8")
+    return path
+
+
+ROWS = [
+    {"id": "a", "text": "The cat sat on the mat. It purred.", "ref": "A cat sat."},
+    {"id": "b", "text": "   ", "ref": "Nothing."},
+    {"id": "c", "text": None, "ref": "Null."},
+    {"id": "d", "text": "Rain fell in Paris. Streets flooded.", "ref": "Rain in Paris."},
+]
+
+
+def files_overrides(path: Path) -> list[str]:
+    return ["dataset=files", f"dataset.path={path}", "dataset.source_column=text", "dataset.reference_column=ref",
+            "dataset.id_column=id", FAST]
+
+
+def test_empty_and_null_sources_are_recorded_and_the_rest_scored(run_eval, tmp_path: Path) -> None:
+    run_dir = run_eval("model=lead", *files_overrides(write_rows(tmp_path / "d.jsonl", ROWS)))
+    metrics = read_json(run_dir / "metrics.json")
+    assert (metrics["n_examples"], metrics["n_scored"], metrics["n_errors"]) == (4, 2, 2)
+    assert metrics["errors"] == {"b": "empty source", "c": "empty source"}
+    assert metrics["metrics"]["rouge1"]["n"] == 2
+    predictions = read_jsonl(run_dir / "predictions.jsonl")
+    assert [p["error"] for p in predictions] == [None, "empty source", "empty source", None]
+    assert [s["id"] for s in read_jsonl(run_dir / "scores.jsonl")] == ["a", "d"]
+    assert "empty source" in (run_dir / "summary.md").read_text()
+
+
+def test_text_predictions_align_with_rows(run_eval, tmp_path: Path) -> None:
+    data = write_rows(tmp_path / "d.jsonl", [ROWS[0], ROWS[3]])
+    outputs = tmp_path / "outputs.txt"
+    outputs.write_text("A cat sat.\nRain in Paris.\n", encoding="utf-8")
+    run_dir = run_eval("model=predictions", f"model.path={outputs}", *files_overrides(data))
+    assert read_json(run_dir / "metrics.json")["metrics"]["rouge1"]["value"] == 1.0
+
+
+def test_prediction_ids_that_do_not_match_are_an_error(run_eval, tmp_path: Path) -> None:
+    data = write_rows(tmp_path / "d.jsonl", [ROWS[0], ROWS[3]])
+    predictions = write_rows(tmp_path / "p.jsonl", [{"id": "a", "output": "x"}, {"id": "zz", "output": "y"}])
+    with pytest.raises(PredictionsMismatch, match=r"1 dataset ids have no prediction \(e.g. \['d'\]\).*1 prediction ids are not in the dataset \(e.g. \['zz'\]\)"):
+        run_eval("model=predictions", f"model.path={predictions}", *files_overrides(data))
+    assert not (tmp_path / "results").exists()  # failed before any run folder was written
+
+
+def test_too_short_prediction_file_is_an_error(run_eval, tmp_path: Path) -> None:
+    data = write_rows(tmp_path / "d.jsonl", [ROWS[0], ROWS[3]])
+    outputs = tmp_path / "outputs.txt"
+    outputs.write_text("only one line\n", encoding="utf-8")
+    with pytest.raises(PredictionsMismatch, match="has 1 lines"):
+        run_eval("model=predictions", f"model.path={outputs}", *files_overrides(data))
+
+
+@requires_shared
+def test_frank_summaries_as_a_predictions_column(run_eval) -> None:
+    run_dir = run_eval(
+        "model=predictions", "model.column=summary", "dataset=frank", f"dataset.path={FRANK}",
+        "+dataset.where.system=bart", FAST,
+    )
+    metrics = read_json(run_dir / "metrics.json")
+    frank = [json.loads(line) for line in FRANK.read_text().splitlines()]
+    assert metrics["n_scored"] == sum(r["system"] == "bart" for r in frank) > 0
+
+
+def test_run_folders_are_never_reused(tmp_path: Path) -> None:
+    now = datetime(2024, 6, 19, 12, 0, 0)
+    first = RunFolder.create(tmp_path, "summarise", "lead", "seed", now)
+    second = RunFolder.create(tmp_path, "summarise", "lead", "seed", now)
+    assert first.path != second.path and second.path.name.endswith("-2")
+    first.write_json("metrics.json", {"a": 1})
+    with pytest.raises(FileExistsError):
+        first.write_json("metrics.json", {"a": 2})
+    assert read_json(first.path / "metrics.json") == {"a": 1}
+
+
+def test_evaluate_module_by_local_path(run_eval, tmp_path: Path) -> None:
+    module = tmp_path / "word_match"
+    module.mkdir()
+    (module / "word_match.py").write_text(
+        "import datasets\nimport evaluate\n\n\n"
+        "class WordMatch(evaluate.Metric):\n"
+        "    def _info(self):\n"
+        "        features = datasets.Features({'predictions': datasets.Value('string'), 'references': datasets.Value('string')})\n"
+        "        return evaluate.MetricInfo(description='exact match', citation='', inputs_description='', features=features)\n\n"
+        "    def _compute(self, predictions, references):\n"
+        "        return {'exact': sum(p == r for p, r in zip(predictions, references)) / len(predictions)}\n"
+    )
+    data = write_rows(tmp_path / "d.jsonl", [ROWS[0], ROWS[3]])
+    outputs = tmp_path / "outputs.txt"
+    outputs.write_text("A cat sat.\nsomething else\n", encoding="utf-8")
+    run_dir = run_eval("model=predictions", f"model.path={outputs}", *files_overrides(data),
+                       f"metrics.evaluate_modules=[{module}]")
+    aggregate = read_json(run_dir / "metrics.json")["metrics"]["word_match.exact"]
+    assert aggregate["value"] == 0.5 and aggregate["corpus"] is True and aggregate["n"] == 2
+
+
+def test_unknown_metric_fails_before_any_work(run_eval, tmp_path: Path) -> None:
+    with pytest.raises(ValueError, match=r"metric .*'rogue' is unknown; available: \[.*'rouge'"):
+        run_eval("metrics.names=[rogue]")
+    assert not (tmp_path / "results").exists()
+
+
+def test_multirun_prints_one_table_with_a_row_per_run(tmp_path: Path) -> None:
+    result = harness_cli("run", "-m", "model=lead,textrank", FAST, f"run.output_root={tmp_path}")
+    table = [line for line in result.stdout.splitlines() if line.startswith("| summarise_")]
+    assert [line.split("|")[1].strip() for line in table] == ["summarise_lead_seed", "summarise_textrank_seed"]
+    assert len(list(tmp_path.glob("*/*_summarise_*_seed/metrics.json"))) == 2
