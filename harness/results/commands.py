@@ -15,7 +15,6 @@ from harness.results.gate import (
     write_baseline,
 )
 from harness.results.load import RunFolderError, load_run, load_runs
-from harness.results.report import build_report, html_page
 from harness.results.significance import DEFAULT_AR_TRIALS, DEFAULT_BOOTSTRAP_SAMPLES, DEFAULT_SEED
 from harness.results.table import (
     filter_runs,
@@ -68,13 +67,13 @@ def run_table(args: argparse.Namespace) -> int:
     groups = group_runs(runs, args.metrics.split(",") if args.metrics else None)
     if args.sort:
         sort_rows(groups, args.sort, reverse=args.reverse)
-    renderers = {
-        "md": table_markdown,
-        "csv": render_csv,
-        "json": render_json,
-        "html": lambda g: html_page("Leaderboard", render_html(g)),
-    }
-    _emit(renderers[args.format](groups), args.output)
+    if args.format == "html":
+        from harness.results.report import html_page  # matplotlib: imported only when needed
+
+        _emit(html_page("Leaderboard", render_html(groups)), args.output)
+    else:
+        renderers = {"md": table_markdown, "csv": render_csv, "json": render_json}
+        _emit(renderers[args.format](groups), args.output)
     return 0
 
 
@@ -176,6 +175,8 @@ def add_report_parser(subparsers: argparse._SubParsersAction[argparse.ArgumentPa
 
 
 def run_report(args: argparse.Namespace) -> int:
+    from harness.results.report import build_report  # matplotlib: imported only when needed
+
     try:
         runs = load_runs(args.paths)
     except RunFolderError as error:
