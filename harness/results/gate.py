@@ -68,7 +68,6 @@ def baseline_from_run(run: Run) -> dict[str, Any]:
     return {
         "format": FORMAT,
         "run": {
-            "path": str(run.path),
             "run_id": run.info.get("run_id"),
             "git_commit": run.info.get("git_commit"),
             "task": run.task,
@@ -160,7 +159,7 @@ def check_run(
                 ),
             )
         )
-    return GateResult(run=run.label, baseline=str(baseline["run"].get("path")), checks=checks)
+    return GateResult(run=run.label, baseline=str(baseline["run"].get("run_id")), checks=checks)
 
 
 def _failures(
@@ -192,7 +191,7 @@ def _failures(
 
 def render_result(result: GateResult) -> str:
     lines = [
-        f"Regression gate: {result.run} against the baseline from {result.baseline}",
+        f"Regression gate: {result.run} against the baseline from run {result.baseline}",
         "",
         "| metric | baseline | run | change | tolerance | p (bootstrap) | verdict |",
         "|---|---:|---:|---:|---:|---:|---|",
@@ -200,7 +199,8 @@ def render_result(result: GateResult) -> str:
     for check in result.checks:
         value = "" if check.value is None else f"{check.value:.4f}"
         change = "" if check.change is None else f"{check.change:+.4f}"
-        p = "" if check.p_value is None else f"{check.p_value:.4f}"
+        # sacrebleu's p-value of identical systems is 1/(n+1), not 1: shown only for a change.
+        p = "" if check.p_value is None or not check.change else f"{check.p_value:.4f}"
         verdict = "FAIL" if check.failures else "ok"
         lines.append(
             f"| {check.name} | {check.baseline:.4f} | {value} | {change} | {check.tolerance:g} "
