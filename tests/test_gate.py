@@ -1,5 +1,6 @@
 from __future__ import annotations
 
+import json
 from pathlib import Path
 
 import pytest
@@ -72,3 +73,29 @@ def test_refuses_other_examples_and_missing_baseline(tmp_path: Path, capsys: pyt
     main(["check", str(base), "--baseline", str(baseline), "--write-baseline"])
     assert main(["check", str(other), "--baseline", str(baseline)]) == 2
     assert "not run on the baseline's examples" in capsys.readouterr().err
+
+
+def test_gate_on_real_runs(run_eval, tmp_path: Path) -> None:
+    """The runner's own run folders: a run passes against its own baseline, and the same data with
+    deliberately worsened outputs (second halves dropped) fails."""
+    rows = [
+        {"id": f"r{i}", "text": f"Story {i}: the council of town {i} approved a budget of {i} million on Monday.",
+         "ref": f"Town {i} council approved a {i} million budget on Monday."}
+        for i in range(12)
+    ]
+    data = tmp_path / "data.jsonl"
+    data.write_text("".join(json.dumps(r) + "\n" for r in rows), encoding="utf-8")
+    dataset = ["dataset=files", f"dataset.path={data}", "dataset.source_column=text",
+               "dataset.reference_column=ref", "dataset.id_column=id", "metrics.names=[rouge]"]
+
+    def predictions(name: str, outputs: list[str]) -> Path:
+        path = tmp_path / f"{name}.jsonl"
+        path.write_text("".join(json.dumps({"id": r["id"], "output": o}) + "\n" for r, o in zip(rows, outputs)))
+        return run_eval("model=predictions", f"model.path={path}", *dataset)
+
+    good = predictions("good", [r["ref"] for r in rows])
+    worse = predictions("worse", [" ".join(r["ref"].split()[:4]) for r in rows])
+    baseline = tmp_path / "baseline.json"
+    assert main(["check", str(good), "--baseline", str(baseline), "--write-baseline"]) == 0
+    assert main(["check", str(good), "--baseline", str(baseline), "--any-change"]) == 0
+    assert main(["check", str(worse), "--baseline", str(baseline), "--tolerance", "0.01"]) == 1
