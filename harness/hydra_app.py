@@ -2,7 +2,9 @@
 
 from __future__ import annotations
 
+import json
 import os
+import sys
 from pathlib import Path
 
 import hydra
@@ -11,10 +13,11 @@ from hydra.types import RunMode
 from omegaconf import DictConfig
 
 from harness.config import register_configs
+from harness.errors import InputError
 from harness.results.load_metrics import print_run_table
 
 CONFIG_DIR = str(Path(__file__).resolve().parents[1] / "configs")
-RUN_POINTER = "run_dir.txt"  # written into each multirun job's folder, read by the multirun table
+RUN_POINTER = "harness_run.json"  # written into each multirun job's folder, read by the multirun table
 
 
 @hydra.main(config_path=CONFIG_DIR, config_name="config", version_base="1.3")
@@ -22,10 +25,17 @@ def hydra_run(cfg: DictConfig) -> str:
     from harness.runner import run  # heavy imports after composition, so config errors come fast
 
     _quiet_libraries()
-    run_dir = run(cfg)
+    try:
+        run_dir = run(cfg)
+    except InputError as error:
+        if os.environ.get("HYDRA_FULL_ERROR") == "1":
+            raise
+        print(f"harness: error: {error}", file=sys.stderr)
+        sys.exit(2)
     hydra_cfg = HydraConfig.get()
     if hydra_cfg.mode == RunMode.MULTIRUN:
-        (Path(hydra_cfg.runtime.output_dir) / RUN_POINTER).write_text(str(run_dir.resolve()), encoding="utf-8")
+        pointer = {"run_dir": str(run_dir.resolve()), "overrides": list(hydra_cfg.overrides.task)}
+        (Path(hydra_cfg.runtime.output_dir) / RUN_POINTER).write_text(json.dumps(pointer), encoding="utf-8")
     else:
         print_run_table([run_dir])
     return str(run_dir)
@@ -41,8 +51,6 @@ def _quiet_libraries() -> None:
 
 def main(argv: list[str]) -> None:
     """Run the Hydra app with ``argv`` as its command line (overrides, ``-m``, ``--cfg job``, ...)."""
-    import sys
-
     register_configs()
     saved = sys.argv
     sys.argv = ["harness run", *argv]

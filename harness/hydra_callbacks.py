@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import json
 from pathlib import Path
 from typing import Any
 
@@ -12,9 +13,19 @@ from omegaconf import DictConfig
 class MultirunTable(Callback):
     def on_multirun_end(self, config: DictConfig, **kwargs: Any) -> None:
         from harness.hydra_app import RUN_POINTER
-        from harness.results.load_metrics import print_run_table
+        from harness.results.load_metrics import print_run_table, run_label
 
         pointers = sorted(Path(config.hydra.sweep.dir).glob(f"*/{RUN_POINTER}"), key=lambda p: int(p.parent.name))
-        runs = [Path(p.read_text(encoding="utf-8").strip()) for p in pointers]
-        if runs:
-            print_run_table(runs)
+        jobs = [json.loads(p.read_text(encoding="utf-8")) for p in pointers]
+        if not jobs:
+            return
+        swept = varying_overrides([job["overrides"] for job in jobs])
+        runs = [Path(job["run_dir"]) for job in jobs]
+        labels = [" ".join([run_label(run), *(o for o in job["overrides"] if o in swept)]) for run, job in zip(runs, jobs, strict=True)]
+        print_run_table(runs, labels)
+
+
+def varying_overrides(per_job: list[list[str]]) -> set[str]:
+    """Overrides that are not shared by every job: the ones that tell the runs of a sweep apart."""
+    shared = set.intersection(*(set(job) for job in per_job))
+    return {o for job in per_job for o in job if o not in shared}

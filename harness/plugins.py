@@ -8,6 +8,8 @@ from collections.abc import Callable
 from types import ModuleType
 from typing import Generic, TypeVar
 
+from harness.errors import ConfigError
+
 T = TypeVar("T")
 
 
@@ -31,7 +33,7 @@ class Registry(Generic[T]):
     def get(self, name: str) -> T:
         self._import_package()
         if name not in self._entries:
-            raise ValueError(f"{self.kind} {name!r} is unknown; available: {self.names()}")
+            raise ConfigError(f"{self.kind} {name!r} is unknown; available: {self.names()}")
         return self._entries[name]
 
     def names(self) -> list[str]:

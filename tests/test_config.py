@@ -56,3 +56,11 @@ def test_cli_reports_config_errors_before_any_work(tmp_path: Path) -> None:
     assert result.returncode != 0
     assert "nope" in result.stderr and "seed" in result.stderr
     assert not any(tmp_path.iterdir())
+
+
+def test_cli_reports_bad_input_as_one_clear_line(tmp_path: Path) -> None:
+    result = harness_cli("run", "model=predictions", f"model.path={tmp_path / 'nope.jsonl'}",
+                         f"run.output_root={tmp_path / 'results'}", check=False)
+    assert result.returncode == 2
+    assert result.stderr.strip() == f"harness: error: model.path: {tmp_path / 'nope.jsonl'} does not exist"
+    assert not (tmp_path / "results").exists()

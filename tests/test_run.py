@@ -164,5 +164,6 @@ def test_unknown_metric_fails_before_any_work(run_eval, tmp_path: Path) -> None:
 def test_multirun_prints_one_table_with_a_row_per_run(tmp_path: Path) -> None:
     result = harness_cli("run", "-m", "model=lead,textrank", FAST, f"run.output_root={tmp_path}")
     table = [line for line in result.stdout.splitlines() if line.startswith("| summarise_")]
-    assert [line.split("|")[1].strip() for line in table] == ["summarise_lead_seed", "summarise_textrank_seed"]
+    labels = [line.split("|")[1].strip() for line in table]
+    assert labels == ["summarise_lead_seed model=lead", "summarise_textrank_seed model=textrank"]
     assert len(list(tmp_path.glob("*/*_summarise_*_seed/metrics.json"))) == 2

@@ -11,12 +11,14 @@ import datasets
 import yaml
 
 from harness.data.example import Example
+from harness.errors import InputError
+from harness.facts.spec import parse_facts
 
 _ROW = "__harness_row__"  # a row's position in the file before where/shuffle/limit
 _FORMATS = {".jsonl": "json", ".json": "json", ".csv": "csv", ".parquet": "parquet", ".tsv": "csv"}
 
 
-class DatasetError(ValueError):
+class DatasetError(InputError, ValueError):
     """Bad dataset input: the message names the file, column or option."""
 
 
@@ -81,7 +83,8 @@ def examples_from_table(table: datasets.Dataset, cfg: Any, origin: str) -> list[
         facts = row[cfg.facts_column] if cfg.facts_column else side_facts.get(example_id)
         if facts:
             meta["facts"] = json.loads(facts) if isinstance(facts, str) else facts
-            meta["facts_origin"] = cfg.facts_file or f"{origin} column {cfg.facts_column}"
+            meta["facts_origin"] = cfg.facts_file or f"{origin} column {cfg.facts_column} row {index}"
+            parse_facts(meta["facts"], meta["facts_origin"])  # fail at load, naming file, fact and field
         if cfg.published_column and row[cfg.published_column]:
             meta["published"] = str(row[cfg.published_column])
         source = row[cfg.source_column]

@@ -9,7 +9,9 @@ from typing import Any
 
 import yaml
 
+from harness.data.columns import DatasetError
 from harness.data.example import Example
+from harness.facts.spec import parse_facts
 
 _DATELINE = re.compile(r"^\d{1,2} [A-Z][a-z]+ \d{4} \d{1,2}:\d{2}$")
 
@@ -24,14 +26,14 @@ class CleanArticle:
 def load_spec(path: Path) -> dict[str, Any]:
     """The gold annotation YAML, with a clear error naming the file."""
     if not path.is_file():
-        raise FileNotFoundError(f"dataset.spec: {path} does not exist")
+        raise DatasetError(f"dataset.spec: {path} does not exist")
     try:
         spec = yaml.safe_load(path.read_text(encoding="utf-8"))
     except yaml.YAMLError as error:
-        raise ValueError(f"{path}: not valid YAML: {error}") from error
+        raise DatasetError(f"{path}: not valid YAML: {error}") from error
     for key in ("id", "source_file", "published", "headline", "boilerplate_markers", "references"):
         if key not in spec:
-            raise ValueError(f"{path}: missing field {key!r}")
+            raise DatasetError(f"{path}: missing field {key!r}")
     return spec
 
 
@@ -72,7 +74,7 @@ def load_seed(spec_path: Path, reference_keys: list[str]) -> tuple[CleanArticle,
     spec = load_spec(spec_path)
     raw_path = spec_path.parent / spec["source_file"]
     if not raw_path.is_file():
-        raise FileNotFoundError(f"{spec_path}: source_file {raw_path} does not exist")
+        raise DatasetError(f"{spec_path}: source_file {raw_path} does not exist")
     body = clean_scrape(
         raw_path.read_text(encoding="utf-8"),
         headline=spec["headline"],
@@ -80,7 +82,7 @@ def load_seed(spec_path: Path, reference_keys: list[str]) -> tuple[CleanArticle,
     )
     unknown = [key for key in reference_keys if key not in spec["references"]]
     if unknown:
-        raise ValueError(
+        raise DatasetError(
             f"dataset.reference_keys: {unknown} not in {spec_path} references "
             f"(available: {sorted(spec['references'])})"
         )
@@ -97,5 +99,6 @@ def seed_summarisation_examples(spec_path: Path, reference_keys: list[str]) -> l
         "facts": spec.get("facts", []),
         "facts_origin": str(spec_path),
     }
+    parse_facts(meta["facts"], str(spec_path))  # a malformed spec fails here, naming file, fact and field
     references = tuple(" ".join(str(spec["references"][key]).split()) for key in reference_keys)
     return [Example(id=str(spec["id"]), source=article.text, references=references, meta=meta)]

@@ -6,6 +6,7 @@ from collections.abc import Sequence
 from numbers import Real
 from typing import Any
 
+from harness.errors import ConfigError
 from harness.metrics.base import Metric, ScoringInput
 
 
@@ -18,7 +19,7 @@ class EvaluateModuleMetric(Metric):
         try:
             self.module = evaluate.load(path)
         except Exception as error:
-            raise ValueError(f"metrics.evaluate_modules: {path!r} could not be loaded: {error}") from error
+            raise ConfigError(f"metrics.evaluate_modules: {path!r} could not be loaded: {error}") from error
         self.path = path
         self.name = self.module.name  # type: ignore[misc]
 

@@ -8,9 +8,10 @@ from dataclasses import dataclass
 from typing import Any
 
 from harness.data.example import Example
+from harness.errors import InputError
 
 
-class ModelLoadError(RuntimeError):
+class ModelLoadError(InputError, RuntimeError):
     """A model could not be loaded; raised before any data is processed."""
 
 

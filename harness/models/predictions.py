@@ -9,11 +9,12 @@ from pathlib import Path
 from typing import Any
 
 from harness.data.example import Example
+from harness.errors import InputError
 from harness.models.base import Generation, Model, ModelLoadError, TaskSpec
 from harness.models.registry import register_backend
 
 
-class PredictionsMismatch(ValueError):
+class PredictionsMismatch(InputError, ValueError):
     """Prediction ids (or lines) do not match the dataset's examples."""
 
 

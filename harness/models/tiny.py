@@ -29,7 +29,7 @@ from transformers import (
     T5ForConditionalGeneration,
 )
 
-from harness.models.base import TaskSpec
+from harness.models.base import ModelLoadError, TaskSpec
 from harness.models.hf_seq2seq import HFSeq2SeqModel
 from harness.models.registry import register_backend
 from harness.paths import PROJECT_ROOT
@@ -98,7 +98,7 @@ RECIPES: dict[str, Recipe] = {"t5": _t5, "bart": _bart}
 def build_tiny_model(architecture: str, cache_dir: str | Path, seed: int = 0) -> Path:
     """The folder of the tiny model (built on first use), loadable with ``from_pretrained``."""
     if architecture not in RECIPES:
-        raise ValueError(f"model.architecture={architecture!r} is unknown; available: {sorted(RECIPES)}")
+        raise ModelLoadError(f"model.architecture={architecture!r} is unknown; available: {sorted(RECIPES)}")
     folder = Path(cache_dir) / f"{architecture}-seed{seed}-v{BUILD_VERSION}"
     if (folder / "config.json").is_file():
         return folder

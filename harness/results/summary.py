@@ -9,7 +9,8 @@ from typing import Any
 from harness.results.schema import Aggregate, MetricsFile
 
 _HEADLINE = ("rouge1", "rouge2", "rougeL", "rougeLsum", "bertscore_f1", "bleu", "chrf", "chrf++", "ter",
-             "facts.recall", "facts.contradiction_rate", "auto_facts.unsupported_rate", "faithfulness",
+             "facts.recall", "facts.contradiction_rate", "auto_facts.unsupported_rate",
+             "auto_facts.unsupported_numbers", "auto_facts.unsupported_entities", "faithfulness",
              "language.on_target", "length", "coverage", "density")
 
 
@@ -48,6 +49,30 @@ def markdown_table(rows: Sequence[tuple[str, MetricsFile]], columns: Sequence[st
         cells += [format_aggregate(metrics["metrics"][c]) if c in metrics["metrics"] else "" for c in columns]
         lines.append("| " + " | ".join(cells) + " |")
     return "\n".join(lines)
+
+
+def facts_matrix(rows: Sequence[tuple[str, MetricsFile]]) -> str | None:
+    """Per key fact (rows) and run (columns): the verdict of a one-example run, else the counts."""
+    runs = [(label, metrics["tables"]["facts"]) for label, metrics in rows if metrics["tables"].get("facts")]
+    if not runs:
+        return None
+    fact_ids: dict[str, None] = {}
+    for _, table in runs:
+        fact_ids.update(dict.fromkeys(table))
+    lines = ["| fact | " + " | ".join(label for label, _ in runs) + " |", "|---|" + "|".join("---" for _ in runs) + "|"]
+    for fact_id in fact_ids:
+        cells = [_verdict_cell(table.get(fact_id)) for _, table in runs]
+        lines.append(f"| {fact_id} | " + " | ".join(cells) + " |")
+    return "\n".join(lines)
+
+
+def _verdict_cell(counts: dict[str, int] | None) -> str:
+    if not counts:
+        return ""
+    present = [verdict for verdict, n in counts.items() if n]
+    if sum(counts.values()) == 1:
+        return present[0]
+    return ", ".join(f"{n} {verdict}" for verdict, n in counts.items() if n)
 
 
 def summary_markdown(run_info: dict[str, Any], metrics: MetricsFile) -> str:

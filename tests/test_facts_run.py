@@ -1,0 +1,67 @@
+"""Key facts through the whole run: verdicts in scores.jsonl, recall and per-fact tables in metrics.json."""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+
+import pytest
+import yaml
+
+from conftest import FRANK, ROOT, read_json, read_jsonl, requires_shared
+from harness.facts.spec import FactSpecError
+
+SEED_ID = "russia-dprk-pact-2024"
+WRONG_DATE = "Russia and North Korea signed a mutual defence treaty in Pyongyang on 20 June 2024."
+
+
+def predictions(tmp_path: Path, output: str) -> Path:
+    path = tmp_path / "predictions.jsonl"
+    path.write_text(json.dumps({"id": SEED_ID, "output": output}) + "\n", encoding="utf-8")
+    return path
+
+
+def test_a_wrong_signing_date_is_a_contradiction_in_the_run(run_eval, tmp_path: Path) -> None:
+    run_dir = run_eval("model=predictions", f"model.path={predictions(tmp_path, WRONG_DATE)}",
+                       "metrics.names=[rouge,facts]")
+    metrics = read_json(run_dir / "metrics.json")
+    assert metrics["metrics"]["facts.treaty_date.contradicted"]["value"] == 1.0
+    assert metrics["tables"]["facts"]["treaty_date"] == {"supported": 0, "contradicted": 1, "absent": 0}
+    assert metrics["tables"]["facts"]["signing_place"]["supported"] == 1
+    assert metrics["metrics"]["facts.contradiction_rate"]["value"] > 0
+    [record] = read_jsonl(run_dir / "scores.jsonl")
+    verdict = next(v for v in record["details"]["facts.verdicts"] if v["fact_id"] == "treaty_date")
+    start, end = verdict["span"]
+    assert verdict["verdict"] == "contradicted" and WRONG_DATE[start:end] == verdict["text"] and "20 June" in verdict["text"]
+
+
+def test_lead_reports_fact_recall_and_contradictions(run_eval) -> None:
+    metrics = read_json(run_eval("model=lead", "metrics.names=[facts,auto_facts]") / "metrics.json")
+    assert {"facts.recall", "facts.contradiction_rate"} <= set(metrics["metrics"])
+    assert 0 < metrics["metrics"]["facts.recall"]["value"] < 1
+    assert set(metrics["tables"]["facts"]) == {f["id"] for f in yaml.safe_load((ROOT / "seeds/russia-dprk-pact.yaml").read_text())["facts"]}
+
+
+def test_a_malformed_fact_spec_fails_at_load_naming_file_fact_and_field(run_eval, tmp_path: Path) -> None:
+    spec = yaml.safe_load((ROOT / "seeds/russia-dprk-pact.yaml").read_text())
+    spec["facts"][0]["value"] = "2024-13-45"
+    bad = tmp_path / "bad.yaml"
+    bad.write_text(yaml.safe_dump(spec, allow_unicode=True))
+    (tmp_path / spec["source_file"]).write_text((ROOT / "seeds" / spec["source_file"]).read_text())
+    with pytest.raises(FactSpecError) as error:
+        run_eval(f"dataset.spec={bad}")
+    message = str(error.value)
+    assert str(bad) in message and "treaty_date" in message and "value" in message
+    assert not (tmp_path / "results").exists()
+
+
+@requires_shared
+def test_frank_unsupported_rates_per_system(run_eval) -> None:
+    rates = {}
+    for system in ("bart", "BERTS2S"):
+        run_dir = run_eval("model=predictions", "model.column=summary", "dataset=frank", f"dataset.path={FRANK}",
+                           f"+dataset.where.system={system}", "metrics.names=[auto_facts]")
+        rates[system] = read_json(run_dir / "metrics.json")["metrics"]
+    # XSum-style BERTS2S invents numbers and names far more often than CNN/DM BART (FRANK's human labels agree).
+    assert rates["BERTS2S"]["auto_facts.unsupported_rate"]["value"] > 3 * rates["bart"]["auto_facts.unsupported_rate"]["value"]
+    assert rates["BERTS2S"]["auto_facts.unsupported_numbers"]["n"] == 74
