@@ -88,7 +88,7 @@ def _summary_examples() -> list[dict[str, Any]]:
 
 def _facts(verdicts: dict[str, str]) -> dict[str, Any]:
     return {
-        "facts": [
+        "facts.verdicts": [
             {"fact_id": fid, "kind": "number", "verdict": v, "span": None, "text": f"fact {fid}"}
             for fid, v in verdicts.items()
         ]

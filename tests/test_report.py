@@ -21,11 +21,11 @@ EXAMPLES = [
 
 def _facts(verdict: str) -> dict[str, Any]:
     return {
-        "facts": [
+        "facts.verdicts": [
             {"fact_id": "year", "kind": "date", "verdict": verdict, "span": [15, 19], "text": "signed in 2024"},
             {"fact_id": "who", "kind": "entity", "verdict": "supported", "span": None, "text": "Russia & DPRK"},
         ],
-        "auto_facts": [{"text": "2023", "span": [15, 19]}, {"text": "pact", "span": [0, 4]}],
+        "auto_facts.unsupported": [{"type": "date", "text": "2023", "span": [15, 19]}, {"type": "entity", "text": "Pact", "span": [0, 4]}],
     }
 
 
@@ -39,9 +39,10 @@ def report(tmp_path: Path) -> Path:
             dataset="seed",
             examples=EXAMPLES,
             outputs=[output],
-            scores=[{"rouge1": rouge, "facts.recall": 1.0 if verdict == "supported" else 0.5}],
+            scores=[{"rouge1": rouge, "facts.recall": 1.0 if verdict == "supported" else 0.5,
+                     "facts.year.supported": float(verdict == "supported")}],
             details=[_facts(verdict)],
-            signatures={"rouge1": "rouge", "facts.recall": "facts"},
+            signatures={"rouge1": "rouge", "facts.recall": "facts", "facts.year.supported": "facts"},
             tables={"facts": {"year": {"supported": int(verdict == "supported"), "contradicted": int(verdict != "supported"), "absent": 0},
                               "who": {"supported": 1, "contradicted": 0, "absent": 0}}},
             stamp=f"2026-01-01/1{len(model)}-00-00",
@@ -56,11 +57,12 @@ def test_report_escapes_untrusted_text_and_highlights(report: Path) -> None:
     assert not re.search(r"<script|<img src=x", page, re.IGNORECASE)
     assert "&lt;script&gt;alert(&#x27;x&#x27;)&lt;/script&gt;" in page
     assert "&lt;b&gt;North Korea&lt;/b&gt;" in page and "ex&lt;1&gt;" in page
-    assert '<mark class="contradicted" title="contradicts fact year: signed in 2024">2023</mark>' in page
-    assert '<mark class="unsupported" title="unsupported: pact">Pact</mark>' in page
+    assert '<mark class="contradicted" title="contradicts key fact year">2023</mark>' in page
+    assert '<mark class="unsupported" title="entity not in the source">Pact</mark>' in page
     assert "Content-Security-Policy" in page and "http" not in page.replace("http-equiv", "")
     assert page.count('src="data:image/png;base64,') == 1
     assert "0 / 1 / 0" in page and "1 / 0 / 0" in page  # per-fact verdict counts
+    assert "facts.year.supported" not in page  # per-fact indicators are in the fact table only
 
 
 def test_highlight_trims_overlaps_and_clamps() -> None:

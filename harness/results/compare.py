@@ -15,6 +15,7 @@ import numpy as np
 
 from harness.data.example import text_hash
 from harness.results.load import Run
+from harness.results.metric_names import is_per_fact
 from harness.results.schema import Aggregate, ScoreRecord
 from harness.results.significance import (
     DEFAULT_AR_TRIALS,
@@ -29,6 +30,7 @@ from harness.results.significance import (
 )
 
 FLIP_ORDER = {("supported", "contradicted"): 0, ("contradicted", "supported"): 1}
+FACT_VERDICTS = "facts.verdicts"  # details key: list of {fact_id, kind, verdict, span, text}
 
 
 class IncomparableRuns(ValueError):
@@ -164,6 +166,9 @@ def compare_metrics(
     compared: list[MetricComparison] = []
     skipped: dict[str, str] = {}
     for name, base_aggregate in aggregates[0].items():
+        if is_per_fact(name):
+            skipped["facts.<id>.supported/contradicted"] = "per-fact indicators: see the key facts that flipped"
+            continue
         lacking = [label for label, agg in zip(labels, aggregates) if name not in agg]
         if lacking:
             skipped[name] = f"not reported by {', '.join(lacking)}"
@@ -306,11 +311,13 @@ def moved_examples(baseline: Run, system: Run, name: str, top: int) -> list[Move
 def fact_flips(baseline: Run, system: Run) -> list[FactFlip]:
     """Key facts whose verdict changed; supported -> contradicted first, then the reverse."""
     before = {
-        (r["id"], f["fact_id"]): f for r in baseline.scores for f in r["details"].get("facts", [])
+        (r["id"], f["fact_id"]): f
+        for r in baseline.scores
+        for f in r["details"].get(FACT_VERDICTS, [])
     }
     flips = []
     for record in system.scores:
-        for fact in record["details"].get("facts", []):
+        for fact in record["details"].get(FACT_VERDICTS, []):
             old = before.get((record["id"], fact["fact_id"]))
             if old is not None and old["verdict"] != fact["verdict"]:
                 flips.append(
@@ -320,7 +327,7 @@ def fact_flips(baseline: Run, system: Run) -> list[FactFlip]:
                         kind=str(fact.get("kind", "")),
                         before=old["verdict"],
                         after=fact["verdict"],
-                        text=str(fact.get("text", "")),
+                        text=str(fact.get("text") or old.get("text") or ""),
                     )
                 )
     flips.sort(key=lambda f: (FLIP_ORDER.get((f.before, f.after), 2), f.id, f.fact_id))
@@ -348,27 +355,31 @@ def render_markdown(comparison: Comparison) -> str:
         f"samples · approximate randomisation: {comparison.ar_trials} trials · "
         f"seed {comparison.seed}",
         "",
-        "Scores are followed by the bootstrap mean ± 95% CI half-width; Δ = run − baseline.",
+        "μ ± 95% CI: bootstrap mean and CI half-width, as sacrebleu prints them; "
+        "Δ = run − baseline. As in sacrebleu, p counts resampled differences strictly above the "
+        "observed one, so a run identical to the baseline gets p = 1/(samples + 1).",
     ]
+    lines += [
+        "",
+        "| metric | n | run | score | μ ± 95% CI | Δ | 95% CI of Δ | p (bootstrap) | p (AR) |",
+        "|---|---:|---|---:|---:|---:|---:|---:|---:|",
+    ]
+    signatures: dict[str, list[str]] = {}
     for metric in comparison.metrics:
-        kind = "corpus" if metric.corpus else "mean"
-        lines += [
-            "",
-            f"## {metric.name} ({kind}, n={metric.n})",
-            "",
-            f"signature: `{metric.signature}`",
-            "",
-            "| run | score | μ ± 95% CI | Δ | 95% CI of Δ | p (bootstrap) | p (AR) |",
-            "|---|---:|---:|---:|---:|---:|---:|",
-            f"| baseline: {comparison.baseline} | {_fmt(metric.baseline)} | "
-            f"{_fmt(metric.baseline_mean)} ± {_fmt(metric.baseline_ci)} | | | | |",
-        ]
+        signatures.setdefault(metric.signature, []).append(metric.name)
+        kind = " (corpus)" if metric.corpus else ""
+        lines.append(
+            f"| {metric.name}{kind} | {metric.n} | baseline | {_fmt(metric.baseline)} | "
+            f"{_fmt(metric.baseline_mean)} ± {_fmt(metric.baseline_ci)} | | | | |"
+        )
         for s in metric.systems:
             lines.append(
-                f"| {s.run} | {_fmt(s.score)} | {_fmt(s.mean)} ± {_fmt(s.ci)} | "
+                f"| | | {s.run} | {_fmt(s.score)} | {_fmt(s.mean)} ± {_fmt(s.ci)} | "
                 f"{s.delta:+.4f} | [{s.delta_ci[0]:+.4f}, {s.delta_ci[1]:+.4f}] | "
                 f"{_fmt(s.p_bootstrap)} | {_fmt(s.p_ar)} |"
             )
+    lines += ["", "Signatures:", ""]
+    lines += [f"- {', '.join(names)}: `{sig}`" for sig, names in signatures.items()]
     if comparison.skipped:
         lines += ["", "## Not compared", ""]
         lines += [f"- {name}: {reason}" for name, reason in comparison.skipped.items()]

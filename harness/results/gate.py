@@ -19,7 +19,7 @@ from pathlib import Path
 from typing import Any
 
 from harness.results.compare import compare_metrics, example_keys
-from harness.results.direction import higher_is_better
+from harness.results.metric_names import higher_is_better
 from harness.results.load import Run
 from harness.results.schema import ScoreRecord
 from harness.results.significance import DEFAULT_BOOTSTRAP_SAMPLES, DEFAULT_SEED

@@ -19,15 +19,18 @@ from typing import Any
 
 from matplotlib.figure import Figure
 
+from harness.results.compare import FACT_VERDICTS
 from harness.results.load import Run
 from harness.results.table import Group, group_runs, render_html
 
+UNSUPPORTED = "auto_facts.unsupported"  # details key: list of {type, text, span}
 CSP = "default-src 'none'; img-src data:; style-src 'unsafe-inline'"
 STYLE = """
 body { font-family: sans-serif; margin: 2em; color: #222; }
 table { border-collapse: collapse; margin: 0.5em 0 1.5em; font-size: 0.9em; }
 th, td { border: 1px solid #ccc; padding: 0.25em 0.5em; vertical-align: top; }
-td.num { text-align: right; font-variant-numeric: tabular-nums; }
+td.num { text-align: right; font-variant-numeric: tabular-nums; white-space: nowrap; }
+.scroll { overflow-x: auto; }
 .text { white-space: pre-wrap; max-width: 60em; }
 mark.contradicted { background: #f8b4b4; }
 mark.unsupported { background: #fde68a; }
@@ -84,15 +87,14 @@ def _span(item: dict[str, Any]) -> tuple[int, int] | None:
 def output_marks(details: dict[str, Any]) -> list[Highlight]:
     """Highlights for contradicted key facts and unsupported items of one output."""
     marks = []
-    for fact in details.get("facts", []):
+    for fact in details.get(FACT_VERDICTS, []):
         span = _span(fact)
         if fact.get("verdict") == "contradicted" and span:
-            marks.append(Highlight(*span, "contradicted", f"contradicts fact {fact.get('fact_id')}: "
-                                   f"{fact.get('text', '')}"))
-    for item in details.get("auto_facts", []):
+            marks.append(Highlight(*span, "contradicted", f"contradicts key fact {fact.get('fact_id')}"))
+    for item in details.get(UNSUPPORTED, []):
         span = _span(item)
         if span:
-            marks.append(Highlight(*span, "unsupported", f"unsupported: {item.get('text', '')}"))
+            marks.append(Highlight(*span, "unsupported", f"{item.get('type', 'item')} not in the source"))
     return marks
 
 
@@ -135,18 +137,17 @@ def fact_table(runs: Sequence[Run]) -> str:
     with_facts = [run for run in runs if run.metrics.get("tables", {}).get("facts")]
     if not with_facts:
         return "<p>No run has key-fact verdicts.</p>"
-    texts: dict[str, tuple[str, str]] = {}
+    kinds: dict[str, str] = {}
     for run in with_facts:
         for record in run.scores:
-            for fact in record["details"].get("facts", []):
-                texts.setdefault(str(fact["fact_id"]), (fact.get("kind", ""), fact.get("text", "")))
+            for fact in record["details"].get(FACT_VERDICTS, []):
+                kinds.setdefault(str(fact["fact_id"]), str(fact.get("kind", "")))
     fact_ids = list(
         dict.fromkeys(str(f) for run in with_facts for f in run.metrics["tables"]["facts"])
     )
     head = "".join(f"<th>{esc(run.label)}<br>S / C / A</th>" for run in with_facts)
     rows = []
     for fact_id in fact_ids:
-        kind, text = texts.get(fact_id, ("", ""))
         cells = []
         for run in with_facts:
             counts = run.metrics["tables"]["facts"].get(fact_id)
@@ -156,11 +157,11 @@ def fact_table(runs: Sequence[Run]) -> str:
                 f'{esc(counts.get("contradicted", 0))} / {esc(counts.get("absent", 0))}</td>'
             )
         rows.append(
-            f"<tr><td>{esc(fact_id)}</td><td>{esc(kind)}</td><td class=\"text\">{esc(text)}</td>"
+            f"<tr><td>{esc(fact_id)}</td><td>{esc(kinds.get(fact_id, ''))}</td>"
             + "".join(cells) + "</tr>"
         )
     return (
-        "<table><thead><tr><th>fact</th><th>kind</th><th>text</th>" + head + "</tr></thead><tbody>"
+        "<table><thead><tr><th>fact</th><th>kind</th>" + head + "</tr></thead><tbody>"
         + "".join(rows) + "</tbody></table>"
     )
 
@@ -174,11 +175,11 @@ def _output_block(run: Run, example_id: str) -> str:
     else:
         body = f'<div class="text">{highlight(prediction["output"], output_marks(details))}</div>'
     unplaced = [
-        f for f in details.get("facts", []) if f.get("verdict") == "contradicted" and not _span(f)
+        f for f in details.get(FACT_VERDICTS, []) if f.get("verdict") == "contradicted" and not _span(f)
     ]
     if unplaced:
         body += "<ul>" + "".join(
-            f"<li>contradicts {esc(f.get('fact_id'))}: {esc(f.get('text', ''))}</li>" for f in unplaced
+            f"<li>contradicts key fact {esc(f.get('fact_id'))}</li>" for f in unplaced
         ) + "</ul>"
     return f"<tr><th>{esc(run.model)}<br><small>{esc(run.label)}</small></th><td>{body}</td></tr>"
 
@@ -219,7 +220,7 @@ def build_report(runs: Sequence[Run], max_examples: int = 50) -> str:
     body = (
         "<p>Highlights: <mark class=\"contradicted\">contradicts a key fact</mark> "
         "<mark class=\"unsupported\">unsupported by the source</mark></p>"
-        f"<h2>Leaderboard</h2>{render_html(groups)}"
+        f'<h2>Leaderboard</h2><div class="scroll">{render_html(groups)}</div>'
         f"<h2>Charts</h2>{charts}"
         f"<h2>Key facts</h2>{fact_table(runs)}"
         f"<h2>Examples</h2>{examples_section(runs, max_examples)}"

@@ -18,7 +18,7 @@ from dataclasses import dataclass, field
 from fnmatch import fnmatch
 from typing import Any
 
-from harness.results.direction import higher_is_better
+from harness.results.metric_names import higher_is_better, is_per_fact
 from harness.results.load import Run
 from harness.results.schema import Aggregate
 
@@ -66,18 +66,28 @@ def filter_runs(
     ]
 
 
+def shown(name: str, patterns: Sequence[str] | None) -> bool:
+    """Whether a metric is a column: it matches one of the glob patterns or, without patterns,
+    is not a per-fact indicator (those are in the per-fact table)."""
+    if patterns:
+        return any(fnmatch(name, pattern) for pattern in patterns)
+    return not is_per_fact(name)
+
+
 def _row(run: Run, metrics: Sequence[str] | None) -> Row:
     cells = {
         name: aggregate
         for name, aggregate in run.metrics["metrics"].items()
-        if metrics is None or name in metrics
+        if shown(name, metrics)
     }
     n = f"{run.metrics.get('n_scored', '?')}/{run.metrics.get('n_examples', '?')}"
     return Row(run=run.label, path=str(run.path), model=run.model, n=n, cells=cells)
 
 
 def group_runs(runs: Sequence[Run], metrics: Sequence[str] | None = None) -> list[Group]:
-    """Comparable groups of runs, each with the reasons it is separate from the others."""
+    """Comparable groups of runs, each with the reasons it is separate from the others.
+
+    ``metrics``: glob patterns of the metric columns (default: all but per-fact indicators)."""
     groups: list[Group] = []
     for run in runs:
         row = _row(run, metrics)
