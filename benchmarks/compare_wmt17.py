@@ -6,7 +6,7 @@ result is a time ratio, harness / sacrebleu (target: <= 1). The run folders are 
 timed): one translation run per system, with sacrebleu sentence statistics stored as the
 translation metrics store them. The printed BLEU scores and p-values of both are checked equal.
 
-    python benchmarks/compare_wmt17.py [--shared ../shared] [--metrics bleu chrf] [--repeat 3]
+    python benchmarks/compare_wmt17.py [--metrics bleu chrf] [--repeat 3]
 """
 
 from __future__ import annotations

@@ -7,7 +7,6 @@ does, with aggregates computed from the per-example values it is given.
 from __future__ import annotations
 
 import json
-import os
 from collections.abc import Sequence
 from pathlib import Path
 from typing import Any
@@ -19,8 +18,9 @@ from sacrebleu.metrics import BLEU, CHRF, TER
 from harness.data.example import text_hash
 
 SEED = 12345
-# The repository is cloned beside shared/; HARNESS_SHARED overrides that for other layouts.
-SHARED = Path(os.environ.get("HARNESS_SHARED") or Path(__file__).resolve().parents[1].parent / "shared")
+ROOT = Path(__file__).resolve().parents[1]
+# ../shared beside the repository (a worktree sits deeper, so look further up too).
+SHARED = next((p / "shared" for p in ROOT.parents if (p / "shared" / "data").is_dir()), ROOT.parent / "shared")
 WMT17 = SHARED / "data" / "wmt17-en-de"
 
 SACREBLEU_CLASSES: dict[str, tuple[type[BLEU] | type[CHRF] | type[TER], dict[str, Any]]] = {

@@ -173,6 +173,9 @@ def compare_metrics(
         if lacking:
             skipped[name] = f"not reported by {', '.join(lacking)}"
             continue
+        if base_aggregate.get("corpus") and any("settings" not in agg[name] for agg in aggregates):
+            skipped[name] = "corpus metric without its sacrebleu settings in metrics.json"
+            continue
         signatures = {agg[name].get("signature", "") for agg in aggregates}
         if len(signatures) > 1:
             skipped[name] = "different signatures: " + " vs ".join(sorted(signatures))
