@@ -47,10 +47,6 @@ class SufficientStats:
     score_sums: Callable[[np.ndarray], np.ndarray]  # (s, k) -> (s,)
     resample_dtype: type[np.floating[Any]] = np.float64
 
-    @property
-    def n(self) -> int:
-        return int(self.stats.shape[0])
-
     def score(self) -> float:
         return float(self.score_sums(self.stats.sum(axis=0, keepdims=True))[0])
 
