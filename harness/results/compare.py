@@ -224,6 +224,18 @@ def compare_metrics(
     return compared, skipped
 
 
+def unique_labels(runs: Sequence[Run]) -> list[str]:
+    """Model labels where they tell the runs apart, else folder names, else paths."""
+    for labels in (
+        [run.model_label for run in runs],
+        [run.label for run in runs],
+        [str(run.path) for run in runs],
+    ):
+        if len(set(labels)) == len(labels):
+            return labels
+    return [f"{i}: {run.path}" for i, run in enumerate(runs)]
+
+
 def compare_runs(
     runs: Sequence[Run],
     *,
@@ -237,9 +249,7 @@ def compare_runs(
     if len(runs) < 2:
         raise IncomparableRuns("compare needs a baseline and at least one more run")
     check_same_examples(runs)
-    labels = [run.label for run in runs]
-    if len(set(labels)) < len(labels):
-        labels = [str(run.path) for run in runs]
+    labels = unique_labels(runs)
     records = [run.scores_by_id() for run in runs]
     ids = [ex["id"] for ex in runs[0].examples]
     metrics, skipped = compare_metrics(

@@ -52,6 +52,14 @@ class Run:
         return _name(self.config, "model", self.info)
 
     @property
+    def model_label(self) -> str:
+        """The model name, with the file name for scored prediction files (``predictions:sys.txt``)."""
+        identity = self.info.get("model", {})
+        if identity.get("backend") == "predictions" and identity.get("path"):
+            return f"{self.model}:{Path(identity['path']).name}"
+        return self.model
+
+    @property
     def dataset(self) -> str:
         return _name(self.config, "dataset", self.info)
 

@@ -181,7 +181,7 @@ def _output_block(run: Run, example_id: str) -> str:
         body += "<ul>" + "".join(
             f"<li>contradicts key fact {esc(f.get('fact_id'))}</li>" for f in unplaced
         ) + "</ul>"
-    return f"<tr><th>{esc(run.model)}<br><small>{esc(run.label)}</small></th><td>{body}</td></tr>"
+    return f"<tr><th>{esc(run.model_label)}<br><small>{esc(run.label)}</small></th><td>{body}</td></tr>"
 
 
 def examples_section(runs: Sequence[Run], max_examples: int) -> str:

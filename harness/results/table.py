@@ -81,7 +81,7 @@ def _row(run: Run, metrics: Sequence[str] | None) -> Row:
         if shown(name, metrics)
     }
     n = f"{run.metrics.get('n_scored', '?')}/{run.metrics.get('n_examples', '?')}"
-    return Row(run=run.label, path=str(run.path), model=run.model, n=n, cells=cells)
+    return Row(run=run.label, path=str(run.path), model=run.model_label, n=n, cells=cells)
 
 
 def group_runs(runs: Sequence[Run], metrics: Sequence[str] | None = None) -> list[Group]:
