@@ -5,20 +5,21 @@ import os
 import re
 import shutil
 import subprocess
+from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 
 import pytest
 from runfolders import WMT17, wmt17_systems, write_run, write_translation_run, write_wmt17_runs
 
-from harness.results.compare import IncomparableRuns, compare_runs, render_markdown
+from harness.results.compare import Comparison, IncomparableRuns, compare_runs, render_markdown
 from harness.results.load import load_run
 
 AR_TRIALS = 1000  # sacrebleu's default is 10000; both sides use this smaller count
 
 
-def _sacrebleu_table(args: list[str]) -> dict[str, dict[str, str]]:
-    """Parse sacrebleu's multi-system text table: system -> {score, mean, ci, p}."""
+def _sacrebleu_table(args: list[str]) -> dict[str, list[dict[str, str]]]:
+    """Parse sacrebleu's multi-system text table: system -> per metric column {score, mean, ci, p}."""
     output = subprocess.run(
         ["sacrebleu", *args, "-q", "--no-color", "-f", "text", "-w", "4"],
         capture_output=True,
@@ -26,28 +27,68 @@ def _sacrebleu_table(args: list[str]) -> dict[str, dict[str, str]]:
         check=True,
         env={k: v for k, v in os.environ.items() if k != "SACREBLEU_SEED"},  # its default seed
     ).stdout
-    rows: dict[str, dict[str, str]] = {}
+    rows: dict[str, list[dict[str, str]]] = {}
     current = ""
     for line in output.splitlines():
         if not line.startswith("│"):
             continue
-        name, cell = (part.strip() for part in line.strip("│").split("│")[:2])
+        name, *cells = (part.strip() for part in line.strip("│").split("│"))
         if name == "System":
             continue
         if name:
             current = name.removeprefix("Baseline: ")
-            match = re.fullmatch(r"([\d.]+)(?: \(([\d.]+) ± ([\d.]+)\))?", cell)
-            assert match, cell
-            rows[current] = {"score": match[1], "mean": match[2], "ci": match[3]}
+            rows[current] = []
+            for cell in cells:
+                match = re.fullmatch(r"([\d.]+)(?: \(([\d.]+) ± ([\d.]+)\))?", cell)
+                assert match, cell
+                rows[current].append({"score": match[1], "mean": match[2], "ci": match[3]})
         else:
-            rows[current]["p"] = re.fullmatch(r"\(p = ([\d.]+)\)\*?", cell)[1]  # type: ignore[index]
+            for column, cell in zip(rows[current], cells):
+                column["p"] = re.fullmatch(r"\(p = ([\d.]+)\)\*?", cell)[1]  # type: ignore[index]
     return rows
 
 
-@pytest.mark.slow
-@pytest.mark.skipif(not WMT17.is_dir(), reason=f"{WMT17} (shared WMT17 data) is absent")
-@pytest.mark.skipif(shutil.which("sacrebleu") is None, reason="the sacrebleu CLI is not installed")
+def _assert_matches_sacrebleu(
+    comparison: Comparison, files: list[Path], metrics: list[str], ar_trials: int
+) -> None:
+    """Scores, bootstrap means and CIs and both p-values equal sacrebleu's to its 4 printed decimals,
+    with ``files[0]`` the baseline and ``comparison.runs`` in the order of ``files[1:]``."""
+    ref = str(WMT17 / "newstest2017.ref.de")
+    inputs = [ref, "-i", *map(str, files), "-m", *metrics]
+    bs = _sacrebleu_table([*inputs, "--paired-bs", "--paired-bs-n", str(comparison.bootstrap_samples)])
+    ar = _sacrebleu_table([*inputs, "--paired-ar", "--paired-ar-n", str(ar_trials)])
+    by_name = {m.name: m for m in comparison.metrics}
+    for column, name in enumerate(metrics):
+        ours, baseline = by_name[name], bs[str(files[0])][column]
+        assert ours.n == 3004 and len(ours.systems) == len(files) - 1
+        assert f"{ours.baseline:.4f}" == baseline["score"], name
+        assert f"{ours.baseline_mean:.4f}" == baseline["mean"], name
+        assert f"{ours.baseline_ci:.4f}" == baseline["ci"], name
+        for system, file in zip(ours.systems, files[1:], strict=True):
+            theirs = bs[str(file)][column]
+            where = f"{name} {file.name}"
+            assert f"{system.score:.4f}" == theirs["score"], where
+            assert f"{system.mean:.4f}" == theirs["mean"], where
+            assert f"{system.ci:.4f}" == theirs["ci"], where
+            assert f"{system.p_bootstrap:.4f}" == theirs["p"], where
+            assert f"{system.p_ar:.4f}" == ar[str(file)][column]["p"], where
+
+
+def requires_wmt17(test: Callable[..., None]) -> Callable[..., None]:
+    for mark in (
+        pytest.mark.slow,
+        pytest.mark.skipif(not WMT17.is_dir(), reason=f"{WMT17} (shared WMT17 data) is absent"),
+        pytest.mark.skipif(shutil.which("sacrebleu") is None, reason="the sacrebleu CLI is not installed"),
+    ):
+        test = mark(test)
+    return test
+
+
+@requires_wmt17
 def test_wmt17_compare_matches_sacrebleu_paired_tests(tmp_path: Path) -> None:
+    """All 16 WMT17 en-de systems, baseline LIUM-NMT: BLEU against ``sacrebleu --paired-bs`` and
+    ``--paired-ar`` on the same files with the same seed. The run folders come from the run-folder
+    writer, whose statistics equal the runner's (see the next test), to keep this within a minute."""
     systems = wmt17_systems()
     assert len(systems) == 16
     order = ["LIUM-NMT"] + [name for name in systems if name != "LIUM-NMT"]
@@ -55,26 +96,8 @@ def test_wmt17_compare_matches_sacrebleu_paired_tests(tmp_path: Path) -> None:
     comparison = compare_runs(
         [load_run(folders[name]) for name in order], bootstrap_samples=1000, ar_trials=AR_TRIALS
     )
-    (bleu,) = [m for m in comparison.metrics if m.name == "bleu"]
     assert comparison.runs == order[1:]  # runs are labelled by model where that tells them apart
-
-    files = [str(systems[name]) for name in order]
-    ref = str(WMT17 / "newstest2017.ref.de")
-    bs = _sacrebleu_table([ref, "-i", *files, "-m", "bleu", "--paired-bs", "--paired-bs-n", "1000"])
-    ar = _sacrebleu_table([ref, "-i", *files, "-m", "bleu", "--paired-ar", "--paired-ar-n", str(AR_TRIALS)])
-
-    baseline = bs[files[0]]
-    assert f"{bleu.baseline:.4f}" == baseline["score"]
-    assert f"{bleu.baseline_mean:.4f}" == baseline["mean"]
-    assert f"{bleu.baseline_ci:.4f}" == baseline["ci"]
-    assert len(bleu.systems) == 15
-    for system in bleu.systems:
-        theirs = bs[str(systems[system.run])]
-        assert f"{system.score:.4f}" == theirs["score"], system.run
-        assert f"{system.mean:.4f}" == theirs["mean"], system.run
-        assert f"{system.ci:.4f}" == theirs["ci"], system.run
-        assert f"{system.p_bootstrap:.4f}" == theirs["p"], system.run
-        assert f"{system.p_ar:.4f}" == ar[str(systems[system.run])]["p"], system.run
+    _assert_matches_sacrebleu(comparison, [systems[name] for name in order], ["bleu"], AR_TRIALS)
     text = render_markdown(comparison)
     assert "seed 12345" in text and "1000 samples" in text and f"{AR_TRIALS} trials" in text
 
