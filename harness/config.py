@@ -142,6 +142,20 @@ class HubDatasetConfig(ColumnsConfig):
 
 
 @dataclass
+class NLIConfig:
+    """The entailment model of ``nli_faithfulness`` (presets: ``+nli_model=deberta_v3_base_mnli``)."""
+
+    name_or_path: str | None = None
+    entailment_label: str | None = None  # default: found by name in config.id2label
+    contradiction_label: str | None = None
+    trust_remote_code: bool = False
+    chunk_sentences: int = 2
+    max_length: int = 512
+    batch_size: int = 16
+    device: str = "cpu"
+
+
+@dataclass
 class MetricsConfig:
     names: list[str] | None = None  # default: the task's default_metrics
     bootstrap_samples: int = 1000
@@ -152,6 +166,8 @@ class MetricsConfig:
     bertscore_batch_size: int = 32
     evaluate_modules: list[str] = field(default_factory=list)  # local paths (or hub names)
     workers: int = 1
+    faithfulness_batch_size: int = 16
+    nli: NLIConfig = field(default_factory=NLIConfig)
 
 
 @dataclass

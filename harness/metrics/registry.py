@@ -22,24 +22,3 @@ def build_metrics(cfg: Any, task: TaskSpec, default_names: list[str]) -> list[Me
     metrics = [METRICS.get(name)(cfg, task) for name in names]
     metrics += [EvaluateModuleMetric(path) for path in cfg.evaluate_modules]
     return metrics
-
-
-@register_metric("rouge")
-def _rouge(cfg: Any, task: TaskSpec) -> Metric:
-    from harness.metrics.rouge import RougeMetric
-
-    return RougeMetric(use_stemmer=cfg.rouge_use_stemmer, lang=task.target_lang)
-
-
-@register_metric("bertscore")
-def _bertscore(cfg: Any, task: TaskSpec) -> Metric:
-    from harness.metrics.bertscore import BertScoreMetric
-
-    return BertScoreMetric(cfg.bertscore_model, cfg.bertscore_num_layers, cfg.bertscore_batch_size)
-
-
-@register_metric("reference_free")
-def _reference_free(cfg: Any, task: TaskSpec) -> Metric:
-    from harness.metrics.reference_free import ReferenceFreeMetric
-
-    return ReferenceFreeMetric()
