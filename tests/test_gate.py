@@ -42,7 +42,8 @@ def test_passes_on_the_same_run_and_fails_on_a_worsened_one(
     assert main(["check", str(good), "--baseline", str(baseline), "--write-baseline"]) == 0
     assert baseline.is_file()
     assert main(["check", str(good), "--baseline", str(baseline)]) == 0
-    assert "PASS" in capsys.readouterr().out
+    out = capsys.readouterr().out
+    assert "PASS" in out and "Not in the baseline" not in out
     assert main(["check", str(worse), "--baseline", str(baseline)]) == 1
     out = capsys.readouterr().out
     assert "FAIL: bleu fell by" in out and "FAIL: ter fell by" in out

@@ -50,6 +50,7 @@ class GateResult:
     run: str
     baseline: str
     checks: list[MetricCheck]
+    unchecked: list[str]  # metrics of the run that the baseline lacks
 
     @property
     def passed(self) -> bool:
@@ -159,7 +160,12 @@ def check_run(
                 ),
             )
         )
-    return GateResult(run=run.label, baseline=str(baseline["run"].get("run_id")), checks=checks)
+    return GateResult(
+        run=run.label,
+        baseline=str(baseline["run"].get("run_id")),
+        checks=checks,
+        unchecked=[name for name in run_metrics if name not in base_metrics],
+    )
 
 
 def _failures(
@@ -206,6 +212,8 @@ def render_result(result: GateResult) -> str:
             f"| {check.name} | {check.baseline:.4f} | {value} | {change} | {check.tolerance:g} "
             f"| {p} | {verdict} |"
         )
+    if result.unchecked:
+        lines += ["", "Not in the baseline, so not checked: " + ", ".join(result.unchecked)]
     failures = [f for check in result.checks for f in check.failures]
     lines += ["", *(f"FAIL: {f}" for f in failures)] if failures else ["", "PASS"]
     return "\n".join(lines) + "\n"
