@@ -30,7 +30,9 @@ _PACKAGES = ("harness", "torch", "transformers", "datasets", "evaluate", "hydra-
 
 
 def task_spec(cfg: DictConfig) -> TaskSpec:
-    return TaskSpec(name=cfg.task.name, source_lang=cfg.task.source_lang, target_lang=cfg.task.target_lang)
+    return TaskSpec(
+        name=cfg.task.name, source_lang=cfg.task.source_lang, target_lang=cfg.task.target_lang, mode=cfg.task.mode
+    )
 
 
 def run(cfg: DictConfig) -> Path:
@@ -100,15 +102,21 @@ def score_all(
     tables: dict[str, Any] = {}
     for metric in metrics:
         results = metric.score(scored) if scored else []
+        own_signatures = metric.signatures()
         for record, values in zip(records, results, strict=True):
             for key, value in values.items():
                 if isinstance(value, int | float) and not isinstance(value, bool):
                     record["scores"][key] = float(value)
-                    signatures[key] = metric.signature()
+                    signatures[key] = own_signatures.get(key, metric.signature())
                 else:
                     record["details"][key] = value
-        for key, value in (metric.corpus(scored) if scored else {}).items():
-            corpus[key] = Aggregate(value=value, n=len(scored), signature=metric.signature(), corpus=True)
+        corpus_values = metric.corpus(scored) if scored else {}
+        corpus_signatures, settings = metric.signatures(), metric.settings()  # after corpus(): nrefs known
+        for key, value in corpus_values.items():
+            signature = corpus_signatures.get(key, metric.signature())
+            corpus[key] = Aggregate(value=value, n=len(scored), signature=signature, corpus=True)
+            if key in settings:
+                corpus[key]["settings"] = settings[key]
         tables.update(metric.tables(results))
     folder.append_jsonl("scores.jsonl", [dict(r) for r in records])
     aggregates = aggregate_means(
@@ -151,7 +159,9 @@ def _run_info(cfg: DictConfig, model: Model, examples: Sequence[Example], folder
         finished=None,
         git_commit=_git_commit(),
         versions={"python": platform.python_version(), **{p: _version(p) for p in _PACKAGES}},
-        task=dict(name=cfg.task.name, source_lang=cfg.task.source_lang, target_lang=cfg.task.target_lang),
+        task=dict(
+            name=cfg.task.name, source_lang=cfg.task.source_lang, target_lang=cfg.task.target_lang, mode=cfg.task.mode
+        ),
         model=model.identity(),
         dataset={"name": cfg.dataset.name, "fingerprint": fingerprint(list(examples)), "n_examples": len(examples)},
         seed=cfg.run.seed,

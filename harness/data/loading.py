@@ -32,6 +32,10 @@ def load_examples(cfg: Any, task: TaskSpec) -> list[Example]:
 
 @register_loader("seed")
 def _seed(cfg: Any, task: TaskSpec) -> list[Example]:
+    if task.name == "translate":
+        from harness.data.parallel import seed_loader  # it imports this module
+
+        return seed_loader(cfg, task)
     examples = seed_summarisation_examples(project_path(cfg.spec), list(cfg.reference_keys))
     return select_examples(examples, cfg)
 

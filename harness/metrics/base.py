@@ -39,6 +39,14 @@ class Metric(ABC):
         """Corpus-level scores; empty for metrics that are plain means of per-example values."""
         return {}
 
+    def signatures(self) -> dict[str, str]:
+        """Per score key, its own signature where one metric class yields several (BLEU, chrF, TER)."""
+        return {}
+
+    def settings(self) -> dict[str, dict[str, Any]]:
+        """Per corpus score, the keyword arguments that rebuild its scorer (stored in ``metrics.json``)."""
+        return {}
+
     def tables(self, results: Sequence[dict[str, Any]]) -> dict[str, Any]:
         """Run-level tables built from this metric's per-example results (e.g. verdicts per key fact)."""
         return {}

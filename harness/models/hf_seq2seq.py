@@ -102,6 +102,8 @@ class HFSeq2SeqModel(Model):
         if cfg.src_lang_code:
             self.tokenizer.src_lang = cfg.src_lang_code
         self.generate_kwargs = self._generate_kwargs()
+        # M2M100 tokenizers do not count their __xx__ language tokens as special: drop them when decoding.
+        self.language_ids = frozenset(getattr(self.tokenizer, "lang_token_to_id", {}).values())
 
     @property
     def device(self) -> str:
@@ -122,7 +124,10 @@ class HFSeq2SeqModel(Model):
 
     def _language_token_id(self, code: str) -> int:
         get_lang_id = getattr(self.tokenizer, "get_lang_id", None)  # M2M100 tokenizers
-        token_id = get_lang_id(code) if get_lang_id else self.tokenizer.convert_tokens_to_ids(code)
+        try:
+            token_id = get_lang_id(code) if get_lang_id else self.tokenizer.convert_tokens_to_ids(code)
+        except KeyError:
+            token_id = None
         if token_id is None or token_id == self.tokenizer.unk_token_id:
             raise ModelLoadError(f"model.tgt_lang_code={code!r} is not a language token of {self.cfg.name_or_path}")
         return int(token_id)
@@ -170,5 +175,7 @@ class HFSeq2SeqModel(Model):
             texts, max_length=self.max_input_tokens, truncation=True, padding=True, return_tensors="pt"
         ).to(self._device)
         with torch.inference_mode():
-            generated = self.model.generate(**encoded, **self.generate_kwargs)
+            generated = self.model.generate(**encoded, **self.generate_kwargs).tolist()
+        if self.language_ids:
+            generated = [[token for token in row if token not in self.language_ids] for row in generated]
         return [text.strip() for text in self.tokenizer.batch_decode(generated, skip_special_tokens=True)]
