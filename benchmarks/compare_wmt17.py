@@ -3,8 +3,9 @@
 Both sides run as command-line programs on the same files, with the same metrics, the same seed
 (12345) and 1000 bootstrap resamples, one after the other in one process of this script; the
 result is a time ratio, harness / sacrebleu (target: <= 1). The run folders are built first (not
-timed): one translation run per system, with sacrebleu sentence statistics stored as the
-translation metrics store them. The printed BLEU scores and p-values of both are checked equal.
+timed) by the tests' run-folder writer: one translation run per system, with the same sacrebleu
+sentence statistics as the runner stores (``tests/test_compare.py::test_compare_on_runner_runs``
+checks that), in seconds instead of the runner's minutes. The printed BLEU scores and p-values of both are checked equal.
 
     python benchmarks/compare_wmt17.py [--metrics bleu chrf] [--repeat 3]
 """

@@ -13,15 +13,12 @@ from typing import Any
 
 import numpy as np
 import yaml
+from conftest import WMT17
 from sacrebleu.metrics import BLEU, CHRF, TER
 
 from harness.data.example import text_hash
 
 SEED = 12345
-ROOT = Path(__file__).resolve().parents[1]
-# ../shared beside the repository (a worktree sits deeper, so look further up too).
-SHARED = next((p / "shared" for p in ROOT.parents if (p / "shared" / "data").is_dir()), ROOT.parent / "shared")
-WMT17 = SHARED / "data" / "wmt17-en-de"
 
 SACREBLEU_CLASSES: dict[str, tuple[type[BLEU] | type[CHRF] | type[TER], dict[str, Any]]] = {
     "bleu": (BLEU, {}),

@@ -10,7 +10,8 @@ from pathlib import Path
 from typing import Any
 
 import pytest
-from runfolders import WMT17, wmt17_systems, write_run, write_translation_run, write_wmt17_runs
+from conftest import WMT17, harness_cli
+from runfolders import wmt17_systems, write_run, write_translation_run, write_wmt17_runs
 
 from harness.results.compare import Comparison, IncomparableRuns, compare_runs, render_markdown
 from harness.results.load import load_run
@@ -100,6 +101,37 @@ def test_wmt17_compare_matches_sacrebleu_paired_tests(tmp_path: Path) -> None:
     _assert_matches_sacrebleu(comparison, [systems[name] for name in order], ["bleu"], AR_TRIALS)
     text = render_markdown(comparison)
     assert "seed 12345" in text and "1000 samples" in text and f"{AR_TRIALS} trials" in text
+
+
+@requires_wmt17
+def test_compare_on_runner_runs(run_eval: Callable[..., Path], tmp_path: Path) -> None:
+    """Three WMT17 systems through the runner (model=predictions, dataset=parallel_text): compare
+    equals sacrebleu on BLEU and chrF, from the command line too, and the runner's sentence
+    statistics equal those of the run-folder writer that the 16-system test uses."""
+    systems = wmt17_systems()
+    names = ["LIUM-NMT", "online-A", "KIT"]
+    ref = WMT17 / "newstest2017.ref.de"
+    folders = [
+        run_eval("task=translate", "task.target_lang=de", "model=predictions", f"model.path={systems[name]}",
+                 "dataset=parallel_text", f"dataset.references=[{ref}]", "metrics.names=[bleu]")
+        for name in names
+    ]
+    runs = [load_run(folder) for folder in folders]
+    comparison = compare_runs(runs, bootstrap_samples=1000, ar_trials=AR_TRIALS)
+    _assert_matches_sacrebleu(comparison, [systems[name] for name in names], ["bleu", "chrf"], AR_TRIALS)
+
+    printed = harness_cli("compare", *map(str, folders), "--trials", str(AR_TRIALS)).stdout
+    assert f"predictions:{systems['KIT'].name} | 26.0760 | 26.0763 ± 0.6667 |" in printed
+    assert "seed 12345" in printed and "Examples that moved most on sentence_bleu" in printed
+
+    lines = ref.read_text(encoding="utf-8").splitlines()
+    written = write_translation_run(
+        tmp_path / "written", model="LIUM-NMT", sources=[""] * len(lines), references=lines,
+        outputs=systems["LIUM-NMT"].read_text(encoding="utf-8").splitlines(), metrics=("bleu", "chrf"),
+    )
+    for ours, runner in zip(load_run(written).scores, runs[0].scores, strict=True):
+        stats = runner["details"]["sacrebleu_stats"]
+        assert ours["details"]["sacrebleu_stats"] == {"bleu": stats["bleu"], "chrf": stats["chrf"]}
 
 
 def _summary_examples() -> list[dict[str, Any]]:
