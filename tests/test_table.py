@@ -83,3 +83,18 @@ def test_incomplete_folders_are_named(results: Path) -> None:
         load_run(folder)
     with pytest.raises(RunFolderError, match="not a run folder"):
         load_run(results)
+
+
+def test_corpus_metrics_without_ci_get_one_from_their_statistics(tmp_path: Path) -> None:
+    refs = [f"the cat number {i} sat on the mat" for i in range(30)]
+    outputs = [r.replace("mat", "hat") if i % 3 else r for i, r in enumerate(refs)]
+    folder = write_translation_run(tmp_path, model="m", sources=refs, references=refs, outputs=outputs)
+    metrics_file = folder / "metrics.json"
+    data = json.loads(metrics_file.read_text())
+    del data["metrics"]["bleu"]["ci"]
+    metrics_file.write_text(json.dumps(data))
+    (group,) = group_runs(load_runs([folder]))
+    bleu = group.rows[0].cells["bleu"]
+    low, high = bleu["ci"]
+    assert low < bleu["value"] < high
+    assert group.rows[0].cells["chrf"]["ci"] == data["metrics"]["chrf"]["ci"]  # stored CIs are kept

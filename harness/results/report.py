@@ -166,9 +166,9 @@ def fact_table(runs: Sequence[Run]) -> str:
     )
 
 
-def _output_block(run: Run, example_id: str) -> str:
-    prediction = run.predictions_by_id().get(example_id)
-    details = run.scores_by_id().get(example_id, {}).get("details", {})
+def _output_block(
+    run: Run, prediction: dict[str, Any] | None, details: dict[str, Any]
+) -> str:
     if prediction is None or prediction.get("output") is None:
         error = (prediction or {}).get("error") or "no output"
         body = f'<div class="error">{esc(error)}</div>'
@@ -191,6 +191,8 @@ def examples_section(runs: Sequence[Run], max_examples: int) -> str:
         by_data.setdefault((run.dataset, run.dataset_fingerprint), []).append(run)
     parts = []
     for (dataset, _), members in by_data.items():
+        predictions = [run.predictions_by_id() for run in members]
+        scores = [run.scores_by_id() for run in members]
         examples = members[0].examples
         shown = examples[:max_examples]
         parts.append(
@@ -201,7 +203,14 @@ def examples_section(runs: Sequence[Run], max_examples: int) -> str:
                 f'<tr><th>reference</th><td class="text">{esc(ref)}</td></tr>'
                 for ref in example.get("references", [])
             )
-            outputs = "".join(_output_block(run, example["id"]) for run in members)
+            outputs = "".join(
+                _output_block(
+                    run,
+                    by_id.get(example["id"]),  # type: ignore[arg-type]
+                    details.get(example["id"], {}).get("details", {}),
+                )
+                for run, by_id, details in zip(members, predictions, scores)
+            )
             parts.append(
                 f'<div class="example"><h4>{esc(example["id"])}</h4><table>'
                 f'<tr><th>source</th><td><details><summary>{esc(len(example["source"]))} '

@@ -19,8 +19,15 @@ from fnmatch import fnmatch
 from typing import Any
 
 from harness.results.metric_names import higher_is_better, is_per_fact
+from harness.results.compare import has_value, metric_stats
 from harness.results.load import Run
 from harness.results.schema import Aggregate
+from harness.results.significance import (
+    DEFAULT_BOOTSTRAP_SAMPLES,
+    DEFAULT_SEED,
+    PairedBootstrap,
+    percentile_ci,
+)
 
 
 @dataclass(frozen=True)
@@ -74,12 +81,36 @@ def shown(name: str, patterns: Sequence[str] | None) -> bool:
     return not is_per_fact(name)
 
 
+def corpus_cis(run: Run, cells: dict[str, Aggregate]) -> dict[str, Aggregate]:
+    """``cells`` with a bootstrap CI for every corpus metric stored without one, resampled from its
+    sentence statistics with the run's bootstrap settings."""
+    missing = [n for n, a in cells.items() if a.get("corpus") and not a.get("ci") and "settings" in a]
+    if not missing:
+        return cells
+    records = run.scores_by_id()
+    bootstrap = run.metrics.get("bootstrap", {})
+    resamplers: dict[int, PairedBootstrap] = {}
+    filled = dict(cells)
+    for name in missing:
+        ids = [i for i, record in records.items() if has_value(name, cells[name], record)]
+        if not ids:
+            continue
+        if len(ids) not in resamplers:
+            resamplers[len(ids)] = PairedBootstrap(
+                len(ids),
+                bootstrap.get("samples", DEFAULT_BOOTSTRAP_SAMPLES),
+                bootstrap.get("seed", DEFAULT_SEED),
+            )
+        samples = resamplers[len(ids)].samples(metric_stats(name, cells[name], records, ids))
+        filled[name] = Aggregate(**{**cells[name], "ci": list(percentile_ci(samples))})
+    return filled
+
+
 def _row(run: Run, metrics: Sequence[str] | None) -> Row:
-    cells = {
-        name: aggregate
-        for name, aggregate in run.metrics["metrics"].items()
-        if shown(name, metrics)
-    }
+    cells = corpus_cis(
+        run,
+        {name: agg for name, agg in run.metrics["metrics"].items() if shown(name, metrics)},
+    )
     n = f"{run.metrics.get('n_scored', '?')}/{run.metrics.get('n_examples', '?')}"
     return Row(run=run.label, path=str(run.path), model=run.model_label, n=n, cells=cells)
 
