@@ -165,6 +165,9 @@ def compare_metrics(
     """
     compared: list[MetricComparison] = []
     skipped: dict[str, str] = {}
+    # Resamples depend only on the number of examples (as in sacrebleu): draw them once per size.
+    bootstraps: dict[int, PairedBootstrap] = {}
+    randomisations: dict[int, ApproximateRandomization] = {}
     for name, base_aggregate in aggregates[0].items():
         if is_per_fact(name):
             skipped["facts.<id>.supported/contradicted"] = "per-fact indicators: see the key facts that flipped"
@@ -189,11 +192,16 @@ def compare_metrics(
             skipped[name] = "no example has a value in every run"
             continue
         stats = [metric_stats(name, agg[name], recs, shared) for agg, recs in zip(aggregates, records)]
-        bootstrap = PairedBootstrap(len(shared), bootstrap_samples, seed)
+        n = len(shared)
+        if n not in bootstraps:
+            bootstraps[n] = PairedBootstrap(n, bootstrap_samples, seed)
+        bootstrap = bootstraps[n]
         base_mean, base_ci = bootstrap.estimate(stats[0])
         results = bootstrap.compare(stats[0], stats[1:])
         if ar_trials > 0:
-            ar = ApproximateRandomization(len(shared), ar_trials, seed)
+            if n not in randomisations:
+                randomisations[n] = ApproximateRandomization(n, ar_trials, seed)
+            ar = randomisations[n]
             p_ar: list[float | None] = list(ar.compare(stats[0], stats[1:]))
         else:
             p_ar = [None] * len(results)
