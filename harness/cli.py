@@ -5,6 +5,8 @@ from __future__ import annotations
 import argparse
 import sys
 
+from harness.results.commands import add_parsers
+
 
 def build_parser() -> argparse.ArgumentParser:
     parser = argparse.ArgumentParser(
@@ -17,6 +19,7 @@ def build_parser() -> argparse.ArgumentParser:
         help="run one evaluation (Hydra overrides: model=tiny_t5 dataset=seed ...; -m for sweeps)",
         add_help=False,
     )
+    add_parsers(commands)
     return parser
 
 
