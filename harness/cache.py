@@ -27,8 +27,8 @@ _WEIGHTED_BACKENDS = {"hf_seq2seq", "tiny"}  # backends whose outputs depend on 
 
 
 def model_key(identity: Mapping[str, Any], task: TaskSpec) -> str:
-    """A hash of the model identity, the task and its languages: equal keys mean equal outputs."""
-    payload = {"schema": SCHEMA_VERSION, "identity": identity, "task": [task.name, task.source_lang, task.target_lang]}
+    """A hash of the model identity, the task, its languages and mode: equal keys mean equal outputs."""
+    payload = {"schema": SCHEMA_VERSION, "identity": identity, "task": [task.name, task.source_lang, task.target_lang, task.mode]}
     return hashlib.sha256(json.dumps(payload, sort_keys=True, default=str).encode("utf-8")).hexdigest()
 
 

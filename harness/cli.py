@@ -6,6 +6,8 @@ import argparse
 import sys
 from pathlib import Path
 
+from harness.results.commands import add_parsers
+
 
 def build_parser() -> argparse.ArgumentParser:
     parser = argparse.ArgumentParser(
@@ -24,6 +26,7 @@ def build_parser() -> argparse.ArgumentParser:
     merge.add_argument("shards", nargs="+", type=Path, help="the shard run folders, in any order")
     merge.add_argument("--output-root", type=Path, default=None, help="where to create the run (default: the shards')")
     merge.set_defaults(handler=_merge)
+    add_parsers(commands)
     return parser
 
 

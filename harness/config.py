@@ -48,21 +48,27 @@ class SumyConfig(ModelConfig):
 
 
 @dataclass
-class HFSeq2SeqConfig(ModelConfig):
-    backend: str = "hf_seq2seq"
+class PretrainedModelConfig(ModelConfig):
+    """Settings shared by backends that load a Hugging Face model with ``from_pretrained``."""
+
     name_or_path: str = MISSING
     revision: str | None = None
     trust_remote_code: bool = False
-    prefix: str = ""  # e.g. T5's "summarize: "
     max_input_tokens: int | None = None  # default: the model's own limit
-    num_beams: int = 4
     max_new_tokens: int = 128
-    min_new_tokens: int = 0
-    length_penalty: float = 1.0
-    no_repeat_ngram_size: int = 0
+    num_beams: int = 4
     device: str = "auto"  # auto | cpu | cuda | mps
     dtype: str = "auto"  # auto | float32 | float16 | bfloat16
     cpu_threads: int | None = None  # torch intra-op threads on CPU; default: torch's choice
+
+
+@dataclass
+class HFSeq2SeqConfig(PretrainedModelConfig):
+    backend: str = "hf_seq2seq"
+    prefix: str = ""  # e.g. T5's "summarize: "
+    min_new_tokens: int = 0
+    length_penalty: float = 1.0
+    no_repeat_ngram_size: int = 0
     # Multilingual MT (NLLB, M2M100, mBART-50): language codes as the tokenizer names them.
     src_lang_code: str | None = None
     tgt_lang_code: str | None = None
@@ -74,9 +80,59 @@ class TinyModelConfig(HFSeq2SeqConfig):
 
     backend: str = "tiny"
     name_or_path: str = ""  # filled in with the built model's folder
-    architecture: str = "t5"  # t5 | bart
+    architecture: str = "t5"  # t5 | bart | marian | m2m100
     cache_dir: str = "${oc.env:HARNESS_CACHE,.cache/harness}/tiny-models"
     build_seed: int = 0
+
+
+@dataclass
+class HFCausalConfig(PretrainedModelConfig):
+    """A decoder-only instruction model prompted through its tokenizer's chat template."""
+
+    backend: str = "hf_causal"
+    # Placeholders: {source}, {source_lang}, {target_lang} (English language names). Default: per task.
+    prompt: str | None = None
+    system_prompt: str | None = None
+    max_new_tokens: int = 256
+    num_beams: int = 1
+
+
+@dataclass
+class TinyCausalConfig(HFCausalConfig):
+    """A tiny decoder-only model with a chat template, built locally and loaded through ``hf_causal``."""
+
+    backend: str = "tiny_causal"
+    name_or_path: str = ""
+    architecture: str = "qwen2"  # qwen2 | llama
+    cache_dir: str = "${oc.env:HARNESS_CACHE,.cache/harness}/tiny-models"
+    build_seed: int = 0
+
+
+@dataclass
+class ApertiumConfig(ModelConfig):
+    backend: str = "apertium"
+    mode: str | None = None  # e.g. eng-spa; default: from task.source_lang and task.target_lang
+    executable: str = "apertium"
+    mark_unknown: bool = False  # keep Apertium's '*' marks on unknown words
+    timeout_s: float = 120.0
+
+
+@dataclass
+class OpenAICompatibleConfig(ModelConfig):
+    """A chat-completions HTTP endpoint (vLLM, llama.cpp server, TGI, OpenAI)."""
+
+    backend: str = "openai_compatible"
+    base_url: str = "http://127.0.0.1:8000/v1"
+    model_name: str = MISSING  # the model name the server expects
+    api_key_env: str | None = "OPENAI_API_KEY"  # read at run time, never written to results
+    prompt: str | None = None  # as for hf_causal
+    system_prompt: str | None = None
+    temperature: float = 0.0
+    max_tokens: int = 512
+    concurrency: int = 4
+    timeout_s: float = 60.0
+    max_retries: int = 3
+    backoff_s: float = 1.0  # doubled after each failed attempt
 
 
 @dataclass
@@ -140,7 +196,44 @@ class HubDatasetConfig(ColumnsConfig):
     revision: str | None = None
 
 
+@dataclass
+class ParallelTextConfig(DatasetConfig):
+    """Line-aligned plain text files: line i of each file belongs to example i."""
+
+    name: str = "parallel_text"
+    loader: str = "parallel_text"
+    source: str | None = None  # null: score existing outputs against references only (meta no_source)
+    references: list[str] = field(default_factory=list)
+
+
+@dataclass
+class HubTranslationConfig(DatasetConfig):
+    """A hub dataset whose rows hold a ``{lang: text}`` dict (WMT style); languages come from the task."""
+
+    name: str = "hub_translation"
+    loader: str = "hub_translation"
+    hub_name: str = MISSING
+    config: str | None = None
+    split: str = "test"
+    revision: str | None = None
+    translation_column: str = "translation"
+
+
 # ----------------------------------------------------------------------------- metrics and run
+
+
+@dataclass
+class NLIConfig:
+    """The entailment model of ``nli_faithfulness`` (presets: ``+nli_model=deberta_v3_base_mnli``)."""
+
+    name_or_path: str | None = None
+    entailment_label: str | None = None  # default: found by name in config.id2label
+    contradiction_label: str | None = None
+    trust_remote_code: bool = False
+    chunk_sentences: int = 2
+    max_length: int = 512
+    batch_size: int = 16
+    device: str = "cpu"
 
 
 @dataclass
@@ -155,6 +248,14 @@ class MetricsConfig:
     evaluate_modules: list[str] = field(default_factory=list)  # local paths (or hub names)
     workers: int = 1  # processes for metrics marked parallel (ROUGE, reference-free, ...)
     chunk_size: int = 256  # examples scored at a time
+    faithfulness_batch_size: int = 16
+    nli: NLIConfig = field(default_factory=NLIConfig)
+    # Translation metrics.
+    sacrebleu_tokenize: str | None = None  # BLEU tokenizer; default: sacrebleu's for the target language
+    sacrebleu_lowercase: bool = False
+    copy_chrf_threshold: float = 90.0  # an output with chrF above this against the source is a copy
+    comet_model: str | None = None  # e.g. Unbabel/wmt22-comet-da (needs unbabel-comet); off when null
+    comet_batch_size: int = 8
 
 
 @dataclass
@@ -185,11 +286,17 @@ _SCHEMAS: dict[str, dict[str, type]] = {
         "hf_seq2seq": HFSeq2SeqConfig,
         "tiny": TinyModelConfig,
         "predictions": PredictionsConfig,
+        "hf_causal": HFCausalConfig,
+        "tiny_causal": TinyCausalConfig,
+        "apertium": ApertiumConfig,
+        "openai_compatible": OpenAICompatibleConfig,
     },
     "dataset": {
         "seed": SeedDatasetConfig,
         "files": FilesDatasetConfig,
         "hf": HubDatasetConfig,
+        "parallel_text": ParallelTextConfig,
+        "hub_translation": HubTranslationConfig,
     },
     "metrics": {"metrics": MetricsConfig},
 }

@@ -31,7 +31,9 @@ _PACKAGES = ("harness", "torch", "transformers", "datasets", "evaluate", "hydra-
 
 
 def task_spec(cfg: DictConfig) -> TaskSpec:
-    return TaskSpec(name=cfg.task.name, source_lang=cfg.task.source_lang, target_lang=cfg.task.target_lang)
+    return TaskSpec(
+        name=cfg.task.name, source_lang=cfg.task.source_lang, target_lang=cfg.task.target_lang, mode=cfg.task.mode
+    )
 
 
 class RunFailed(RuntimeError):
@@ -149,7 +151,9 @@ def _run_info(
         finished=None,
         git_commit=_git_commit(),
         versions={"python": platform.python_version(), **{p: _version(p) for p in _PACKAGES}},
-        task=dict(name=cfg.task.name, source_lang=cfg.task.source_lang, target_lang=cfg.task.target_lang),
+        task=dict(
+            name=cfg.task.name, source_lang=cfg.task.source_lang, target_lang=cfg.task.target_lang, mode=cfg.task.mode
+        ),
         model=identity,
         dataset=dataset,
         seed=cfg.run.seed,

@@ -106,14 +106,18 @@ def score_stream(
         scored += len(chunk)
         progress.update(len(chunk))
     progress.close()
-    signatures = {key: metric.signature() for key, metric in owners.items()}  # as of the last chunk
+    signatures = {key: _signature(metric, key) for key, metric in owners.items()}  # as of the last chunk
     aggregates: dict[str, Aggregate] = aggregate_columns(
         columns.arrays(), signatures, cfg.bootstrap_samples, cfg.bootstrap_seed
     )
     tables: dict[str, Any] = {}
     for metric, state, kept in zip(metrics, corpus_states, table_results, strict=True):
-        for key, value in metric.corpus_finish(state).items():
-            aggregates[key] = Aggregate(value=value, n=scored, signature=metric.signature(), corpus=True)
+        corpus = metric.corpus_finish(state)
+        settings = metric.settings()  # after the corpus scores: sacrebleu knows nrefs then
+        for key, value in corpus.items():
+            aggregates[key] = Aggregate(value=value, n=scored, signature=_signature(metric, key), corpus=True)
+            if key in settings:
+                aggregates[key]["settings"] = settings[key]
         tables.update(metric.tables(kept))
     return MetricsFile(
         n_examples=total,
@@ -124,6 +128,11 @@ def score_stream(
         metrics=aggregates,
         tables=tables,
     )
+
+
+def _signature(metric: Metric, key: str) -> str:
+    """The signature of one score key: its own where the metric gives several, else the metric's."""
+    return metric.signatures().get(key, metric.signature())
 
 
 def _score_chunks(

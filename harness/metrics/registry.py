@@ -5,6 +5,7 @@ from __future__ import annotations
 from collections.abc import Callable
 from typing import Any
 
+from harness.errors import ConfigError
 from harness.metrics.base import Metric
 from harness.models.base import TaskSpec
 from harness.plugins import Registry
@@ -19,27 +20,7 @@ def build_metrics(cfg: Any, task: TaskSpec, default_names: list[str]) -> list[Me
     from harness.metrics.evaluate_modules import EvaluateModuleMetric
 
     names = list(cfg.names) if cfg.names is not None else list(default_names)
-    metrics = [METRICS.get(name)(cfg, task) for name in names]
+    builders = dict.fromkeys(METRICS.get(name) for name in names)  # bleu, chrf and ter share one builder
+    metrics = [build(cfg, task) for build in builders]
     metrics += [EvaluateModuleMetric(path) for path in cfg.evaluate_modules]
     return metrics
-
-
-@register_metric("rouge")
-def _rouge(cfg: Any, task: TaskSpec) -> Metric:
-    from harness.metrics.rouge import RougeMetric
-
-    return RougeMetric(use_stemmer=cfg.rouge_use_stemmer, lang=task.target_lang)
-
-
-@register_metric("bertscore")
-def _bertscore(cfg: Any, task: TaskSpec) -> Metric:
-    from harness.metrics.bertscore import BertScoreMetric
-
-    return BertScoreMetric(cfg.bertscore_model, cfg.bertscore_num_layers, cfg.bertscore_batch_size)
-
-
-@register_metric("reference_free")
-def _reference_free(cfg: Any, task: TaskSpec) -> Metric:
-    from harness.metrics.reference_free import ReferenceFreeMetric
-
-    return ReferenceFreeMetric()

@@ -10,6 +10,7 @@ from importlib.metadata import version
 from rouge_score import rouge_scorer
 
 from harness.metrics.base import Metric, ScoringInput
+from harness.metrics.registry import register_metric
 from harness.text import split_sentences
 
 ROUGE_TYPES = ("rouge1", "rouge2", "rougeL", "rougeLsum")
@@ -42,3 +43,8 @@ class RougeMetric(Metric):
             return {}
         scores = self.scorer.score_multi([lsum_text(r, self.lang) for r in references], lsum_text(output, self.lang))
         return {name: scores[name].fmeasure for name in ROUGE_TYPES}
+
+
+@register_metric("rouge")
+def _rouge(cfg: Any, task: Any) -> Metric:
+    return RougeMetric(use_stemmer=cfg.rouge_use_stemmer, lang=task.target_lang)

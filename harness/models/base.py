@@ -32,6 +32,7 @@ class TaskSpec:
     name: str = "summarise"
     source_lang: str = "en"
     target_lang: str = "en"
+    mode: str = "sentence"  # translate: sentence | document
 
 
 class Model(ABC):

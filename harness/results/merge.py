@@ -22,11 +22,11 @@ from harness.data.example import Example
 from harness.data.loading import fingerprint
 from harness.errors import InputError
 from harness.metrics.registry import build_metrics
-from harness.models.base import TaskSpec
 from harness.resume import comparable
 from harness.results.run_folder import RunFolder
 from harness.results.schema import RunInfo
 from harness.results.summary import summary_markdown
+from harness.runner import task_spec
 from harness.scoring import score_run
 
 
@@ -70,7 +70,7 @@ def merge_runs(shard_dirs: Sequence[Path], output_root: Path | None = None) -> P
                     with (shard / name).open(encoding="utf-8") as source:
                         shutil.copyfileobj(source, target)
         examples = JsonlExamples(folder.path / "examples.jsonl")
-        task = TaskSpec(name=cfg.task.name, source_lang=cfg.task.source_lang, target_lang=cfg.task.target_lang)
+        task = task_spec(cfg)
         metrics = build_metrics(cfg.metrics, task, list(cfg.task.default_metrics))
         metrics_file = score_run(metrics, examples, len(examples), folder, cfg.metrics)
     finally:

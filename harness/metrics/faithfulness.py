@@ -1,0 +1,310 @@
+"""Reference-free faithfulness of an output to its source, computed offline on CPU.
+
+Every output sentence is checked against its best-matching *single* source sentence (support
+pieced together from far-apart places in the source is a typical error, so whole-document matching
+is deliberately avoided). Three components, each a mean over output sentences, in 0..1:
+
+- ``alignment``: BERTScore-precision-style token alignment. Each output token takes its highest
+  cosine similarity to the tokens of a source sentence (MiniLM layer-4 contextual embeddings; the
+  source is encoded in chunks of consecutive sentences); the sentence scores the mean over its
+  tokens, maximised over source sentences.
+- ``trigram_support``: the largest fraction of the sentence's word trigrams (bigrams or unigrams
+  for shorter sentences) found in one source sentence.
+- ``novel_words``: ``1 / (1 + k)`` where ``k`` counts content words (names, numbers, dates
+  included) that occur nowhere in the source, even after Porter stemming.
+
+``faithfulness`` is a fixed convex combination of the components (``WEIGHTS``), tuned as a least
+squares fit on FRANK validation with the system effect removed (see BENCHMARKS.md). Every distinct
+source is encoded once per scorer instance (cached by source hash) and outputs are batched.
+"""
+
+from __future__ import annotations
+
+import bisect
+import re
+from collections import Counter, OrderedDict, defaultdict
+from collections.abc import Sequence
+from dataclasses import dataclass
+from typing import Any
+
+import torch
+from nltk.stem.porter import PorterStemmer
+from spacy.lang.en.stop_words import STOP_WORDS
+
+from harness.data.example import text_hash
+from harness.metrics.base import Metric, ScoringInput
+from harness.metrics.registry import register_metric
+from harness.metrics.embedder import load_minilm
+
+WEIGHTS: dict[str, float] = {"alignment": 0.45, "trigram_support": 0.45, "novel_words": 0.10}
+EMBEDDING_LAYER = 4
+MAX_NGRAM = 3
+
+_ABBREVIATION = re.compile(
+    r"(?:^|\s)(?:mr|mrs|ms|dr|st|jr|sr|prof|gen|sen|rep|gov|u\.s|u\.k|u\.n|no|vs|[a-z])\.$",
+    re.IGNORECASE,
+)
+_SENTENCE_END = re.compile(r"(?<=[.!?])\s+")
+_WORD = re.compile(r"[a-z0-9]+(?:[.,'][a-z0-9]+)*")
+_PTB_CLITIC = re.compile(r" (n't|'s|'re|'ve|'ll|'d|'m)\b")
+_MAX_SENTENCE_WORDS = 100
+_stem = PorterStemmer().stem
+
+
+def normalise(text: str) -> str:
+    """Undo PTB-style tokenisation quirks (``` `` ```, ``''``, ``do n't``, escaped quotes)."""
+    text = text.replace("\\'", "'").replace("``", '"').replace("''", '"').replace("`", "'")
+    return _PTB_CLITIC.sub(r"\1", text)
+
+
+def split_sentences(text: str) -> list[str]:
+    """Split on sentence-final punctuation, case-insensitively (outputs are often lowercased).
+
+    Very long "sentences" (unpunctuated captions in scraped articles) are cut into pieces of at
+    most ``_MAX_SENTENCE_WORDS`` words so that they fit the encoder.
+    """
+    sentences: list[str] = []
+    for part in _SENTENCE_END.split(text.strip()):
+        if sentences and _ABBREVIATION.search(sentences[-1]):
+            sentences[-1] += " " + part
+        elif part.strip():
+            sentences.append(part.strip())
+    pieces: list[str] = []
+    for sentence in sentences:
+        tokens = sentence.split()
+        pieces.extend(
+            " ".join(tokens[i : i + _MAX_SENTENCE_WORDS])
+            for i in range(0, len(tokens), _MAX_SENTENCE_WORDS)
+        )
+    return pieces
+
+
+def words(text: str) -> list[str]:
+    return _WORD.findall(text.lower())
+
+
+def _ngrams(tokens: Sequence[str], n: int) -> list[tuple[str, ...]]:
+    return [tuple(tokens[i : i + n]) for i in range(len(tokens) - n + 1)]
+
+
+@dataclass(frozen=True)
+class SourceEncoding:
+    """Everything about one source that output scoring needs; computed once per source."""
+
+    num_sentences: int
+    token_embeddings: torch.Tensor  # (tokens, dim), L2-normalised
+    token_sentence: torch.Tensor  # (tokens,) index of the sentence each token belongs to
+    ngram_sentences: dict[tuple[str, ...], frozenset[int]]  # n-gram -> sentences containing it
+    vocabulary: frozenset[str]  # words and their stems
+
+
+class FaithfulnessScorer:
+    """Scores (source, output) pairs; caches source encodings by hash across calls."""
+
+    def __init__(
+        self,
+        device: str = "cpu",
+        batch_size: int = 16,
+        max_chunk_tokens: int = 256,
+        cache_size: int = 256,
+    ) -> None:
+        self.device = torch.device(device)
+        self.batch_size = batch_size
+        self.max_chunk_tokens = max_chunk_tokens
+        self.cache_size = cache_size
+        self.tokenizer, self.model = load_minilm(device, EMBEDDING_LAYER)
+        self._cache: OrderedDict[str, SourceEncoding] = OrderedDict()
+
+    @torch.inference_mode()
+    def _embed(self, chunks: Sequence[Sequence[str]]) -> list[tuple[torch.Tensor, torch.Tensor]]:
+        """Token embeddings (special tokens dropped) and sentence index per token, per chunk.
+
+        Each chunk is a list of sentences encoded together as one sequence. Chunks are batched in
+        order of length, which keeps padding (wasted compute) small.
+        """
+        order = sorted(range(len(chunks)), key=lambda i: sum(len(s) for s in chunks[i]))
+        results: dict[int, tuple[torch.Tensor, torch.Tensor]] = {}
+        for start in range(0, len(order), self.batch_size):
+            indices = order[start : start + self.batch_size]
+            batch = [chunks[i] for i in indices]
+            encoded = self.tokenizer(
+                [" ".join(chunk) for chunk in batch],
+                padding=True,
+                truncation=True,
+                max_length=512,
+                return_offsets_mapping=True,
+                return_tensors="pt",
+            )
+            offsets = encoded.pop("offset_mapping")
+            hidden = self.model(**encoded.to(self.device)).last_hidden_state
+            hidden = torch.nn.functional.normalize(hidden, dim=-1).cpu()
+            for i, chunk in enumerate(batch):
+                ends, position = [], 0
+                for sentence in chunk:
+                    position += len(sentence)
+                    ends.append(position)
+                    position += 1
+                keep = encoded["attention_mask"][i].bool().cpu() & (offsets[i][:, 1] > 0)
+                starts = offsets[i][keep][:, 0].tolist()
+                sentence_ids = [bisect.bisect_right(ends, s) for s in starts]
+                results[indices[i]] = (hidden[i][keep], torch.tensor(sentence_ids, dtype=torch.long))
+        return [results[i] for i in range(len(chunks))]
+
+    def _chunks(self, sentences: Sequence[str]) -> list[list[str]]:
+        """Consecutive sentences grouped into chunks of at most ``max_chunk_tokens`` tokens."""
+        lengths = [len(ids) for ids in self.tokenizer(list(sentences), add_special_tokens=False)["input_ids"]]
+        chunks: list[list[str]] = []
+        current: list[str] = []
+        size = 0
+        for sentence, length in zip(sentences, lengths):
+            if current and size + length > self.max_chunk_tokens:
+                chunks.append(current)
+                current, size = [], 0
+            current.append(sentence)
+            size += length
+        if current:
+            chunks.append(current)
+        return chunks
+
+    def encode_sources(self, sources: Sequence[str]) -> list[SourceEncoding]:
+        """Encodings of ``sources``, computing only those not cached (all chunks batched)."""
+        missing = {text_hash(s): s for s in sources if text_hash(s) not in self._cache}
+        if not missing:
+            return [self._cache[text_hash(s)] for s in sources]
+        plans = []
+        for key, source in missing.items():
+            sentences = split_sentences(normalise(source)) or [""]
+            plans.append((key, sentences, self._chunks(sentences)))
+        embedded = iter(self._embed([chunk for _, _, chunks in plans for chunk in chunks]))
+        for key, sentences, chunks in plans:
+            embeddings, sentence_ids, offset = [], [], 0
+            for chunk in chunks:
+                chunk_embeddings, chunk_ids = next(embedded)
+                embeddings.append(chunk_embeddings)
+                sentence_ids.append(chunk_ids + offset)
+                offset += len(chunk)
+            ngram_sentences: defaultdict[tuple[str, ...], set[int]] = defaultdict(set)
+            vocabulary: set[str] = set()
+            for index, sentence in enumerate(sentences):
+                tokens = words(sentence)
+                vocabulary.update(tokens)
+                vocabulary.update(_stem(t) for t in tokens)
+                for n in range(1, MAX_NGRAM + 1):
+                    for gram in _ngrams(tokens, n):
+                        ngram_sentences[gram].add(index)
+            self._cache[key] = SourceEncoding(
+                num_sentences=len(sentences),
+                token_embeddings=torch.cat(embeddings),
+                token_sentence=torch.cat(sentence_ids).clamp(max=len(sentences) - 1),
+                ngram_sentences={g: frozenset(s) for g, s in ngram_sentences.items()},
+                vocabulary=frozenset(vocabulary),
+            )
+        encodings = [self._cache[text_hash(s)] for s in sources]
+        while len(self._cache) > self.cache_size:  # evict oldest, after this call's lookups
+            self._cache.popitem(last=False)
+        return encodings
+
+    def score(self, pairs: Sequence[tuple[str, str]]) -> list[dict[str, Any]]:
+        """Components, combined score and unsupported words for each (source, output) pair."""
+        sources = self.encode_sources([source for source, _ in pairs])
+        outputs = [split_sentences(normalise(output)) for _, output in pairs]
+        embedded = iter(self._embed([sentences for sentences in outputs if sentences]))
+        results = []
+        for source, sentences in zip(sources, outputs):
+            if not sentences:
+                results.append(_combine(1.0, 1.0, 1.0, []))
+                continue
+            out_embeddings, out_sentence = next(embedded)
+            alignment = _alignment(source, out_embeddings, out_sentence, len(sentences))
+            trigram, novel, unsupported = [], [], []
+            for sentence in sentences:
+                tokens = words(sentence)
+                trigram.append(_ngram_support(source, tokens))
+                missing = [
+                    t
+                    for t in tokens
+                    if t not in STOP_WORDS
+                    and t not in source.vocabulary
+                    and _stem(t) not in source.vocabulary
+                ]
+                novel.append(1.0 / (1.0 + len(missing)))
+                unsupported.extend(missing)
+            results.append(
+                _combine(
+                    alignment,
+                    sum(trigram) / len(trigram),
+                    sum(novel) / len(novel),
+                    list(dict.fromkeys(unsupported)),
+                )
+            )
+        return results
+
+
+def _alignment(
+    source: SourceEncoding, embeddings: torch.Tensor, sentence_ids: torch.Tensor, count: int
+) -> float:
+    """Mean over output sentences of the best single-source-sentence token-alignment precision."""
+    if len(embeddings) == 0 or len(source.token_embeddings) == 0:
+        return 0.0
+    similarity = embeddings @ source.token_embeddings.T  # (output tokens, source tokens)
+    per_sentence = torch.full((len(embeddings), source.num_sentences), -1.0)
+    per_sentence.scatter_reduce_(
+        1, source.token_sentence.expand_as(similarity), similarity, reduce="amax"
+    )
+    scores = [
+        per_sentence[sentence_ids == i].mean(0).max().clamp(0.0, 1.0).item()
+        for i in range(count)
+        if bool((sentence_ids == i).any())
+    ]
+    return sum(scores) / len(scores) if scores else 0.0
+
+
+def _ngram_support(source: SourceEncoding, tokens: Sequence[str]) -> float:
+    """Largest fraction of the sentence's n-grams (n = 3, or less for short ones) in one sentence."""
+    if not tokens:
+        return 1.0
+    grams = _ngrams(tokens, min(MAX_NGRAM, len(tokens)))
+    hits: Counter[int] = Counter()
+    for gram in grams:
+        hits.update(source.ngram_sentences.get(gram, ()))
+    return max(hits.values(), default=0) / len(grams)
+
+
+def _combine(
+    alignment: float, trigram_support: float, novel_words: float, unsupported: list[str]
+) -> dict[str, Any]:
+    components = {
+        "alignment": alignment,
+        "trigram_support": trigram_support,
+        "novel_words": novel_words,
+    }
+    result: dict[str, Any] = {
+        "faithfulness": sum(WEIGHTS[name] * value for name, value in components.items())
+    }
+    result.update({f"faithfulness.{name}": value for name, value in components.items()})
+    result["faithfulness.unsupported_words"] = unsupported
+    return result
+
+
+class FaithfulnessMetric(Metric):
+    """Reference-free faithfulness to ``example.source`` (see the module docstring)."""
+
+    name = "faithfulness"
+
+    def __init__(self, device: str = "cpu", batch_size: int = 16) -> None:
+        self.scorer = FaithfulnessScorer(device=device, batch_size=batch_size)
+
+    def signature(self) -> str:
+        weights = "+".join(f"{name}:{weight:g}" for name, weight in WEIGHTS.items())
+        return (
+            f"faithfulness|v1|minilm-l6-v2:layer{EMBEDDING_LAYER}|best-source-sentence"
+            f"|ngram:{MAX_NGRAM}|w:{weights}"
+        )
+
+    def score(self, batch: Sequence[ScoringInput]) -> list[dict[str, Any]]:
+        return self.scorer.score([(item.example.source, item.output) for item in batch])
+
+
+@register_metric("faithfulness")
+def _faithfulness(cfg: Any, task: Any) -> Metric:
+    return FaithfulnessMetric(batch_size=cfg.faithfulness_batch_size)

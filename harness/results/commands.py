@@ -1,0 +1,193 @@
+"""The ``table``, ``compare``, ``check`` and ``report`` subcommands: argparse wiring only."""
+
+from __future__ import annotations
+
+import argparse
+import sys
+from pathlib import Path
+
+from harness.results.compare import IncomparableRuns, compare_runs, render_markdown
+from harness.results.gate import (
+    BaselineMismatch,
+    check_run,
+    read_baseline,
+    render_result,
+    write_baseline,
+)
+from harness.results.load import RunFolderError, load_run, load_runs
+from harness.results.significance import DEFAULT_AR_TRIALS, DEFAULT_BOOTSTRAP_SAMPLES, DEFAULT_SEED
+from harness.results.table import (
+    filter_runs,
+    group_runs,
+    render_csv,
+    render_html,
+    render_json,
+    sort_rows,
+)
+from harness.results.table import render_markdown as table_markdown
+
+def _emit(text: str, output: str | None) -> None:
+    if output:
+        Path(output).write_text(text, encoding="utf-8")
+        print(f"wrote {output}", file=sys.stderr)
+    else:
+        sys.stdout.write(text)
+
+
+def _fail(message: str, code: int = 2) -> int:
+    print(f"error: {message}", file=sys.stderr)
+    return code
+
+
+def add_table_parser(subparsers: argparse._SubParsersAction[argparse.ArgumentParser]) -> argparse.ArgumentParser:
+    parser = subparsers.add_parser(
+        "table", help="one row per run, a column per metric, comparable runs grouped"
+    )
+    parser.add_argument("paths", nargs="*", default=["results"], help="run folders or results roots")
+    parser.add_argument("--task", help="glob on the task name")
+    parser.add_argument("--model", help="glob on the model name")
+    parser.add_argument("--dataset", help="glob on the dataset name")
+    parser.add_argument("--metrics", help="comma-separated globs of metric columns (default: all but "
+                        "the per-fact indicators facts.<id>.supported/contradicted)")
+    parser.add_argument("--sort", metavar="METRIC", help="best first by METRIC (TER: lowest first)")
+    parser.add_argument("--reverse", action="store_true", help="reverse the --sort order")
+    parser.add_argument("--format", choices=["md", "csv", "json", "html"], default="md")
+    parser.add_argument("-o", "--output", help="write to this file instead of stdout")
+    parser.set_defaults(handler=run_table)
+    return parser
+
+
+def run_table(args: argparse.Namespace) -> int:
+    try:
+        runs = load_runs(args.paths)
+    except RunFolderError as error:
+        return _fail(str(error))
+    runs = filter_runs(runs, task=args.task, model=args.model, dataset=args.dataset)
+    if not runs:
+        return _fail("no run matches the filters")
+    groups = group_runs(runs, args.metrics.split(",") if args.metrics else None)
+    if args.sort:
+        sort_rows(groups, args.sort, reverse=args.reverse)
+    if args.format == "html":
+        from harness.results.report import html_page  # matplotlib: imported only when needed
+
+        _emit(html_page("Leaderboard", render_html(groups)), args.output)
+    else:
+        renderers = {"md": table_markdown, "csv": render_csv, "json": render_json}
+        _emit(renderers[args.format](groups), args.output)
+    return 0
+
+
+def add_compare_parser(subparsers: argparse._SubParsersAction[argparse.ArgumentParser]) -> argparse.ArgumentParser:
+    parser = subparsers.add_parser(
+        "compare", help="paired significance tests of runs against the first (the baseline)"
+    )
+    parser.add_argument("runs", nargs="+", help="run folders; the first is the baseline")
+    parser.add_argument("--samples", type=int, default=DEFAULT_BOOTSTRAP_SAMPLES,
+                        help="paired bootstrap resamples (default %(default)s)")
+    parser.add_argument("--trials", type=int, default=DEFAULT_AR_TRIALS,
+                        help="approximate randomisation trials; 0 skips the test (default %(default)s)")
+    parser.add_argument("--seed", type=int, default=DEFAULT_SEED, help="default %(default)s, as sacrebleu")
+    parser.add_argument("--moved-by", metavar="METRIC", help="metric for the examples that moved most")
+    parser.add_argument("--top", type=int, default=5, help="examples that moved most, per run")
+    parser.add_argument("--format", choices=["md", "json"], default="md")
+    parser.add_argument("-o", "--output", help="write to this file instead of stdout")
+    parser.set_defaults(handler=run_compare)
+    return parser
+
+
+def run_compare(args: argparse.Namespace) -> int:
+    try:
+        runs = [load_run(path) for path in args.runs]
+        comparison = compare_runs(
+            runs,
+            bootstrap_samples=args.samples,
+            ar_trials=args.trials,
+            seed=args.seed,
+            moved_by=args.moved_by,
+            top=args.top,
+        )
+    except (RunFolderError, IncomparableRuns, ValueError) as error:
+        return _fail(f"cannot compare: {error}")
+    _emit(render_markdown(comparison) if args.format == "md" else comparison.to_json(), args.output)
+    return 0
+
+
+def _tolerance(text: str) -> tuple[str, float]:
+    name, _, value = text.rpartition("=")
+    try:
+        return name, float(value)
+    except ValueError as error:
+        raise argparse.ArgumentTypeError(f"{text!r}: expected VALUE or METRIC=VALUE") from error
+
+
+def add_check_parser(subparsers: argparse._SubParsersAction[argparse.ArgumentParser]) -> argparse.ArgumentParser:
+    parser = subparsers.add_parser("check", help="regression gate: a run against a baseline file")
+    parser.add_argument("run", help="the run folder to check")
+    parser.add_argument("--baseline", required=True, help="baseline file (JSON)")
+    parser.add_argument("--write-baseline", action="store_true",
+                        help="record RUN as the baseline file instead of checking it")
+    parser.add_argument("--tolerance", type=_tolerance, action="append", default=[],
+                        metavar="[METRIC=]VALUE",
+                        help="allowed drop, for all metrics or one (repeatable; default 0)")
+    parser.add_argument("--alpha", type=float, default=0.05,
+                        help="fail on a drop with paired-bootstrap p below this; 0 disables (default %(default)s)")
+    parser.add_argument("--any-change", action="store_true",
+                        help="also fail when a metric rises beyond its tolerance")
+    parser.add_argument("--samples", type=int, default=DEFAULT_BOOTSTRAP_SAMPLES)
+    parser.add_argument("--seed", type=int, default=DEFAULT_SEED)
+    parser.set_defaults(handler=run_check)
+    return parser
+
+
+def run_check(args: argparse.Namespace) -> int:
+    try:
+        run = load_run(args.run)
+        if args.write_baseline:
+            print(f"wrote baseline {write_baseline(run, args.baseline)}")
+            return 0
+        baseline = read_baseline(args.baseline)
+        per_metric = {name: value for name, value in args.tolerance if name}
+        defaults = [value for name, value in args.tolerance if not name]
+        result = check_run(
+            run,
+            baseline,
+            tolerances=per_metric,
+            default_tolerance=defaults[-1] if defaults else 0.0,
+            alpha=args.alpha,
+            any_change=args.any_change,
+            bootstrap_samples=args.samples,
+            seed=args.seed,
+        )
+    except (RunFolderError, BaselineMismatch, FileNotFoundError) as error:
+        return _fail(str(error))
+    sys.stdout.write(render_result(result))
+    return 0 if result.passed else 1
+
+
+def add_report_parser(subparsers: argparse._SubParsersAction[argparse.ArgumentParser]) -> argparse.ArgumentParser:
+    parser = subparsers.add_parser("report", help="one static HTML report of runs")
+    parser.add_argument("paths", nargs="+", help="run folders or results roots")
+    parser.add_argument("-o", "--output", default="report.html")
+    parser.add_argument("--max-examples", type=int, default=50,
+                        help="examples shown with their outputs (default %(default)s)")
+    parser.set_defaults(handler=run_report)
+    return parser
+
+
+def run_report(args: argparse.Namespace) -> int:
+    from harness.results.report import build_report  # matplotlib: imported only when needed
+
+    try:
+        runs = load_runs(args.paths)
+    except RunFolderError as error:
+        return _fail(str(error))
+    Path(args.output).write_text(build_report(runs, args.max_examples), encoding="utf-8")
+    print(f"wrote {args.output}")
+    return 0
+
+
+def add_parsers(subparsers: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
+    """Register all four commands."""
+    for add in (add_table_parser, add_compare_parser, add_check_parser, add_report_parser):
+        add(subparsers)

@@ -1,0 +1,146 @@
+"""Read-only loading of run folders (see :mod:`harness.results.schema`) and their discovery."""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Iterable
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+import yaml
+
+from harness.results.schema import MetricsFile, PredictionRecord, RunInfo, ScoreRecord
+
+RUN_FILES = (
+    "config.yaml",
+    "run.json",
+    "examples.jsonl",
+    "predictions.jsonl",
+    "scores.jsonl",
+    "metrics.json",
+)
+
+
+class RunFolderError(ValueError):
+    """A folder is not a run folder, or is an incomplete one."""
+
+
+@dataclass(frozen=True)
+class Run:
+    """Everything a finished run wrote, as plain data."""
+
+    path: Path
+    config: dict[str, Any]
+    info: RunInfo
+    examples: list[dict[str, Any]]
+    predictions: list[PredictionRecord]
+    scores: list[ScoreRecord]
+    metrics: MetricsFile
+
+    @property
+    def label(self) -> str:
+        """The folder name, e.g. ``12-30-00_translate_predictions_wmt17``."""
+        return self.path.name
+
+    @property
+    def task(self) -> str:
+        return _name(self.config, "task", self.info)
+
+    @property
+    def model(self) -> str:
+        return _name(self.config, "model", self.info)
+
+    @property
+    def model_label(self) -> str:
+        """The model name, with the file name for scored prediction files (``predictions:sys.txt``)."""
+        identity = self.info.get("model", {})
+        if identity.get("backend") == "predictions" and identity.get("path"):
+            return f"{self.model}:{Path(identity['path']).name}"
+        return self.model
+
+    @property
+    def dataset(self) -> str:
+        return _name(self.config, "dataset", self.info)
+
+    @property
+    def dataset_fingerprint(self) -> str | None:
+        return self.info.get("dataset", {}).get("fingerprint")
+
+    def scores_by_id(self) -> dict[str, ScoreRecord]:
+        return {record["id"]: record for record in self.scores}
+
+    def predictions_by_id(self) -> dict[str, PredictionRecord]:
+        return {record["id"]: record for record in self.predictions}
+
+
+def _name(config: dict[str, Any], group: str, info: RunInfo) -> str:
+    section = config.get(group)
+    if isinstance(section, dict) and "name" in section:
+        return str(section["name"])
+    return str(info.get(group, {}).get("name", "?"))  # type: ignore[attr-defined]
+
+
+def load_run(path: str | Path) -> Run:
+    """Load a run folder; raise :class:`RunFolderError` naming the first missing or bad file."""
+    folder = Path(path)
+    if not folder.is_dir():
+        raise RunFolderError(f"{folder}: not a directory")
+    if not (folder / "run.json").is_file():
+        raise RunFolderError(f"{folder}: not a run folder (no run.json)")
+    info: RunInfo = _read_json(folder / "run.json")
+    missing = [name for name in RUN_FILES if not (folder / name).is_file()]
+    if missing:
+        raise RunFolderError(
+            f"{folder}: incomplete run folder (status {info.get('status', '?')!r}): "
+            f"missing {', '.join(missing)}"
+        )
+    config = yaml.safe_load((folder / "config.yaml").read_text(encoding="utf-8")) or {}
+    return Run(
+        path=folder,
+        config=config,
+        info=info,
+        examples=_read_jsonl(folder / "examples.jsonl"),
+        predictions=_read_jsonl(folder / "predictions.jsonl"),  # type: ignore[arg-type]
+        scores=_read_jsonl(folder / "scores.jsonl"),  # type: ignore[arg-type]
+        metrics=_read_json(folder / "metrics.json"),
+    )
+
+
+def discover_runs(paths: Iterable[str | Path]) -> list[Path]:
+    """Run folders among ``paths``: each path is a run folder or a tree searched for run.json."""
+    found: list[Path] = []
+    for path in map(Path, paths):
+        if (path / "run.json").is_file():
+            found.append(path)
+        elif path.is_dir():
+            found.extend(sorted(p.parent for p in path.rglob("run.json")))
+        else:
+            raise RunFolderError(f"{path}: no such directory")
+    return list(dict.fromkeys(found))
+
+
+def load_runs(paths: Iterable[str | Path]) -> list[Run]:
+    folders = discover_runs(paths)
+    if not folders:
+        raise RunFolderError("no run folders found (looked for run.json)")
+    return [load_run(folder) for folder in folders]
+
+
+def _read_json(path: Path) -> Any:
+    try:
+        return json.loads(path.read_text(encoding="utf-8"))
+    except json.JSONDecodeError as error:
+        raise RunFolderError(f"{path}: invalid JSON ({error})") from error
+
+
+def _read_jsonl(path: Path) -> list[Any]:
+    records = []
+    with path.open(encoding="utf-8") as lines:
+        for number, line in enumerate(lines, 1):
+            if line.strip():
+                try:
+                    records.append(json.loads(line))
+                except json.JSONDecodeError as error:
+                    raise RunFolderError(f"{path}:{number}: invalid JSON ({error})") from error
+    return records

@@ -1,0 +1,126 @@
+from pathlib import Path
+
+import pytest
+
+from conftest import requires_shared
+
+from harness.data.example import Example
+from harness.metrics.base import ScoringInput
+from harness.metrics.embedder import minilm_path
+from harness.metrics.faithfulness import FaithfulnessMetric, normalise, split_sentences
+
+SOURCE = (
+    "The city council of Leeds approved a budget of 45 million pounds on Tuesday. "
+    "Council leader Judith Blake said the money would pay for new schools and libraries. "
+    "Opposition members voted against the plan, saying it raised council tax by 3 percent. "
+    "The new schools are expected to open in 2027."
+)
+FAITHFUL = (
+    "The city council of Leeds approved a budget of 45 million pounds on Tuesday. "
+    "Council leader Judith Blake said the money would pay for new schools and libraries."
+)
+
+
+@pytest.fixture(scope="module")
+def metric() -> FaithfulnessMetric:
+    return FaithfulnessMetric()
+
+
+def score(metric: FaithfulnessMetric, *outputs: str) -> list[dict]:
+    example = Example(id="leeds", source=SOURCE)
+    return metric.score([ScoringInput(example, output) for output in outputs])
+
+
+def test_minilm_path_is_local_model_dir() -> None:
+    assert (Path(minilm_path()) / "config.json").is_file()
+
+
+def test_split_sentences_handles_lowercase_and_abbreviations() -> None:
+    text = "mr. smith went to the u.s. on monday . he left on friday. then what?"
+    assert split_sentences(text) == ["mr. smith went to the u.s. on monday .", "he left on friday.", "then what?"]
+    assert normalise("he did n't say `` yes '' , it\\'s late") == "he didn't say \" yes \" , it's late"
+
+
+def test_keys_and_ranges(metric: FaithfulnessMetric) -> None:
+    (result,) = score(metric, FAITHFUL)
+    assert set(result) == {
+        "faithfulness",
+        "faithfulness.alignment",
+        "faithfulness.trigram_support",
+        "faithfulness.novel_words",
+        "faithfulness.unsupported_words",
+    }
+    for key, value in result.items():
+        if key != "faithfulness.unsupported_words":
+            assert 0.0 <= value <= 1.0, key
+    assert result["faithfulness"] > 0.95
+    assert result["faithfulness.unsupported_words"] == []
+
+
+@pytest.mark.parametrize(
+    "corrupted",
+    [
+        FAITHFUL.replace("45 million", "73 million"),  # number
+        FAITHFUL.replace("Leeds", "Manchester"),  # entity
+        FAITHFUL.replace("Judith Blake", "Boris Johnson"),  # person
+    ],
+)
+def test_copied_summary_beats_swapped_fact(metric: FaithfulnessMetric, corrupted: str) -> None:
+    faithful, wrong = score(metric, FAITHFUL, corrupted)
+    assert faithful["faithfulness"] > wrong["faithfulness"] + 0.02
+    assert faithful["faithfulness.trigram_support"] > wrong["faithfulness.trigram_support"]
+    assert wrong["faithfulness.unsupported_words"]
+
+
+def test_mixing_facts_across_sentences_is_penalised(metric: FaithfulnessMetric) -> None:
+    copied = "Opposition members voted against the plan."
+    mixed = "Opposition members voted for new schools and libraries."
+    a, b = score(metric, copied, mixed)
+    assert a["faithfulness"] > b["faithfulness"]
+
+
+def test_unrelated_output_scores_low(metric: FaithfulnessMetric) -> None:
+    faithful, unrelated = score(metric, FAITHFUL, "A volcano erupted in Iceland, grounding flights to Norway.")
+    assert unrelated["faithfulness"] < 0.6 < faithful["faithfulness"]
+
+
+def test_source_encoded_once(metric: FaithfulnessMetric, monkeypatch: pytest.MonkeyPatch) -> None:
+    scorer = metric.scorer
+    score(metric, FAITHFUL)
+    calls: list[int] = []
+    original = scorer._embed
+    monkeypatch.setattr(scorer, "_embed", lambda chunks: calls.append(len(chunks)) or original(chunks))
+    score(metric, FAITHFUL, "Leeds approved a budget.", "The schools open in 2027.")
+    assert calls == [3]  # one call, the three outputs only: the source came from the cache
+
+
+def test_empty_output_and_empty_source(metric: FaithfulnessMetric) -> None:
+    (result,) = score(metric, "")
+    assert result["faithfulness"] == pytest.approx(1.0)
+    (result,) = metric.score([ScoringInput(Example(id="e", source=""), "Leeds approved a budget.")])
+    assert 0.0 <= result["faithfulness"] < 0.5
+
+
+def test_more_distinct_sources_than_cache_slots() -> None:
+    scorer = FaithfulnessMetric().scorer
+    scorer.cache_size = 2
+    pairs = [(f"Source number {i} says the vote passed.", "The vote passed.") for i in range(4)]
+    results = scorer.score(pairs + pairs[:1])
+    assert len(results) == 5 and len(scorer._cache) == 2
+    assert results[0] == results[4]
+
+
+def test_signature_names_settings(metric: FaithfulnessMetric) -> None:
+    assert metric.signature().startswith("faithfulness|v1|minilm-l6-v2:layer4")
+
+
+@requires_shared
+def test_frank_through_a_run_writes_faithfulness_per_summary(run_eval) -> None:
+    from conftest import FRANK, read_json, read_jsonl
+
+    run_dir = run_eval("model=predictions", "model.column=summary", "dataset=frank", f"dataset.path={FRANK}",
+                       "dataset.limit=12", "metrics.names=[faithfulness]")
+    records = read_jsonl(run_dir / "scores.jsonl")
+    assert len(records) == 12 and all(0 <= r["scores"]["faithfulness"] <= 1 for r in records)
+    assert {"faithfulness.alignment", "faithfulness.trigram_support", "faithfulness.novel_words"} <= set(records[0]["scores"])
+    assert read_json(run_dir / "metrics.json")["metrics"]["faithfulness"]["n"] == 12

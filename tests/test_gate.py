@@ -1,0 +1,102 @@
+from __future__ import annotations
+
+import json
+from pathlib import Path
+
+import pytest
+from runfolders import write_run, write_translation_run
+
+from harness.cli import main
+
+EXAMPLES = [{"id": f"e{i}", "source": f"Source {i}.", "references": [f"R {i}."], "meta": {}} for i in range(40)]
+REFS = [f"the cat number {i} sat on the mat today" for i in range(40)]
+
+
+def _summary(root: Path, shift: float, stamp: str) -> Path:
+    return write_run(
+        root,
+        task="summarise",
+        model="lead",
+        dataset="seed",
+        examples=EXAMPLES,
+        outputs=["out"] * len(EXAMPLES),
+        scores=[{"rouge1": 0.3 + 0.005 * (i % 7) + shift} for i in range(len(EXAMPLES))],
+        signatures={"rouge1": "rouge|stem:yes"},
+        stamp=stamp,
+    )
+
+
+def _translation(root: Path, outputs: list[str], stamp: str) -> Path:
+    sources = [f"src {i}" for i in range(len(REFS))]
+    return write_translation_run(
+        root, model="tiny", sources=sources, references=REFS, outputs=outputs, metrics=("bleu", "ter"), stamp=stamp
+    )
+
+
+def test_passes_on_the_same_run_and_fails_on_a_worsened_one(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    good = _translation(tmp_path, REFS, "2026-01-01/10-00-00")
+    worse = _translation(tmp_path, [r.replace("mat", "hat") for r in REFS], "2026-01-01/11-00-00")
+    baseline = tmp_path / "baselines" / "tiny.json"
+    assert main(["check", str(good), "--baseline", str(baseline), "--write-baseline"]) == 0
+    assert baseline.is_file()
+    assert main(["check", str(good), "--baseline", str(baseline)]) == 0
+    out = capsys.readouterr().out
+    assert "PASS" in out and "Not in the baseline" not in out
+    assert main(["check", str(worse), "--baseline", str(baseline)]) == 1
+    out = capsys.readouterr().out
+    assert "FAIL: bleu fell by" in out and "FAIL: ter fell by" in out
+    assert "significantly worse" in out
+
+
+def test_tolerance_and_significance_rules(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    base = _summary(tmp_path, 0.0, "2026-01-01/10-00-00")
+    slightly_worse = _summary(tmp_path, -0.01, "2026-01-01/11-00-00")
+    better = _summary(tmp_path, 0.02, "2026-01-01/12-00-00")
+    baseline = tmp_path / "b.json"
+    main(["check", str(base), "--baseline", str(baseline), "--write-baseline"])
+    # Within tolerance, but a consistent drop on every example is significant.
+    assert main(["check", str(slightly_worse), "--baseline", str(baseline), "--tolerance", "rouge1=0.05"]) == 1
+    assert "significantly worse" in capsys.readouterr().out
+    assert main(["check", str(slightly_worse), "--baseline", str(baseline), "--tolerance", "0.05", "--alpha", "0"]) == 0
+    assert main(["check", str(better), "--baseline", str(baseline)]) == 0
+    assert main(["check", str(better), "--baseline", str(baseline), "--any-change"]) == 1
+    assert "moved by +0.0200" in capsys.readouterr().out
+
+
+def test_refuses_other_examples_and_missing_baseline(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    base = _summary(tmp_path, 0.0, "2026-01-01/10-00-00")
+    other = _translation(tmp_path, REFS, "2026-01-01/11-00-00")
+    baseline = tmp_path / "b.json"
+    assert main(["check", str(base), "--baseline", str(baseline)]) == 2
+    assert "no baseline file" in capsys.readouterr().err
+    main(["check", str(base), "--baseline", str(baseline), "--write-baseline"])
+    assert main(["check", str(other), "--baseline", str(baseline)]) == 2
+    assert "not run on the baseline's examples" in capsys.readouterr().err
+
+
+def test_gate_on_real_runs(run_eval, tmp_path: Path) -> None:
+    """The runner's own run folders: a run passes against its own baseline, and the same data with
+    deliberately worsened outputs (second halves dropped) fails."""
+    rows = [
+        {"id": f"r{i}", "text": f"Story {i}: the council of town {i} approved a budget of {i} million on Monday.",
+         "ref": f"Town {i} council approved a {i} million budget on Monday."}
+        for i in range(12)
+    ]
+    data = tmp_path / "data.jsonl"
+    data.write_text("".join(json.dumps(r) + "\n" for r in rows), encoding="utf-8")
+    dataset = ["dataset=files", f"dataset.path={data}", "dataset.source_column=text",
+               "dataset.reference_column=ref", "dataset.id_column=id", "metrics.names=[rouge]"]
+
+    def predictions(name: str, outputs: list[str]) -> Path:
+        path = tmp_path / f"{name}.jsonl"
+        path.write_text("".join(json.dumps({"id": r["id"], "output": o}) + "\n" for r, o in zip(rows, outputs)))
+        return run_eval("model=predictions", f"model.path={path}", *dataset)
+
+    good = predictions("good", [r["ref"] for r in rows])
+    worse = predictions("worse", [" ".join(r["ref"].split()[:4]) for r in rows])
+    baseline = tmp_path / "baseline.json"
+    assert main(["check", str(good), "--baseline", str(baseline), "--write-baseline"]) == 0
+    assert main(["check", str(good), "--baseline", str(baseline), "--any-change"]) == 0
+    assert main(["check", str(worse), "--baseline", str(baseline), "--tolerance", "0.01"]) == 1

@@ -1,0 +1,95 @@
+from __future__ import annotations
+
+import numpy as np
+import pytest
+from sacrebleu.metrics import BLEU, CHRF
+from sacrebleu.significance import PairedTest
+
+from harness.results.significance import (
+    ApproximateRandomization,
+    PairedBootstrap,
+    corpus_stats,
+    mean_stats,
+    percentile_ci,
+    sacrebleu_metric,
+)
+
+WORDS = "der die das ein eine Haus Hund Katze lief schnell langsam nach heute gestern .".split()
+
+
+def _corpus(seed: int, n: int = 120) -> list[str]:
+    rng = np.random.default_rng(seed)
+    return [" ".join(rng.choice(WORDS, size=rng.integers(3, 12))) for _ in range(n)]
+
+
+@pytest.mark.parametrize("metric_cls", [BLEU, CHRF])
+@pytest.mark.parametrize("test_type", ["bs", "ar"])
+def test_matches_sacrebleu_paired_test(metric_cls: type, test_type: str) -> None:
+    refs = _corpus(0)
+    systems = [("base", _corpus(1)), ("a", _corpus(2)), ("b", refs[:60] + _corpus(3)[60:])]
+    _, expected = PairedTest(systems, {"m": metric_cls()}, [refs], test_type, 500)()
+    (column,) = [key for key in expected if key != "System"]
+    stats = [
+        corpus_stats(metric_cls()._extract_corpus_statistics(hyps, [refs]), metric_cls())
+        for _, hyps in systems
+    ]
+    if test_type == "bs":
+        test = PairedBootstrap(len(refs), 500)
+        mean, ci = test.estimate(stats[0])
+        assert mean == pytest.approx(expected[column][0].mean, abs=1e-4)
+        assert ci == pytest.approx(expected[column][0].ci, abs=1e-4)
+        for ours, theirs in zip(test.compare(stats[0], stats[1:]), expected[column][1:]):
+            assert ours.score == theirs.score
+            assert ours.p_value == theirs.p_value
+            assert ours.mean == pytest.approx(theirs.mean, abs=1e-4)
+            assert ours.ci == pytest.approx(theirs.ci, abs=1e-4)
+    else:
+        p_values = ApproximateRandomization(len(refs), 500).compare(stats[0], stats[1:])
+        assert p_values == [result.p_value for result in expected[column][1:]]
+
+
+def test_mean_metric_shift_is_significant_and_ci_covers_delta() -> None:
+    rng = np.random.default_rng(7)
+    base = rng.uniform(0.2, 0.6, size=300)
+    better = base + 0.05 + rng.normal(0, 0.02, size=300)
+    (result,) = PairedBootstrap(300, 1000, seed=1).compare(mean_stats(base), [mean_stats(better)])
+    assert result.delta == pytest.approx(better.mean() - base.mean())
+    assert result.delta_ci[0] < result.delta < result.delta_ci[1]
+    assert result.p_value < 0.01
+    (p_ar,) = ApproximateRandomization(300, 2000, seed=1).compare(
+        mean_stats(base), [mean_stats(better)]
+    )
+    assert p_ar < 0.01
+
+
+def test_noise_is_not_significant() -> None:
+    rng = np.random.default_rng(8)
+    base = rng.uniform(0, 1, size=200)
+    noisy = base + rng.normal(0, 0.05, size=200)
+    noisy -= noisy.mean() - base.mean() - 0.0005
+    (result,) = PairedBootstrap(200, 1000).compare(mean_stats(base), [mean_stats(noisy)])
+    assert result.p_value > 0.1
+    assert ApproximateRandomization(200, 1000).p_value(mean_stats(base), mean_stats(noisy)) > 0.1
+
+
+def test_seed_determines_resamples() -> None:
+    base, other = mean_stats(np.arange(50.0)), mean_stats(np.arange(50.0)[::-1] * 0.9)
+    first = PairedBootstrap(50, 200, seed=3).compare(base, [other])
+    assert first == PairedBootstrap(50, 200, seed=3).compare(base, [other])
+    assert first != PairedBootstrap(50, 200, seed=4).compare(base, [other])
+
+
+def test_percentile_ci_uses_sacrebleu_indices() -> None:
+    assert percentile_ci(np.arange(1000.0)) == (25.0, 974.0)
+
+
+def test_unpaired_inputs_are_rejected() -> None:
+    with pytest.raises(ValueError, match="same examples"):
+        PairedBootstrap(3).compare(mean_stats([1.0, 2.0, 3.0]), [mean_stats([1.0, 2.0])])
+
+
+def test_sacrebleu_metric_from_settings() -> None:
+    metric = sacrebleu_metric("chrf++", {"word_order": 2})
+    assert isinstance(metric, CHRF) and metric.word_order == 2
+    with pytest.raises(ValueError, match="unknown corpus metric"):
+        sacrebleu_metric("rouge1", {})

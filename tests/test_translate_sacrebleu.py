@@ -1,0 +1,118 @@
+"""sacrebleu metrics: corpus scores equal sacrebleu's CLI; per-example stats rebuild corpus scores."""
+
+from __future__ import annotations
+
+import json
+import shutil
+import subprocess
+from pathlib import Path
+
+import pytest
+import sacrebleu
+from sacrebleu.metrics import BLEU, CHRF, TER
+
+from harness.data.example import Example
+from harness.errors import ConfigError
+from harness.metrics.base import ScoringInput
+from harness.metrics.sacrebleu_metrics import CORPUS_METRICS, SacreBleuMetrics, build_sacrebleu
+from conftest import SHARED, read_metrics, run_harness
+
+WMT17 = SHARED / "data" / "wmt17-en-de"
+SYSTEMS = ["uedin-nmt.4722", "PROMT-Rule-based.4735"]
+
+HYPS = ["The cat sat on the mat.", "Il pleut.", "A dog barked loudly at night", ""]
+REFS = [
+    ("The cat sat on a mat.", "There was a cat on the mat."),
+    ("It is raining.", "It rains."),
+    ("The dog barked loudly at night.", "At night a dog barked loudly."),
+    ("Nothing.", "Nothing at all."),
+]
+
+
+def batch(hyps: list[str], refs: list[tuple[str, ...]]) -> list[ScoringInput]:
+    return [ScoringInput(Example(str(i), "src", r), h) for i, (h, r) in enumerate(zip(hyps, refs, strict=True))]
+
+
+def test_corpus_scores_equal_sacrebleu_api() -> None:
+    metric = SacreBleuMetrics("en")
+    values = metric.corpus(batch(HYPS, REFS))
+    refs = [list(column) for column in zip(*REFS, strict=True)]
+    assert values["bleu"] == BLEU().corpus_score(HYPS, refs).score
+    assert values["chrf"] == CHRF().corpus_score(HYPS, refs).score
+    assert values["chrf++"] == CHRF(word_order=2).corpus_score(HYPS, refs).score
+    assert values["ter"] == TER().corpus_score(HYPS, refs).score
+    assert metric.signatures()["bleu"] == f"nrefs:2|case:mixed|eff:no|tok:13a|smooth:exp|version:{sacrebleu.__version__}"
+
+
+def test_per_example_stats_rebuild_corpus_scores() -> None:
+    """The contract with paired significance tests: summed per-example stats give the corpus score."""
+    metric = SacreBleuMetrics("en")
+    items = batch(HYPS, REFS)
+    per_example = metric.score(items)
+    corpus = metric.corpus(items)
+    for name in CORPUS_METRICS:
+        rebuilt = build_sacrebleu(name, metric.settings()[name])
+        stats = [scores["sacrebleu_stats"][name] for scores in per_example]
+        assert all(isinstance(v, int | float) for row in stats for v in row)
+        summed = [sum(column) for column in zip(*stats, strict=True)]
+        assert rebuilt._compute_score_from_stats(summed).score == pytest.approx(corpus[name], abs=1e-9)
+        expected = rebuilt._extract_corpus_statistics([HYPS[0]], [[r] for r in REFS[0]])[0]
+        assert stats[0] == [float(v) if isinstance(v, float) else int(v) for v in expected]
+    assert per_example[0]["sentence_chrf"] == CHRF().sentence_score(HYPS[0], list(REFS[0])).score
+    assert 0 <= per_example[1]["sentence_bleu"] < per_example[0]["sentence_bleu"] <= 100
+    json.dumps(per_example)  # JSON-safe for scores.jsonl
+
+
+def test_target_language_tokenisation() -> None:
+    assert SacreBleuMetrics("zh").settings()["bleu"]["tokenize"] == "zh"
+    assert SacreBleuMetrics("de").settings()["bleu"]["tokenize"] == "13a"
+    assert SacreBleuMetrics("de", tokenize="intl").settings()["bleu"]["tokenize"] == "intl"
+    assert "tok:zh" in SacreBleuMetrics("zh").signatures()["bleu"]
+    assert "asian:yes" in SacreBleuMetrics("zh").signatures()["ter"]
+
+
+def test_unavailable_tokenizer_is_a_config_error(monkeypatch: pytest.MonkeyPatch) -> None:
+    def unavailable(*args: object, **kwargs: object) -> None:
+        raise RuntimeError("Japanese tokenization requires extra dependencies")
+
+    monkeypatch.setattr("harness.metrics.sacrebleu_metrics.BLEU", unavailable)
+    with pytest.raises(ConfigError, match="metrics.sacrebleu_tokenize"):
+        SacreBleuMetrics("ja")
+
+
+def test_examples_without_references_are_left_out() -> None:
+    metric = SacreBleuMetrics("en")
+    items = batch(HYPS[:1], REFS[:1]) + [ScoringInput(Example("x", "src", ()), "out")]
+    assert metric.score(items)[1] == {}
+    assert metric.corpus(items)["chrf"] == CHRF().corpus_score(HYPS[:1], [[REFS[0][0]], [REFS[0][1]]]).score
+
+
+def cli_scores(reference: Path, hypothesis: Path, metrics: list[str], width: int) -> list[float]:
+    """What ``sacrebleu REF -i SYS -m ... -b -w WIDTH`` prints."""
+    printed = subprocess.run(
+        ["sacrebleu", str(reference), "-i", str(hypothesis), "-m", *metrics, "-b", "-w", str(width)],
+        capture_output=True, text=True, check=True,
+    ).stdout
+    return json.loads(printed)
+
+
+@pytest.mark.slow
+@pytest.mark.skipif(not WMT17.is_dir(), reason=f"{WMT17} (shared WMT17 data) is absent")
+@pytest.mark.skipif(shutil.which("sacrebleu") is None, reason="the sacrebleu command line is not on PATH")
+@pytest.mark.parametrize("system", SYSTEMS)
+def test_wmt17_run_equals_sacrebleu_cli(system: str, tmp_path: Path) -> None:
+    """A full run (model=predictions, dataset=parallel_text without a source) against the CLI's figures."""
+    reference = WMT17 / "newstest2017.ref.de"
+    hypothesis = WMT17 / "systems" / f"newstest2017.{system}.en-de"
+    folder = run_harness(
+        tmp_path, "task=translate", "task.target_lang=de", "model=predictions", f"model.path={hypothesis}",
+        "dataset=parallel_text", f"dataset.references=[{reference}]", "metrics.names=[bleu,chrf,ter]",
+    )
+    metrics = read_metrics(folder)
+    assert metrics["bleu"]["n"] == 3004
+    assert metrics["bleu"]["signature"] == f"nrefs:1|case:mixed|eff:no|tok:13a|smooth:exp|version:{sacrebleu.__version__}"
+    bleu, chrf = cli_scores(reference, hypothesis, ["bleu", "chrf"], 1)  # the default printout
+    assert (f"{metrics['bleu']['value']:.1f}", f"{metrics['chrf']['value']:.1f}") == (f"{bleu:.1f}", f"{chrf:.1f}")
+    printed = cli_scores(reference, hypothesis, ["bleu", "chrf", "ter"], 4)
+    ours = [metrics[name]["value"] for name in ("bleu", "chrf", "ter")]
+    assert [f"{v:.4f}" for v in ours] == [f"{v:.4f}" for v in printed]
