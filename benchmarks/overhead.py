@@ -4,8 +4,12 @@ that calls ``generate`` on the same chunks of the same examples.
 Both sides build the model and read the dataset; the harness also writes the run folder (examples,
 predictions, run.json, config), consults the generation cache (``run.cache=false`` here, so that it
 generates), updates progress and streams the data. No metrics run (``metrics.names=[]``): scoring is
-work a bare loop does not do. The two sides alternate ``--repeats`` times in one process; the ratio
-uses the fastest time of each.
+work a bare loop does not do. The two sides alternate ``--repeats`` times in one process.
+
+Three ratios: the fastest wall time of each side; total process CPU time of each side; and the harness's
+own share: CPU time of the harness run spent outside ``model.generate`` over the bare loop's CPU time.
+On a machine shared with other work, the time ``generate`` itself takes varies by 10-20% from one
+call to the next for the same inputs, which swamps the first two; the third does not depend on it.
 
     PYTHONPATH=. python benchmarks/overhead.py [--n 2000] [--repeats 3] [--threads 1]
 """
@@ -17,6 +21,7 @@ import json
 import os
 import tempfile
 import time
+from collections.abc import Callable, Sequence
 from pathlib import Path
 
 os.environ.setdefault("HARNESS_PROGRESS", "0")
@@ -30,6 +35,9 @@ from harness.config import register_configs  # noqa: E402
 from harness.data.loading import load_examples  # noqa: E402
 from harness.generation import chunked  # noqa: E402
 from harness.hydra_app import CONFIG_DIR  # noqa: E402
+from harness.data.example import Example  # noqa: E402
+from harness.models.base import Generation  # noqa: E402
+from harness.models.hf_seq2seq import HFSeq2SeqModel  # noqa: E402
 from harness.models.registry import build_model  # noqa: E402
 from harness.runner import run, task_spec  # noqa: E402
 
@@ -52,27 +60,47 @@ def main() -> None:
                        "run.cache=false", f"run.output_root={work / 'results'}"],
         )
 
-    def bare() -> float:
-        start = time.perf_counter()
+    def bare() -> None:
         model = build_model(cfg.model, task_spec(cfg))
         examples = list(load_examples(cfg.dataset, task_spec(cfg)))
         outputs = [g.output for chunk in chunked(examples, cfg.run.chunk_size) for g in model.generate(chunk)]
         assert len(outputs) == args.n
-        return time.perf_counter() - start
 
-    def harness() -> float:
-        start = time.perf_counter()
-        run(cfg)
-        return time.perf_counter() - start
+    in_generate = [0.0]
+    generate = HFSeq2SeqModel.generate
+
+    def counted(self: HFSeq2SeqModel, examples: Sequence[Example]) -> list[Generation]:
+        start = time.process_time()
+        try:
+            return generate(self, examples)
+        finally:
+            in_generate[0] += time.process_time() - start
+
+    HFSeq2SeqModel.generate = counted  # type: ignore[method-assign]
+
+    def timed(job: Callable[[], object]) -> tuple[float, float]:
+        wall, cpu = time.perf_counter(), time.process_time()
+        in_generate[0] = 0.0
+        job()
+        return time.perf_counter() - wall, time.process_time() - cpu
 
     bare()  # warm-up: the tiny model is built once, imports and caches settle
-    times: dict[str, list[float]] = {"bare": [], "harness": []}
+    wall: dict[str, list[float]] = {"bare": [], "harness": []}
+    cpu: dict[str, list[float]] = {"bare": [], "harness": []}
+    outside_generate: list[float] = []
     for _ in range(args.repeats):
-        times["bare"].append(bare())
-        times["harness"].append(harness())
-    best = {k: min(v) for k, v in times.items()}
-    print(json.dumps({"n": args.n, "threads": args.threads, "seconds": times, "best": best,
-                      "overhead": best["harness"] / best["bare"] - 1}, indent=2))
+        for label, job in (("bare", bare), ("harness", lambda: run(cfg))):
+            seconds, cpu_seconds = timed(job)
+            wall[label].append(seconds)
+            cpu[label].append(cpu_seconds)
+        outside_generate.append(cpu["harness"][-1] - in_generate[0])
+    print(json.dumps({
+        "n": args.n, "threads": args.threads, "wall_seconds": wall, "cpu_seconds": cpu,
+        "harness_cpu_outside_generate": outside_generate,
+        "overhead_best_wall": min(wall["harness"]) / min(wall["bare"]) - 1,
+        "overhead_cpu": sum(cpu["harness"]) / sum(cpu["bare"]) - 1,
+        "overhead_own_cpu": sum(outside_generate) / sum(cpu["bare"]),
+    }, indent=2))
 
 
 if __name__ == "__main__":
