@@ -3,13 +3,13 @@
 from __future__ import annotations
 
 import json
-import os
 from pathlib import Path
 
 from harness.models.tiny import training_corpus
 
-# The project's shared data sit next to the repository; HARNESS_SHARED overrides (e.g. in a git worktree).
-SHARED = Path(os.environ.get("HARNESS_SHARED", Path(__file__).resolve().parents[1].parent / "shared"))
+# ../shared beside the repository (a git worktree sits deeper, so look further up too), as in tests/conftest.py.
+_ROOT = Path(__file__).resolve().parents[1]
+SHARED = next((p / "shared" for p in _ROOT.parents if (p / "shared" / "data").is_dir()), _ROOT.parent / "shared")
 WMT17 = SHARED / "data" / "wmt17-en-de"
 
 
@@ -26,7 +26,7 @@ def write_inputs(path: Path, n: int) -> Path:
 def wmt17_outputs() -> tuple[list[str], dict[str, list[str]]]:
     """The newstest2017 German references and each system's outputs (16 x 3,004 lines)."""
     if not WMT17.is_dir():
-        raise SystemExit(f"{WMT17} is absent; set HARNESS_SHARED to the folder that holds data/wmt17-en-de")
+        raise SystemExit(f"{WMT17} is absent: the WMT17 data belong in ../shared/data/wmt17-en-de")
     references = (WMT17 / "newstest2017.ref.de").read_text(encoding="utf-8").splitlines()
     systems = {
         path.name.split(".")[1]: path.read_text(encoding="utf-8").splitlines()
