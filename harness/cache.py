@@ -1,11 +1,14 @@
 """The generation cache: outputs shared across runs in one SQLite file, safe with concurrent runs.
 
-An entry is keyed by the *model key* (a hash of everything in ``Model.identity()``, the task and its
-languages) and the sha256 of the source text. Only successful outputs are stored, so failures are
-retried. A model is cached only when its identity pins its weights (a ``weights_hash`` or a hub
-``revision``) or it has no weights at all (rule-based backends such as ``lead``); a model that sets
-``cacheable = False`` (``predictions``) or whose identity names unpinned weights is not cached, and
-``run.json`` says why.
+An entry is keyed by the *model key* (a hash of everything in ``Model.identity()``, the task, its
+languages and mode, and the torch and transformers versions, whose numerics the outputs depend on) and
+the sha256 of the source text. Only successful outputs are stored, so failures are retried.
+
+Only models whose identity pins their weights (a ``weights_hash`` of local files or a hub ``revision``)
+are cached: their outputs are expensive and fully named by the key. Rule-based backends (``lead``,
+``textrank``) are not: their code is their model, no key would notice it change, and they are cheap
+to rerun. ``cacheable = False`` opts a backend out (``predictions``). ``run.json`` says why a run
+was not cached.
 """
 
 from __future__ import annotations
@@ -14,6 +17,7 @@ import hashlib
 import json
 import sqlite3
 from collections.abc import Iterable, Mapping, Sequence
+from importlib.metadata import PackageNotFoundError, version
 from pathlib import Path
 from typing import Any
 
@@ -23,12 +27,17 @@ from harness.results.schema import CacheInfo
 CACHE_FILE = "generations.sqlite"  # under run.cache_dir
 SCHEMA_VERSION = 1  # part of every key: bump when what an entry means changes
 _TIMEOUT_SECONDS = 60.0  # how long a writer waits for another run's write lock
-_WEIGHTED_BACKENDS = {"hf_seq2seq", "tiny"}  # backends whose outputs depend on downloaded weights
+_LIBRARIES = ("torch", "transformers")
 
 
 def model_key(identity: Mapping[str, Any], task: TaskSpec) -> str:
     """A hash of the model identity, the task, its languages and mode: equal keys mean equal outputs."""
-    payload = {"schema": SCHEMA_VERSION, "identity": identity, "task": [task.name, task.source_lang, task.target_lang, task.mode]}
+    payload = {
+        "schema": SCHEMA_VERSION,
+        "identity": identity,
+        "task": [task.name, task.source_lang, task.target_lang, task.mode],
+        "libraries": {name: _version(name) for name in _LIBRARIES},
+    }
     return hashlib.sha256(json.dumps(payload, sort_keys=True, default=str).encode("utf-8")).hexdigest()
 
 
@@ -40,9 +49,16 @@ def cache_policy(model: Model, identity: Mapping[str, Any]) -> str | None:
     """Why ``model`` must not be cached, or None when it may be."""
     if not model.cacheable:
         return f"backend {identity.get('backend')!r} is not cached"
-    if identity.get("backend") in _WEIGHTED_BACKENDS and not (identity.get("weights_hash") or identity.get("revision")):
-        return "the model identity has neither a weights hash nor a revision"
+    if not (identity.get("weights_hash") or identity.get("revision")):
+        return "no weights hash or revision pins the model's outputs (rule-based backends are cheap to rerun)"
     return None
+
+
+def _version(package: str) -> str | None:
+    try:
+        return version(package)
+    except PackageNotFoundError:
+        return None
 
 
 class GenerationCache:

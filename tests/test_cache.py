@@ -36,12 +36,15 @@ def test_key_covers_identity_and_task() -> None:
     assert key != model_key(identity, TaskSpec("translate", "en", "de"))
 
 
-def test_policy_skips_predictions_and_unpinned_weights() -> None:
-    assert cache_policy(LeadModel.__new__(LeadModel), {"backend": "lead"}) is None
-    assert "not cached" in cache_policy(PredictionsModel.__new__(PredictionsModel), {"backend": "predictions"})
+def test_policy_caches_only_pinned_weights() -> None:
+    lead = LeadModel.__new__(LeadModel)
+    assert "rule-based backends are cheap to rerun" in cache_policy(lead, {"backend": "lead", "params": {"k": 3}})
+    predictions = PredictionsModel.__new__(PredictionsModel)
+    assert "not cached" in cache_policy(predictions, {"backend": "predictions", "weights_hash": "abc"})
     unpinned = {"backend": "hf_seq2seq", "path": "org/model"}
-    assert "neither a weights hash nor a revision" in cache_policy(LeadModel.__new__(LeadModel), unpinned)
-    assert cache_policy(LeadModel.__new__(LeadModel), {**unpinned, "revision": "0123abc"}) is None
+    assert "no weights hash or revision" in cache_policy(lead, unpinned)
+    assert cache_policy(lead, {**unpinned, "revision": "0123abc"}) is None
+    assert cache_policy(lead, {**unpinned, "weights_hash": "0123abc"}) is None
 
 
 def _writer(path: str, worker: int) -> None:
@@ -67,8 +70,8 @@ def test_concurrent_writers(tmp_path: Path) -> None:
 
 def test_rerun_comes_from_the_cache(run_eval, tmp_path: Path) -> None:
     cache_dir = f"run.cache_dir={tmp_path / 'cache'}"
-    first = run_eval("model=textrank", FAST, cache_dir)
-    again = run_eval("model=textrank", FAST, cache_dir)
+    first = run_eval("model=tiny_t5", FAST, cache_dir)
+    again = run_eval("model=tiny_t5", FAST, cache_dir)
     cold, warm = read_json(first / "run.json")["cache"], read_json(again / "run.json")["cache"]
     assert cold["enabled"] and cold["key"] == warm["key"]
     assert (cold["hits"], cold["misses"], warm["hits"], warm["misses"]) == (0, 1, 1, 0)
@@ -78,7 +81,11 @@ def test_rerun_comes_from_the_cache(run_eval, tmp_path: Path) -> None:
 
 @pytest.mark.parametrize(
     ("overrides", "reason"),
-    [(("run.cache=false",), "run.cache=false"), (("model=predictions", "model.column=summary"), "not cached")],
+    [
+        (("model=tiny_t5", "run.cache=false"), "run.cache=false"),
+        (("model=predictions", "model.column=summary"), "not cached"),
+        (("model=lead",), "rule-based"),
+    ],
 )
 def test_runs_without_the_cache_say_why(run_eval, tmp_path: Path, overrides: tuple[str, ...], reason: str) -> None:
     data = tmp_path / "d.jsonl"
