@@ -8,7 +8,7 @@ from typing import Any
 
 from omegaconf import OmegaConf
 
-from conftest import read_json, read_jsonl
+from conftest import FRANK, read_json, read_jsonl, requires_shared
 from harness.config import MetricsConfig
 from harness.data.example import Example
 from harness.metrics.base import Metric, ScoringInput
@@ -75,3 +75,15 @@ def test_parallel_run_matches_serial_run(run_eval, tmp_path: Path) -> None:
     two = run_eval(*common, "metrics.workers=2", "metrics.chunk_size=16")
     assert read_json(one / "metrics.json") == read_json(two / "metrics.json")
     assert read_jsonl(one / "scores.jsonl") == read_jsonl(two / "scores.jsonl")
+
+
+@requires_shared
+def test_fact_checks_in_parallel_equal_serial(run_eval) -> None:
+    frank = ("model=predictions", "model.column=summary", "dataset=frank", f"dataset.path={FRANK}",
+             "+dataset.where.system=bart", "metrics.names=[auto_facts]")
+    seed = ("model=lead", "metrics.names=[facts]")
+    for config in (frank, seed):
+        one = run_eval(*config, "metrics.workers=1")
+        two = run_eval(*config, "metrics.workers=2", "metrics.chunk_size=8")
+        assert read_json(one / "metrics.json") == read_json(two / "metrics.json")
+        assert read_jsonl(one / "scores.jsonl") == read_jsonl(two / "scores.jsonl")

@@ -48,6 +48,7 @@ def example_anchor(example: Example) -> datetime | None:
 
 class KeyFactsMetric(Metric):
     name: ClassVar[str] = "facts"
+    parallel: ClassVar[bool] = True
 
     def __init__(self, lang: str | None = None) -> None:
         """``lang`` fixes the output language; by default ``meta["lang"]`` or English."""
@@ -83,6 +84,7 @@ class KeyFactsMetric(Metric):
 
 class AutoFactsMetric(Metric):
     name: ClassVar[str] = "auto_facts"
+    parallel: ClassVar[bool] = True
 
     def __init__(self, lang: str | None = None) -> None:
         self.lang = lang
