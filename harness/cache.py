@@ -36,7 +36,7 @@ def model_key(identity: Mapping[str, Any], task: TaskSpec) -> str:
         "schema": SCHEMA_VERSION,
         "identity": identity,
         "task": [task.name, task.source_lang, task.target_lang, task.mode],
-        "libraries": {name: _version(name) for name in _LIBRARIES},
+        "libraries": library_versions(),
     }
     return hashlib.sha256(json.dumps(payload, sort_keys=True, default=str).encode("utf-8")).hexdigest()
 
@@ -52,6 +52,33 @@ def cache_policy(model: Model, identity: Mapping[str, Any]) -> str | None:
     if not (identity.get("weights_hash") or identity.get("revision")):
         return "no weights hash or revision pins the model's outputs (rule-based backends are cheap to rerun)"
     return None
+
+
+def library_versions() -> dict[str, str | None]:
+    """Versions of the libraries whose numerics outputs and scores depend on."""
+    return {name: _version(name) for name in _LIBRARIES}
+
+
+def open_sqlite(path: Path) -> sqlite3.Connection:
+    """A connection in autocommit and WAL mode, so that concurrent runs can share the file."""
+    path.parent.mkdir(parents=True, exist_ok=True)
+    db = sqlite3.connect(path, timeout=_TIMEOUT_SECONDS, isolation_level=None)
+    db.execute("PRAGMA journal_mode=WAL")
+    db.execute("PRAGMA synchronous=NORMAL")
+    return db
+
+
+def write_rows(db: sqlite3.Connection, statement: str, rows: Sequence[tuple[Any, ...]]) -> None:
+    """``executemany`` in one short write transaction."""
+    if not rows:
+        return
+    db.execute("BEGIN IMMEDIATE")
+    try:
+        db.executemany(statement, rows)
+    except BaseException:
+        db.execute("ROLLBACK")
+        raise
+    db.execute("COMMIT")
 
 
 def _version(package: str) -> str | None:
@@ -70,10 +97,7 @@ class GenerationCache:
         self.key = key
         self.hits = 0
         self.misses = 0
-        self.path.parent.mkdir(parents=True, exist_ok=True)
-        self._db = sqlite3.connect(self.path, timeout=_TIMEOUT_SECONDS, isolation_level=None)
-        self._db.execute("PRAGMA journal_mode=WAL")
-        self._db.execute("PRAGMA synchronous=NORMAL")
+        self._db = open_sqlite(self.path)
         self._db.execute(
             "CREATE TABLE IF NOT EXISTS generations (model TEXT NOT NULL, source TEXT NOT NULL, output TEXT NOT NULL,"
             " seconds REAL NOT NULL, truncated INTEGER NOT NULL, PRIMARY KEY (model, source)) WITHOUT ROWID"
@@ -105,15 +129,7 @@ class GenerationCache:
             for text, g in items
             if g.output is not None and g.error is None
         ]
-        if not rows:
-            return
-        self._db.execute("BEGIN IMMEDIATE")
-        try:
-            self._db.executemany("INSERT OR REPLACE INTO generations VALUES (?, ?, ?, ?, ?)", rows)
-        except BaseException:
-            self._db.execute("ROLLBACK")
-            raise
-        self._db.execute("COMMIT")
+        write_rows(self._db, "INSERT OR REPLACE INTO generations VALUES (?, ?, ?, ?, ?)", rows)
 
     def info(self) -> CacheInfo:
         return CacheInfo(enabled=True, hits=self.hits, misses=self.misses, key=self.key[:16], path=str(self.path))

@@ -24,6 +24,7 @@ from harness.paths import PROJECT_ROOT
 from harness.results.run_folder import RunFolder
 from harness.results.schema import CacheInfo, RunInfo
 from harness.results.summary import summary_markdown
+from harness.score_cache import SCORE_CACHE_FILE, ScoreCache
 from harness.scoring import score_run
 
 _PACKAGES = ("harness", "torch", "transformers", "datasets", "evaluate", "hydra-core", "rouge-score",
@@ -65,6 +66,7 @@ def run(cfg: DictConfig) -> Path:
         info = _resumed_info(folder, data_fingerprint, started)
         state = resume.prepare(folder)
     cache, info["cache"] = _open_cache(cfg, model, identity, task)
+    score_cache = ScoreCache(Path(cfg.run.cache_dir) / SCORE_CACHE_FILE) if cfg.run.cache else None
     folder.write_json("run.json", info)
     try:
         report = generate_all(
@@ -73,7 +75,9 @@ def run(cfg: DictConfig) -> Path:
         if cache:
             info["cache"] = cache.info()
         _check_error_rate(report, n_examples, cfg.run.max_error_rate, folder)
-        metrics_file = score_run(metrics, examples, n_examples, folder, cfg.metrics)
+        metrics_file = score_run(metrics, examples, n_examples, folder, cfg.metrics, score_cache)
+        if score_cache:
+            info["score_cache"] = score_cache.info()
     except BaseException as error:
         info.update(status="failed", finished=datetime.now().astimezone().isoformat())
         if isinstance(error, RunFailed):
@@ -84,6 +88,8 @@ def run(cfg: DictConfig) -> Path:
         folder.close()
         if cache:
             cache.close()
+        if score_cache:
+            score_cache.close()
     wall = time.perf_counter() - clock
     info.update(
         status="complete",

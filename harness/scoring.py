@@ -13,7 +13,7 @@ import math
 import multiprocessing
 from array import array
 from collections import deque
-from collections.abc import Iterable, Iterator, Sequence
+from collections.abc import Callable, Iterable, Iterator, Sequence
 from concurrent.futures import Future, ProcessPoolExecutor
 from typing import Any
 
@@ -27,6 +27,7 @@ from harness.progress import bar
 from harness.results.predictions_index import PredictionsIndex
 from harness.results.run_folder import RunFolder
 from harness.results.schema import Aggregate, MetricsFile, ScoreRecord
+from harness.score_cache import ScoreCache
 
 Results = list[list[dict[str, Any]]]  # per metric, one dict per input of a chunk
 
@@ -54,7 +55,12 @@ class ScoreColumns:
 
 
 def score_run(
-    metrics: Sequence[Metric], examples: Iterable[Example], total: int, folder: RunFolder, cfg: Any
+    metrics: Sequence[Metric],
+    examples: Iterable[Example],
+    total: int,
+    folder: RunFolder,
+    cfg: Any,
+    cache: ScoreCache | None = None,
 ) -> MetricsFile:
     """Score the examples that have an output; write ``scores.jsonl`` and ``metrics.json``."""
     errors: dict[str, str] = {}
@@ -68,14 +74,19 @@ def score_run(
                 yield ScoringInput(example, record["output"])
 
     with PredictionsIndex(folder.path / "predictions.jsonl") as predictions:
-        metrics_file = score_stream(metrics, scorable(), total, folder, cfg)
+        metrics_file = score_stream(metrics, scorable(), total, folder, cfg, cache)
     metrics_file.update(n_errors=len(errors), errors=errors)
     folder.write_json("metrics.json", metrics_file)
     return metrics_file
 
 
 def score_stream(
-    metrics: Sequence[Metric], items: Iterable[ScoringInput], total: int, folder: RunFolder, cfg: Any
+    metrics: Sequence[Metric],
+    items: Iterable[ScoringInput],
+    total: int,
+    folder: RunFolder,
+    cfg: Any,
+    cache: ScoreCache | None = None,
 ) -> MetricsFile:
     """Score ``items``, appending their records to ``scores.jsonl``; the errors are the caller's to fill in."""
     columns = ScoreColumns()
@@ -85,7 +96,8 @@ def score_stream(
     keeps_results = [type(m).tables is not Metric.tables for m in metrics]
     progress = bar(total, "score")
     scored = 0
-    for chunk, results in _score_chunks(metrics, items, cfg.chunk_size, cfg.workers):
+    score = cache.score if cache else _score
+    for chunk, results in _score_chunks(metrics, items, cfg.chunk_size, cfg.workers, score):
         records = [ScoreRecord(id=item.example.id, scores={}, details={}) for item in chunk]
         for metric, state, kept, keep, per_example in zip(
             metrics, corpus_states, table_results, keeps_results, results, strict=True
@@ -135,14 +147,23 @@ def _signature(metric: Metric, key: str) -> str:
     return metric.signatures().get(key, metric.signature())
 
 
+def _score(metric: Metric, chunk: Sequence[ScoringInput]) -> list[dict[str, Any]]:
+    return metric.score(chunk)
+
+
 def _score_chunks(
-    metrics: Sequence[Metric], items: Iterable[ScoringInput], chunk_size: int, workers: int
+    metrics: Sequence[Metric],
+    items: Iterable[ScoringInput],
+    chunk_size: int,
+    workers: int,
+    score: Callable[[Metric, Sequence[ScoringInput]], list[dict[str, Any]]],
 ) -> Iterator[tuple[list[ScoringInput], Results]]:
-    """Each chunk with its results, in order; parallel metrics run ahead in a process pool."""
+    """Each chunk with its results, in order; parallel metrics run ahead in a process pool, the others
+    are scored here through ``score`` (the score cache, where there is one)."""
     parallel = [i for i, m in enumerate(metrics) if m.parallel] if workers > 1 else []
     if not parallel:
         for chunk in chunked(items, chunk_size):
-            yield chunk, [metric.score(chunk) for metric in metrics]
+            yield chunk, [score(metric, chunk) for metric in metrics]
         return
     context = multiprocessing.get_context("spawn")  # no fork of a process that may hold torch threads
     pool_metrics = [metrics[i] for i in parallel]
@@ -151,16 +172,20 @@ def _score_chunks(
         for chunk in chunked(items, chunk_size):
             pending.append((chunk, pool.submit(_score_in_worker, chunk)))
             if len(pending) > 2 * workers:  # bounded read-ahead keeps memory flat
-                yield _collect(metrics, parallel, *pending.popleft())
+                yield _collect(metrics, parallel, score, *pending.popleft())
         while pending:
-            yield _collect(metrics, parallel, *pending.popleft())
+            yield _collect(metrics, parallel, score, *pending.popleft())
 
 
 def _collect(
-    metrics: Sequence[Metric], parallel: list[int], chunk: list[ScoringInput], future: Future[Results]
+    metrics: Sequence[Metric],
+    parallel: list[int],
+    score: Callable[[Metric, Sequence[ScoringInput]], list[dict[str, Any]]],
+    chunk: list[ScoringInput],
+    future: Future[Results],
 ) -> tuple[list[ScoringInput], Results]:
     from_pool = dict(zip(parallel, future.result(), strict=True))
-    return chunk, [from_pool[i] if i in from_pool else metric.score(chunk) for i, metric in enumerate(metrics)]
+    return chunk, [from_pool[i] if i in from_pool else score(metric, chunk) for i, metric in enumerate(metrics)]
 
 
 _WORKER_METRICS: list[Metric] = []

@@ -6,6 +6,7 @@ import json
 import os
 import subprocess
 import sys
+import tempfile
 from collections.abc import Callable, Sequence
 from pathlib import Path
 from typing import Any
@@ -24,6 +25,8 @@ FRANK = SHARED / "data" / "frank-valid.jsonl"
 WMT17 = SHARED / "data" / "wmt17-en-de"
 
 os.environ.setdefault("HARNESS_PROGRESS", "0")
+# Tiny models, generation and score caches of this test session live apart from the user's cache.
+os.environ.setdefault("HARNESS_CACHE", tempfile.mkdtemp(prefix="harness-test-cache-"))
 os.environ.setdefault("HF_HUB_OFFLINE", "1")
 os.environ.setdefault("TOKENIZERS_PARALLELISM", "false")
 

@@ -35,6 +35,7 @@ class ScoringInput:
 class Metric(ABC):
     name: ClassVar[str]
     parallel: ClassVar[bool] = False
+    cache_scores: ClassVar[bool] = False  # per-example results go to the score cache (expensive metrics)
 
     @abstractmethod
     def signature(self) -> str:

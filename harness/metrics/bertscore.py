@@ -16,6 +16,7 @@ from harness.metrics.embedder import minilm_path
 
 class BertScoreMetric(Metric):
     name = "bertscore"
+    cache_scores = True
 
     def __init__(
         self, model: str | None = None, num_layers: int | None = None, batch_size: int = 32, device: str = "cpu"

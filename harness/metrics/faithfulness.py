@@ -290,6 +290,7 @@ class FaithfulnessMetric(Metric):
     """Reference-free faithfulness to ``example.source`` (see the module docstring)."""
 
     name = "faithfulness"
+    cache_scores = True
 
     def __init__(self, device: str = "cpu", batch_size: int = 16) -> None:
         self.scorer = FaithfulnessScorer(device=device, batch_size=batch_size)

@@ -45,6 +45,7 @@ class NLIFaithfulnessMetric(Metric):
     ``nli_faithfulness.entailment`` (mean best-chunk entailment probability)."""
 
     name = "nli_faithfulness"
+    cache_scores = True
 
     def __init__(
         self,

@@ -50,6 +50,7 @@ class RunInfo(TypedDict):
     wall_seconds: float | None
     examples_per_second: float | None
     cache: CacheInfo  # generation-cache use
+    score_cache: NotRequired[CacheInfo]  # score-cache use of expensive metrics (see harness.score_cache)
     resumed: NotRequired[list[str]]  # ISO 8601 times at which the run was resumed (see harness.resume)
     merged_from: NotRequired[list[str]]  # run ids of the shard runs joined by `harness merge`
     error: NotRequired[str]  # why a failed run failed
