@@ -24,11 +24,9 @@ os.environ.setdefault("HARNESS_PROGRESS", "0")
 
 import torch  # noqa: E402
 import transformers  # noqa: E402
-from hydra import compose, initialize_config_dir  # noqa: E402
 
 from _data import write_inputs  # noqa: E402
-from harness.config import register_configs  # noqa: E402
-from harness.hydra_app import CONFIG_DIR  # noqa: E402
+from harness.hydra_app import compose_config  # noqa: E402
 from harness.runner import run  # noqa: E402
 
 
@@ -44,15 +42,11 @@ def main() -> None:
     transformers.utils.logging.set_verbosity_error()
     work = Path(tempfile.mkdtemp(prefix="harness-cache-"))
     data = write_inputs(work / "inputs.jsonl", args.n)
-    register_configs()
-    with initialize_config_dir(config_dir=CONFIG_DIR, version_base="1.3"):
-        cfg = compose(
-            config_name="config",
-            overrides=["model=tiny_t5", f"model.num_beams={args.beams}", f"model.min_new_tokens={args.new_tokens}",
-                       f"model.max_new_tokens={args.new_tokens}", "dataset=files", f"dataset.path={data}",
-                       f"metrics.names={args.metrics}",
-                       f"run.cache_dir={work / 'cache'}", f"run.output_root={work / 'results'}"],
-        )
+    cfg = compose_config(
+        ["model=tiny_t5", f"model.num_beams={args.beams}", f"model.min_new_tokens={args.new_tokens}",
+         f"model.max_new_tokens={args.new_tokens}", "dataset=files", f"dataset.path={data}",
+         f"metrics.names={args.metrics}", f"run.cache_dir={work / 'cache'}", f"run.output_root={work / 'results'}"]
+    )
     runs = [json.loads((run(cfg) / "run.json").read_text(encoding="utf-8")) for _ in range(2)]
     cold, warm = runs
     assert warm["cache"]["hits"] == args.n and warm["cache"]["misses"] == 0

@@ -28,13 +28,11 @@ os.environ.setdefault("HARNESS_PROGRESS", "0")
 
 import torch  # noqa: E402
 import transformers  # noqa: E402
-from hydra import compose, initialize_config_dir  # noqa: E402
 
 from _data import write_inputs  # noqa: E402
-from harness.config import register_configs  # noqa: E402
 from harness.data.loading import load_examples  # noqa: E402
 from harness.generation import chunked  # noqa: E402
-from harness.hydra_app import CONFIG_DIR  # noqa: E402
+from harness.hydra_app import compose_config  # noqa: E402
 from harness.data.example import Example  # noqa: E402
 from harness.models.base import Generation  # noqa: E402
 from harness.models.hf_seq2seq import HFSeq2SeqModel  # noqa: E402
@@ -52,13 +50,10 @@ def main() -> None:
     transformers.utils.logging.set_verbosity_error()
     work = Path(tempfile.mkdtemp(prefix="harness-overhead-"))
     data = write_inputs(work / "inputs.jsonl", args.n)
-    register_configs()
-    with initialize_config_dir(config_dir=CONFIG_DIR, version_base="1.3"):
-        cfg = compose(
-            config_name="config",
-            overrides=["model=tiny_t5", "dataset=files", f"dataset.path={data}", "metrics.names=[]",
-                       "run.cache=false", f"run.output_root={work / 'results'}"],
-        )
+    cfg = compose_config(
+        ["model=tiny_t5", "dataset=files", f"dataset.path={data}", "metrics.names=[]",
+         "run.cache=false", f"run.output_root={work / 'results'}"]
+    )
 
     def bare() -> None:
         model = build_model(cfg.model, task_spec(cfg))

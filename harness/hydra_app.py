@@ -5,9 +5,11 @@ from __future__ import annotations
 import json
 import os
 import sys
+from collections.abc import Sequence
 from pathlib import Path
 
 import hydra
+from hydra import compose, initialize_config_dir
 from hydra.core.hydra_config import HydraConfig
 from hydra.types import RunMode
 from omegaconf import DictConfig
@@ -39,6 +41,13 @@ def hydra_run(cfg: DictConfig) -> str:
     else:
         print_run_table([run_dir])
     return str(run_dir)
+
+
+def compose_config(overrides: Sequence[str] = ()) -> DictConfig:
+    """The config ``harness run <overrides>`` would run with (for tests, benchmarks and scripts)."""
+    register_configs()
+    with initialize_config_dir(config_dir=CONFIG_DIR, version_base="1.3"):
+        return compose(config_name="config", overrides=list(overrides))
 
 
 def _quiet_libraries() -> None:

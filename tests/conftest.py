@@ -12,11 +12,7 @@ from pathlib import Path
 from typing import Any
 
 import pytest
-from hydra import compose, initialize_config_dir
-from omegaconf import DictConfig
-
-from harness.config import register_configs
-from harness.hydra_app import CONFIG_DIR
+from harness.hydra_app import compose_config
 
 ROOT = Path(__file__).resolve().parents[1]
 # ../shared beside the repository (a git worktree sits deeper, so look further up too).
@@ -29,12 +25,6 @@ os.environ.setdefault("HARNESS_PROGRESS", "0")
 os.environ.setdefault("HARNESS_CACHE", tempfile.mkdtemp(prefix="harness-test-cache-"))
 os.environ.setdefault("HF_HUB_OFFLINE", "1")
 os.environ.setdefault("TOKENIZERS_PARALLELISM", "false")
-
-
-def compose_config(overrides: Sequence[str] = ()) -> DictConfig:
-    register_configs()
-    with initialize_config_dir(config_dir=CONFIG_DIR, version_base="1.3"):
-        return compose(config_name="config", overrides=list(overrides))
 
 
 def run_harness(output_root: Path, *overrides: str) -> Path:

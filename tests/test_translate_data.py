@@ -104,15 +104,10 @@ def test_hub_translation_column(tmp_path: Path) -> None:
 
 
 def test_presets_compose() -> None:
-    from hydra import compose, initialize_config_dir
+    from harness.hydra_app import compose_config
 
-    from harness.config import register_configs
-    from harness.hydra_app import CONFIG_DIR
-
-    register_configs()
-    with initialize_config_dir(config_dir=CONFIG_DIR, version_base="1.3"):
-        wmt16 = compose("config", overrides=["task=translate", "dataset=wmt16_ro_en", "model=m2m100_418m"])
-        wmt19 = compose("config", overrides=["task=translate", "dataset=wmt19_de_en", "model=nllb_200_distilled_600m"])
+    wmt16 = compose_config(["task=translate", "dataset=wmt16_ro_en", "model=m2m100_418m"])
+    wmt19 = compose_config(["task=translate", "dataset=wmt19_de_en", "model=nllb_200_distilled_600m"])
     assert (wmt16.dataset.hub_name, wmt16.dataset.config, wmt16.dataset.translation_column) == ("wmt/wmt16", "ro-en", "translation")
     assert wmt16.model.tgt_lang_code == "es" and wmt19.dataset.config == "de-en"
     assert wmt19.task.default_metrics == ["bleu", "chrf", "ter", "facts", "language"]
