@@ -65,3 +65,26 @@ def test_frank_unsupported_rates_per_system(run_eval) -> None:
     # XSum-style BERTS2S invents numbers and names far more often than CNN/DM BART (FRANK's human labels agree).
     assert rates["BERTS2S"]["auto_facts.unsupported_rate"]["value"] > 3 * rates["bart"]["auto_facts.unsupported_rate"]["value"]
     assert rates["BERTS2S"]["auto_facts.unsupported_numbers"]["n"] == 74
+
+
+def test_clause_similarity_threshold_supports_a_paraphrase(run_eval, tmp_path: Path) -> None:
+    spec = yaml.safe_load((ROOT / "seeds/russia-dprk-pact.yaml").read_text())
+    clause = next(f for f in spec["facts"] if f["id"] == "other_agreements")
+    paraphrase = "The two states also concluded pacts covering medicine, universities and research."
+    output = predictions(tmp_path, paraphrase)
+
+    def verdict(threshold: float | None) -> str:
+        clause.pop("similarity", None)
+        if threshold is not None:
+            clause["similarity"] = threshold
+        folder = tmp_path / f"spec-{threshold}"
+        folder.mkdir()
+        (folder / "spec.yaml").write_text(yaml.safe_dump(spec, allow_unicode=True))
+        (folder / spec["source_file"]).write_text((ROOT / "seeds" / spec["source_file"]).read_text())
+        run_dir = run_eval(f"dataset.spec={folder / 'spec.yaml'}", "model=predictions", f"model.path={output}",
+                           "metrics.names=[facts]")
+        return read_json(run_dir / "metrics.json")["tables"]["facts"]["other_agreements"]
+
+    assert verdict(None) == {"supported": 0, "contradicted": 0, "absent": 1}  # no keyword matches
+    assert verdict(0.3) == {"supported": 1, "contradicted": 0, "absent": 0}
+    assert verdict(0.99) == {"supported": 0, "contradicted": 0, "absent": 1}

@@ -46,3 +46,15 @@ def load_minilm(
     model.encoder.layer = model.encoder.layer[:num_layers]
     model.config.num_hidden_layers = num_layers
     return tokenizer, model.to(torch.device(device)).eval()
+
+
+@lru_cache(maxsize=4096)
+def sentence_similarity(a: str, b: str) -> float:
+    """Cosine similarity of two texts' mean-pooled MiniLM embeddings (all-MiniLM-L6-v2's own pooling)."""
+    tokenizer, model = load_minilm()
+    encoded = tokenizer([a, b], padding=True, truncation=True, max_length=256, return_tensors="pt")
+    with torch.inference_mode():
+        hidden = model(**encoded).last_hidden_state
+    mask = encoded["attention_mask"].unsqueeze(-1).to(hidden.dtype)
+    pooled = torch.nn.functional.normalize((hidden * mask).sum(1) / mask.sum(1), dim=-1)
+    return float(pooled[0] @ pooled[1])

@@ -30,6 +30,7 @@ from harness.facts.checker import check_facts
 from harness.facts.spec import Fact, parse_facts
 from harness.facts.table import contradiction_rate, fact_table, recall
 from harness.metrics.base import Metric, ScoringInput
+from harness.metrics.embedder import sentence_similarity
 from harness.metrics.registry import register_metric
 
 
@@ -55,7 +56,7 @@ class KeyFactsMetric(Metric):
         self.lang = lang
 
     def signature(self) -> str:
-        return f"facts|checker:rules-v1|lang:{self.lang or 'meta'}|anchor:published"
+        return f"facts|checker:rules-v1|lang:{self.lang or 'meta'}|anchor:published|similarity:minilm-l6-mean"
 
     def score(self, batch: Sequence[ScoringInput]) -> list[dict[str, Any]]:
         return [self._score_one(item) for item in batch]
@@ -65,7 +66,11 @@ class KeyFactsMetric(Metric):
         if not facts:
             return {}
         lang = self.lang or item.example.meta.get("lang") or "en"
-        verdicts = check_facts(item.output, facts, anchor=example_anchor(item.example), lang=lang)
+        # Clause facts with a ``similarity`` threshold also count a sentence close to their statement.
+        similarity = sentence_similarity if any(getattr(f, "similarity", None) for f in facts) else None
+        verdicts = check_facts(
+            item.output, facts, anchor=example_anchor(item.example), lang=lang, similarity=similarity
+        )
         values: dict[str, Any] = {"facts.recall": recall(verdicts)}
         rate = contradiction_rate(verdicts)
         if rate is not None:
