@@ -56,7 +56,7 @@ def cache_policy(model: Model, identity: Mapping[str, Any]) -> str | None:
 
 def library_versions() -> dict[str, str | None]:
     """Versions of the libraries whose numerics outputs and scores depend on."""
-    return {name: _version(name) for name in _LIBRARIES}
+    return {name: package_version(name) for name in _LIBRARIES}
 
 
 def open_sqlite(path: Path) -> sqlite3.Connection:
@@ -81,7 +81,8 @@ def write_rows(db: sqlite3.Connection, statement: str, rows: Sequence[tuple[Any,
     db.execute("COMMIT")
 
 
-def _version(package: str) -> str | None:
+def package_version(package: str) -> str | None:
+    """The installed version of ``package``, or None."""
     try:
         return version(package)
     except PackageNotFoundError:

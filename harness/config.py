@@ -187,13 +187,19 @@ class FilesDatasetConfig(ColumnsConfig):
 
 
 @dataclass
-class HubDatasetConfig(ColumnsConfig):
-    name: str = "hf"
-    loader: str = "hub"
+class HubLocation:
+    """Where a dataset is on the Hugging Face hub (``datasets.load_dataset`` arguments)."""
+
     hub_name: str = MISSING
     config: str | None = None
     split: str = "test"
     revision: str | None = None
+
+
+@dataclass
+class HubDatasetConfig(ColumnsConfig, HubLocation):
+    name: str = "hf"
+    loader: str = "hub"
 
 
 @dataclass
@@ -207,15 +213,11 @@ class ParallelTextConfig(DatasetConfig):
 
 
 @dataclass
-class HubTranslationConfig(DatasetConfig):
+class HubTranslationConfig(DatasetConfig, HubLocation):
     """A hub dataset whose rows hold a ``{lang: text}`` dict (WMT style); languages come from the task."""
 
     name: str = "hub_translation"
     loader: str = "hub_translation"
-    hub_name: str = MISSING
-    config: str | None = None
-    split: str = "test"
-    revision: str | None = None
     translation_column: str = "translation"
 
 

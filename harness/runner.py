@@ -7,14 +7,13 @@ import platform
 import subprocess
 import time
 from datetime import datetime
-from importlib.metadata import PackageNotFoundError, version
 from pathlib import Path
 from typing import Any
 
 from omegaconf import DictConfig
 
 from harness import resume
-from harness.cache import CACHE_FILE, GenerationCache, cache_policy, disabled_info, model_key
+from harness.cache import CACHE_FILE, GenerationCache, cache_policy, disabled_info, model_key, package_version
 from harness.data.loading import fingerprint, load_examples
 from harness.generation import GenerationReport, generate_all
 from harness.metrics.registry import build_metrics
@@ -156,7 +155,10 @@ def _run_info(
         started=started.isoformat(),
         finished=None,
         git_commit=_git_commit(),
-        versions={"python": platform.python_version(), **{p: _version(p) for p in _PACKAGES}},
+        versions={
+            "python": platform.python_version(),
+            **{p: package_version(p) or "not installed" for p in _PACKAGES},
+        },
         task=dict(
             name=cfg.task.name, source_lang=cfg.task.source_lang, target_lang=cfg.task.target_lang, mode=cfg.task.mode
         ),
@@ -168,13 +170,6 @@ def _run_info(
         examples_per_second=None,
         cache={"enabled": False, "hits": 0, "misses": 0},
     )
-
-
-def _version(package: str) -> str:
-    try:
-        return version(package)
-    except PackageNotFoundError:
-        return "not installed"
 
 
 def _git_commit() -> str | None:
