@@ -21,6 +21,8 @@ from importlib.metadata import PackageNotFoundError, version
 from pathlib import Path
 from typing import Any
 
+from filelock import FileLock
+
 from harness.models.base import Generation, Model, TaskSpec
 from harness.results.schema import CacheInfo
 
@@ -59,12 +61,19 @@ def library_versions() -> dict[str, str | None]:
     return {name: package_version(name) for name in _LIBRARIES}
 
 
-def open_sqlite(path: Path) -> sqlite3.Connection:
-    """A connection in autocommit and WAL mode, so that concurrent runs can share the file."""
+def open_sqlite(path: Path, schema: str) -> sqlite3.Connection:
+    """A connection in autocommit and WAL mode, so that concurrent runs can share the file.
+
+    Switching a fresh file to WAL needs an exclusive lock that SQLite refuses at once ("database is
+    locked"), without its busy timeout, while another process is doing the same; so the setup (WAL
+    switch and ``schema``) runs under a file lock next to the database.
+    """
     path.parent.mkdir(parents=True, exist_ok=True)
-    db = sqlite3.connect(path, timeout=_TIMEOUT_SECONDS, isolation_level=None)
-    db.execute("PRAGMA journal_mode=WAL")
-    db.execute("PRAGMA synchronous=NORMAL")
+    with FileLock(f"{path}.lock", timeout=_TIMEOUT_SECONDS):
+        db = sqlite3.connect(path, timeout=_TIMEOUT_SECONDS, isolation_level=None)
+        db.execute("PRAGMA journal_mode=WAL")
+        db.execute("PRAGMA synchronous=NORMAL")
+        db.execute(schema)
     return db
 
 
@@ -98,10 +107,10 @@ class GenerationCache:
         self.key = key
         self.hits = 0
         self.misses = 0
-        self._db = open_sqlite(self.path)
-        self._db.execute(
+        self._db = open_sqlite(
+            self.path,
             "CREATE TABLE IF NOT EXISTS generations (model TEXT NOT NULL, source TEXT NOT NULL, output TEXT NOT NULL,"
-            " seconds REAL NOT NULL, truncated INTEGER NOT NULL, PRIMARY KEY (model, source)) WITHOUT ROWID"
+            " seconds REAL NOT NULL, truncated INTEGER NOT NULL, PRIMARY KEY (model, source)) WITHOUT ROWID",
         )
 
     def get_many(self, texts: Sequence[str]) -> list[Generation | None]:

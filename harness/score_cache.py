@@ -41,10 +41,10 @@ class ScoreCache:
         self.hits = 0
         self.misses = 0
         self._keys: dict[int, str] = {}  # metric object id -> key, computed once per run
-        self._db = open_sqlite(self.path)
-        self._db.execute(
+        self._db = open_sqlite(
+            self.path,
             "CREATE TABLE IF NOT EXISTS scores (metric TEXT NOT NULL, item TEXT NOT NULL, result TEXT NOT NULL,"
-            " PRIMARY KEY (metric, item)) WITHOUT ROWID"
+            " PRIMARY KEY (metric, item)) WITHOUT ROWID",
         )
 
     def score(self, metric: Metric, chunk: Sequence[ScoringInput]) -> list[dict[str, Any]]:

@@ -68,6 +68,25 @@ def test_concurrent_writers(tmp_path: Path) -> None:
     assert all(g is not None and g.output.startswith(f"out {i} from") for i, g in enumerate(found))
 
 
+def _opener(folder: str, rounds: int, start: "multiprocessing.synchronize.Barrier") -> None:
+    for round_ in range(rounds):
+        start.wait(20)
+        GenerationCache(Path(folder) / f"fresh-{round_}.sqlite", "shared-model").close()
+
+
+def test_runs_starting_together_share_a_fresh_cache(tmp_path: Path) -> None:
+    """Processes that create the same new cache file at the same moment (parallel shards of a first run)
+    all open it: SQLite refuses the concurrent switch to WAL outright, without waiting."""
+    context = multiprocessing.get_context("spawn")
+    start = context.Barrier(6)
+    workers = [context.Process(target=_opener, args=(str(tmp_path), 25, start)) for _ in range(6)]
+    for worker in workers:
+        worker.start()
+    for worker in workers:
+        worker.join(120)
+    assert [w.exitcode for w in workers] == [0] * 6
+
+
 def test_rerun_comes_from_the_cache(run_eval, tmp_path: Path) -> None:
     cache_dir = f"run.cache_dir={tmp_path / 'cache'}"
     first = run_eval("model=tiny_t5", FAST, cache_dir)
