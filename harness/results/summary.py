@@ -27,12 +27,15 @@ def all_metrics(names: Sequence[str]) -> list[str]:
     return first + sorted(n for n in names if n not in first)
 
 
-def format_aggregate(aggregate: Aggregate) -> str:
-    value = aggregate.get("value", math.nan)
+def format_aggregate(aggregate: Aggregate | None, digits: int = 4) -> str:
+    """``value [low, high]``; the CI only where it is known and not a single point; "" for no value."""
+    if aggregate is None or aggregate.get("value") is None:
+        return ""
+    text = f"{aggregate['value']:.{digits}f}"
     ci = aggregate.get("ci")
-    if ci and not any(math.isnan(x) for x in ci) and ci[0] != ci[1]:
-        return f"{value:.4f} [{ci[0]:.4f}, {ci[1]:.4f}]"
-    return f"{value:.4f}"
+    if ci and len(ci) == 2 and not any(math.isnan(x) for x in ci) and ci[0] != ci[1]:
+        text += f" [{ci[0]:.{digits}f}, {ci[1]:.{digits}f}]"
+    return text
 
 
 def markdown_table(rows: Sequence[tuple[str, MetricsFile]], columns: Sequence[str] | None = None) -> str:
@@ -46,7 +49,7 @@ def markdown_table(rows: Sequence[tuple[str, MetricsFile]], columns: Sequence[st
     lines = ["| " + " | ".join(header) + " |", "|" + "|".join("---" for _ in header) + "|"]
     for label, metrics in rows:
         cells = [label, f"{metrics['n_scored']}/{metrics['n_examples']}"]
-        cells += [format_aggregate(metrics["metrics"][c]) if c in metrics["metrics"] else "" for c in columns]
+        cells += [format_aggregate(metrics["metrics"].get(c)) for c in columns]
         lines.append("| " + " | ".join(cells) + " |")
     return "\n".join(lines)
 

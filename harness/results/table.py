@@ -28,6 +28,7 @@ from harness.results.significance import (
     PairedBootstrap,
     percentile_ci,
 )
+from harness.results.summary import format_aggregate
 
 
 @dataclass(frozen=True)
@@ -169,16 +170,6 @@ def sort_rows(groups: Sequence[Group], metric: str, reverse: bool = False) -> No
         group.rows = ranked + [r for r in group.rows if math.isnan(value(r))]
 
 
-def _format(aggregate: Aggregate | None, digits: int = 4) -> str:
-    if aggregate is None or aggregate.get("value") is None:
-        return ""
-    text = f"{aggregate['value']:.{digits}f}"
-    ci = aggregate.get("ci")
-    if ci and len(ci) == 2 and not any(math.isnan(x) for x in ci):
-        text += f" [{ci[0]:.{digits}f}, {ci[1]:.{digits}f}]"
-    return text
-
-
 def _md(text: str) -> str:
     return text.replace("\\", "\\\\").replace("|", "\\|")
 
@@ -200,7 +191,7 @@ def render_markdown(groups: Sequence[Group]) -> str:
         lines.append("| run | model | n | " + " | ".join(map(_md, columns)) + " |")
         lines.append("|---|---|---|" + "---:|" * len(columns))
         for row in group.rows:
-            cells = [_format(row.cells.get(name)) for name in columns]
+            cells = [format_aggregate(row.cells.get(name)) for name in columns]
             lines.append(f"| {_md(row.run)} | {_md(row.model)} | {row.n} | " + " | ".join(cells) + " |")
         lines += ["", "Values are means or corpus scores with [95% CI]. Signatures:", ""]
         by_signature: dict[str, list[str]] = {}
@@ -270,7 +261,7 @@ def render_html(groups: Sequence[Group]) -> str:
         )
         parts.append(f"<table><thead><tr><th>run</th><th>model</th><th>n</th>{head}</tr></thead><tbody>")
         for row in group.rows:
-            cells = "".join(f'<td class="num">{esc(_format(row.cells.get(c)))}</td>' for c in columns)
+            cells = "".join(f'<td class="num">{esc(format_aggregate(row.cells.get(c)))}</td>' for c in columns)
             parts.append(
                 f"<tr><td>{esc(row.run)}</td><td>{esc(row.model)}</td><td>{esc(row.n)}</td>{cells}</tr>"
             )
