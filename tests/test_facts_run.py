@@ -9,6 +9,7 @@ import pytest
 import yaml
 
 from conftest import FRANK, ROOT, read_json, read_jsonl, requires_shared
+from harness.errors import InputError
 from harness.facts.spec import FactSpecError
 
 SEED_ID = "russia-dprk-pact-2024"
@@ -52,6 +53,53 @@ def test_a_malformed_fact_spec_fails_at_load_naming_file_fact_and_field(run_eval
         run_eval(f"dataset.spec={bad}")
     message = str(error.value)
     assert str(bad) in message and "treaty_date" in message and "value" in message
+    assert not (tmp_path / "results").exists()
+
+
+RAIN = {"id": "rain_date", "kind": "date", "value": "2024-06-19", "cues": {"en": ["rain"]}}
+FLOOD = {"id": "flooded_streets", "kind": "quantity", "value": 12, "unit": "streets", "evidence": "12 streets flooded"}
+RAIN_ROWS = [  # a date and a quantity fact in one column: Arrow gives each the other's fields as nulls
+    {"key": "a", "doc": "Rain fell on 19 June 2024 in Paris. Then 12 streets flooded.", "facts": [RAIN, FLOOD]},
+    {"key": "b", "doc": "Rain fell on 20 June 2024 in Paris. Then 12 streets flooded.", "facts": [RAIN]},
+    {"key": "c", "doc": "Nothing happened in Paris.", "facts": []},
+]
+
+
+def _rain_dataset(tmp_path: Path, *, in_column: bool) -> list[str]:
+    rows = [dict(r) if in_column else {k: v for k, v in r.items() if k != "facts"} for r in RAIN_ROWS]
+    data = tmp_path / "rain.jsonl"
+    data.write_text("".join(json.dumps(r) + "\n" for r in rows), encoding="utf-8")
+    overrides = ["dataset=files", f"dataset.path={data}", "dataset.source_column=doc", "dataset.reference_column=null",
+                 "dataset.id_column=key", "model=lead", "model.k=1", "metrics.names=[facts]"]
+    if in_column:
+        return [*overrides, "dataset.facts_column=facts"]
+    side = tmp_path / "rain-facts.yaml"
+    side.write_text(yaml.safe_dump({r["key"]: r["facts"] for r in RAIN_ROWS if r["facts"]}), encoding="utf-8")
+    return [*overrides, f"dataset.facts_file={side}"]
+
+
+@pytest.mark.parametrize("in_column", [False, True], ids=["facts_file", "facts_column"])
+def test_dataset_facts_from_a_side_file_or_a_column(run_eval, tmp_path: Path, in_column: bool) -> None:
+    run_dir = run_eval(*_rain_dataset(tmp_path, in_column=in_column))
+    verdicts = {r["id"]: [v["verdict"] for v in r["details"].get("facts.verdicts", [])]
+                for r in read_jsonl(run_dir / "scores.jsonl")}
+    assert verdicts == {"a": ["supported", "absent"], "b": ["contradicted"], "c": []}
+    assert read_json(run_dir / "metrics.json")["tables"]["facts"]["rain_date"] == {
+        "supported": 1, "contradicted": 1, "absent": 0}
+
+
+def test_a_bad_facts_file_names_the_file_and_example(run_eval, tmp_path: Path) -> None:
+    overrides = _rain_dataset(tmp_path, in_column=False)
+    side = tmp_path / "rain-facts.yaml"
+    side.write_text(yaml.safe_dump({"a": [RAIN], "b": [{**RAIN, "value": "19th of Junember"}]}), encoding="utf-8")
+    with pytest.raises(FactSpecError) as error:
+        run_eval(*overrides)
+    assert f"{side}[b]" in str(error.value) and "rain_date" in str(error.value) and "value" in str(error.value)
+    side.write_text("- just a list\n", encoding="utf-8")
+    with pytest.raises(FactSpecError, match="mapping from example id"):
+        run_eval(*overrides)
+    with pytest.raises(InputError, match="dataset.facts_file"):
+        run_eval(*overrides[:-1], f"dataset.facts_file={tmp_path / 'missing.yaml'}")
     assert not (tmp_path / "results").exists()
 
 

@@ -8,12 +8,11 @@ from pathlib import Path
 from typing import Any, overload
 
 import datasets
-import yaml
 from omegaconf import DictConfig, OmegaConf
 
 from harness.data.example import Example
 from harness.errors import InputError
-from harness.facts.spec import parse_facts
+from harness.facts.spec import parse_facts, read_fact_sidefile
 
 _ROW = "__harness_row__"  # a row's position in the file before where/shuffle/limit
 _FORMATS = {".jsonl": "json", ".json": "json", ".csv": "csv", ".parquet": "parquet", ".tsv": "csv"}
@@ -110,11 +109,14 @@ class TableExamples(Sequence[Example]):
         cfg = self.cfg
         example_id = str(row[cfg.id_column]) if cfg.id_column else str(index)
         meta: dict[str, Any] = {"row": row.get(_ROW, index), "fields": _fields(row, cfg)}
-        facts = row[cfg.facts_column] if cfg.facts_column else self.side_facts.get(example_id)
-        if facts:
-            meta["facts"] = json.loads(facts) if isinstance(facts, str) else facts
-            meta["facts_origin"] = cfg.facts_file or f"{self.origin} column {cfg.facts_column} row {index}"
+        if cfg.facts_column and row[cfg.facts_column]:
+            facts = row[cfg.facts_column]
+            meta["facts"] = json.loads(facts) if isinstance(facts, str) else _without_nulls(facts)
+            meta["facts_origin"] = f"{self.origin} column {cfg.facts_column} row {index}"
             parse_facts(meta["facts"], meta["facts_origin"])  # fail at load, naming file, fact and field
+        elif self.side_facts.get(example_id):  # checked when the facts file was read
+            meta["facts"] = self.side_facts[example_id]
+            meta["facts_origin"] = f"{cfg.facts_file}[{example_id}]"
         if cfg.published_column and row[cfg.published_column]:
             meta["published"] = str(row[cfg.published_column])
         source = row[cfg.source_column]
@@ -124,6 +126,15 @@ class TableExamples(Sequence[Example]):
             references=_references(row, cfg.reference_column),
             meta=meta,
         )
+
+
+def _without_nulls(value: Any) -> Any:
+    """Facts read from a structured column: Arrow gives every fact every field seen in the column, as null."""
+    if isinstance(value, Mapping):
+        return {k: _without_nulls(v) for k, v in value.items() if v is not None}
+    if isinstance(value, list):
+        return [_without_nulls(v) for v in value]
+    return value
 
 
 def _require_unique(table: datasets.Dataset, column: str, origin: str) -> None:
@@ -156,10 +167,6 @@ def _require_column(table: datasets.Dataset, column: str, option: str) -> None:
 
 
 def _load_facts_file(path: str) -> dict[str, Any]:
-    file = Path(path)
-    if not file.is_file():
+    if not Path(path).is_file():
         raise DatasetError(f"dataset.facts_file: {path} does not exist")
-    data = yaml.safe_load(file.read_text(encoding="utf-8"))  # YAML is a superset of JSON
-    if not isinstance(data, dict):
-        raise DatasetError(f"dataset.facts_file: {path} must map example ids to lists of facts")
-    return {str(k): v for k, v in data.items()}
+    return read_fact_sidefile(path)

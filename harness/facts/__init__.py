@@ -1,7 +1,7 @@
 """Key facts: specs, normalisation of dates and quantities, verdicts per output, automatic checks."""
 
 from harness.facts.checker import FactVerdict, check_facts
-from harness.facts.spec import Fact, FactSpecError, load_fact_sidefile, load_fact_spec, parse_facts
+from harness.facts.spec import Fact, FactSpecError, load_fact_spec, parse_facts, read_fact_sidefile
 from harness.facts.table import fact_table
 
 __all__ = [
@@ -10,7 +10,7 @@ __all__ = [
     "FactVerdict",
     "check_facts",
     "fact_table",
-    "load_fact_sidefile",
     "load_fact_spec",
     "parse_facts",
+    "read_fact_sidefile",
 ]

@@ -7,6 +7,7 @@ example id, or an example's ``facts`` column. Validation is strict: a malformed 
 
 from __future__ import annotations
 
+import datetime
 import re
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
@@ -167,6 +168,8 @@ def _parse_fact(raw: Any, origin: str, index: int) -> Fact:
     }
     if kind == "date":
         value = r.required("value")
+        if isinstance(value, datetime.date):  # YAML and Arrow's JSON reader turn 2024-06-19 into a date
+            value = value.isoformat()[:10]
         parsed = parse_partial_date(str(value))
         if parsed is None:
             raise r.error("value", f"unparseable date {value!r}; expected YYYY, YYYY-MM or YYYY-MM-DD")
@@ -260,10 +263,17 @@ def load_fact_spec(path: str | Path) -> tuple[Fact, ...]:
     return parse_facts(raw, str(path))
 
 
-def load_fact_sidefile(path: str | Path) -> dict[str, tuple[Fact, ...]]:
-    """Facts for a dataset: a YAML/JSON mapping from example id to a list of facts."""
+def read_fact_sidefile(path: str | Path) -> dict[str, Any]:
+    """A dataset's facts file: a YAML/JSON mapping from example id to a list of facts.
+
+    Every fact is checked here, so that a bad one fails at load naming the file, example and field; the
+    facts are returned as written, since that is how they are recorded in ``examples.jsonl``.
+    """
     path = Path(path)
     data = _read_yaml(path)
     if not isinstance(data, dict):
         raise FactSpecError(str(path), "-", "-", "expected a mapping from example id to facts")
-    return {str(ex_id): parse_facts(raw, f"{path}[{ex_id}]") for ex_id, raw in data.items()}
+    facts = {str(ex_id): raw for ex_id, raw in data.items()}
+    for ex_id, raw in facts.items():
+        parse_facts(raw, f"{path}[{ex_id}]")
+    return facts
