@@ -74,7 +74,8 @@ def _rain_dataset(tmp_path: Path, *, in_column: bool) -> list[str]:
     if in_column:
         return [*overrides, "dataset.facts_column=facts"]
     side = tmp_path / "rain-facts.yaml"
-    side.write_text(yaml.safe_dump({r["key"]: r["facts"] for r in RAIN_ROWS if r["facts"]}), encoding="utf-8")
+    side_facts = yaml.safe_dump({r["key"]: r["facts"] for r in RAIN_ROWS if r["facts"]})
+    side.write_text(side_facts.replace("'2024-06-19'", "2024-06-19"), encoding="utf-8")  # a YAML date, unquoted
     return [*overrides, f"dataset.facts_file={side}"]
 
 
@@ -84,6 +85,8 @@ def test_dataset_facts_from_a_side_file_or_a_column(run_eval, tmp_path: Path, in
     verdicts = {r["id"]: [v["verdict"] for v in r["details"].get("facts.verdicts", [])]
                 for r in read_jsonl(run_dir / "scores.jsonl")}
     assert verdicts == {"a": ["supported", "absent"], "b": ["contradicted"], "c": []}
+    recorded = {e["id"]: e["meta"].get("facts", []) for e in read_jsonl(run_dir / "examples.jsonl")}
+    assert recorded == {r["key"]: r["facts"] for r in RAIN_ROWS}  # as written: no nulls, dates as strings
     assert read_json(run_dir / "metrics.json")["tables"]["facts"]["rain_date"] == {
         "supported": 1, "contradicted": 1, "absent": 0}
 

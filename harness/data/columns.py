@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import datetime
 import json
 from collections.abc import Iterator, Mapping, Sequence
 from pathlib import Path
@@ -111,7 +112,7 @@ class TableExamples(Sequence[Example]):
         meta: dict[str, Any] = {"row": row.get(_ROW, index), "fields": _fields(row, cfg)}
         if cfg.facts_column and row[cfg.facts_column]:
             facts = row[cfg.facts_column]
-            meta["facts"] = json.loads(facts) if isinstance(facts, str) else _without_nulls(facts)
+            meta["facts"] = json.loads(facts) if isinstance(facts, str) else _as_written(facts)
             meta["facts_origin"] = f"{self.origin} column {cfg.facts_column} row {index}"
             parse_facts(meta["facts"], meta["facts_origin"])  # fail at load, naming file, fact and field
         elif self.side_facts.get(example_id):  # checked when the facts file was read
@@ -128,12 +129,15 @@ class TableExamples(Sequence[Example]):
         )
 
 
-def _without_nulls(value: Any) -> Any:
-    """Facts read from a structured column: Arrow gives every fact every field seen in the column, as null."""
+def _as_written(value: Any) -> Any:
+    """Facts read from a structured column as they were written: Arrow gives every fact every field seen
+    in the column (as null) and reads ``"2024-06-19"`` as a timestamp."""
     if isinstance(value, Mapping):
-        return {k: _without_nulls(v) for k, v in value.items() if v is not None}
+        return {k: _as_written(v) for k, v in value.items() if v is not None}
     if isinstance(value, list):
-        return [_without_nulls(v) for v in value]
+        return [_as_written(v) for v in value]
+    if isinstance(value, datetime.date):
+        return value.isoformat()[:10]
     return value
 
 

@@ -11,7 +11,7 @@ import yaml
 
 from harness.data.columns import DatasetError
 from harness.data.example import Example
-from harness.facts.spec import parse_facts
+from harness.facts.spec import load_yaml_as_written, parse_facts
 
 _DATELINE = re.compile(r"^\d{1,2} [A-Z][a-z]+ \d{4} \d{1,2}:\d{2}$")
 
@@ -28,7 +28,7 @@ def load_spec(path: Path) -> dict[str, Any]:
     if not path.is_file():
         raise DatasetError(f"dataset.spec: {path} does not exist")
     try:
-        spec = yaml.safe_load(path.read_text(encoding="utf-8"))
+        spec = load_yaml_as_written(path.read_text(encoding="utf-8"))
     except yaml.YAMLError as error:
         raise DatasetError(f"{path}: not valid YAML: {error}") from error
     for key in ("id", "source_file", "published", "headline", "boilerplate_markers", "references"):

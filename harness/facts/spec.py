@@ -7,7 +7,6 @@ example id, or an example's ``facts`` column. Validation is strict: a malformed 
 
 from __future__ import annotations
 
-import datetime
 import re
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
@@ -168,8 +167,6 @@ def _parse_fact(raw: Any, origin: str, index: int) -> Fact:
     }
     if kind == "date":
         value = r.required("value")
-        if isinstance(value, datetime.date):  # YAML and Arrow's JSON reader turn 2024-06-19 into a date
-            value = value.isoformat()[:10]
         parsed = parse_partial_date(str(value))
         if parsed is None:
             raise r.error("value", f"unparseable date {value!r}; expected YYYY, YYYY-MM or YYYY-MM-DD")
@@ -246,9 +243,25 @@ def parse_facts(raw: Sequence[Any], origin: str) -> tuple[Fact, ...]:
     return facts
 
 
+class _AsWrittenLoader(yaml.SafeLoader):
+    """``yaml.safe_load`` except that an unquoted ``2024-06-19`` stays the string it is: facts are recorded
+    as written in ``examples.jsonl``, and JSON has no dates."""
+
+
+_AsWrittenLoader.yaml_implicit_resolvers = {
+    first: [(tag, pattern) for tag, pattern in resolvers if tag != "tag:yaml.org,2002:timestamp"]
+    for first, resolvers in yaml.SafeLoader.yaml_implicit_resolvers.items()
+}
+
+
+def load_yaml_as_written(text: str) -> Any:
+    """YAML with dates and times left as strings (see :class:`_AsWrittenLoader`)."""
+    return yaml.load(text, Loader=_AsWrittenLoader)
+
+
 def _read_yaml(path: Path) -> Any:
     try:
-        return yaml.safe_load(path.read_text(encoding="utf-8"))
+        return load_yaml_as_written(path.read_text(encoding="utf-8"))
     except yaml.YAMLError as exc:
         raise FactSpecError(str(path), "-", "-", f"invalid YAML: {exc}") from exc
 
