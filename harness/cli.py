@@ -6,6 +6,7 @@ import argparse
 import sys
 from pathlib import Path
 
+from harness.errors import InputError, report_input_error
 from harness.results.commands import add_parsers
 
 
@@ -31,16 +32,10 @@ def build_parser() -> argparse.ArgumentParser:
 
 
 def _merge(args: argparse.Namespace) -> int:
-    from harness.errors import InputError
     from harness.results.load_metrics import print_run_table
     from harness.results.merge import merge_runs
 
-    try:
-        merged = merge_runs(args.shards, args.output_root)
-    except InputError as error:
-        print(f"harness: error: {error}", file=sys.stderr)
-        return 2
-    print_run_table([merged])
+    print_run_table([merge_runs(args.shards, args.output_root)])
     return 0
 
 
@@ -52,7 +47,10 @@ def main(argv: list[str] | None = None) -> int:
         hydra_main(argv[1:])
         return 0
     args = build_parser().parse_args(argv)
-    return int(args.handler(args))
+    try:
+        return int(args.handler(args))
+    except InputError as error:
+        return report_input_error(error)
 
 
 if __name__ == "__main__":

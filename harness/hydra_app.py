@@ -15,7 +15,7 @@ from hydra.types import RunMode
 from omegaconf import DictConfig
 
 from harness.config import register_configs
-from harness.errors import InputError
+from harness.errors import InputError, report_input_error
 from harness.results.load_metrics import print_run_table
 
 CONFIG_DIR = str(Path(__file__).resolve().parents[1] / "configs")
@@ -32,8 +32,7 @@ def hydra_run(cfg: DictConfig) -> str:
     except InputError as error:
         if os.environ.get("HYDRA_FULL_ERROR") == "1":
             raise
-        print(f"harness: error: {error}", file=sys.stderr)
-        sys.exit(2)
+        sys.exit(report_input_error(error))
     hydra_cfg = HydraConfig.get()
     if hydra_cfg.mode == RunMode.MULTIRUN:
         pointer = {"run_dir": str(run_dir.resolve()), "overrides": list(hydra_cfg.overrides.task)}

@@ -74,6 +74,24 @@ def test_refuses_other_examples_and_missing_baseline(tmp_path: Path, capsys: pyt
     main(["check", str(base), "--baseline", str(baseline), "--write-baseline"])
     assert main(["check", str(other), "--baseline", str(baseline)]) == 2
     assert "not run on the baseline's examples" in capsys.readouterr().err
+    baseline.write_text("{not json", encoding="utf-8")
+    assert main(["check", str(base), "--baseline", str(baseline)]) == 2
+    assert capsys.readouterr().err.startswith(f"harness: error: {baseline}: not JSON")
+
+
+@pytest.mark.parametrize("command", ["table", "compare", "report", "check"])
+def test_a_folder_that_is_no_run_is_one_error_line(
+    command: str, tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    base = _summary(tmp_path / "runs", 0.0, "2026-01-01/10-00-00")
+    empty = tmp_path / "empty"
+    empty.mkdir()
+    args = {"table": [empty], "compare": [base, empty], "report": [empty, "-o", tmp_path / "r.html"],
+            "check": [empty, "--baseline", tmp_path / "b.json"]}[command]
+    assert main([command, *map(str, args)]) == 2
+    err = capsys.readouterr().err
+    assert err.startswith("harness: error: ") and str(empty) in err and err.count("\n") == 1
+    assert not (tmp_path / "r.html").exists()
 
 
 def test_gate_on_real_runs(run_eval, tmp_path: Path) -> None:

@@ -1,4 +1,5 @@
-"""The ``table``, ``compare``, ``check`` and ``report`` subcommands: argparse wiring only."""
+"""The ``table``, ``compare``, ``check`` and ``report`` subcommands: argparse wiring only (bad input raises
+:class:`~harness.errors.InputError`, which ``harness.cli`` reports)."""
 
 from __future__ import annotations
 
@@ -6,15 +7,10 @@ import argparse
 import sys
 from pathlib import Path
 
-from harness.results.compare import IncomparableRuns, compare_runs, render_markdown
-from harness.results.gate import (
-    BaselineMismatch,
-    check_run,
-    read_baseline,
-    render_result,
-    write_baseline,
-)
-from harness.results.load import RunFolderError, load_run, load_runs
+from harness.errors import InputError
+from harness.results.compare import compare_runs, render_markdown
+from harness.results.gate import check_run, read_baseline, render_result, write_baseline
+from harness.results.load import load_run, load_runs
 from harness.results.significance import DEFAULT_AR_TRIALS, DEFAULT_BOOTSTRAP_SAMPLES, DEFAULT_SEED
 from harness.results.table import (
     filter_runs,
@@ -32,11 +28,6 @@ def _emit(text: str, output: str | None) -> None:
         print(f"wrote {output}", file=sys.stderr)
     else:
         sys.stdout.write(text)
-
-
-def _fail(message: str, code: int = 2) -> int:
-    print(f"error: {message}", file=sys.stderr)
-    return code
 
 
 def add_table_parser(subparsers: argparse._SubParsersAction[argparse.ArgumentParser]) -> argparse.ArgumentParser:
@@ -58,13 +49,9 @@ def add_table_parser(subparsers: argparse._SubParsersAction[argparse.ArgumentPar
 
 
 def run_table(args: argparse.Namespace) -> int:
-    try:
-        runs = load_runs(args.paths)
-    except RunFolderError as error:
-        return _fail(str(error))
-    runs = filter_runs(runs, task=args.task, model=args.model, dataset=args.dataset)
+    runs = filter_runs(load_runs(args.paths), task=args.task, model=args.model, dataset=args.dataset)
     if not runs:
-        return _fail("no run matches the filters")
+        raise InputError(f"no run under {', '.join(args.paths)} matches the filters")
     groups = group_runs(runs, args.metrics.split(",") if args.metrics else None)
     if args.sort:
         sort_rows(groups, args.sort, reverse=args.reverse)
@@ -107,8 +94,8 @@ def run_compare(args: argparse.Namespace) -> int:
             moved_by=args.moved_by,
             top=args.top,
         )
-    except (RunFolderError, IncomparableRuns, ValueError) as error:
-        return _fail(f"cannot compare: {error}")
+    except ValueError as error:  # incomparable runs, or statistics that the tests cannot use
+        raise InputError(f"cannot compare: {error}") from error
     _emit(render_markdown(comparison) if args.format == "md" else comparison.to_json(), args.output)
     return 0
 
@@ -141,26 +128,22 @@ def add_check_parser(subparsers: argparse._SubParsersAction[argparse.ArgumentPar
 
 
 def run_check(args: argparse.Namespace) -> int:
-    try:
-        run = load_run(args.run)
-        if args.write_baseline:
-            print(f"wrote baseline {write_baseline(run, args.baseline)}")
-            return 0
-        baseline = read_baseline(args.baseline)
-        per_metric = {name: value for name, value in args.tolerance if name}
-        defaults = [value for name, value in args.tolerance if not name]
-        result = check_run(
-            run,
-            baseline,
-            tolerances=per_metric,
-            default_tolerance=defaults[-1] if defaults else 0.0,
-            alpha=args.alpha,
-            any_change=args.any_change,
-            bootstrap_samples=args.samples,
-            seed=args.seed,
-        )
-    except (RunFolderError, BaselineMismatch, FileNotFoundError) as error:
-        return _fail(str(error))
+    run = load_run(args.run)
+    if args.write_baseline:
+        print(f"wrote baseline {write_baseline(run, args.baseline)}")
+        return 0
+    per_metric = {name: value for name, value in args.tolerance if name}
+    defaults = [value for name, value in args.tolerance if not name]
+    result = check_run(
+        run,
+        read_baseline(args.baseline),
+        tolerances=per_metric,
+        default_tolerance=defaults[-1] if defaults else 0.0,
+        alpha=args.alpha,
+        any_change=args.any_change,
+        bootstrap_samples=args.samples,
+        seed=args.seed,
+    )
     sys.stdout.write(render_result(result))
     return 0 if result.passed else 1
 
@@ -178,11 +161,7 @@ def add_report_parser(subparsers: argparse._SubParsersAction[argparse.ArgumentPa
 def run_report(args: argparse.Namespace) -> int:
     from harness.results.report import build_report  # matplotlib: imported only when needed
 
-    try:
-        runs = load_runs(args.paths)
-    except RunFolderError as error:
-        return _fail(str(error))
-    Path(args.output).write_text(build_report(runs, args.max_examples), encoding="utf-8")
+    Path(args.output).write_text(build_report(load_runs(args.paths), args.max_examples), encoding="utf-8")
     print(f"wrote {args.output}")
     return 0
 

@@ -14,6 +14,7 @@ from dataclasses import asdict, dataclass
 import numpy as np
 
 from harness.data.example import text_hash
+from harness.errors import InputError
 from harness.results.load import Run
 from harness.results.metric_names import is_per_fact
 from harness.results.schema import Aggregate, ScoreRecord
@@ -33,7 +34,7 @@ FLIP_ORDER = {("supported", "contradicted"): 0, ("contradicted", "supported"): 1
 FACT_VERDICTS = "facts.verdicts"  # details key: list of {fact_id, kind, verdict, span, text}
 
 
-class IncomparableRuns(ValueError):
+class IncomparableRuns(InputError, ValueError):
     """The runs were not made over the same examples."""
 
 
@@ -272,7 +273,7 @@ def compare_runs(
     by = moved_by or (metrics[0].name if metrics else None)
     by_metric = next((m for m in metrics if m.name == by), None)
     if moved_by and by_metric is None:
-        raise ValueError(f"--moved-by {moved_by}: not a compared metric")
+        raise InputError(f"--moved-by {moved_by}: not a compared metric")
     return Comparison(
         baseline=labels[0],
         runs=labels[1:],

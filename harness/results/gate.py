@@ -18,6 +18,7 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
+from harness.errors import InputError
 from harness.results.compare import compare_metrics, example_keys
 from harness.results.metric_names import higher_is_better
 from harness.results.load import Run
@@ -27,7 +28,7 @@ from harness.results.significance import DEFAULT_BOOTSTRAP_SAMPLES, DEFAULT_SEED
 FORMAT = "harness-baseline/1"
 
 
-class BaselineMismatch(ValueError):
+class BaselineMismatch(InputError, ValueError):
     """The run cannot be checked against this baseline (other examples or metric settings)."""
 
 
@@ -100,9 +101,12 @@ def write_baseline(run: Run, path: str | Path) -> Path:
 def read_baseline(path: str | Path) -> dict[str, Any]:
     source = Path(path)
     if not source.is_file():
-        raise FileNotFoundError(f"{source}: no baseline file (record one with --write-baseline)")
-    data = json.loads(source.read_text(encoding="utf-8"))
-    if data.get("format") != FORMAT:
+        raise InputError(f"{source}: no baseline file (record one with --write-baseline)")
+    try:
+        data = json.loads(source.read_text(encoding="utf-8"))
+    except json.JSONDecodeError as error:
+        raise BaselineMismatch(f"{source}: not JSON ({error})") from error
+    if not isinstance(data, dict) or data.get("format") != FORMAT:
         raise BaselineMismatch(f"{source}: not a {FORMAT} file")
     return data
 

@@ -10,6 +10,7 @@ from typing import Any
 
 import yaml
 
+from harness.errors import InputError
 from harness.results.schema import MetricsFile, PredictionRecord, RunInfo, ScoreRecord
 
 RUN_FILES = (
@@ -22,7 +23,7 @@ RUN_FILES = (
 )
 
 
-class RunFolderError(ValueError):
+class RunFolderError(InputError, ValueError):
     """A folder is not a run folder, or is an incomplete one."""
 
 
@@ -121,9 +122,10 @@ def discover_runs(paths: Iterable[str | Path]) -> list[Path]:
 
 
 def load_runs(paths: Iterable[str | Path]) -> list[Run]:
+    paths = list(paths)
     folders = discover_runs(paths)
     if not folders:
-        raise RunFolderError("no run folders found (looked for run.json)")
+        raise RunFolderError(f"no run folder (a folder with run.json) in {', '.join(map(str, paths))}")
     return [load_run(folder) for folder in folders]
 
 
