@@ -1,0 +1,83 @@
+"""Key-fact verdicts on the labelled suite (tests/facts_suite/*.yaml): accuracy, confusion, false contradictions.
+
+Every case of the suite is an output written for the seed article with the expected verdict of every
+fact; the checker runs exactly as the ``facts`` metric runs it (the seed's dateline as anchor, the
+case's language, the offline MiniLM similarity for clause facts). Prints accuracy per fact kind, per
+language and per expected verdict, the confusion matrix (expected x got), the number of false
+contradictions (a fact marked contradicted that is not) and every wrong verdict.
+
+    python benchmarks/facts.py [--suite DIR]
+"""
+
+from __future__ import annotations
+
+import argparse
+import sys
+import time
+from collections import Counter
+from datetime import datetime
+from pathlib import Path
+
+REPO = Path(__file__).resolve().parent.parent
+sys.path.insert(0, str(REPO))  # this checkout's harness, even if another copy is installed
+sys.path.insert(0, str(REPO / "tests"))
+
+import yaml  # noqa: E402
+
+from facts_suite import SEED, SUITE_DIR, VERDICTS, load_cases  # noqa: E402
+from harness.facts import check_facts, load_fact_spec  # noqa: E402
+from harness.metrics.facts import KeyFactsMetric  # noqa: E402
+from harness.metrics.embedder import sentence_similarity  # noqa: E402
+
+
+def _accuracy_rows(title: str, rows: list[tuple[str, bool]]) -> list[str]:
+    by_key: dict[str, list[bool]] = {}
+    for key, ok in rows:
+        by_key.setdefault(key, []).append(ok)
+    lines = [f"| {title} | n | correct | accuracy |", "|---|---|---|---|"]
+    for key, oks in by_key.items():
+        lines.append(f"| {key} | {len(oks)} | {sum(oks)} | {100 * sum(oks) / len(oks):.1f}% |")
+    return lines
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--suite", type=Path, default=SUITE_DIR)
+    args = parser.parse_args()
+    facts = load_fact_spec(SEED)
+    anchor = datetime.fromisoformat(str(yaml.safe_load(SEED.read_text(encoding="utf-8"))["published"]))
+    cases = load_cases([f.id for f in facts], args.suite)
+    kinds = {f.id: f.kind for f in facts}
+    start = time.perf_counter()
+    rows: list[tuple[str, str, str, str, str]] = []  # case, lang, fact, expected, got
+    wrong: list[str] = []
+    for case in cases:
+        for v in check_facts(case.output, facts, anchor=anchor, lang=case.lang, similarity=sentence_similarity):
+            expected = case.expected[v.fact_id]
+            rows.append((case.id, case.lang, v.fact_id, expected, v.verdict))
+            if v.verdict != expected:
+                wrong.append(f"  {case.id} {v.fact_id}: expected {expected}, got {v.verdict} ({v.text!r})")
+    seconds = time.perf_counter() - start
+    correct = sum(e == g for *_, e, g in rows)
+    print(f"checker: {KeyFactsMetric().signature()}")
+    print(f"suite: {args.suite} ({len(cases)} outputs: "
+          + ", ".join(f"{n} {lang}" for lang, n in sorted(Counter(c.lang for c in cases).items()))
+          + f"; {len(rows)} verdicts; {seconds:.1f} s)")
+    print(f"accuracy: {correct}/{len(rows)} = {100 * correct / len(rows):.1f}%")
+    false_contradictions = sum(g == "contradicted" and e != "contradicted" for *_, e, g in rows)
+    print(f"false contradictions: {false_contradictions}\n")
+    print("\n".join(_accuracy_rows("fact kind", [(kinds[f], e == g) for _, _, f, e, g in rows])), "\n")
+    print("\n".join(_accuracy_rows("language", [(lang, e == g) for _, lang, _, e, g in rows])), "\n")
+    print("\n".join(_accuracy_rows("expected verdict", [(e, e == g) for *_, e, g in rows])), "\n")
+    matrix = Counter((e, g) for *_, e, g in rows)
+    print("| expected \\ got | " + " | ".join(VERDICTS) + " |")
+    print("|---|" + "---|" * len(VERDICTS))
+    for e in VERDICTS:
+        print(f"| {e} | " + " | ".join(str(matrix[(e, g)]) for g in VERDICTS) + " |")
+    if wrong:
+        print(f"\nwrong verdicts ({len(wrong)}):")
+        print("\n".join(wrong))
+
+
+if __name__ == "__main__":
+    main()
