@@ -7,6 +7,12 @@ language and per expected verdict, the confusion matrix (expected x got), the nu
 contradictions (a fact marked contradicted that is not) and every wrong verdict.
 
     python benchmarks/facts.py [--suite DIR]
+    python benchmarks/facts.py --calibrate     # the clause threshold and keyword weight the suite allows
+
+Calibration: for every clause fact of every case, the best sentence score (MiniLM similarity plus
+weight x keyword share) must reach the threshold exactly when the expected verdict is not absent.
+For each keyword weight it prints the band of thresholds with the fewest errors; the shipped
+constants (``harness/facts/clauses.py``) sit inside the widest band.
 """
 
 from __future__ import annotations
@@ -26,6 +32,8 @@ import yaml  # noqa: E402
 
 from facts_suite import SEED, SUITE_DIR, VERDICTS, load_cases  # noqa: E402
 from harness.facts import check_facts, load_fact_spec  # noqa: E402
+from harness.facts.clauses import sentence_pieces  # noqa: E402
+from harness.facts.spec import ClauseFact  # noqa: E402
 from harness.metrics.facts import KeyFactsMetric  # noqa: E402
 from harness.metrics.embedder import sentence_similarity  # noqa: E402
 
@@ -40,13 +48,40 @@ def _accuracy_rows(title: str, rows: list[tuple[str, bool]]) -> list[str]:
     return lines
 
 
+def calibrate(cases: list, facts: tuple) -> None:
+    """Print, per keyword weight, the thresholds that best separate clause mentions from absences."""
+    samples: list[tuple[list[tuple[float, float]], bool, str]] = []  # (sim, share) per piece, about?, label
+    for case in cases:
+        for fact in facts:
+            if isinstance(fact, ClauseFact):
+                pieces = sentence_pieces(fact, case.output, case.lang, sentence_similarity)
+                flat = [(p.similarity, p.share) for whole, parts in pieces for p in (whole, *parts)]
+                samples.append((flat, case.expected[fact.id] != "absent", f"{case.id}/{fact.id}"))
+    print("| keyword weight | errors | threshold band | margin |")
+    print("|---|---|---|---|")
+    for weight in [w / 10 for w in range(0, 11)]:
+        best = [max((sim + weight * share for sim, share in flat), default=0.0) for flat, _, _ in samples]
+        about = [b for b, (_, yes, _) in zip(best, samples) if yes]
+        not_about = [b for b, (_, yes, _) in zip(best, samples) if not yes]
+        grid = [t / 100 for t in range(10, 200)]
+        errors = {t: sum(b < t for b in about) + sum(b >= t for b in not_about) for t in grid}
+        fewest = min(errors.values())
+        band = [t for t in grid if errors[t] == fewest]
+        low, high = max((b for b in not_about if b < band[0]), default=0.0), min((b for b in about if b >= band[-1]), default=0.0)
+        print(f"| {weight:.1f} | {fewest} | {band[0]:.2f}..{band[-1]:.2f} | {high - low:.3f} |")
+
+
 def main() -> None:
-    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser = argparse.ArgumentParser(description=(__doc__ or "").splitlines()[0])
     parser.add_argument("--suite", type=Path, default=SUITE_DIR)
+    parser.add_argument("--calibrate", action="store_true", help="print clause threshold bands and stop")
     args = parser.parse_args()
     facts = load_fact_spec(SEED)
     anchor = datetime.fromisoformat(str(yaml.safe_load(SEED.read_text(encoding="utf-8"))["published"]))
     cases = load_cases([f.id for f in facts], args.suite)
+    if args.calibrate:
+        calibrate(cases, facts)
+        return
     kinds = {f.id: f.kind for f in facts}
     start = time.perf_counter()
     rows: list[tuple[str, str, str, str, str]] = []  # case, lang, fact, expected, got

@@ -10,41 +10,29 @@ contradicts it. Contradiction wins over support: an output that states two signi
 from __future__ import annotations
 
 import re
-from collections.abc import Callable, Sequence
+from collections.abc import Sequence
 from dataclasses import dataclass, field
 from datetime import date, datetime
 from typing import Any, Literal
 
+from harness.facts.binding import LOCATIVE, NAME, Binder, locative_names
+from harness.facts.clauses import NLIDecider, Similarity, decide_clause
 from harness.facts.dates import DateMention, find_dates
 from harness.facts.numbers import Quantity, dimension, find_quantities, quantities_match
 from harness.facts.spec import ClauseFact, DateFact, EntityFact, Fact, FactKind, QuantityFact
-from harness.facts.text import (
-    STOPWORDS,
-    Token,
-    content_words,
-    find_phrase,
-    fold,
-    sentence_spans,
-    stem_match,
-    tokens,
-)
+from harness.facts.text import STOPWORDS, find_phrase, fold, stem_match, tokens
 
 Verdict = Literal["supported", "contradicted", "absent"]
-Similarity = Callable[[str, str], float]
 Span = tuple[int, int]
 
-# Prepositions that introduce a place, per language ("signed in Moscow", "firmado en Moscú").
-_LOCATIVE = {"en": ("in", "at", "to"), "es": ("en", "a"), "pl": ("w", "we", "do")}
-# A mention contradicts a fact only when it sits close to the fact's slot words: one specific
-# cue within three content words, or several shared ones nearby.
-SLOT_CUE_MIN = 0.3
-_NOT_PLACES = {"according", "due", "compared"}  # "according to X" is no place
 # What a quantity counts: "tonnes of grain", "toneladas de grano", "ton zboża".
 _HEAD_AFTER_UNIT = {
     "en": re.compile(r"\s+of\s+(?:the\s+|an?\s+)?(\w+)"),
     "es": re.compile(r"\s+de\s+(?:la\s+|el\s+|los\s+|las\s+)?(\w+)"),
     "pl": re.compile(r"\s+(\w+)"),
 }
+# "A and B", "A y B", "A i B": parties named together.
+_CONJUNCTION = {"en": r"and|&", "es": r"y|e", "pl": r"i|oraz|a"}
 
 
 @dataclass(frozen=True)
@@ -54,6 +42,7 @@ class FactVerdict:
     verdict: Verdict
     span: Span | None
     text: str | None
+    reason: str | None = None  # why: the binding's cue words, the clause's similarity, or what was missing
 
     def as_dict(self) -> dict[str, Any]:
         return {
@@ -62,144 +51,50 @@ class FactVerdict:
             "verdict": self.verdict,
             "span": list(self.span) if self.span else None,
             "text": self.text,
+            "reason": self.reason,
         }
-
-
-def _cue_words(fact: Fact, lang: str) -> list[str]:
-    """Evidence words and spec cues; an entity's own names and the evidence's dates ("signed on
-    Wednesday") are no cue for a slot."""
-    evidence = fact.evidence
-    for d in reversed(find_dates(evidence)):
-        evidence = evidence[: d.start] + evidence[d.end :]
-    words = content_words(evidence) + [w for c in fact.cues.get(lang, ()) for w in content_words(c)]
-    if isinstance(fact, EntityFact):
-        own = {w for names in fact.names for form in names for w in content_words(form)}
-        words = [w for w in words if w not in own]
-    return words
-
-
-class _Slots:
-    """Scores how strongly the words around a mention point to each fact's slot."""
-
-    def __init__(self, output: str, facts: Sequence[Fact], lang: str) -> None:
-        self.output = output
-        self.facts = facts
-        self.tokens = tokens(output)
-        self.sentences = sentence_spans(output)
-        self.cues: dict[str, list[str]] = {f.id: _cue_words(f, lang) for f in facts}
-        # A cue shared by many facts (a country name) says little about which slot is meant.
-        self.weight: dict[str, float] = {}
-        for words in self.cues.values():
-            for w in set(words):
-                owners = sum(any(stem_match(w, o) for o in other) for other in self.cues.values())
-                self.weight[w] = 1.0 / max(1, owners)
-
-    def sentence_of(self, start: int) -> Span:
-        return next(((s, e) for s, e in self.sentences if s <= start < e), (0, len(self.output)))
-
-    def score(self, fact: Fact, start: int, end: int) -> float:
-        return self.score_id(fact.id, start, end)
-
-    def score_id(self, fact_id: str, start: int, end: int) -> float:
-        """Sum of cue weights in the mention's sentence, divided by their distance to the mention
-        in content words (stopwords and digits do not count)."""
-        s_start, s_end = self.sentence_of(start)
-        inside = [
-            t for t in self.tokens
-            if s_start <= t.start < s_end and (t.norm not in STOPWORDS and not t.norm.isdigit() or start <= t.start < end)
-        ]
-        first = next((i for i, t in enumerate(inside) if t.end > start), len(inside))
-        last = max((i for i, t in enumerate(inside) if t.start < end), default=first)
-        total = 0.0
-        for i, tok in enumerate(inside):
-            if first <= i <= last:
-                continue
-            cue = next((c for c in self.cues[fact_id] if stem_match(tok.norm, c)), None)
-            if cue is not None:
-                total += self.weight[cue] / (first - i if i < first else i - last)
-        return total
-
-    def clear_leader(self, start: int, end: int, kind: FactKind) -> str | None:
-        """The one fact of ``kind`` whose slot words dominate around a span, if any.
-
-        Facts of other kinds compete too (the evidence of an entity fact claims its context:
-        "estimated at the end of February" is the estimate's), except that quantities and other
-        mentions never compete for each other. A tie only with other kinds is no doubt: the
-        signing date and the signing place share their slot words.
-        """
-        rivals = [f for f in self.facts if (f.kind == "quantity") == (kind == "quantity")]
-        scores = {f.id: round(self.score_id(f.id, start, end), 9) for f in rivals}
-        best = max(scores.values(), default=0.0)
-        leaders = [f.id for f in rivals if scores[f.id] == best and f.kind == kind]
-        return leaders[0] if best >= SLOT_CUE_MIN and len(leaders) == 1 else None
-
-    def has_cue_word(self, fact: Fact, word: str) -> bool:
-        return any(stem_match(fold(word), c) for c in self.cues[fact.id])
 
 
 @dataclass
 class _Evidence:
-    """Mentions found for one fact. ``weak`` contradictions come from dates resolved against the
-    dateline ("today", "Friday"): reported speech shifts them ("the agreement signed today", said
-    on the eve of the dateline), so an explicit supporting mention outweighs them."""
+    """Mentions bound to one fact, with the reason of each. ``weak`` contradictions come from dates
+    resolved against the dateline ("today", "Friday"): reported speech shifts them ("the agreement
+    signed today", said on the eve of the dateline), so an explicit supporting mention outweighs them.
+    Otherwise a contradiction wins over a support: an output that states two signing dates is wrong."""
 
-    supports: list[Span] = field(default_factory=list)
-    contradictions: list[Span] = field(default_factory=list)
-    weak: list[Span] = field(default_factory=list)
+    supports: list[tuple[Span, str]] = field(default_factory=list)
+    contradictions: list[tuple[Span, str]] = field(default_factory=list)
+    weak: list[tuple[Span, str]] = field(default_factory=list)
 
-    def verdict(self, fact: Fact, output: str) -> FactVerdict:
-        for verdict, spans in (
+    def verdict(self, fact: Fact, output: str, absent_reason: str) -> FactVerdict:
+        for verdict, found in (
             ("contradicted", self.contradictions),
             ("supported", self.supports),
             ("contradicted", self.weak),
         ):
-            if spans:
-                span = min(spans)
-                return FactVerdict(fact.id, fact.kind, verdict, span, output[span[0] : span[1]])  # type: ignore[arg-type]
-        return FactVerdict(fact.id, fact.kind, "absent", None, None)
-
-
-def _assign(
-    candidates: Sequence[Fact],
-    consistent: Callable[[Fact], bool],
-    conflicting: Callable[[Fact], bool],
-    span: Span,
-    slots: _Slots,
-    evidence: dict[str, _Evidence],
-    kind: FactKind,
-    weak: bool = False,
-) -> None:
-    """Record one mention as support of the facts it agrees with (unless another fact's slot is
-    clearly meant) and as contradiction of the fact whose slot it clearly fills: that fact's slot
-    words must dominate those of every other fact, of any kind ("estimated at the end of
-    February" belongs to the estimate, not to the signing)."""
-    if not candidates:
-        return
-    scores = {f.id: slots.score(f, *span) for f in candidates}
-    best = max(scores.values())
-    for fact in candidates:
-        if consistent(fact) and (scores[fact.id] > 0 or scores[fact.id] == best):
-            evidence[fact.id].supports.append(span)
-    leader = next((f for f in candidates if f.id == slots.clear_leader(*span, kind)), None)
-    if leader is not None and conflicting(leader) and not consistent(leader):
-        target = evidence[leader.id]
-        (target.weak if weak else target.contradictions).append(span)
+            if found:
+                span, reason = min(found)
+                return FactVerdict(fact.id, fact.kind, verdict, span, output[span[0] : span[1]], reason)  # type: ignore[arg-type]
+        return FactVerdict(fact.id, fact.kind, "absent", None, None, absent_reason)
 
 
 def _check_dates(
-    mentions: list[DateMention], facts: list[DateFact], slots: _Slots, ev: dict[str, _Evidence]
+    mentions: list[DateMention], facts: list[DateFact], binder: Binder, ev: dict[str, _Evidence]
 ) -> None:
+    """A weekday or "yesterday" names a day: it can only be about a fact known to the day."""
     for m in mentions:
-        _assign(
-            facts,
-            lambda f: m.value.covers(f.value),  # type: ignore[attr-defined]
-            lambda f: m.value.conflicts_with(f.value),  # type: ignore[attr-defined]
-            (m.start, m.end),
-            slots,
-            ev,
-            "date",
-            weak=m.anchored_day,
-        )
+        candidates = [f for f in facts if not m.anchored_day or f.value.day is not None]
+        bound = binder.bind((m.start, m.end), candidates)
+        if bound.fact is None:
+            continue
+        fact = bound.fact
+        assert isinstance(fact, DateFact)
+        reason = f"{m.value} bound to {fact.id} ({bound.reason})"
+        if m.value.covers(fact.value):
+            ev[fact.id].supports.append(((m.start, m.end), reason))
+        elif m.value.conflicts_with(fact.value):
+            target = ev[fact.id].weak if m.anchored_day else ev[fact.id].contradictions
+            target.append(((m.start, m.end), reason))
 
 
 def _quantity_agrees(q: Quantity, fact: QuantityFact) -> bool:
@@ -210,39 +105,35 @@ def _quantity_agrees(q: Quantity, fact: QuantityFact) -> bool:
     return fact.approximate and q.hedged and abs(stated - expected) <= fact.tolerance * abs(expected)
 
 
-def _counts_something_else(q: Quantity, fact: QuantityFact, slots: _Slots, lang: str) -> bool:
-    """"5,000 tonnes of grain": the noun counted is not among the fact's slot words."""
-    m = _HEAD_AFTER_UNIT.get(lang, _HEAD_AFTER_UNIT["en"]).match(slots.output, q.end)
+def _counts_something_else(q: Quantity, fact: QuantityFact, binder: Binder, lang: str) -> bool:
+    """"5,000 tonnes of grain": the noun counted is not among the fact's cue words."""
+    m = _HEAD_AFTER_UNIT.get(lang, _HEAD_AFTER_UNIT["en"]).match(binder.output, q.end)
     if not m or q.unit is None:
         return False
     head = fold(m.group(1))
     if head in STOPWORDS or head.isdigit():
         return False
-    return not slots.has_cue_word(fact, head)
+    return not any(stem_match(head, c) for c in binder.cues[fact.id])
 
 
 def _check_quantities(
-    quantities: list[Quantity],
-    facts: list[QuantityFact],
-    slots: _Slots,
-    lang: str,
-    ev: dict[str, _Evidence],
+    quantities: list[Quantity], facts: list[QuantityFact], binder: Binder, lang: str, ev: dict[str, _Evidence]
 ) -> None:
     for q in quantities:
         dim = dimension(q.unit)[0] if q.unit else None
         candidates = [
             f for f in facts
-            if (dimension(f.unit)[0] if f.unit else None) == dim and not _counts_something_else(q, f, slots, lang)
+            if (dimension(f.unit)[0] if f.unit else None) == dim and not _counts_something_else(q, f, binder, lang)
         ]
-        _assign(
-            candidates,
-            lambda f: _quantity_agrees(q, f),  # type: ignore[arg-type]
-            lambda f: True,
-            (q.start, q.end),
-            slots,
-            ev,
-            "quantity",
-        )
+        bound = binder.bind((q.start, q.end), candidates)
+        if bound.fact is None:
+            continue
+        fact = bound.fact
+        assert isinstance(fact, QuantityFact)
+        stated = f"{q.value:g} {q.unit or ''}".strip() + (" (hedged)" if q.hedged else "")
+        reason = f"{stated} bound to {fact.id} ({bound.reason})"
+        target = ev[fact.id].supports if _quantity_agrees(q, fact) else ev[fact.id].contradictions
+        target.append(((q.start, q.end), reason))
 
 
 def _name_spans(output: str, forms: Sequence[str], lang: str) -> list[Span]:
@@ -261,7 +152,7 @@ def _name_spans(output: str, forms: Sequence[str], lang: str) -> list[Span]:
 
 def _is_place_slot(fact: EntityFact) -> bool:
     """The evidence names the value right after a locative preposition ("visit to Pyongyang")."""
-    preps = "|".join(_LOCATIVE["en"])
+    preps = "|".join(LOCATIVE["en"])
     return any(
         re.search(rf"\b(?:{preps})\s+{re.escape(form)}\b", fact.evidence, re.IGNORECASE)
         for names in fact.names
@@ -269,62 +160,65 @@ def _is_place_slot(fact: EntityFact) -> bool:
     )
 
 
-def _place_names(output: str, lang: str) -> list[tuple[Span, str]]:
-    preps = "|".join(_LOCATIVE.get(lang, _LOCATIVE["en"]))
-    name = r"[A-ZÀ-ÖØ-ÝĄĆĘŁŃÓŚŹŻ][\w'’-]*(?:\s+(?:del\s+|de\s+)?[A-ZÀ-ÖØ-ÝĄĆĘŁŃÓŚŹŻ][\w'’-]*)*"
-    found: list[tuple[Span, str]] = []
-    for m in re.finditer(rf"(\w+\s+)?\b(?:{preps})\s+({name})", output):
-        if m.group(1) and fold(m.group(1).strip()) in _NOT_PLACES:
-            continue
-        found.append(((m.start(2), m.end(2)), m.group(2)))
-    return found
+def _overlaps(span: Span, spans: Sequence[Span]) -> bool:
+    return any(s < span[1] and span[0] < e for s, e in spans)
 
 
-def _check_entity(
-    fact: EntityFact, slots: _Slots, lang: str, months_and_days: set[str]
-) -> _Evidence:
-    output = slots.output
-    per_name = [_name_spans(output, names, lang) for names in fact.names]
+def _check_place(fact: EntityFact, binder: Binder, lang: str, dates: Sequence[Span]) -> _Evidence:
+    """Each place named after a locative preposition in a sentence about the fact's event supports
+    it when it is one of the fact's names, and contradicts it otherwise: "signed in Moscow" is
+    another signing place, whatever other fact Moscow is a name of."""
+    own = [s for names in fact.names for s in _name_spans(binder.output, names, lang)]
     ev = _Evidence()
-    if all(per_name):
-        ev.supports.append(per_name[0][0])
-    if _is_place_slot(fact):
-        known = [s for spans in per_name for s in spans]
-        for span, name in _place_names(output, lang):
-            if fold(name) in months_and_days or any(s[0] <= span[0] < s[1] for s in known):
-                continue
-            if slots.clear_leader(*span, "entity") == fact.id:
-                ev.contradictions.append(span)
+    for span, name in locative_names(binder.output, lang):
+        if _overlaps(span, dates):
+            continue
+        bound = binder.bind(span, [fact], exclusive=True)
+        if bound.fact is None:
+            continue
+        target = ev.supports if _overlaps(span, own) else ev.contradictions
+        target.append((span, f"place {name!r} ({bound.reason})"))
     return ev
 
 
-def _clause_matches(sentence: str, offset: int, phrases: Sequence[str]) -> list[Span]:
-    return [(s + offset, e + offset) for p in phrases for s, e in find_phrase(sentence, p)]
-
-
-def _check_clause(fact: ClauseFact, slots: _Slots, lang: str, similarity: Similarity | None) -> _Evidence:
-    groups = fact.keywords.get(lang) or fact.keywords.get("en", ())
-    negations = fact.negations.get(lang, ())
+def _check_parties(fact: EntityFact, binder: Binder, lang: str) -> tuple[_Evidence, str]:
+    """Every party named (not as a place) in sentences about the fact's event supports it; a
+    party named together with one of them that is none of them ("Russia and China signed")
+    contradicts it."""
+    output = binder.output
+    places = [span for span, _ in locative_names(output, lang)]
     ev = _Evidence()
-    for s_start, s_end in slots.sentences:
-        sentence = slots.output[s_start:s_end]
-        hits = [_clause_matches(sentence, s_start, group) for group in groups]
-        matched = [h for h in hits if h]
-        keyword_spans = [s for h in matched for s in h]
-        # A negation cue inside a keyword ("rule out" in "does not rule out") is no negation.
-        negated = [
-            n for n in _clause_matches(sentence, s_start, negations)
-            if not any(k[0] <= n[0] and n[1] <= k[1] for k in keyword_spans)
-        ]
-        spans = keyword_spans + negated
-        whole = (min(s for s, _ in spans), max(e for _, e in spans)) if spans else (s_start, s_end)
-        if negated and matched and len(matched) >= max(1, len(groups) - 1):
-            ev.contradictions.append(whole)
-        elif not negated and groups and len(matched) == len(groups):
-            ev.supports.append(whole)
-        elif not negated and fact.similarity is not None and similarity is not None:
-            if similarity(sentence, fact.statement) >= fact.similarity:
-                ev.supports.append((s_start, s_end))
+    found: list[tuple[Span, str]] = []
+    missing = []
+    all_own: list[Span] = []
+    for names in fact.names:
+        spans = [s for s in _name_spans(output, names, lang) if not _overlaps(s, places)]
+        all_own += spans
+        bound = [(s, binder.bind(s, [fact], exclusive=True)) for s in spans]
+        hit = next(((s, b.reason) for s, b in bound if b.fact is not None), None)
+        if hit is None:
+            missing.append(names[0])
+        else:
+            found.append(hit)
+    if not missing:
+        ev.supports.append((min(s for s, _ in found), "named: " + "; ".join(r for _, r in found)))
+    conj = _CONJUNCTION.get(lang, _CONJUNCTION["en"])
+    for m in re.finditer(rf"({NAME})\s+(?:{conj})\s+({NAME})", output):
+        a, b = (m.start(1), m.end(1)), (m.start(2), m.end(2))
+        for own, other in ((a, b), (b, a)):
+            if _overlaps(own, all_own) and not _overlaps(other, all_own) and not _overlaps(other, places):
+                bound = binder.bind(other, [fact], exclusive=True)
+                if bound.fact is not None:
+                    ev.contradictions.append((other, f"party {output[other[0]:other[1]]!r} is none of "
+                                              f"{', '.join(n[0] for n in fact.names)} ({bound.reason})"))
+    return ev, "not named in a sentence about its event: " + ", ".join(missing)
+
+
+def _check_named(fact: EntityFact, output: str, lang: str) -> _Evidence:
+    ev = _Evidence()
+    per_name = [_name_spans(output, names, lang) for names in fact.names]
+    if all(per_name):
+        ev.supports.append((per_name[0][0], "named"))
     return ev
 
 
@@ -335,27 +229,42 @@ def check_facts(
     anchor: datetime | date | None,
     lang: str = "en",
     similarity: Similarity | None = None,
+    nli: NLIDecider | None = None,
 ) -> list[FactVerdict]:
     """One verdict per fact, in spec order.
 
     ``anchor`` is the source's dateline (resolves "Wednesday", "last year"); ``similarity`` scores
-    (sentence, statement) for clause facts that set an embedding threshold.
+    (text, statement) for clause facts (see ``harness.facts.clauses``); ``nli`` replaces it as the
+    clause decider when given.
     """
-    slots = _Slots(output, facts, lang)
+    binder = Binder(output, facts, lang)
     ev: dict[str, _Evidence] = {f.id: _Evidence() for f in facts}
+    absent: dict[str, str] = {f.id: "no mention bound to it" for f in facts}
     date_facts = [f for f in facts if isinstance(f, DateFact)]
     quantity_facts = [f for f in facts if isinstance(f, QuantityFact)]
     dates = find_dates(output, anchor, lang)
+    quantities = find_quantities(output, lang)
+    # A number with a unit is a quantity even where it looks like a year ("1900 ton").
+    dates = [d for d in dates if not any(q.unit and q.start <= d.start < q.end for q in quantities)]
+    in_dates = [(d.start, d.end) for d in dates]
+    quantities = [q for q in quantities if not _overlaps((q.start, q.end), in_dates)]
     if date_facts:
-        _check_dates(dates, date_facts, slots, ev)
+        _check_dates(dates, date_facts, binder, ev)
     if quantity_facts:
-        in_dates = [(d.start, d.end) for d in dates]
-        quantities = [q for q in find_quantities(output, lang) if not any(s <= q.start < e for s, e in in_dates)]
-        _check_quantities(quantities, quantity_facts, slots, lang, ev)
-    date_words = {fold(output[d.start : d.end]) for d in dates}
+        _check_quantities(quantities, quantity_facts, binder, lang, ev)
     for fact in facts:
-        if isinstance(fact, EntityFact):
-            ev[fact.id] = _check_entity(fact, slots, lang, date_words)
+        if isinstance(fact, EntityFact) and _is_place_slot(fact):
+            ev[fact.id] = _check_place(fact, binder, lang, in_dates)
+        elif isinstance(fact, EntityFact) and len(fact.names) > 1:
+            ev[fact.id], absent[fact.id] = _check_parties(fact, binder, lang)
+        elif isinstance(fact, EntityFact):
+            ev[fact.id] = _check_named(fact, output, lang)
+            absent[fact.id] = "not named"
         elif isinstance(fact, ClauseFact):
-            ev[fact.id] = _check_clause(fact, slots, lang, similarity)
-    return [ev[f.id].verdict(f, output) for f in facts]
+            decision = decide_clause(fact, output, lang, similarity, nli)
+            if decision is not None:
+                target = ev[fact.id].supports if decision.verdict == "supported" else ev[fact.id].contradictions
+                target.append((decision.span, decision.reason))
+            else:
+                absent[fact.id] = "no sentence about the clause"
+    return [ev[f.id].verdict(f, output, absent[f.id]) for f in facts]

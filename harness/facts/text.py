@@ -65,14 +65,15 @@ def sentence_spans(text: str) -> list[tuple[int, int]]:
     return spans
 
 
-def stem_match(word: str, cue: str) -> bool:
-    """Whether two folded words are forms of one another (shared prefix, tolerant to endings)."""
+def stem_match(word: str, cue: str, min_prefix: int = 4) -> bool:
+    """Whether two folded words are forms of one another (shared prefix of at least ``min_prefix``
+    letters, tolerant to endings)."""
     if word == cue:
         return True
     shortest = min(len(word), len(cue))
-    if shortest < 4 or (shortest == 4 and abs(len(word) - len(cue)) > 2):
+    if shortest < min_prefix or (shortest == min_prefix and abs(len(word) - len(cue)) > 2):
         return False  # "with" is no form of "without"
-    needed = max(4, shortest - 3)
+    needed = max(min_prefix, shortest - 3)
     return word[:needed] == cue[:needed]
 
 
@@ -81,7 +82,7 @@ def content_words(text: str) -> list[str]:
     return [t.norm for t in tokens(text) if t.norm not in STOPWORDS and not t.norm.isdigit()]
 
 
-def find_phrase(text: str, phrase: str) -> list[tuple[int, int]]:
+def find_phrase(text: str, phrase: str, min_prefix: int = 4) -> list[tuple[int, int]]:
     """Case-insensitive whole-word occurrences of a phrase, tolerant to word endings.
 
     Each phrase word matches a text word by ``stem_match``; words must be consecutive.
@@ -92,6 +93,6 @@ def find_phrase(text: str, phrase: str) -> list[tuple[int, int]]:
     toks = tokens(text)
     hits: list[tuple[int, int]] = []
     for i in range(len(toks) - len(words) + 1):
-        if all(stem_match(toks[i + k].norm, w) for k, w in enumerate(words)):
+        if all(stem_match(toks[i + k].norm, w, min_prefix) for k, w in enumerate(words)):
             hits.append((toks[i].start, toks[i + len(words) - 1].end))
     return hits

@@ -48,13 +48,17 @@ def load_minilm(
     return tokenizer, model.to(torch.device(device)).eval()
 
 
-@lru_cache(maxsize=4096)
-def sentence_similarity(a: str, b: str) -> float:
-    """Cosine similarity of two texts' mean-pooled MiniLM embeddings (all-MiniLM-L6-v2's own pooling)."""
+@lru_cache(maxsize=8192)
+def sentence_embedding(text: str) -> torch.Tensor:
+    """The unit-length mean-pooled MiniLM embedding of one text (all-MiniLM-L6-v2's own pooling)."""
     tokenizer, model = load_minilm()
-    encoded = tokenizer([a, b], padding=True, truncation=True, max_length=256, return_tensors="pt")
+    encoded = tokenizer([text], truncation=True, max_length=256, return_tensors="pt")
     with torch.inference_mode():
         hidden = model(**encoded).last_hidden_state
     mask = encoded["attention_mask"].unsqueeze(-1).to(hidden.dtype)
-    pooled = torch.nn.functional.normalize((hidden * mask).sum(1) / mask.sum(1), dim=-1)
-    return float(pooled[0] @ pooled[1])
+    return torch.nn.functional.normalize((hidden * mask).sum(1) / mask.sum(1), dim=-1)[0]
+
+
+def sentence_similarity(a: str, b: str) -> float:
+    """Cosine similarity of two texts' embeddings; each text is encoded once per process (cached)."""
+    return float(sentence_embedding(a) @ sentence_embedding(b))

@@ -6,8 +6,15 @@ Per-example keys of ``KeyFactsMetric`` ("facts"):
                             so the runner's mean is over outputs that mention something (a NaN
                             would poison a plain mean)
   facts.<id>.supported      0/1 per fact, and facts.<id>.contradicted 0/1 (per-fact table)
-  facts.verdicts            list of {fact_id, kind, verdict, span, text} (details, non-numeric)
+  facts.verdicts            list of {fact_id, kind, verdict, span, text, reason, lang} (details,
+                            non-numeric); ``reason`` says which mention decided and why (its binding's
+                            cue words, the clause's similarity and negations), ``lang`` the rules used
+  facts.lang                the language the output was checked in, and how it was chosen (details)
 Examples without ``meta["facts"]`` get an empty dict.
+
+The output is checked in the language it is written in: the task's target language for translation
+and for a summary asked in another language than its source (``task.target_lang``), else the
+language lingua detects in the output (falling back to ``meta["lang"]``, then English).
 
 Per-example keys of ``AutoFactsMetric`` ("auto_facts"):
   auto_facts.unsupported_rate      unsupported / all dates, numbers, entities (omitted when none)
@@ -27,10 +34,13 @@ from typing import Any, ClassVar
 from harness.data.example import Example
 from harness.facts.auto import check_auto, extractor_name
 from harness.facts.checker import check_facts
+from harness.facts.clauses import CLAUSE_THRESHOLD, KEYWORD_ONLY_SHARE, KEYWORD_WEIGHT, NLIDecider
 from harness.facts.spec import Fact, parse_facts
 from harness.facts.table import contradiction_rate, fact_table, recall
 from harness.metrics.base import Metric, ScoringInput
 from harness.metrics.embedder import sentence_similarity
+from harness.metrics.language import detect_language
+from harness.metrics.nli import NLIFaithfulnessMetric
 from harness.metrics.registry import register_metric
 
 
@@ -47,16 +57,47 @@ def example_anchor(example: Example) -> datetime | None:
     return datetime.fromisoformat(str(published)) if published else None
 
 
+def output_language(output: str, example: Example, target_lang: str | None) -> tuple[str, str]:
+    """(language code, how it was chosen) for checking ``output``: the task's target language when
+    one is set, else the language detected in the output, else the example's, else English."""
+    if target_lang:
+        return target_lang, "task.target_lang"
+    detected = detect_language(output)
+    if detected:
+        return detected, "detected"
+    meta = example.meta.get("lang")
+    return (str(meta), "meta.lang") if meta else ("en", "default")
+
+
+def task_target_lang(task: Any) -> str | None:
+    """The language a task asks its outputs in: a translation's target, or a summary's target when it
+    differs from the source (a cross-lingual summary); None when the output's language must be detected."""
+    if task is None:
+        return None
+    if task.name == "translate" or task.target_lang != task.source_lang:
+        return str(task.target_lang)
+    return None
+
+
 class KeyFactsMetric(Metric):
     name: ClassVar[str] = "facts"
     parallel: ClassVar[bool] = True
 
-    def __init__(self, lang: str | None = None) -> None:
-        """``lang`` fixes the output language; by default ``meta["lang"]`` or English."""
+    def __init__(
+        self, lang: str | None = None, nli: NLIDecider | None = None, nli_name: str | None = None
+    ) -> None:
+        """``lang`` fixes the output language (else it is detected per output); ``nli`` decides clause
+        facts instead of the MiniLM similarity when given (``nli_name`` names it in the signature)."""
         self.lang = lang
+        self.nli = nli
+        self.nli_name = nli_name
 
     def signature(self) -> str:
-        return f"facts|checker:rules-v1|lang:{self.lang or 'meta'}|anchor:published|similarity:minilm-l6-mean"
+        clauses = (
+            f"nli:{self.nli_name}" if self.nli is not None
+            else f"minilm-l6-mean+{KEYWORD_WEIGHT:g}*keywords>={CLAUSE_THRESHOLD:g}(en),keywords>={KEYWORD_ONLY_SHARE:.2f}"
+        )
+        return f"facts|checker:rules-v2|lang:{self.lang or 'detected'}|anchor:published|clauses:{clauses}"
 
     def score(self, batch: Sequence[ScoringInput]) -> list[dict[str, Any]]:
         return [self._score_one(item) for item in batch]
@@ -65,11 +106,10 @@ class KeyFactsMetric(Metric):
         facts = example_facts(item.example)
         if not facts:
             return {}
-        lang = self.lang or item.example.meta.get("lang") or "en"
-        # Clause facts with a ``similarity`` threshold also count a sentence close to their statement.
-        similarity = sentence_similarity if any(getattr(f, "similarity", None) for f in facts) else None
+        lang, chosen = output_language(item.output, item.example, self.lang)
         verdicts = check_facts(
-            item.output, facts, anchor=example_anchor(item.example), lang=lang, similarity=similarity
+            item.output, facts, anchor=example_anchor(item.example), lang=lang,
+            similarity=sentence_similarity, nli=self.nli,
         )
         values: dict[str, Any] = {"facts.recall": recall(verdicts)}
         rate = contradiction_rate(verdicts)
@@ -78,7 +118,8 @@ class KeyFactsMetric(Metric):
         for v in verdicts:
             values[f"facts.{v.fact_id}.supported"] = float(v.verdict == "supported")
             values[f"facts.{v.fact_id}.contradicted"] = float(v.verdict == "contradicted")
-        values["facts.verdicts"] = [v.as_dict() for v in verdicts]
+        values["facts.verdicts"] = [v.as_dict() | {"lang": lang} for v in verdicts]
+        values["facts.lang"] = f"{lang} ({chosen})"
         return values
 
     def tables(self, results: Sequence[dict[str, Any]]) -> dict[str, Any]:
@@ -92,15 +133,16 @@ class AutoFactsMetric(Metric):
     parallel: ClassVar[bool] = True
 
     def __init__(self, lang: str | None = None) -> None:
+        """``lang`` fixes the output language; by default it is chosen per output as for ``facts``."""
         self.lang = lang
 
     def signature(self) -> str:
-        return f"auto_facts|extractor:{extractor_name(self.lang or 'en')}|lang:{self.lang or 'meta'}"
+        return f"auto_facts|extractor:{extractor_name(self.lang or 'en')}|lang:{self.lang or 'detected'}"
 
     def score(self, batch: Sequence[ScoringInput]) -> list[dict[str, Any]]:
         out = []
         for item in batch:
-            lang = self.lang or item.example.meta.get("lang") or "en"
+            lang, _ = output_language(item.output, item.example, self.lang)
             res = check_auto(item.output, item.example.source, item.example.references, lang=lang)
             values: dict[str, Any] = {
                 "auto_facts.unsupported_numbers": float(res.count("number", unsupported=True)),
@@ -116,11 +158,36 @@ class AutoFactsMetric(Metric):
         return out
 
 
+def nli_clause_decider(nli: Any) -> NLIDecider:
+    """The configured entailment model (``metrics.nli``) as a clause decider: the label whose
+    probability is highest among entailment, contradiction and the rest."""
+    model = NLIFaithfulnessMetric(
+        nli.name_or_path,
+        device=nli.device,
+        batch_size=nli.batch_size,
+        max_length=nli.max_length,
+        entailment_label=nli.entailment_label,
+        contradiction_label=nli.contradiction_label,
+        trust_remote_code=nli.trust_remote_code,
+    )
+
+    def decide(premise: str, hypothesis: str) -> str:
+        entailment, contradiction = (float(p) for p in model._probabilities([(premise, hypothesis)])[0])
+        neutral = 1.0 - entailment - contradiction
+        if entailment > max(contradiction, neutral):
+            return "entailment"
+        return "contradiction" if contradiction > neutral else "neutral"
+
+    return decide
+
+
 @register_metric("facts")
 def _facts(cfg: Any, task: Any) -> Metric:
-    return KeyFactsMetric()
+    """Clause facts are decided by the ``metrics.nli`` model when one is configured (``+nli_model=...``)."""
+    name = cfg.nli.name_or_path
+    return KeyFactsMetric(task_target_lang(task), nli_clause_decider(cfg.nli) if name else None, name)
 
 
 @register_metric("auto_facts")
 def _auto_facts(cfg: Any, task: Any) -> Metric:
-    return AutoFactsMetric()
+    return AutoFactsMetric(task_target_lang(task))

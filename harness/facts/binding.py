@@ -1,0 +1,175 @@
+"""Binding of mentions to facts: which fact's event a date, number, place or party in an output is about.
+
+Every fact has *cue words* that name its event: the content words of its evidence (names and dates
+taken out: people and places take part in many events) plus the spec's per-language ``cues``. A cue
+shared by several events says little, so each cue weighs 1 / (number of events that use it), where
+facts that share a spec cue ("signed") form one event (the signing date, place and parties).
+
+A mention is bound to at most one fact, of the kinds that can hold it (a date to a date fact, 190
+tonnes to a mass quantity, "in Moscow" to a place), when
+
+* its sentence holds event words of that fact (its spec ``cues`` where given, else its cue words)
+  weighing at least ``SLOT_CUE_MIN`` (a sentence with a year but no word of any fact's event binds
+  nothing);
+* among the candidates the fact's cues lie closest to the mention (cue weight / distance in content
+  words), without a tie;
+* for places and parties: no fact of another event has its cue words closer ("Putin, who met Kim
+  in Vladivostok last year, signed the treaty" names the meeting's place, not the signing's).
+
+Every binding, and every refusal, comes with a reason for the verdict's details.
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Sequence
+from dataclasses import dataclass
+
+from harness.facts.dates import find_dates
+from harness.facts.spec import ClauseFact, EntityFact, Fact
+from harness.facts.text import STOPWORDS, content_words, fold, sentence_spans, stem_match, tokens
+
+Span = tuple[int, int]
+
+# Least cue weight in a sentence for a mention there to be bound to a fact: one cue of a single event.
+SLOT_CUE_MIN = 0.5
+
+
+@dataclass(frozen=True)
+class Binding:
+    fact: Fact | None
+    reason: str
+
+
+def _evidence_cues(fact: Fact) -> list[str]:
+    """Content words of the evidence, without its dates and without names (capitalised words that
+    do not start the text), and for an entity without its own names."""
+    evidence = fact.evidence
+    for d in reversed(find_dates(evidence)):
+        evidence = evidence[: d.start] + evidence[d.end :]
+    words = [
+        t.norm for t in tokens(evidence)
+        if not (t.text[:1].isupper() and t.start > 0) and t.norm not in STOPWORDS and not t.norm.isdigit()
+    ]
+    if isinstance(fact, ClauseFact):
+        words += content_words(fact.statement)
+    if isinstance(fact, EntityFact):
+        own = {w for names in fact.names for form in names for w in content_words(form)}
+        words = [w for w in words if w not in own]
+    return words
+
+
+def spec_cues(fact: Fact, lang: str) -> list[str]:
+    return list(dict.fromkeys(w for c in fact.cues.get(lang, ()) for w in content_words(c)))
+
+
+def cue_words(fact: Fact, lang: str) -> list[str]:
+    """The words that tie a sentence to the fact's event, in ``lang``."""
+    return list(dict.fromkeys(_evidence_cues(fact) + spec_cues(fact, lang)))
+
+
+def _events(facts: Sequence[Fact], lang: str) -> dict[str, int]:
+    """Fact id -> event number: facts sharing a spec cue word belong to one event."""
+    event = {f.id: i for i, f in enumerate(facts)}
+    spec = {f.id: {fold(w) for c in f.cues.get(lang, ()) for w in content_words(c)} for f in facts}
+    for a in facts:
+        for b in facts:
+            if event[a.id] != event[b.id] and spec[a.id] & spec[b.id]:
+                old, new = event[b.id], event[a.id]
+                event = {k: new if v == old else v for k, v in event.items()}
+    return event
+
+
+class Binder:
+    """Cue words of every fact over one output, and the binding of mentions to facts."""
+
+    def __init__(self, output: str, facts: Sequence[Fact], lang: str) -> None:
+        self.output = output
+        self.facts = facts
+        self.tokens = tokens(output)
+        self.sentences = sentence_spans(output)
+        self.cues: dict[str, list[str]] = {f.id: cue_words(f, lang) for f in facts}
+        # The event words that must be in a sentence: the spec's cues where it gives them.
+        self.event_words: dict[str, list[str]] = {f.id: spec_cues(f, lang) or self.cues[f.id] for f in facts}
+        self.event = _events(facts, lang)
+        self.weight: dict[str, float] = {}
+        for words in self.cues.values():
+            for w in words:
+                owners = {self.event[fid] for fid, other in self.cues.items() if any(stem_match(w, o) for o in other)}
+                self.weight[w] = 1.0 / max(1, len(owners))
+
+    def sentence_of(self, start: int) -> Span:
+        return next(((s, e) for s, e in self.sentences if s <= start < e), (0, len(self.output)))
+
+    def _cue_hits(self, fact_id: str, span: Span) -> list[tuple[str, int]]:
+        """(cue, distance in content words) for each cue word of the fact in the span's sentence,
+        outside the span; stopwords and digits take no place in the distance."""
+        s_start, s_end = self.sentence_of(span[0])
+        words = [
+            t for t in self.tokens
+            if s_start <= t.start < s_end
+            and (span[0] <= t.start < span[1] or t.norm not in STOPWORDS and not t.norm.isdigit())
+        ]
+        inside = [i for i, t in enumerate(words) if span[0] <= t.start < span[1]]
+        first, last = (inside[0], inside[-1]) if inside else (len(words), len(words) - 1)
+        hits = []
+        for i, tok in enumerate(words):
+            if first <= i <= last:
+                continue
+            cue = next((c for c in self.cues[fact_id] if stem_match(tok.norm, c)), None)
+            if cue is not None:
+                hits.append((cue, first - i if i < first else i - last))
+        return hits
+
+    def presence(self, fact_id: str, span: Span) -> float:
+        """Weight of the fact's distinct event words in the span's sentence (outside the span)."""
+        words = self.event_words[fact_id]
+        hits = {c for c, _ in self._cue_hits(fact_id, span)}
+        return sum(self.weight[c] for c in hits if any(stem_match(c, w) for w in words))
+
+    def proximity(self, fact_id: str, span: Span) -> float:
+        """Cue weights divided by their distance to the span."""
+        return sum(self.weight[c] / d for c, d in self._cue_hits(fact_id, span))
+
+    def bind(self, span: Span, candidates: Sequence[Fact], *, exclusive: bool = False) -> Binding:
+        """The fact among ``candidates`` the mention at ``span`` is about, or None with the reason.
+
+        ``exclusive``: the mention (a place, a party) is also left unbound when a fact of another
+        event dominates its sentence.
+        """
+        if not candidates:
+            return Binding(None, "no fact of this kind of value")
+        present = {f.id: self.presence(f.id, span) for f in candidates}
+        cued = [f for f in candidates if present[f.id] >= SLOT_CUE_MIN]
+        if not cued:
+            return Binding(None, "its sentence names no candidate fact's event")
+        near = {f.id: round(self.proximity(f.id, span), 9) for f in cued}
+        best = max(near.values())
+        leaders = [f for f in cued if near[f.id] == best]
+        if len(leaders) > 1:
+            return Binding(None, "tied between " + ", ".join(f.id for f in leaders))
+        fact = leaders[0]
+        if exclusive:
+            rivals = [(self.proximity(g.id, span), g.id) for g in self.facts if self.event[g.id] != self.event[fact.id]]
+            top, top_id = max(rivals, default=(0.0, ""))
+            if top > best:
+                return Binding(None, f"the words around it are about {top_id}")
+        words = sorted({c for c, _ in self._cue_hits(fact.id, span)})
+        return Binding(fact, "cue words: " + ", ".join(words))
+
+
+def locative_names(output: str, lang: str) -> list[tuple[Span, str]]:
+    """Capitalised names right after a locative preposition ("signed in Moscow", "w Moskwie")."""
+    preps = "|".join(LOCATIVE.get(lang, LOCATIVE["en"]))
+    found: list[tuple[Span, str]] = []
+    for m in re.finditer(rf"(\w+\s+)?\b(?:{preps})\s+(?:the\s+)?({NAME})", output):
+        if m.group(1) and fold(m.group(1).strip()) in _NOT_PLACES:
+            continue
+        found.append(((m.start(2), m.end(2)), m.group(2)))
+    return found
+
+
+# Prepositions that introduce a place, per language ("signed in Moscow", "firmado en Moscú").
+LOCATIVE = {"en": ("in", "at", "to"), "es": ("en", "a"), "pl": ("w", "we", "do")}
+_NOT_PLACES = {"according", "due", "compared"}  # "according to X" is no place
+NAME = r"[A-ZÀ-ÖØ-ÝĄĆĘŁŃÓŚŹŻ][\w'’-]*(?:\s+(?:del\s+|de\s+)?[A-ZÀ-ÖØ-ÝĄĆĘŁŃÓŚŹŻ][\w'’-]*)*"

@@ -1,0 +1,217 @@
+"""Clause facts decided by meaning: does a part of the output say what the statement says, or its opposite?
+
+The output is cut into sentences, and those into parts between commas, semicolons and contrastive
+conjunctions ("..., but the treaty contains no ..."). A sentence is about the clause when
+
+    similarity(text, statement) + KEYWORD_WEIGHT * (share of the fact's keyword groups it matches)
+
+reaches ``CLAUSE_THRESHOLD``, for the sentence or one of its parts. Similarity is the offline MiniLM
+cosine to the statement or to the fact's evidence, whichever is higher; the MiniLM encoder is English,
+so for other languages the keyword groups decide alone (``KEYWORD_ONLY_SHARE`` of them in one
+sentence). The keyword groups are extra evidence, never a gate: a paraphrase
+that matches no keyword ("each country promises to come to the other's aid") is decided by
+similarity alone. Both constants are calibrated on the labelled suite (``python benchmarks/facts.py
+--calibrate``) and recorded in the ``facts`` metric's signature.
+
+A sentence about the clause supports it when its polarity equals the statement's, and contradicts it
+otherwise. Polarity is the parity of the negation cues in the parts that carry the clause: negators ("not", "no", "sin", "nie") and
+denying predicates ("rule out", "descarta", "wyklucza") per language, plus the fact's own
+``negations``; "does not rule out" is two cues, so it agrees with a statement that says the same.
+
+A stronger decider (an NLI model, see ``harness.metrics.facts``) replaces the similarity-and-polarity
+rule when configured: it scores (sentence, statement) as entailed, contradicted or neither.
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Callable, Sequence
+from dataclasses import dataclass
+from typing import Literal
+
+from harness.facts.spec import ClauseFact
+from harness.facts.text import find_phrase, fold, sentence_spans, tokens
+
+Span = tuple[int, int]
+Similarity = Callable[[str, str], float]
+# (premise, hypothesis) -> "entailment" | "contradiction" | "neutral"
+NLIDecider = Callable[[str, str], str]
+ClauseOutcome = Literal["supported", "contradicted"]
+
+CLAUSE_THRESHOLD = 0.95
+KEYWORD_WEIGHT = 1.0
+# The MiniLM encoder is English: for other languages (or without a similarity function) the keyword
+# groups decide alone, and this share of them must match in one sentence.
+KEYWORD_ONLY_SHARE = 0.5
+SIMILARITY_LANGS = frozenset({"en"})
+KEYWORD_PREFIX = 5
+
+NEGATORS: dict[str, frozenset[str]] = {
+    "en": frozenset("not no never without neither nor none cannot n't".split()),
+    "es": frozenset("no nunca sin ni ningún ninguna ninguno tampoco jamás".split()),
+    "pl": frozenset("nie bez ani żaden żadna żadne żadnego żadnej żadnych żadnym nigdy brak".split()),
+}
+# Words after a negator that make it no negation ("not only", "no solo", "nie tylko").
+_NOT_NEGATED = frozenset("only just merely solo sólo solamente tylko".split())
+DENIALS: dict[str, tuple[str, ...]] = {
+    "en": ("rule out", "ruled out", "rules out", "ruling out", "exclude", "excluded", "excludes", "reject",
+           "rejected", "rejects", "deny", "denied", "denies", "refuse", "refused", "refuses", "lacks",
+           "omits", "omitted", "scrapped", "abandoned", "dropped"),
+    "es": ("descarta", "descartó", "descartan", "descartaron", "descartar", "excluye", "excluyó", "excluyen",
+           "excluyeron", "rechaza", "rechazó", "rechazan", "rechazaron", "niega", "negó", "niegan", "negaron",
+           "carece", "omite", "omitió"),
+    "pl": ("wyklucza", "wykluczył", "wykluczyła", "wykluczyli", "wykluczyły", "wykluczają", "odrzuca",
+           "odrzucił", "odrzuciła", "odrzuciły", "odrzucili", "zaprzecza", "zaprzeczył", "zaprzeczyła",
+           "zaprzeczyły", "pomija", "pominięto"),
+}
+# Where a sentence splits into parts: punctuation and contrastive conjunctions.
+_UNIT_BREAK = {
+    "en": r"[,;:()–—]|\b(?:but|while|whereas|although|though|however)\b",
+    "es": r"[,;:()–—]|\b(?:pero|mientras|aunque|sino|sin embargo)\b",
+    "pl": r"[,;:()–—]|\b(?:ale|lecz|jednak|chociaż|choć|natomiast)\b",
+}
+
+
+@dataclass(frozen=True)
+class ClauseDecision:
+    verdict: ClauseOutcome
+    span: Span
+    reason: str
+
+
+def parts(text: str, start: int, end: int, lang: str) -> list[Span]:
+    """The parts of the sentence ``text[start:end]`` between punctuation and contrastive conjunctions."""
+    pattern = re.compile(_UNIT_BREAK.get(lang, _UNIT_BREAK["en"]), re.IGNORECASE)
+    cuts, cut = [], start
+    for m in pattern.finditer(text, start, end):
+        cuts.append((cut, m.start()))
+        cut = m.end()
+    cuts.append((cut, end))
+    return [(a, b) for a, b in cuts if tokens(text[a:b])]
+
+
+def negation_spans(text: str, lang: str, extra: Sequence[str] = ()) -> list[Span]:
+    """Negation cues in ``text``, overlapping ones merged (so "no mutual" and "no" count once)."""
+    toks = tokens(text)
+    spans: list[Span] = []
+    negators = NEGATORS.get(lang, NEGATORS["en"])
+    for i, t in enumerate(toks):
+        word = t.norm
+        if word in negators or (lang == "en" and word.endswith("n't")):
+            nxt = toks[i + 1].norm if i + 1 < len(toks) else ""
+            if nxt not in _NOT_NEGATED:
+                spans.append((t.start, t.end))
+    for phrase in (*DENIALS.get(lang, ()), *extra):
+        words = [t.norm for t in tokens(phrase)]
+        for i in range(len(toks) - len(words) + 1):
+            if all(toks[i + k].norm == w for k, w in enumerate(words)):
+                spans.append((toks[i].start, toks[i + len(words) - 1].end))
+    merged: list[Span] = []
+    for s, e in sorted(spans):
+        if merged and s < merged[-1][1]:
+            merged[-1] = (merged[-1][0], max(e, merged[-1][1]))
+        else:
+            merged.append((s, e))
+    return merged
+
+
+def keyword_share(text: str, groups: Sequence[Sequence[str]]) -> tuple[float, list[Span]]:
+    """Share of keyword groups with a match in ``text``, and the matched spans.
+
+    Hyphenated words match word by word ("mutual-defence" has "mutual" and "defence", and
+    "military-technical" needs both words), and forms share at least five letters ("defend" is a
+    form of "defence", "supplying" none of "support")."""
+    if not groups:
+        return 0.0, []
+    text = text.replace("-", " ")  # same length: spans stay valid
+    hits = [
+        [h for phrase in group for h in find_phrase(text, phrase.replace("-", " "), KEYWORD_PREFIX)]
+        for group in groups
+    ]
+    return sum(bool(h) for h in hits) / len(groups), [s for h in hits for s in h]
+
+
+@dataclass(frozen=True)
+class Piece:
+    """A sentence or a part of one, with its similarity to the statement and its keyword matches."""
+
+    span: Span
+    similarity: float
+    share: float
+    keyword_spans: tuple[Span, ...]
+
+    def score(self, weight: float) -> float:
+        return self.similarity + weight * self.share
+
+
+def sentence_pieces(
+    fact: ClauseFact, output: str, lang: str, similarity: Similarity | None
+) -> list[tuple[Piece, list[Piece]]]:
+    """For each sentence of the output: the whole sentence and its parts, scored against the clause."""
+    groups = fact.keywords.get(lang) or fact.keywords.get("en", ())
+
+    def piece(start: int, end: int) -> Piece:
+        text = output[start:end]
+        share, spans = keyword_share(text, groups)
+        sim = 0.0
+        if similarity is not None:
+            sim = max(similarity(text, ref) for ref in (fact.statement, fact.evidence) if ref)
+        return Piece((start, end), sim, share, tuple((s + start, e + start) for s, e in spans))
+
+    out = []
+    for s_start, s_end in sentence_spans(output):
+        pieces = [piece(a, b) for a, b in parts(output, s_start, s_end, lang)]
+        whole = pieces[0] if len(pieces) == 1 else piece(s_start, s_end)
+        out.append((whole, pieces))
+    return out
+
+
+def decide_clause(
+    fact: ClauseFact,
+    output: str,
+    lang: str,
+    similarity: Similarity | None,
+    nli: NLIDecider | None = None,
+    *,
+    threshold: float = CLAUSE_THRESHOLD,
+    weight: float = KEYWORD_WEIGHT,
+) -> ClauseDecision | None:
+    """The clause's verdict from the output, or None when no sentence is about it.
+
+    A contradicting sentence wins over a supporting one: an output that says both is wrong.
+    """
+    negations = fact.negations.get(lang, ())
+    if lang not in SIMILARITY_LANGS:
+        similarity = None
+    statement_odd = len(negation_spans(fact.statement, "en", fact.negations.get("en", ()))) % 2
+    found: dict[ClauseOutcome, ClauseDecision] = {}
+    if nli is not None:
+        for s_start, s_end in sentence_spans(output):
+            label = nli(output[s_start:s_end], fact.statement)
+            if label in ("entailment", "contradiction"):
+                verdict: ClauseOutcome = "supported" if label == "entailment" else "contradicted"
+                found.setdefault(verdict, ClauseDecision(verdict, (s_start, s_end), f"nli: {label}"))
+        return found.get("contradicted") or found.get("supported")
+    for whole, pieces in sentence_pieces(fact, output, lang, similarity):
+        if similarity is not None:
+            best = max(p.score(weight) for p in (whole, *pieces))
+            if best < threshold:
+                continue
+            why = f"MiniLM similarity + {weight:g} x keyword share = {best:.2f} >= {threshold:g}"
+        elif whole.share >= KEYWORD_ONLY_SHARE:
+            why = f"keyword share {whole.share:.2f} >= {KEYWORD_ONLY_SHARE:.2f}"
+        else:
+            continue
+        # Negations count in the parts that carry the clause: its keywords, or half the threshold.
+        relevant = [p for p in pieces if p.keyword_spans or p.score(weight) >= threshold / 2] or pieces
+        cues = [
+            (s + p.span[0], e + p.span[0])
+            for p in relevant
+            for s, e in negation_spans(output[p.span[0] : p.span[1]], lang, negations)
+        ]
+        verdict = "supported" if len(cues) % 2 == statement_odd else "contradicted"
+        marks = [s for p in relevant for s in p.keyword_spans] + cues
+        span = (min(s for s, _ in marks), max(e for _, e in marks)) if marks else whole.span
+        polarity = (f"{len(cues)} negation cue(s): " + ", ".join(output[s:e] for s, e in cues)) if cues else "no negation"
+        found.setdefault(verdict, ClauseDecision(verdict, span, f"{why}; {polarity}"))
+    return found.get("contradicted") or found.get("supported")
