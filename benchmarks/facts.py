@@ -32,7 +32,7 @@ import yaml  # noqa: E402
 
 from facts_suite import SEED, SUITE_DIR, VERDICTS, load_cases  # noqa: E402
 from harness.facts import check_facts, load_fact_spec  # noqa: E402
-from harness.facts.clauses import sentence_pieces  # noqa: E402
+from harness.facts.clauses import SIMILARITY_LANGS, sentence_pieces  # noqa: E402
 from harness.facts.spec import ClauseFact  # noqa: E402
 from harness.metrics.facts import KeyFactsMetric  # noqa: E402
 from harness.metrics.embedder import sentence_similarity  # noqa: E402
@@ -52,6 +52,8 @@ def calibrate(cases: list, facts: tuple) -> None:
     """Print, per keyword weight, the thresholds that best separate clause mentions from absences."""
     samples: list[tuple[list[tuple[float, float]], bool, str]] = []  # (sim, share) per piece, about?, label
     for case in cases:
+        if case.lang not in SIMILARITY_LANGS:  # the keyword groups decide alone there
+            continue
         for fact in facts:
             if isinstance(fact, ClauseFact):
                 pieces = sentence_pieces(fact, case.output, case.lang, sentence_similarity)
@@ -59,7 +61,7 @@ def calibrate(cases: list, facts: tuple) -> None:
                 samples.append((flat, case.expected[fact.id] != "absent", f"{case.id}/{fact.id}"))
     print("| keyword weight | errors | threshold band | margin |")
     print("|---|---|---|---|")
-    for weight in [w / 10 for w in range(0, 11)]:
+    for weight in [w / 10 for w in range(0, 16)]:
         best = [max((sim + weight * share for sim, share in flat), default=0.0) for flat, _, _ in samples]
         about = [b for b, (_, yes, _) in zip(best, samples) if yes]
         not_about = [b for b, (_, yes, _) in zip(best, samples) if not yes]
@@ -69,6 +71,9 @@ def calibrate(cases: list, facts: tuple) -> None:
         band = [t for t in grid if errors[t] == fewest]
         low, high = max((b for b in not_about if b < band[0]), default=0.0), min((b for b in about if b >= band[-1]), default=0.0)
         print(f"| {weight:.1f} | {fewest} | {band[0]:.2f}..{band[-1]:.2f} | {high - low:.3f} |")
+        for b, (_, yes, label) in zip(best, samples):
+            if fewest and (b >= band[0]) != yes:
+                print(f"|   | {label}: {'about' if yes else 'not about'} but scores {b:.2f} | | |")
 
 
 def main() -> None:
@@ -91,7 +96,7 @@ def main() -> None:
             expected = case.expected[v.fact_id]
             rows.append((case.id, case.lang, v.fact_id, expected, v.verdict))
             if v.verdict != expected:
-                wrong.append(f"  {case.id} {v.fact_id}: expected {expected}, got {v.verdict} ({v.text!r})")
+                wrong.append(f"  {case.id} {v.fact_id}: expected {expected}, got {v.verdict} ({v.text!r}: {v.reason})")
     seconds = time.perf_counter() - start
     correct = sum(e == g for *_, e, g in rows)
     print(f"checker: {KeyFactsMetric().signature()}")

@@ -31,6 +31,9 @@ from harness.facts.text import STOPWORDS, content_words, fold, sentence_spans, s
 
 Span = tuple[int, int]
 
+# Cue words match forms that differ in their last two letters at most ("signed"/"signing",
+# "rozmowy"/"rozmowach"), so that "Vladimir" is no form of "Vladivostok".
+CUE_ENDING = 2
 # Least cue weight in a sentence for a mention there to be bound to a fact: one cue of a single event.
 SLOT_CUE_MIN = 0.5
 
@@ -42,17 +45,14 @@ class Binding:
 
 
 def _evidence_cues(fact: Fact) -> list[str]:
-    """Content words of the evidence, without its dates and without names (capitalised words that
-    do not start the text), and for an entity without its own names."""
+    """Content words of the evidence (and of a clause's statement), without dates, without names
+    (capitalised words), and for an entity without its own names."""
     evidence = fact.evidence
     for d in reversed(find_dates(evidence)):
         evidence = evidence[: d.start] + evidence[d.end :]
-    words = [
-        t.norm for t in tokens(evidence)
-        if not (t.text[:1].isupper() and t.start > 0) and t.norm not in STOPWORDS and not t.norm.isdigit()
-    ]
     if isinstance(fact, ClauseFact):
-        words += content_words(fact.statement)
+        evidence += " " + fact.statement
+    words = [t.norm for t in tokens(evidence) if not t.text[:1].isupper() and t.norm not in STOPWORDS and not t.norm.isdigit()]
     if isinstance(fact, EntityFact):
         own = {w for names in fact.names for form in names for w in content_words(form)}
         words = [w for w in words if w not in own]
@@ -95,7 +95,10 @@ class Binder:
         self.weight: dict[str, float] = {}
         for words in self.cues.values():
             for w in words:
-                owners = {self.event[fid] for fid, other in self.cues.items() if any(stem_match(w, o) for o in other)}
+                owners = {
+                    self.event[fid] for fid, other in self.cues.items()
+                    if any(stem_match(w, o, max_ending=CUE_ENDING) for o in other)
+                }
                 self.weight[w] = 1.0 / max(1, len(owners))
 
     def sentence_of(self, start: int) -> Span:
@@ -116,7 +119,7 @@ class Binder:
         for i, tok in enumerate(words):
             if first <= i <= last:
                 continue
-            cue = next((c for c in self.cues[fact_id] if stem_match(tok.norm, c)), None)
+            cue = next((c for c in self.cues[fact_id] if stem_match(tok.norm, c, max_ending=CUE_ENDING)), None)
             if cue is not None:
                 hits.append((cue, first - i if i < first else i - last))
         return hits
@@ -125,7 +128,7 @@ class Binder:
         """Weight of the fact's distinct event words in the span's sentence (outside the span)."""
         words = self.event_words[fact_id]
         hits = {c for c, _ in self._cue_hits(fact_id, span)}
-        return sum(self.weight[c] for c in hits if any(stem_match(c, w) for w in words))
+        return sum(self.weight[c] for c in hits if any(stem_match(c, w, max_ending=CUE_ENDING) for w in words))
 
     def proximity(self, fact_id: str, span: Span) -> float:
         """Cue weights divided by their distance to the span."""

@@ -111,8 +111,8 @@ def _counts_something_else(q: Quantity, fact: QuantityFact, binder: Binder, lang
     if not m or q.unit is None:
         return False
     head = fold(m.group(1))
-    if head in STOPWORDS or head.isdigit():
-        return False
+    if head in STOPWORDS or head.isdigit() or m.group(1)[:1].isupper():
+        return False  # no noun: a name starts the next clause ("dwóch godzin Putin ogłosił")
     return not any(stem_match(head, c) for c in binder.cues[fact.id])
 
 

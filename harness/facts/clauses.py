@@ -14,9 +14,10 @@ similarity alone. Both constants are calibrated on the labelled suite (``python 
 --calibrate``) and recorded in the ``facts`` metric's signature.
 
 A sentence about the clause supports it when its polarity equals the statement's, and contradicts it
-otherwise. Polarity is the parity of the negation cues in the parts that carry the clause: negators ("not", "no", "sin", "nie") and
-denying predicates ("rule out", "descarta", "wyklucza") per language, plus the fact's own
-``negations``; "does not rule out" is two cues, so it agrees with a statement that says the same.
+otherwise. Polarity flips once for the negators of a part ("not", "no ... ningún", "nie", "bez
+żadnych": negators agree, they do not cancel) and once for each denying predicate ("rule out",
+"descarta", "wyklucza"), counted in the parts that carry the clause; the fact's own ``negations``
+add to both lists. "does not rule out" flips twice, so it agrees with a statement that says the same.
 
 A stronger decider (an NLI model, see ``harness.metrics.facts``) replaces the similarity-and-polarity
 rule when configured: it scores (sentence, statement) as entailed, contradicted or neither.
@@ -38,7 +39,7 @@ Similarity = Callable[[str, str], float]
 NLIDecider = Callable[[str, str], str]
 ClauseOutcome = Literal["supported", "contradicted"]
 
-CLAUSE_THRESHOLD = 0.95
+CLAUSE_THRESHOLD = 0.88
 KEYWORD_WEIGHT = 1.0
 # The MiniLM encoder is English: for other languages (or without a similarity function) the keyword
 # groups decide alone, and this share of them must match in one sentence.
@@ -90,22 +91,35 @@ def parts(text: str, start: int, end: int, lang: str) -> list[Span]:
     return [(a, b) for a, b in cuts if tokens(text[a:b])]
 
 
-def negation_spans(text: str, lang: str, extra: Sequence[str] = ()) -> list[Span]:
-    """Negation cues in ``text``, overlapping ones merged (so "no mutual" and "no" count once)."""
+def negation_cues(text: str, lang: str, extra: Sequence[str] = ()) -> tuple[int, list[Span]]:
+    """(polarity flips, cue spans) of one part of a sentence.
+
+    Negators agree rather than cancel ("no contiene ningún compromiso", "bez żadnych zobowiązań",
+    negative concord), so all negators of a part flip its polarity once; each denying predicate
+    flips it again ("does not rule out" says yes). A phrase of the fact's own ``negations`` is a
+    negator when it holds one ("no mutual"), else a denial ("rejected"); overlapping cues count once.
+    """
     toks = tokens(text)
-    spans: list[Span] = []
     negators = NEGATORS.get(lang, NEGATORS["en"])
+    negating: list[Span] = []
     for i, t in enumerate(toks):
-        word = t.norm
-        if word in negators or (lang == "en" and word.endswith("n't")):
+        if t.norm in negators or (lang == "en" and t.norm.endswith("n't")):
             nxt = toks[i + 1].norm if i + 1 < len(toks) else ""
             if nxt not in _NOT_NEGATED:
-                spans.append((t.start, t.end))
+                negating.append((t.start, t.end))
+    denying: list[Span] = []
     for phrase in (*DENIALS.get(lang, ()), *extra):
         words = [t.norm for t in tokens(phrase)]
         for i in range(len(toks) - len(words) + 1):
             if all(toks[i + k].norm == w for k, w in enumerate(words)):
-                spans.append((toks[i].start, toks[i + len(words) - 1].end))
+                span = (toks[i].start, toks[i + len(words) - 1].end)
+                (negating if negators & set(words) else denying).append(span)
+    denials = [d for d in _merge(denying) if not any(n[0] <= d[0] and d[1] <= n[1] for n in _merge(negating))]
+    cues = _merge(negating + denials)
+    return (1 if negating else 0) + len(denials), cues
+
+
+def _merge(spans: list[Span]) -> list[Span]:
     merged: list[Span] = []
     for s, e in sorted(spans):
         if merged and s < merged[-1][1]:
@@ -183,7 +197,7 @@ def decide_clause(
     negations = fact.negations.get(lang, ())
     if lang not in SIMILARITY_LANGS:
         similarity = None
-    statement_odd = len(negation_spans(fact.statement, "en", fact.negations.get("en", ()))) % 2
+    statement_odd = negation_cues(fact.statement, "en", fact.negations.get("en", ()))[0] % 2
     found: dict[ClauseOutcome, ClauseDecision] = {}
     if nli is not None:
         for s_start, s_end in sentence_spans(output):
@@ -204,12 +218,12 @@ def decide_clause(
             continue
         # Negations count in the parts that carry the clause: its keywords, or half the threshold.
         relevant = [p for p in pieces if p.keyword_spans or p.score(weight) >= threshold / 2] or pieces
-        cues = [
-            (s + p.span[0], e + p.span[0])
-            for p in relevant
-            for s, e in negation_spans(output[p.span[0] : p.span[1]], lang, negations)
-        ]
-        verdict = "supported" if len(cues) % 2 == statement_odd else "contradicted"
+        flips, cues = 0, []
+        for p in relevant:
+            n, spans = negation_cues(output[p.span[0] : p.span[1]], lang, negations)
+            flips += n
+            cues += [(s + p.span[0], e + p.span[0]) for s, e in spans]
+        verdict = "supported" if flips % 2 == statement_odd else "contradicted"
         marks = [s for p in relevant for s in p.keyword_spans] + cues
         span = (min(s for s, _ in marks), max(e for _, e in marks)) if marks else whole.span
         polarity = (f"{len(cues)} negation cue(s): " + ", ".join(output[s:e] for s, e in cues)) if cues else "no negation"

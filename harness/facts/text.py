@@ -65,15 +65,15 @@ def sentence_spans(text: str) -> list[tuple[int, int]]:
     return spans
 
 
-def stem_match(word: str, cue: str, min_prefix: int = 4) -> bool:
-    """Whether two folded words are forms of one another (shared prefix of at least ``min_prefix``
-    letters, tolerant to endings)."""
+def stem_match(word: str, cue: str, min_prefix: int = 4, max_ending: int = 3) -> bool:
+    """Whether two folded words are forms of one another: a shared prefix of at least ``min_prefix``
+    letters that leaves at most ``max_ending`` letters of the shorter word."""
     if word == cue:
         return True
     shortest = min(len(word), len(cue))
     if shortest < min_prefix or (shortest == min_prefix and abs(len(word) - len(cue)) > 2):
         return False  # "with" is no form of "without"
-    needed = max(min_prefix, shortest - 3)
+    needed = max(min_prefix, shortest - max_ending)
     return word[:needed] == cue[:needed]
 
 
