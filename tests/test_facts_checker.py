@@ -104,7 +104,8 @@ CASES: list[tuple[str, str, str, str | None]] = [
     ("Moscow and Pyongyang signed a pact.", "treaty_parties", "supported", "Moscow"),
     ("The Kremlin and the DPRK signed a pact.", "treaty_parties", "supported", "Kremlin"),
     ("Russia signed a pact.", "treaty_parties", "absent", None),
-    ("Russia and South Korea signed a pact.", "treaty_parties", "absent", None),
+    # Another party named with one of them fills the parties' slot with a wrong value.
+    ("Russia and South Korea signed a pact.", "treaty_parties", "contradicted", "South Korea"),
     ("They signed a comprehensive strategic partnership treaty.", "treaty_kind", "supported",
      "comprehensive strategic partnership treaty"),
     ("They signed a strategic partnership agreement.", "treaty_kind", "supported", "strategic partnership agreement"),
@@ -194,7 +195,7 @@ ES_PL_CASES: list[tuple[str, str, str, str, str | None]] = [
     ("pl", "Rozmowy trwały około dwóch godzin.", "talks_duration", "supported", "dwóch godzin"),
     ("pl", "Rozmowy trwały trzy godziny.", "talks_duration", "contradicted", "trzy godziny"),
     ("pl", "Rosja podpisała porozumienie z Koreą Północną.", "treaty_parties", "supported", "Rosja"),
-    ("pl", "Rosja i Korea Południowa podpisały porozumienie.", "treaty_parties", "absent", None),
+    ("pl", "Rosja i Korea Południowa podpisały porozumienie.", "treaty_parties", "contradicted", "Korea Południowa"),
     ("pl", "Traktat nie zawiera klauzuli o wzajemnej obronie.", "mutual_defence_clause", "contradicted",
      "nie zawiera klauzuli o wzajemnej obronie"),
     ("pl", "Putin wykluczył współpracę wojskowo-techniczną.", "military_technical_cooperation", "contradicted",

@@ -13,29 +13,44 @@ tonnes to a mass quantity, "in Moscow" to a place), when
   nothing);
 * among the candidates the fact's cues lie closest to the mention (cue weight / distance in content
   words), without a tie;
-* for places and parties: no fact of another event has its cue words closer ("Putin, who met Kim
-  in Vladivostok last year, signed the treaty" names the meeting's place, not the signing's).
+* for places and parties, no fact of another event (clauses aside) has a cue word as close to it
+  ("Putin, who met Kim in Vladivostok last year, signed the treaty" names the meeting's place, not
+  the signing's); for dates, no fact of another kind whose evidence is dated ("the ministry
+  estimated at the end of February, since that meeting, ..." dates the estimate, not the meeting).
+
+Words inside dates and quantities ("last year") are no cue words.
 
 Every binding, and every refusal, comes with a reason for the verdict's details.
 """
 
 from __future__ import annotations
 
+import os
 import re
 from collections.abc import Sequence
 from dataclasses import dataclass
+from datetime import date
 
 from harness.facts.dates import find_dates
 from harness.facts.spec import ClauseFact, EntityFact, Fact
-from harness.facts.text import STOPWORDS, content_words, fold, sentence_spans, stem_match, tokens
+from harness.facts.text import STOPWORDS, content_words, fold, sentence_spans, tokens
 
 Span = tuple[int, int]
+_ANY_DAY = date(2000, 1, 1)
 
-# Cue words match forms that differ in their last two letters at most ("signed"/"signing",
-# "rozmowy"/"rozmowach"), so that "Vladimir" is no form of "Vladivostok".
-CUE_ENDING = 2
 # Least cue weight in a sentence for a mention there to be bound to a fact: one cue of a single event.
 SLOT_CUE_MIN = 0.5
+
+
+def same_word(word: str, cue: str) -> bool:
+    """Whether two folded words are forms of one word: they share a prefix of four letters or more
+    beyond which the shorter has at most two letters and the longer at most four ("signed"/"signing",
+    "rozmowy"/"rozmowach"), so that "Vladimir" is no form of "Vladivostok" nor "partnership" of "party"."""
+    if word == cue:
+        return True
+    shared = len(os.path.commonprefix([word, cue]))
+    short, long_ = sorted((len(word), len(cue)))
+    return shared >= 4 and short - shared <= 2 and long_ - shared <= 4
 
 
 @dataclass(frozen=True)
@@ -48,7 +63,7 @@ def _evidence_cues(fact: Fact) -> list[str]:
     """Content words of the evidence (and of a clause's statement), without dates, without names
     (capitalised words), and for an entity without its own names."""
     evidence = fact.evidence
-    for d in reversed(find_dates(evidence)):
+    for d in reversed(find_dates(evidence, _ANY_DAY)):  # an anchor, so that "this year" is found too
         evidence = evidence[: d.start] + evidence[d.end :]
     if isinstance(fact, ClauseFact):
         evidence += " " + fact.statement
@@ -83,10 +98,12 @@ def _events(facts: Sequence[Fact], lang: str) -> dict[str, int]:
 class Binder:
     """Cue words of every fact over one output, and the binding of mentions to facts."""
 
-    def __init__(self, output: str, facts: Sequence[Fact], lang: str) -> None:
+    def __init__(self, output: str, facts: Sequence[Fact], lang: str, values: Sequence[Span] = ()) -> None:
+        """``values``: spans of the output's dates and quantities; their words ("last year") are no cues."""
         self.output = output
         self.facts = facts
         self.tokens = tokens(output)
+        self.values = values
         self.sentences = sentence_spans(output)
         self.cues: dict[str, list[str]] = {f.id: cue_words(f, lang) for f in facts}
         # The event words that must be in a sentence: the spec's cues where it gives them.
@@ -97,7 +114,7 @@ class Binder:
             for w in words:
                 owners = {
                     self.event[fid] for fid, other in self.cues.items()
-                    if any(stem_match(w, o, max_ending=CUE_ENDING) for o in other)
+                    if any(same_word(w, o) for o in other)
                 }
                 self.weight[w] = 1.0 / max(1, len(owners))
 
@@ -117,9 +134,9 @@ class Binder:
         first, last = (inside[0], inside[-1]) if inside else (len(words), len(words) - 1)
         hits = []
         for i, tok in enumerate(words):
-            if first <= i <= last:
+            if first <= i <= last or any(s <= tok.start < e for s, e in self.values):
                 continue
-            cue = next((c for c in self.cues[fact_id] if stem_match(tok.norm, c, max_ending=CUE_ENDING)), None)
+            cue = next((c for c in self.cues[fact_id] if same_word(tok.norm, c)), None)
             if cue is not None:
                 hits.append((cue, first - i if i < first else i - last))
         return hits
@@ -128,17 +145,30 @@ class Binder:
         """Weight of the fact's distinct event words in the span's sentence (outside the span)."""
         words = self.event_words[fact_id]
         hits = {c for c, _ in self._cue_hits(fact_id, span)}
-        return sum(self.weight[c] for c in hits if any(stem_match(c, w, max_ending=CUE_ENDING) for w in words))
+        return sum(self.weight[c] for c in hits if any(same_word(c, w) for w in words))
 
     def proximity(self, fact_id: str, span: Span) -> float:
         """Cue weights divided by their distance to the span."""
         return sum(self.weight[c] / d for c, d in self._cue_hits(fact_id, span))
 
-    def bind(self, span: Span, candidates: Sequence[Fact], *, exclusive: bool = False) -> Binding:
+    def closest(self, fact_id: str, span: Span, besides: Sequence[str] = ()) -> float:
+        """The weight / distance of the fact's cue word closest to the span, among those that are
+        not ``besides`` (a word two facts share tells neither apart)."""
+        return max(
+            (self.weight[c] / d for c, d in self._cue_hits(fact_id, span) if not any(same_word(c, b) for b in besides)),
+            default=0.0,
+        )
+
+    def other_events(self, fact: Fact) -> list[Fact]:
+        """The facts of other events than ``fact``'s, clauses aside (a clause says what a treaty
+        holds, "a mutual defence treaty", not who signed it or where)."""
+        return [g for g in self.facts if self.event[g.id] != self.event[fact.id] and not isinstance(g, ClauseFact)]
+
+    def bind(self, span: Span, candidates: Sequence[Fact], *, rivals: Sequence[Fact] = ()) -> Binding:
         """The fact among ``candidates`` the mention at ``span`` is about, or None with the reason.
 
-        ``exclusive``: the mention (a place, a party) is also left unbound when a fact of another
-        event dominates its sentence.
+        The mention is also left unbound when one of ``rivals`` has a cue word at least as close
+        to it as the chosen fact's closest (a tie is a doubt, and a doubt decides nothing).
         """
         if not candidates:
             return Binding(None, "no fact of this kind of value")
@@ -152,11 +182,10 @@ class Binder:
         if len(leaders) > 1:
             return Binding(None, "tied between " + ", ".join(f.id for f in leaders))
         fact = leaders[0]
-        if exclusive:
-            rivals = [(self.proximity(g.id, span), g.id) for g in self.facts if self.event[g.id] != self.event[fact.id]]
-            top, top_id = max(rivals, default=(0.0, ""))
-            if top > best:
-                return Binding(None, f"the words around it are about {top_id}")
+        own = self.cues[fact.id]
+        top, top_id = max(((self.closest(g.id, span, own), g.id) for g in rivals), default=(0.0, ""))
+        if top > 0 and top >= self.closest(fact.id, span):
+            return Binding(None, f"the word closest to it is about {top_id}")
         words = sorted({c for c, _ in self._cue_hits(fact.id, span)})
         return Binding(fact, "cue words: " + ", ".join(words))
 

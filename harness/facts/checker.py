@@ -81,10 +81,13 @@ class _Evidence:
 def _check_dates(
     mentions: list[DateMention], facts: list[DateFact], binder: Binder, ev: dict[str, _Evidence]
 ) -> None:
-    """A weekday or "yesterday" names a day: it can only be about a fact known to the day."""
+    """A weekday or "yesterday" names a day: it can only be about a fact known to the day. Facts of
+    other kinds whose evidence is dated ("estimated at the end of February") claim the dates
+    closest to their own words."""
+    dated = [f for f in binder.facts if not isinstance(f, DateFact | ClauseFact) and find_dates(f.evidence)]
     for m in mentions:
         candidates = [f for f in facts if not m.anchored_day or f.value.day is not None]
-        bound = binder.bind((m.start, m.end), candidates)
+        bound = binder.bind((m.start, m.end), candidates, rivals=dated)
         if bound.fact is None:
             continue
         fact = bound.fact
@@ -173,7 +176,7 @@ def _check_place(fact: EntityFact, binder: Binder, lang: str, dates: Sequence[Sp
     for span, name in locative_names(binder.output, lang):
         if _overlaps(span, dates):
             continue
-        bound = binder.bind(span, [fact], exclusive=True)
+        bound = binder.bind(span, [fact], rivals=binder.other_events(fact))
         if bound.fact is None:
             continue
         target = ev.supports if _overlaps(span, own) else ev.contradictions
@@ -194,7 +197,7 @@ def _check_parties(fact: EntityFact, binder: Binder, lang: str) -> tuple[_Eviden
     for names in fact.names:
         spans = [s for s in _name_spans(output, names, lang) if not _overlaps(s, places)]
         all_own += spans
-        bound = [(s, binder.bind(s, [fact], exclusive=True)) for s in spans]
+        bound = [(s, binder.bind(s, [fact], rivals=binder.other_events(fact))) for s in spans]
         hit = next(((s, b.reason) for s, b in bound if b.fact is not None), None)
         if hit is None:
             missing.append(names[0])
@@ -207,7 +210,7 @@ def _check_parties(fact: EntityFact, binder: Binder, lang: str) -> tuple[_Eviden
         a, b = (m.start(1), m.end(1)), (m.start(2), m.end(2))
         for own, other in ((a, b), (b, a)):
             if _overlaps(own, all_own) and not _overlaps(other, all_own) and not _overlaps(other, places):
-                bound = binder.bind(other, [fact], exclusive=True)
+                bound = binder.bind(other, [fact], rivals=binder.other_events(fact))
                 if bound.fact is not None:
                     ev.contradictions.append((other, f"party {output[other[0]:other[1]]!r} is none of "
                                               f"{', '.join(n[0] for n in fact.names)} ({bound.reason})"))
@@ -237,7 +240,6 @@ def check_facts(
     (text, statement) for clause facts (see ``harness.facts.clauses``); ``nli`` replaces it as the
     clause decider when given.
     """
-    binder = Binder(output, facts, lang)
     ev: dict[str, _Evidence] = {f.id: _Evidence() for f in facts}
     absent: dict[str, str] = {f.id: "no mention bound to it" for f in facts}
     date_facts = [f for f in facts if isinstance(f, DateFact)]
@@ -248,6 +250,7 @@ def check_facts(
     dates = [d for d in dates if not any(q.unit and q.start <= d.start < q.end for q in quantities)]
     in_dates = [(d.start, d.end) for d in dates]
     quantities = [q for q in quantities if not _overlaps((q.start, q.end), in_dates)]
+    binder = Binder(output, facts, lang, in_dates + [(q.start, q.end) for q in quantities])
     if date_facts:
         _check_dates(dates, date_facts, binder, ev)
     if quantity_facts:

@@ -171,6 +171,9 @@ _RELATIVE_RE = {
 }
 
 
+_MONTH_YEAR_GLUE = re.compile(r"\s*(?:,|of|de|del)?\s*", re.IGNORECASE)
+
+
 def _as_date(anchor: datetime | date | None) -> date | None:
     return anchor.date() if isinstance(anchor, datetime) else anchor
 
@@ -242,6 +245,15 @@ def find_dates(text: str, anchor: datetime | date | None = None, lang: str = "en
             if free(m.start(), m.end()):
                 kind, offset = _RELATIVE[lang][fold(m.group())]
                 value = _resolve_relative(kind, offset, anchor_day)
+                # A month right before a relative year is one date: "February this year",
+                # "febrero de este año", "lutego tego roku".
+                month = next((d for d in found if d.value.year is None and d.value.month is not None
+                              and _MONTH_YEAR_GLUE.fullmatch(text[d.end : m.start()])), None)
+                if kind == "year" and month is not None:
+                    found.remove(month)
+                    merged = PartialDate(value.year, month.value.month, month.value.day)
+                    found.append(DateMention(merged, month.start, m.end(), True))
+                    continue
                 found.append(DateMention(value, m.start(), m.end(), True, anchored_day=kind == "day"))
     return _fill_years(text, sorted(found, key=lambda d: d.start), anchor_day)
 

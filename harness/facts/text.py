@@ -21,7 +21,8 @@ STOPWORDS: frozenset[str] = frozenset(
     which who whom whose where when there their they them he she his her we our you your not no
     also among other such said says el la los las un una unos unas y o de del en a al con por para
     que se su sus es son fue ha han lo como desde este esta estos estas i w we z ze na do o od
-    po przez dla że się jest są był była było oraz jak ten ta to tego tej tym""".split()
+    po przez dla że się jest są był była było oraz jak ten ta to tego tej tym pod nad przed za między
+    tamten tamta tamto tamtego tamtej aquel aquella aquellos aquellas ese esa esos esas entre sobre tras""".split()
 )
 
 
