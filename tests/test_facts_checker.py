@@ -131,11 +131,11 @@ CASES: list[tuple[str, str, str, str | None]] = [
      "no mutual assistance in the event of aggression"),
     ("The treaty covers trade.", "mutual_defence_clause", "absent", None),
     ("Putin said Russia does not rule out military-technical cooperation.", "military_technical_cooperation",
-     "supported", "not rule out military-technical cooperation"),
+     "supported", "not rule out military-technical"),
     ("Putin said military-technical cooperation is possible.", "military_technical_cooperation", "supported",
      "military-technical cooperation is possible"),
     ("Putin ruled out military-technical cooperation with North Korea.", "military_technical_cooperation",
-     "contradicted", "ruled out military-technical cooperation"),
+     "contradicted", "ruled out military-technical"),
     ("Russia excludes military cooperation with Pyongyang.", "military_technical_cooperation", "contradicted",
      "excludes military cooperation"),
     ("Putin praised the talks.", "military_technical_cooperation", "absent", None),
@@ -260,3 +260,19 @@ def test_reference_summary_and_table() -> None:
     assert table["ammunition_tonnage"] == {"supported": 1, "contradicted": 0, "absent": 1}
     assert all(sum(row.values()) == 2 for row in table.values())
     assert not any(row["contradicted"] for row in table.values())
+
+
+def test_a_wrong_value_beside_the_right_one_contradicts() -> None:
+    """Contradiction wins: an output that gives the signing both its date and another is wrong."""
+    right_and_wrong = "The pact was signed on 19 June 2024. The signing ceremony took place on 21 June in Pyongyang."
+    assert verdict("The pact was signed on 19 June 2024.", "treaty_date").verdict == "supported"
+    v = verdict(right_and_wrong, "treaty_date")
+    assert (v.verdict, v.text) == ("contradicted", "21 June")
+
+
+def test_a_weekday_in_a_signing_sentence_binds_to_the_signing_only() -> None:
+    v = {x.fact_id: x for x in check_facts("On Thursday, Putin and Kim signed the pact.", facts(), anchor=ANCHOR)}
+    assert v["treaty_date"].verdict == "contradicted" and "treaty_date" in (v["treaty_date"].reason or "")
+    assert v["vladivostok_meeting"].verdict == "absent"
+    unrelated = check_facts("Around 50 journalists covered the visit in 2023.", facts(), anchor=ANCHOR)
+    assert {x.verdict for x in unrelated} == {"absent"}

@@ -248,7 +248,7 @@ def find_dates(text: str, anchor: datetime | date | None = None, lang: str = "en
                 # A month right before a relative year is one date: "February this year",
                 # "febrero de este año", "lutego tego roku".
                 month = next((d for d in found if d.value.year is None and d.value.month is not None
-                              and _MONTH_YEAR_GLUE.fullmatch(text[d.end : m.start()])), None)
+                              and d.end <= m.start() and _MONTH_YEAR_GLUE.fullmatch(text[d.end : m.start()])), None)
                 if kind == "year" and month is not None:
                     found.remove(month)
                     merged = PartialDate(value.year, month.value.month, month.value.day)
