@@ -195,6 +195,8 @@ def decide_clause(
     A contradicting sentence wins over a supporting one: an output that says both is wrong.
     """
     negations = fact.negations.get(lang, ())
+    if fact.similarity is not None:  # the spec's own threshold for this fact
+        threshold = fact.similarity
     if lang not in SIMILARITY_LANGS:
         similarity = None
     statement_odd = negation_cues(fact.statement, "en", fact.negations.get("en", ()))[0] % 2
