@@ -119,10 +119,12 @@ def test_a_failing_job_is_reported_with_its_error_and_slurm_log(on_cluster: Slur
 
 
 @pytest.mark.slow
-def test_a_job_cancelled_by_slurm_is_finished_with_resume(on_cluster: SlurmCluster, tmp_path: Path) -> None:
-    data = write_rows(tmp_path / "d.jsonl", 60)
+def test_a_shard_cancelled_by_slurm_is_finished_with_resume(on_cluster: SlurmCluster, tmp_path: Path) -> None:
+    """``scancel`` kills the task mid-run (SIGTERM, then SIGKILL after KillWait); the same command for that
+    shard with ``run.resume=auto`` generates only the missing examples."""
+    data = write_rows(tmp_path / "d.jsonl", 120)
     common = ("model=tiny_t5", "dataset=files", f"dataset.path={data}", "metrics.names=[rouge]", "run.chunk_size=2",
-              f"run.output_root={tmp_path}")
+              "dataset.num_shards=2", "dataset.shard_index=1", f"run.output_root={tmp_path}")
     launcher = subprocess.Popen([sys.executable, "-m", "harness", "run", *SLURM, *common], cwd=ROOT,
                                 stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL, env=on_cluster.env)
     try:
@@ -136,13 +138,14 @@ def test_a_job_cancelled_by_slurm_is_finished_with_resume(on_cluster: SlurmClust
     done_before = read_jsonl(predictions)
     assert read_json(run_dir / "run.json")["status"] == "running" and 0 < len(done_before) < 60
 
-    harness_cli("run", *SLURM, *common, f"run.resume={run_dir}")
+    harness_cli("run", *SLURM, *common, "run.resume=auto")
     info = read_json(run_dir / "run.json")
     assert info["status"] == "complete" and len(info["resumed"]) == 1
     finished = read_jsonl(run_dir / "predictions.jsonl")
-    assert sorted(int(p["id"]) for p in finished) == list(range(60))
+    assert sorted(int(p["id"]) for p in finished) == list(range(60, 120))
     assert finished[: len(done_before)] == done_before  # finished examples were not generated again
     assert read_json(run_dir / "metrics.json")["n_scored"] == 60
+    assert [p.parent for p in tmp_path.glob("*/*/run.json")] == [run_dir]  # no second run folder
 
 
 def wait_for_predictions(output_root: Path, launcher: subprocess.Popen[bytes], timeout: float = 120) -> Path:
