@@ -18,7 +18,7 @@ import subprocess
 import sys
 import tempfile
 import time
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from contextlib import closing, contextmanager, suppress
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -27,23 +27,30 @@ DAEMONS = ("munged", "mungekey", "slurmctld", "slurmd")
 PARTITION = "debug"
 
 
+class ClusterError(RuntimeError):
+    """The cluster did not come up; the message quotes the daemons' logs."""
+
+
 def missing_programs() -> list[str]:
     """The daemons (and client commands) a cluster needs that are not installed."""
     return [name for name in (*DAEMONS, "sbatch", "sinfo", "squeue", "scancel") if _which(name) is None]
 
 
 def _which(name: str) -> str | None:
-    return shutil.which(name) or shutil.which(name, path="/usr/sbin:/sbin")
+    return shutil.which(name) or shutil.which(name, path="/usr/sbin:/sbin")  # daemons are in sbin
+
+
+def _program(name: str) -> str:
+    path = _which(name)
+    if path is None:
+        raise ClusterError(f"{name} is not installed (apt-get install slurm-wlm munge)")
+    return path
 
 
 def _free_port() -> int:
     with closing(socket.socket(socket.AF_INET, socket.SOCK_STREAM)) as probe:
         probe.bind(("127.0.0.1", 0))
         return int(probe.getsockname()[1])
-
-
-class ClusterError(RuntimeError):
-    """The cluster did not come up; the message quotes the daemons' logs."""
 
 
 @dataclass
@@ -103,36 +110,36 @@ class SlurmCluster:
         shutil.chown(munge, "munge", "munge")
         munge.chmod(0o755)  # its socket must be reachable by every client
         key = munge / "munge.key"
-        subprocess.run([_which("mungekey"), "--create", f"--keyfile={key}"], check=True, capture_output=True,
+        subprocess.run([_program("mungekey"), "--create", f"--keyfile={key}"], check=True, capture_output=True,
                        user="munge", group="munge", timeout=60)
         socket_path = munge / "munge.socket"
-        self._spawn("munged", [_which("munged"), "--foreground", f"--key-file={key}", f"--socket={socket_path}",
+        self._spawn("munged", [_program("munged"), "--foreground", f"--key-file={key}", f"--socket={socket_path}",
                                f"--pid-file={munge / 'munged.pid'}", f"--seed-file={munge / 'munged.seed'}",
                                f"--log-file={munge / 'munged.log'}"], user="munge")
         self._wait_for(socket_path.exists, "munged's socket")
         self.conf.write_text(self._slurm_conf(socket_path), encoding="utf-8")
-        self._spawn("slurmctld", [_which("slurmctld"), "-D", "-f", str(self.conf)])
-        self._spawn("slurmd", [_which("slurmd"), "-D", "-f", str(self.conf), "-N", _node_name()])
+        self._spawn("slurmctld", [_program("slurmctld"), "-D", "-f", str(self.conf)])
+        self._spawn("slurmd", [_program("slurmd"), "-D", "-f", str(self.conf), "-N", _node_name()])
         self.wait_until_idle()
 
-    def _spawn(self, name: str, argv: list[str | None], user: str | None = None) -> None:
+    def _spawn(self, name: str, argv: list[str], user: str | None = None) -> None:
         log = (self.root / "log" / f"{name}.out").open("wb")
         self.processes[name] = subprocess.Popen(
-            [str(a) for a in argv], stdout=log, stderr=subprocess.STDOUT, stdin=subprocess.DEVNULL,
+            argv, stdout=log, stderr=subprocess.STDOUT, stdin=subprocess.DEVNULL,
             env={**os.environ, "SLURM_CONF": str(self.conf)}, user=user, group=user, start_new_session=True,
         )
         log.close()
 
-    def _wait_for(self, condition: object, what: str, timeout: float = 30) -> None:
+    def _wait_for(self, condition: Callable[[], bool], what: str, timeout: float = 30) -> None:
         deadline = time.monotonic() + timeout
-        while not condition():  # type: ignore[operator]
+        while not condition():
             self._check_alive()
             if time.monotonic() > deadline:
                 raise ClusterError(f"no {what} after {timeout:.0f} s\n{self.logs()}")
             time.sleep(0.1)
 
     def _slurm_conf(self, munge_socket: Path) -> str:
-        node = subprocess.run([_which("slurmd"), "-C"], capture_output=True, text=True, check=True,
+        node = subprocess.run([_program("slurmd"), "-C"], capture_output=True, text=True, check=True,
                               timeout=60).stdout.splitlines()[0]  # NodeName=<host> CPUs=.. RealMemory=..
         hardware = " ".join(part for part in node.split() if not part.startswith(("NodeName=", "UpTime=")))
         host = _node_name()

@@ -6,6 +6,7 @@ from __future__ import annotations
 
 import json
 import os
+import shutil
 import subprocess
 import sys
 import tempfile
@@ -16,6 +17,7 @@ from pathlib import Path
 import pytest
 
 from conftest import ROOT, harness_cli, read_json, read_jsonl
+from harness.results.merge import merge_runs
 from slurm_cluster import PARTITION, SlurmCluster, missing_programs, slurm_cluster
 from test_launchers import sweep_runs
 
@@ -34,7 +36,7 @@ def cluster() -> Iterator[SlurmCluster]:
     root = Path(tempfile.mkdtemp(prefix="harness-slurm-"))
     with slurm_cluster(root) as running:
         yield running
-    subprocess.run(["rm", "-rf", str(root)], check=False)
+    shutil.rmtree(root, ignore_errors=True)
 
 
 @pytest.fixture
@@ -58,8 +60,7 @@ def array_logs(output_root: Path) -> list[Path]:
 
 
 def assert_merge_equals_whole(shards: list[Path], whole: Path, tmp_path: Path) -> None:
-    merged = Path(harness_cli("merge", *map(str, shards), "--output-root", str(tmp_path / "merged"))
-                  .stdout.split("run folder: ")[-1].strip())
+    merged = merge_runs(shards, tmp_path / "merged")
     assert read_json(merged / "metrics.json") == read_json(whole / "metrics.json")
     assert read_jsonl(merged / "scores.jsonl") == read_jsonl(whole / "scores.jsonl")
     assert read_jsonl(merged / "examples.jsonl") == read_jsonl(whole / "examples.jsonl")
