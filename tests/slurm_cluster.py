@@ -171,7 +171,7 @@ class SlurmCluster:
             "ReturnToService=2",
             "SlurmctldTimeout=30",
             "SlurmdTimeout=30",
-            "KillWait=2",  # seconds from scancel's SIGTERM (which submitit ignores) to SIGKILL
+            "KillWait=1",  # seconds from scancel's SIGTERM (which submitit ignores) to SIGKILL
             "MinJobAge=5",
             f"NodeName={host} NodeAddr=127.0.0.1 {hardware} State=UNKNOWN",
             f"PartitionName={PARTITION} Nodes={host} Default=YES MaxTime=INFINITE State=UP",
