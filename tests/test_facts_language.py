@@ -35,7 +35,8 @@ def test_without_a_target_the_language_is_detected_and_recorded() -> None:
     example = seed_example()
     assert output_language(SPANISH, example, None) == ("es", "detected")
     assert output_language(SPANISH, example, "pl") == ("pl", "task.target_lang")
-    assert output_language("2024", example, None) == ("en", "meta.lang")
+    assert output_language("2024", example, None) == ("en", "meta.lang; none detected")
+    assert output_language("Das Abkommen wurde am Mittwoch unterzeichnet.", example, None)[0] == "en"
 
 
 def test_a_spanish_summary_of_the_english_seed_is_checked_with_spanish_rules() -> None:

@@ -158,6 +158,7 @@ def _patterns(lang: str) -> list[tuple[str, re.Pattern[str]]]:
 
 
 _PATTERNS = {lang: _patterns(lang) for lang in _MONTHS}
+RULE_LANGS: frozenset[str] = frozenset(_MONTHS)  # the languages the fact rules know
 _MONTH_INDEX = {lang: _alternation(forms)[1] for lang, forms in _MONTHS.items()}
 _WEEKDAY_RE = {
     lang: (re.compile(rf"(?<!\w)(?:{_alternation(forms)[0]})(?!\w)", re.IGNORECASE), _alternation(forms)[1])

@@ -34,6 +34,7 @@ from typing import Any, ClassVar
 from harness.data.example import Example
 from harness.facts.auto import check_auto, extractor_name
 from harness.facts.checker import check_facts
+from harness.facts.dates import RULE_LANGS
 from harness.facts.clauses import CLAUSE_THRESHOLD, KEYWORD_ONLY_SHARE, KEYWORD_WEIGHT, NLIDecider
 from harness.facts.spec import Fact, parse_facts
 from harness.facts.table import contradiction_rate, fact_table, recall
@@ -59,14 +60,16 @@ def example_anchor(example: Example) -> datetime | None:
 
 def output_language(output: str, example: Example, target_lang: str | None) -> tuple[str, str]:
     """(language code, how it was chosen) for checking ``output``: the task's target language when
-    one is set, else the language detected in the output, else the example's, else English."""
+    one is set, else the language detected in the output when the rules know it (en, es, pl), else
+    the example's, else English."""
     if target_lang:
         return target_lang, "task.target_lang"
     detected = detect_language(output)
-    if detected:
+    if detected in RULE_LANGS:
         return detected, "detected"
     meta = example.meta.get("lang")
-    return (str(meta), "meta.lang") if meta else ("en", "default")
+    how = f"detected {detected}, which has no rules" if detected else "none detected"
+    return (str(meta), f"meta.lang; {how}") if meta else ("en", f"default; {how}")
 
 
 def task_target_lang(task: Any) -> str | None:
