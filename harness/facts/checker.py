@@ -1,10 +1,10 @@
-"""Verdicts of an output against key facts: supported, contradicted or absent, with the deciding span.
+"""Verdicts of an output against key facts: supported, contradicted or absent, with the deciding span and why.
 
-A mention (a date, a quantity, a place name, a clause) is assigned to the fact whose *slot* it
-fills: slot cues are the content words of the fact's evidence plus the spec's per-language
-``cues``, weighted by closeness to the mention and by how specific they are to one fact. A
-mention that agrees with a fact supports it; one that fills the fact's slot with another value
-contradicts it. Contradiction wins over support: an output that states two signing dates is wrong.
+Dates, quantities, places and parties are bound to at most one fact each by the event their sentence
+describes (``harness.facts.binding``); clauses are decided by meaning (``harness.facts.clauses``). A
+bound mention that agrees with its fact supports it, one that fills the fact's slot with another value
+contradicts it, and an unbound one decides nothing. Contradiction wins over support: an output that
+states two signing dates is wrong.
 """
 
 from __future__ import annotations

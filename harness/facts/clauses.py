@@ -31,7 +31,7 @@ from dataclasses import dataclass
 from typing import Literal
 
 from harness.facts.spec import ClauseFact
-from harness.facts.text import find_phrase, fold, sentence_spans, tokens
+from harness.facts.text import find_phrase, sentence_spans, tokens
 
 Span = tuple[int, int]
 Similarity = Callable[[str, str], float]
