@@ -31,7 +31,7 @@ def minilm_path() -> str:
 
 @lru_cache(maxsize=4)
 def load_minilm(
-    device: str = "cpu", num_layers: int = MINILM_NUM_LAYERS
+    device: str = "cpu", num_layers: int = MINILM_NUM_LAYERS, dtype: torch.dtype = torch.float32
 ) -> tuple[PreTrainedTokenizerBase, PreTrainedModel]:
     """Tokenizer and encoder in eval mode, truncated to its first ``num_layers`` layers.
 
@@ -45,7 +45,7 @@ def load_minilm(
     model = AutoModel.from_pretrained(path)
     model.encoder.layer = model.encoder.layer[:num_layers]
     model.config.num_hidden_layers = num_layers
-    return tokenizer, model.to(torch.device(device)).eval()
+    return tokenizer, model.to(torch.device(device), dtype).eval()
 
 
 @lru_cache(maxsize=4096)
