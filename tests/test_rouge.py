@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import functools
 import json
+import sys
 
 import pytest
 from rouge_score import rouge_scorer
@@ -149,3 +150,10 @@ def test_signature_names_implementation_and_tokenizer() -> None:
     assert "|tok:rouge-score|stem:porter|" in RougeMetric().signature()
     assert "|tok:unicode-words-v1|stem:snowball-russian|" in RougeMetric(lang="ru").signature()
     assert RougeMetric(native=False).signature().startswith("rouge-score:")
+
+
+def test_rouge_score_is_the_fallback_without_the_native_package(monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setitem(sys.modules, "rouge_score_rs", None)  # import fails as if not installed
+    metric = RougeMetric()
+    assert metric.signature().startswith("rouge-score:0.")
+    assert metric.score_one("the cat sat", ["the cat sat"]) == dict.fromkeys(ROUGE_TYPES, 1.0)
