@@ -177,6 +177,10 @@ def _timed(score: Scorer, metric: Metric, chunk: Sequence[ScoringInput]) -> Time
     return score(metric, chunk), time.perf_counter() - start
 
 
+def _unzip(timed: list[Timed]) -> tuple[Results, list[float]]:
+    return [results for results, _ in timed], [seconds for _, seconds in timed]
+
+
 def _score_chunks(
     metrics: Sequence[Metric],
     items: Iterable[ScoringInput],
@@ -190,8 +194,7 @@ def _score_chunks(
     parallel = [i for i, m in enumerate(metrics) if m.parallel] if workers > 1 else []
     if not parallel:
         for chunk in chunked(items, chunk_size):
-            results, seconds = zip(*(_timed(score, metric, chunk) for metric in metrics), strict=True)
-            yield chunk, list(results), list(seconds)
+            yield chunk, *_unzip([_timed(score, metric, chunk) for metric in metrics])
         return
     context = multiprocessing.get_context("spawn")  # no fork of a process that may hold torch threads
     pool_metrics = [metrics[i] for i in parallel]
@@ -214,7 +217,7 @@ def _collect(
 ) -> tuple[list[ScoringInput], Results, list[float]]:
     from_pool = dict(zip(parallel, future.result(), strict=True))
     timed = [from_pool[i] if i in from_pool else _timed(score, metric, chunk) for i, metric in enumerate(metrics)]
-    return chunk, [results for results, _ in timed], [seconds for _, seconds in timed]
+    return chunk, *_unzip(timed)
 
 
 _WORKER_METRICS: list[Metric] = []
