@@ -10,10 +10,11 @@ pysbd's own ``Segmenter.segment`` is quadratic in the length of a paragraph in t
 :class:`LinearSegmenter` keeps pysbd's rules and removes both: each distinct abbreviation occurrence
 is substituted once (a substitution only turns periods into placeholders in a fixed context, so
 repeating it, then or after others, changes nothing), and each sentence is searched for from where
-the previous one ended. Paragraphs longer than ``BLOCK_CHARS`` are split in blocks cut at plain
-sentence ends (pysbd's list and quote rules look across a whole paragraph). The sentences equal
-pysbd's on the seed and all FRANK articles (tested); a paragraph over ``BLOCK_CHARS`` may differ at
-the cuts (a cut is always a sentence end here).
+the previous one ended. Paragraphs longer than ``BLOCK_CHARS`` are segmented in blocks cut at plain
+sentence ends, since pysbd's numbered-list and quote rules also scan a whole paragraph per item. The
+sentences equal pysbd's on the seed and all FRANK articles (tested); in a paragraph over
+``BLOCK_CHARS`` a cut is always a sentence end, and a quotation that pysbd pairs across a cut may be
+split where pysbd kept it whole (tested).
 """
 
 from __future__ import annotations
