@@ -14,7 +14,7 @@ from pathlib import Path
 
 import torch
 
-from _data import SHARED
+from _data import frank_rows
 from harness.data.example import Example
 from harness.metrics.base import ScoringInput
 from harness.metrics.bertscore import BertScoreMetric
@@ -31,7 +31,7 @@ def main() -> None:
     parser.add_argument("--rows", type=int, default=64)
     parser.add_argument("--out", type=Path)
     args = parser.parse_args()
-    rows = [json.loads(line) for line in (SHARED / "data" / "frank-valid.jsonl").read_text(encoding="utf-8").splitlines()]
+    rows = frank_rows()
     items = [ScoringInput(Example(r["id"], r["article"], (r["reference"],)), r["summary"]) for r in rows[: args.rows]]
     report: dict = {"auto_device": metric_device("auto"), "torch": torch.__version__}
     for name, make in (("faithfulness", FaithfulnessMetric), ("bertscore", BertScoreMetric)):

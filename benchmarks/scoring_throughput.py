@@ -34,7 +34,7 @@ from rouge_score import rouge_scorer  # noqa: E402
 from sacrebleu.metrics import CHRF  # noqa: E402
 
 from _chrf import SentenceChrF  # noqa: E402
-from _data import SHARED, wmt17_outputs  # noqa: E402
+from _data import frank_rows, wmt17_outputs  # noqa: E402
 from harness.config import MetricsConfig  # noqa: E402
 from harness.data.example import Example  # noqa: E402
 from harness.metrics.base import ScoringInput  # noqa: E402
@@ -69,7 +69,7 @@ def rouge_frank(repeats: int) -> dict[str, object]:
     """pairs/s of the harness's ROUGE, rouge-score and rouge-score-rs on FRANK pairs (best of ``repeats``)."""
     import rouge_score_rs
 
-    rows = [json.loads(line) for line in (SHARED / "data" / "frank-valid.jsonl").read_text(encoding="utf-8").splitlines()]
+    rows = frank_rows()
     pairs = [(r["reference"], r["summary"]) for r in rows]
     items = [ScoringInput(Example(r["id"], "", (r["reference"],)), r["summary"]) for r in rows]
     slow = rouge_scorer.RougeScorer(list(ROUGE_TYPES), use_stemmer=True)
@@ -98,7 +98,8 @@ def rouge_frank(repeats: int) -> dict[str, object]:
     split = time.perf_counter() - start
     return {
         "pairs": len(pairs), "signature": metric.signature(),
-        "pairs_per_second": {k: len(pairs) / v for k, v in seconds.items()} | {"sentence_split_alone": len(pairs) / split},
+        "pairs_per_second": {k: len(pairs) / v for k, v in seconds.items()}
+        | {"sentence_split_alone": len(pairs) / split},
         "harness_vs_rouge_score_direct": seconds["rouge_score_direct"] / seconds["harness_rouge"],
         "rouge_score_rs_vs_rouge_score_direct": seconds["rouge_score_direct"] / seconds["rouge_score_rs_direct"],
         "scores_identical_to_rouge_score": True,

@@ -16,7 +16,7 @@ import time
 
 import pysbd
 
-from _data import SHARED
+from _data import frank_rows
 from harness.data.example import Example
 from harness.hydra_app import compose_config
 from harness.models.registry import build_model
@@ -24,7 +24,7 @@ from harness.runner import task_spec
 
 
 def article(chars: int) -> str:
-    rows = [json.loads(line) for line in (SHARED / "data" / "frank-valid.jsonl").read_text(encoding="utf-8").splitlines()]
+    rows = frank_rows()
     text = " ".join(" ".join(r["article"].split()) for r in {r["doc_id"]: r for r in rows}.values())
     return (text * (chars // len(text) + 1))[:chars]
 
