@@ -3,8 +3,8 @@
 Runs the ``auto_facts`` metric over a FRANK-format JSONL and prints, for all rows and per system
 group (CNN/DM, XSum = ``bbc``):
 - ``auto_facts.flagged`` against "any error" (``human_factuality`` < 1): flagged, precision, recall;
-- ROC AUC of the graded ``auto_facts.entity_gap`` for entity errors (``human_errors.EntE`` < 1) and of
-  ``auto_facts.circumstance_gap`` for circumstance errors (``CircE`` < 1);
+- ROC AUC of the graded ``auto_facts.worst_gap`` (the worst-supported word of the summary) for entity
+  errors (``human_errors.EntE`` < 1) and for circumstance errors (``CircE`` < 1);
 - the same for the old rule (an unsupported date, number or entity only), for comparison;
 - a cross-validation by article: the one free parameter of the flag (how many content words the
   source never states flag a summary) is chosen on a random half of the articles (largest recall at
@@ -90,15 +90,14 @@ def flags(results: Sequence[dict[str, Any]], novel_words: int | None = None) -> 
 
 
 def figures(flag: np.ndarray, results: Sequence[dict[str, Any]], truth: dict[str, np.ndarray]) -> Figures:
-    entity = np.array([r.get("auto_facts.entity_gap", 0.0) for r in results])
-    circumstance = np.array([r.get("auto_facts.circumstance_gap", 0.0) for r in results])
+    gap = np.array([r.get("auto_facts.worst_gap", 0.0) for r in results])
     hits = int((flag & truth["any"]).sum())
     return Figures(
         flagged=int(flag.sum()),
         precision=hits / flag.sum() if flag.any() else float("nan"),
         recall=hits / truth["any"].sum(),
-        ente_auc=float(roc_auc_score(truth["EntE"], entity)),
-        circe_auc=float(roc_auc_score(truth["CircE"], circumstance)),
+        ente_auc=float(roc_auc_score(truth["EntE"], gap)),
+        circe_auc=float(roc_auc_score(truth["CircE"], gap)),
     )
 
 

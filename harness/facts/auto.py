@@ -17,7 +17,15 @@ from typing import Any, Literal
 
 from harness.facts.dates import PartialDate, find_dates
 from harness.facts.numbers import Quantity, dimension, find_quantities, quantities_match
-from harness.facts.relations import Embed, Frame, Mention, Role, check_relations, source_view, swapped_frames
+from harness.facts.relations import (
+    Embed,
+    Frame,
+    Mention,
+    check_relations,
+    is_placeholder,
+    source_view,
+    swapped_frames,
+)
 from harness.facts.text import STOPWORDS, fold, stem_match, tokens
 
 ItemType = Literal["date", "number", "entity"]
@@ -69,10 +77,13 @@ class AutoFactsResult:
         """Content words of the output that the source never states."""
         return [m for m in self.mentions if not m.in_source]
 
-    def relation_gap(self, role: Role) -> float:
-        """Summed support gaps of the output's words in one role: graded, higher is worse."""
-        swaps = len(self.swapped) if role == "entity" else 0  # a swap is a wrong participant, and certain
-        return swaps + sum(m.gap for m in self.mentions if m.role == role)
+    @property
+    def worst_gap(self) -> float | None:
+        """The support gap of the output's worst-supported word, 1 for a swapped frame: graded, higher
+        is worse; None without relation checks."""
+        if not self.mentions:
+            return None
+        return 1.0 if self.swapped else max(m.gap for m in self.mentions)
 
     @property
     def reasons(self) -> list[str]:
@@ -115,18 +126,16 @@ def extractor_name(lang: str = "en") -> str:
 
 
 def _entities(text: str, lang: str) -> list[Item]:
+    """Named entities; one with a placeholder in it ("Steven UNK") names no one in particular."""
     if lang == "en" and load_spacy() is not None:
-        return [
-            Item("entity", e.text, (e.start_char, e.end_char))
-            for e in parse(text).ents
-            if e.label_ in ENTITY_LABELS
-        ]
-    items = []
-    for m in _CAPITALISED_RUN.finditer(text):
-        if fold(m.group()) in STOPWORDS:
-            continue
-        items.append(Item("entity", m.group(), (m.start(), m.end())))
-    return items
+        found = [(e.text, e.start_char, e.end_char) for e in parse(text).ents if e.label_ in ENTITY_LABELS]
+    else:
+        found = [(m.group(), m.start(), m.end()) for m in _CAPITALISED_RUN.finditer(text) if fold(m.group()) not in STOPWORDS]
+    return [
+        Item("entity", name, (start, end))
+        for name, start, end in found
+        if not any(is_placeholder(word) for word in name.split())
+    ]
 
 
 def extract_items(text: str, lang: str = "en", *, with_entities: bool = True) -> list[Item]:

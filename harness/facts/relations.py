@@ -91,8 +91,18 @@ def role(token: Any) -> Role:
     return "entity"
 
 
+def is_placeholder(text: str) -> bool:
+    """A summariser's out-of-vocabulary token ("UNK", "[UNK]", "<unk>"): it asserts nothing."""
+    return text.strip("[]<>").lower() == "unk"
+
+
 def is_content(token: Any) -> bool:
-    return token.pos_ in CONTENT_POS and not token.is_stop and (token.is_alpha or token.like_num)
+    return (
+        token.pos_ in CONTENT_POS
+        and not token.is_stop
+        and (token.is_alpha or token.like_num)
+        and not is_placeholder(token.text)
+    )
 
 
 def _forms(token: Any) -> tuple[str, str]:

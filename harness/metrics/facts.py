@@ -21,8 +21,8 @@ Per-example keys of ``AutoFactsMetric`` ("auto_facts"):
   auto_facts.reasons               why it is flagged (details, list of strings)
   English only (relation checks, harness.facts.relations):
   auto_facts.novel_words           count of content words the source never states
-  auto_facts.entity_gap            graded: summed support gaps of participants (+1 per swapped frame)
-  auto_facts.circumstance_gap      graded: summed support gaps of times, places, numbers, modifiers
+  auto_facts.worst_gap             graded, higher is worse: how far the worst-supported word's best source
+                                   sentence falls short of its sentence's best one (1 for a swapped frame)
   auto_facts.mentions              list of {text, span, role, support, gap, in_source, evidence} (details)
 """
 
@@ -130,8 +130,7 @@ class AutoFactsMetric(Metric):
             values["auto_facts.reasons"] = res.reasons
             if res.mentions:
                 values["auto_facts.novel_words"] = float(len(res.novel_words))
-                values["auto_facts.entity_gap"] = res.relation_gap("entity")
-                values["auto_facts.circumstance_gap"] = res.relation_gap("circumstance")
+                values["auto_facts.worst_gap"] = res.worst_gap
                 values["auto_facts.mentions"] = [m.as_dict() for m in res.mentions]
             out.append(values)
         return out
