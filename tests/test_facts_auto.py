@@ -11,6 +11,7 @@ from typing import Any
 
 import numpy as np
 import pytest
+import torch
 import yaml
 
 from harness.data.example import Example
@@ -210,7 +211,12 @@ def frank_figures() -> Any:
     import auto_facts_frank as bench
 
     rows = list(frank().values())
-    results, _ = bench.score_rows(rows)
+    threads = torch.get_num_threads()
+    torch.set_num_threads(1)  # small matrices: more threads only spin on a busy machine
+    try:
+        results, _ = bench.score_rows(rows)
+    finally:
+        torch.set_num_threads(threads)
     return bench, rows, results
 
 
@@ -218,7 +224,7 @@ def frank_figures() -> Any:
 @needs_spacy
 def test_frank_validation_meets_targets(frank_figures: Any) -> None:
     bench, rows, results = frank_figures
-    f = bench.figures(bench.flags(results), results, bench.labels(rows))
+    f = bench.figures(bench.flags(results), bench.worst_gap(results), bench.labels(rows))
     assert f.precision >= 0.90 and f.recall >= 0.50
     assert f.ente_auc >= 0.65 and f.circe_auc >= 0.65
 
@@ -228,4 +234,6 @@ def test_frank_validation_meets_targets(frank_figures: Any) -> None:
 def test_frank_cross_validated_flag_holds(frank_figures: Any) -> None:
     bench, rows, results = frank_figures
     tested, _ = bench.cross_validated(rows, results)
-    assert np.mean([f.precision for f in tested]) >= 0.88 and np.mean([f.recall for f in tested]) >= 0.50
+    assert np.mean([f.precision for f in tested]) >= 0.90 and np.mean([f.recall for f in tested]) >= 0.50
+    # No parameter of the graded score is fitted; its AUCs on held-out halves stay close to the targets.
+    assert np.mean([f.ente_auc for f in tested]) >= 0.64 and np.mean([f.circe_auc for f in tested]) >= 0.64
