@@ -147,7 +147,8 @@ def cross_validated(
 
 
 def print_figures(name: str, f: Figures) -> None:
-    print(f"| {name:<34} | {f.flagged:7d} | {f.precision:9.3f} | {f.recall:6.3f} | {f.ente_auc:8.3f} | {f.circe_auc:9.3f} |")
+    print(f"| {name:<34} | {f.flagged:7d} | {f.precision:9.3f} | {f.recall:6.3f} | "
+          f"{f.ente_auc:8.3f} | {f.circe_auc:9.3f} |")
 
 
 def main() -> None:

@@ -175,7 +175,8 @@ def test_other_languages_are_flagged_by_unsupported_items_only() -> None:
 @needs_spacy
 def test_placeholders_assert_nothing() -> None:
     """A summariser's UNK stands for a word it could not spell out: no entity, no new word."""
-    res = check_auto("Steven UNK directed the film in UNK.", "The film was directed by Steven Spielberg.", embed=embed_sentences)
+    source = "The film was directed by Steven Spielberg."
+    res = check_auto("Steven UNK directed the film in UNK.", source, embed=embed_sentences)
     assert res.unsupported == [] and res.novel_words == [] and not res.flagged
 
 

@@ -89,7 +89,10 @@ class AutoFactsResult:
     def reasons(self) -> list[str]:
         """Why the output is flagged (empty when it is not)."""
         reasons = [f"{i.type} not in source: {i.text!r}" for i in self.unsupported]
-        reasons += [f"roles swapped: the source has {p!r} with agent {a!r} and patient {b!r}" for (p, b, a), _ in self.swapped]
+        reasons += [
+            f"roles swapped: the source has {verb!r} with agent {patient!r} and patient {agent!r}"
+            for (verb, agent, patient), _ in self.swapped
+        ]
         novel = self.novel_words
         if len(novel) >= NOVEL_WORDS_FLAG:
             reasons.append("words not in source: " + ", ".join(repr(m.text) for m in novel))
@@ -130,7 +133,11 @@ def _entities(text: str, lang: str) -> list[Item]:
     if lang == "en" and load_spacy() is not None:
         found = [(e.text, e.start_char, e.end_char) for e in parse(text).ents if e.label_ in ENTITY_LABELS]
     else:
-        found = [(m.group(), m.start(), m.end()) for m in _CAPITALISED_RUN.finditer(text) if fold(m.group()) not in STOPWORDS]
+        found = [
+            (m.group(), m.start(), m.end())
+            for m in _CAPITALISED_RUN.finditer(text)
+            if fold(m.group()) not in STOPWORDS
+        ]
     return [
         Item("entity", name, (start, end))
         for name, start, end in found
