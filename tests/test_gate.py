@@ -56,13 +56,35 @@ def test_tolerance_and_significance_rules(tmp_path: Path, capsys: pytest.Capture
     better = _summary(tmp_path, 0.02, "2026-01-01/12-00-00")
     baseline = tmp_path / "b.json"
     main(["check", str(base), "--baseline", str(baseline), "--write-baseline"])
-    # Within tolerance, but a consistent drop on every example is significant.
-    assert main(["check", str(slightly_worse), "--baseline", str(baseline), "--tolerance", "rouge1=0.05"]) == 1
-    assert "significantly worse" in capsys.readouterr().out
-    assert main(["check", str(slightly_worse), "--baseline", str(baseline), "--tolerance", "0.05", "--alpha", "0"]) == 0
+    # A drop within the tolerance passes, even though it is consistent (and so significant)...
+    assert main(["check", str(slightly_worse), "--baseline", str(baseline), "--tolerance", "rouge1=0.05"]) == 0
+    assert "significantly worse" not in capsys.readouterr().out
+    # ...and beyond it fails, with the paired test's verdict on the drop.
+    assert main(["check", str(slightly_worse), "--baseline", str(baseline), "--tolerance", "rouge1=0.005"]) == 1
+    out = capsys.readouterr().out
+    assert "FAIL: rouge1 fell by 0.0100" in out and "significantly worse (paired bootstrap p = 0.0010" in out
     assert main(["check", str(better), "--baseline", str(baseline)]) == 0
     assert main(["check", str(better), "--baseline", str(baseline), "--any-change"]) == 1
     assert "moved by +0.0200" in capsys.readouterr().out
+
+
+def test_tolerance_bounds_the_significance_test_on_one_example(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    """At n = 1 every resample is the one example, so any drop gets the smallest p-value
+    (1/(samples+1)); a drop within the tolerance must still pass."""
+    def one(score: float, stamp: str) -> Path:
+        return write_run(tmp_path, task="summarise", model="lead", dataset="seed", examples=EXAMPLES[:1],
+                         outputs=["out"], scores=[{"rouge1": score}], signatures={"rouge1": "rouge|stem:yes"},
+                         stamp=stamp)
+
+    base, tiny_drop = one(0.5, "2026-01-01/10-00-00"), one(0.5 - 1e-9, "2026-01-01/11-00-00")
+    baseline = tmp_path / "b.json"
+    main(["check", str(base), "--baseline", str(baseline), "--write-baseline"])
+    assert main(["check", str(tiny_drop), "--baseline", str(baseline), "--tolerance", "1e-6"]) == 0
+    assert "PASS" in capsys.readouterr().out
+    assert main(["check", str(tiny_drop), "--baseline", str(baseline)]) == 1
+    assert "significantly worse (paired bootstrap p = 0.0010 < 0.05)" in capsys.readouterr().out
 
 
 def test_refuses_other_examples_and_missing_baseline(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
