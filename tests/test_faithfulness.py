@@ -79,6 +79,15 @@ def test_mixing_facts_across_sentences_is_penalised(metric: FaithfulnessMetric) 
     assert a["faithfulness"] > b["faithfulness"]
 
 
+def test_ngram_support_counts_the_best_single_source_sentence(metric: FaithfulnessMetric) -> None:
+    """12 trigrams: 4 from the third source sentence, 5 from the second, 3 from none. Support is the
+    best single sentence's share (5/12), not the share found anywhere in the document (9/12)."""
+    mixed = "Opposition members voted against the plan and the money would pay for new schools."
+    copied, spliced = score(metric, "Opposition members voted against the plan.", mixed)
+    assert copied["faithfulness.trigram_support"] == 1.0
+    assert spliced["faithfulness.trigram_support"] == pytest.approx(5 / 12)
+
+
 def test_unrelated_output_scores_low(metric: FaithfulnessMetric) -> None:
     faithful, unrelated = score(metric, FAITHFUL, "A volcano erupted in Iceland, grounding flights to Norway.")
     assert unrelated["faithfulness"] < 0.6 < faithful["faithfulness"]

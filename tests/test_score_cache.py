@@ -44,6 +44,14 @@ def test_only_new_or_changed_examples_are_scored(tmp_path: Path) -> None:
     cache.close()
 
 
+def test_changed_references_are_rescored(tmp_path: Path) -> None:
+    cache = ScoreCache(tmp_path / "scores.sqlite")
+    metric = CountingMetric()
+    for references in [("ref",), ("another ref",), ("ref", "a second ref"), ("ref",)]:
+        cache.score(metric, [ScoringInput(Example("0", "source", references), "output")])
+    assert metric.scored == ["0", "0", "0"] and (cache.hits, cache.misses) == (1, 3)
+
+
 def test_a_new_signature_does_not_reuse_old_scores(tmp_path: Path) -> None:
     cache = ScoreCache(tmp_path / "scores.sqlite")
     cache.score(CountingMetric("1"), inputs("a"))
