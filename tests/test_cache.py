@@ -98,6 +98,19 @@ def test_rerun_comes_from_the_cache(run_eval, tmp_path: Path) -> None:
     assert read_json(first / "metrics.json") == read_json(again / "metrics.json")
 
 
+def test_another_dtype_is_another_model(run_eval, tmp_path: Path) -> None:
+    """A bfloat16 run must not read the float32 run's outputs: dtype (and the device) are part of the
+    model identity, hence of the cache key and run.json."""
+    cache_dir = f"run.cache_dir={tmp_path / 'cache'}"
+    full = run_eval("model=tiny_t5", FAST, cache_dir)
+    half = run_eval("model=tiny_t5", "model.dtype=bfloat16", FAST, cache_dir)
+    full_info, half_info = read_json(full / "run.json"), read_json(half / "run.json")
+    assert (full_info["model"]["dtype"], half_info["model"]["dtype"]) == ("float32", "bfloat16")
+    assert full_info["model"]["device"] == half_info["model"]["device"] == "cpu"
+    assert full_info["cache"]["key"] != half_info["cache"]["key"]
+    assert (half_info["cache"]["hits"], half_info["cache"]["misses"]) == (0, 1)
+
+
 @pytest.mark.parametrize(
     ("overrides", "reason"),
     [
