@@ -1,0 +1,35 @@
+"""An output that states both the right and a wrong value of one fact contradicts it: the run's
+verdict for the fact is `contradicted` whichever comes first (contradiction wins over support)."""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+
+import pytest
+
+from conftest import read_json, read_jsonl
+
+SEED_ID = "russia-dprk-pact-2024"
+RIGHT = "The pact was signed in Pyongyang on 19 June 2024."
+WRONG = "Russia and North Korea signed the treaty on 20 June 2024."
+
+
+@pytest.mark.parametrize("output", [f"{RIGHT} {WRONG}", f"{WRONG} {RIGHT}"], ids=["right-first", "wrong-first"])
+def test_right_and_wrong_date_together_is_a_contradiction(output: str, run_eval, tmp_path: Path) -> None:
+    path = tmp_path / "predictions.jsonl"
+    path.write_text(json.dumps({"id": SEED_ID, "output": output}) + "\n", encoding="utf-8")
+    run_dir = run_eval("model=predictions", f"model.path={path}", "metrics.names=[facts]")
+    assert read_json(run_dir / "metrics.json")["tables"]["facts"]["treaty_date"] == {
+        "supported": 0, "contradicted": 1, "absent": 0
+    }
+    [record] = read_jsonl(run_dir / "scores.jsonl")
+    verdict = next(v for v in record["details"]["facts.verdicts"] if v["fact_id"] == "treaty_date")
+    assert verdict["verdict"] == "contradicted" and "20 June" in verdict["text"]
+
+
+def test_the_right_date_alone_is_supported(run_eval, tmp_path: Path) -> None:
+    path = tmp_path / "predictions.jsonl"
+    path.write_text(json.dumps({"id": SEED_ID, "output": RIGHT}) + "\n", encoding="utf-8")
+    run_dir = run_eval("model=predictions", f"model.path={path}", "metrics.names=[facts]")
+    assert read_json(run_dir / "metrics.json")["tables"]["facts"]["treaty_date"]["supported"] == 1
