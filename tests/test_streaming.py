@@ -46,10 +46,11 @@ def test_peak_memory_does_not_grow_with_the_outputs(run_eval, tmp_path: Path) ->
         try:
             run_dir = run_eval("model=predictions", "model.column=summary", "dataset=files", f"dataset.path={data}",
                                "metrics.names=[]", "metrics.bootstrap_samples=2", "run.chunk_size=100")
-            return tracemalloc.get_traced_memory()[1]
+            measured = tracemalloc.get_traced_memory()[1]
         finally:
-            tracemalloc.stop()
-            assert len(read_jsonl(run_dir / "scores.jsonl")) == n
+            tracemalloc.stop()  # only cleanup here: an assert would hide the run's own error
+        assert len(read_jsonl(run_dir / "scores.jsonl")) == n
+        return measured
 
     peak(100)  # warm-up: imports, compiled regexes, datasets' caches
     small, large = peak(1000), peak(3000)
