@@ -33,3 +33,21 @@ def test_the_right_date_alone_is_supported(run_eval, tmp_path: Path) -> None:
     path.write_text(json.dumps({"id": SEED_ID, "output": RIGHT}) + "\n", encoding="utf-8")
     run_dir = run_eval("model=predictions", f"model.path={path}", "metrics.names=[facts]")
     assert read_json(run_dir / "metrics.json")["tables"]["facts"]["treaty_date"]["supported"] == 1
+
+
+def test_weekdays_resolve_against_the_published_column(run_eval, tmp_path: Path) -> None:
+    """``dataset.published_column`` anchors "on Wednesday": the day before a Thursday 20 June 2024
+    dateline is the signing date (supported); a week later it is another day (contradicted)."""
+    fact = {"id": "signed", "kind": "date", "value": "2024-06-19", "evidence": "signed on Wednesday",
+            "cues": {"en": ["signed"]}}
+    rows = [{"key": key, "doc": "The treaty was signed on Wednesday in Pyongyang.", "dateline": dateline,
+             "facts": [fact]} for key, dateline in [("thu", "2024-06-20"), ("next-week", "2024-06-28")]]
+    data = tmp_path / "dated.jsonl"
+    data.write_text("".join(json.dumps(r) + "\n" for r in rows), encoding="utf-8")
+    run_dir = run_eval("dataset=files", f"dataset.path={data}", "dataset.source_column=doc",
+                       "dataset.reference_column=null", "dataset.id_column=key", "dataset.facts_column=facts",
+                       "dataset.published_column=dateline", "model=lead", "metrics.names=[facts]")
+    verdicts = {r["id"]: r["details"]["facts.verdicts"][0]["verdict"] for r in read_jsonl(run_dir / "scores.jsonl")}
+    assert verdicts == {"thu": "supported", "next-week": "contradicted"}
+    published = {e["id"]: e["meta"]["published"] for e in read_jsonl(run_dir / "examples.jsonl")}
+    assert published["thu"].startswith("2024-06-20") and published["next-week"].startswith("2024-06-28")
