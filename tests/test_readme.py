@@ -48,8 +48,8 @@ def harness_part(command: str) -> list[str]:
 
 
 def readme(prefix: str) -> list[str]:
-    """The harness arguments of the one README command that starts with ``prefix``."""
-    found = [c for c in readme_commands() if c.startswith(prefix)]
+    """The harness arguments of the README command ``prefix``, or of the one that starts with it."""
+    found = [c for c in readme_commands() if c == prefix] or [c for c in readme_commands() if c.startswith(prefix)]
     assert len(found) == 1, f"the README has {len(found)} commands starting with {prefix!r}"
     return harness_part(found[0])
 
@@ -121,7 +121,7 @@ def test_offline_commands_run_as_written(tmp_path: Path) -> None:
 
     cli(cwd, *readme("python -m harness run model=tiny_t5 --cfg job"))
     assert len(runs(cwd, "tiny_t5")) == 1  # printed the config, ran nothing
-    cli(cwd, *readme("python -m harness run model=tiny_t5 "))
+    cli(cwd, *readme("python -m harness run model=tiny_t5"))
     cli(cwd, *readme("python -m harness run -m model=lead,textrank"))
     assert (len(runs(cwd, "tiny_t5")), len(runs(cwd, "lead")), len(runs(cwd, "textrank"))) == (2, 2, 2)
 
