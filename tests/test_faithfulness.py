@@ -133,3 +133,11 @@ def test_frank_through_a_run_writes_faithfulness_per_summary(run_eval) -> None:
     assert len(records) == 12 and all(0 <= r["scores"]["faithfulness"] <= 1 for r in records)
     assert {"faithfulness.alignment", "faithfulness.trigram_support", "faithfulness.novel_words"} <= set(records[0]["scores"])
     assert read_json(run_dir / "metrics.json")["metrics"]["faithfulness"]["n"] == 12
+
+
+def test_alignment_component_separates_copied_from_unrelated(metric: FaithfulnessMetric) -> None:
+    faithful, unrelated = score(metric, FAITHFUL, "A volcano erupted in Iceland, grounding flights to Norway.")
+    assert faithful["faithfulness.alignment"] > 0.95
+    assert unrelated["faithfulness.alignment"] < 0.6
+    assert unrelated["faithfulness.novel_words"] == pytest.approx(1 / 7)  # six words not in the source
+

@@ -186,3 +186,17 @@ def test_auto_resume_picks_the_newest_of_several_incomplete_runs(run_eval, tmp_p
         (folder / "run.json").write_text(json.dumps({**info, "status": "running"}), encoding="utf-8")
     assert run_eval(*config, "run.resume=auto") == newest
     assert read_json(older / "run.json")["status"] == "running"
+
+
+def test_configs_compare_resolved_and_differences_are_named(tmp_path: Path) -> None:
+    from harness.hydra_app import compose_config
+    from harness.resume import _differences, comparable, find_resumable
+
+    cfg = compose_config(["task=translate", "task.target_lang=pl", "model=m2m100_418m"])
+    assert comparable(cfg)["model"]["tgt_lang_code"] == "pl"  # interpolations resolved, as config.yaml holds them
+    assert _differences({"a": {"b": 1}, "c": 2}, {"a": None, "c": 2}) == ["a ({'b': 1} there, None now)"]
+    folder = tmp_path / "half"
+    folder.mkdir()
+    (folder / "run.json").write_text("{}", encoding="utf-8")
+    with pytest.raises(ResumeError, match="not a run folder"):
+        find_resumable(compose_config([f"run.resume={folder}"]))

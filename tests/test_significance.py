@@ -111,3 +111,14 @@ def test_sacrebleu_metric_from_settings() -> None:
     assert isinstance(metric, CHRF) and metric.word_order == 2
     with pytest.raises(ValueError, match="unknown corpus metric"):
         sacrebleu_metric("rouge1", {})
+
+
+def test_defaults_are_sacrebleus() -> None:
+    assert PairedBootstrap(5).n_samples == PairedTest._DEFAULT_SAMPLES["bs"]
+    assert ApproximateRandomization(5).n_trials == PairedTest._DEFAULT_SAMPLES["ar"]
+    assert (PairedBootstrap(5).seed, ApproximateRandomization(5).seed) == (12345, 12345)  # SACREBLEU_SEED's default
+
+
+def test_mean_stats_of_an_odd_number_of_examples() -> None:
+    stats = mean_stats([0.1, 0.2, 0.6])
+    assert stats.stats.shape == (3, 1) and stats.score() == pytest.approx(0.3)
