@@ -7,12 +7,14 @@ minus dropped, a number moved by one, a boolean flipped, ``break`` / ``continue`
 strings, f-strings and annotations are left alone. A mutant is *killed* when the module's tests fail
 (or time out) with it, and *survives* when they pass.
 
-Speed: a parent process imports the heavy libraries (torch, transformers, pytest, ...) once and forks
-a child per mutant. The child serves the mutated source for the module through an import hook
-(``harness`` itself is imported afresh in every child), runs the module's tests with ``-x`` (the
-first failure kills the mutant) and ``-m "not slow"``, and exits with pytest's status. ``--workers``
-children run at once. Tests that start ``python -m harness`` in a subprocess do not see the mutant,
-so the score is a lower bound.
+Speed: a parent process imports every harness module (and so the libraries they use) once, then
+forks a child per mutant. The child forgets the project's own modules, serves the mutated source for
+the module through an import hook, and runs only the tests that execute the mutated lines (recorded
+per test in a first, unmutated run of the module's tests), fastest first, with ``-x`` (the first
+failure kills the mutant) and ``-m "not slow"``; a mutant no test reaches survives without a run, and
+one that runs past three times its tests' time is killed (a timeout). ``--workers`` children run at
+once. Tests that start ``python -m harness`` in a subprocess do not see the mutant, so the score is a
+lower bound.
 
 Equivalent mutants (no test can tell them from the original) are listed in :data:`EQUIVALENT` by
 module, function and the original and mutated code, each with the reason; they are reported but
@@ -66,7 +68,28 @@ MODULES: dict[str, tuple[str, list[str]]] = {
 PYTEST_ARGS = ["-x", "-q", "-m", "not slow", "--assert=plain", "-p", "no:cacheprovider", "-p", "no:hypothesispytest"]
 
 # (module, function, original, mutated) -> why no test can tell the mutant from the original.
-EQUIVALENT: dict[tuple[str, str, str, str], str] = {}
+_FROZEN = "frozen=True only forbids assigning to fields, which no code does"
+EQUIVALENT: dict[tuple[str, str, str, str], str] = {
+    ("gate", "MetricCheck", "True", "False"): _FROZEN,
+    ("gate", "GateResult", "True", "False"): _FROZEN,
+    ("gate", "check_run", "0", "1"): "ar_trials: the gate reads only the bootstrap p-value, never the AR one",
+    ("gate", "write_baseline", "1", "2"): "the JSON indent of the baseline file",
+    ("significance", "SufficientStats", "True", "False"): _FROZEN,
+    ("significance", "BootstrapResult", "True", "False"): _FROZEN,
+    ("significance", "<module>._AR_CHUNK", "1000", "1001"): "trials per matrix product: bounds memory only",
+    ("score cache", "metric_key", "True", "False"): "sort_keys: the payload is built with its keys in one fixed order",
+    ("score cache", "ScoreCache._lookup", "500", "501"): "the lookup chunk only has to stay under SQLite's "
+    "bound-variable limit (32766)",
+    ("rouge", "RougeMetric.parallel", "True", "False"): "only lets metrics.workers use processes; results are "
+    "identical either way (tests/test_parallel_metrics.py)",
+    ("resume", "prepare", "True", "False"): "keep_failed for examples.jsonl, whose lines have no output: all "
+    "are dropped and the resumed run lists them again, leaving the same file",
+    ("resume", "_repair", "False", "True"): "torn=True from the start only rewrites the file with the same lines",
+    ("resume", "_repair", "break", "continue"): "a line without a newline can only be the file's last",
+    ("faithfulness", "SourceEncoding", "True", "False"): _FROZEN,
+    ("faithfulness", "FaithfulnessScorer.__init__", "16", "17"): "the batch size (outputs move by ~1e-8)",
+    ("faithfulness", "FaithfulnessMetric.__init__", "16", "17"): "the batch size (outputs move by ~1e-8)",
+}
 
 COMPARE_SWAPS: dict[type[ast.cmpop], type[ast.cmpop]] = {
     ast.Lt: ast.LtE, ast.LtE: ast.Lt, ast.Gt: ast.GtE, ast.GtE: ast.Gt,
@@ -108,6 +131,7 @@ class _Sites(ast.NodeVisitor):
         self.sites: list[tuple[tuple[tuple[str, int | None], ...], str, int]] = []
         self._path: list[tuple[str, int | None]] = []
         self._scope: list[str] = []
+        self._functions: list[str] = []
 
     def visit(self, node: ast.AST) -> None:
         if isinstance(node, ast.JoinedStr):
@@ -117,6 +141,14 @@ class _Sites(ast.NodeVisitor):
         scoped = isinstance(node, (ast.FunctionDef, ast.AsyncFunctionDef, ast.ClassDef))
         if scoped:
             self._scope.append(node.name)
+            if not isinstance(node, ast.ClassDef):
+                self._functions.append(node.name)
+        elif isinstance(node, (ast.Assign, ast.AnnAssign)) and not self._in_function():
+            # A module or class constant is named by its target: ``<module>._AR_CHUNK``, ``RougeMetric.parallel``.
+            target = node.targets[0] if isinstance(node, ast.Assign) else node.target
+            scoped = isinstance(target, ast.Name)
+            if scoped:
+                self._scope.append(target.id if self._scope else f"<module>.{target.id}")
         for variant in range(_variants(node)):
             self.sites.append((tuple(self._path), ".".join(self._scope) or "<module>", variant))
         for name, value in ast.iter_fields(node):
@@ -134,6 +166,12 @@ class _Sites(ast.NodeVisitor):
                 self._path.pop()
         if scoped:
             self._scope.pop()
+            if isinstance(node, (ast.FunctionDef, ast.AsyncFunctionDef)):
+                self._functions.pop()
+
+
+    def _in_function(self) -> bool:
+        return bool(self._functions)
 
 
 def _variants(node: ast.AST) -> int:
