@@ -7,9 +7,9 @@ import os
 import subprocess
 import sys
 import tempfile
-from collections.abc import Callable, Sequence
+from collections.abc import Callable
 from pathlib import Path
-from typing import Any
+from typing import Any, NoReturn
 
 import pytest
 from harness.hydra_app import compose_config
@@ -72,13 +72,18 @@ def requires(available: bool, what: str, install: str) -> pytest.MarkDecorator:
     return pytest.mark.requires(available=available, what=what, install=install)
 
 
+def missing(what: str, install: str) -> NoReturn:
+    """Skip the running test (or fixture) for want of ``what``; fail instead when ``CI=true``."""
+    message = f"{what} is missing; install: {install}"
+    if IN_CI:
+        pytest.fail(f"CI=true and {message}", pytrace=False)
+    pytest.skip(message)
+
+
 def pytest_runtest_setup(item: pytest.Item) -> None:
     for mark in item.iter_markers("requires"):
         if not mark.kwargs["available"]:
-            message = f"{mark.kwargs['what']} is missing; install: {mark.kwargs['install']}"
-            if IN_CI:
-                pytest.fail(f"CI=true and {message}", pytrace=False)
-            pytest.skip(message)
+            missing(mark.kwargs["what"], mark.kwargs["install"])
 
 
 requires_shared = requires(

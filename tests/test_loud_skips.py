@@ -55,5 +55,5 @@ def test_ci_script_stops_when_apt_get_fails(tmp_path: Path) -> None:
     env = {**os.environ, "PATH": f"{bin_dir}:{os.environ['PATH']}"}
     result = subprocess.run(["bash", str(ROOT / ".ci" / "run")], env=env, capture_output=True, text=True, timeout=60)
     assert result.returncode == 1
-    assert "error: apt-get could not install apertium/chromium" in result.stderr
+    assert "error: apt-get could not install apertium/chromium/slurm-wlm/munge" in result.stderr
     assert not (tmp_path / "reached").exists()

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import copy
 import datetime
 import json
 from collections.abc import Iterator, Mapping, Sequence
@@ -89,6 +90,13 @@ class TableExamples(Sequence[Example]):
 
     def __len__(self) -> int:
         return len(self.table)
+
+    def rows(self, start: int, stop: int) -> TableExamples:
+        """Rows ``[start, stop)`` as examples that still stream, numbered as in this collection."""
+        part = copy.copy(self)
+        part.table = self.table.select(range(start, stop))
+        part.id_offset = self.id_offset + start
+        return part
 
     @overload
     def __getitem__(self, index: int) -> Example: ...
