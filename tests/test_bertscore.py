@@ -19,6 +19,7 @@ PAIRS = [
 ]
 
 
+@pytest.mark.slow
 def test_equals_bert_score_with_max_over_references() -> None:
     metric = BertScoreMetric()
     ours = metric.score([ScoringInput(Example(str(i), "src", tuple(refs)), out) for i, (out, refs) in enumerate(PAIRS)])

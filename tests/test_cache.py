@@ -55,6 +55,7 @@ def _writer(path: str, worker: int) -> None:
     cache.close()
 
 
+@pytest.mark.slow
 def test_concurrent_writers(tmp_path: Path) -> None:
     path = str(tmp_path / "c.sqlite")
     context = multiprocessing.get_context("spawn")
@@ -74,6 +75,7 @@ def _opener(folder: str, rounds: int, start: "multiprocessing.synchronize.Barrie
         GenerationCache(Path(folder) / f"fresh-{round_}.sqlite", "shared-model").close()
 
 
+@pytest.mark.slow
 def test_runs_starting_together_share_a_fresh_cache(tmp_path: Path) -> None:
     """Processes that create the same new cache file at the same moment (parallel shards of a first run)
     all open it: SQLite refuses the concurrent switch to WAL outright, without waiting."""

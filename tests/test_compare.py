@@ -75,6 +75,8 @@ def _assert_matches_sacrebleu(
             assert f"{system.p_ar:.4f}" == ar[str(file)][column]["p"], where
 
 
+@pytest.mark.slow
+@requires_wmt17
 def test_wmt17_compare_matches_sacrebleu_paired_tests(tmp_path: Path) -> None:
     """All 16 WMT17 en-de systems, baseline LIUM-NMT: BLEU against ``sacrebleu --paired-bs`` and
     ``--paired-ar`` on the same files with the same seed. The run folders come from the run-folder

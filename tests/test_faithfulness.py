@@ -124,6 +124,7 @@ def test_signature_names_settings(metric: FaithfulnessMetric) -> None:
 
 
 @requires_shared
+@pytest.mark.slow
 def test_frank_through_a_run_writes_faithfulness_per_summary(run_eval) -> None:
     from conftest import FRANK, read_json, read_jsonl
 

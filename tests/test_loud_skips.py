@@ -26,6 +26,7 @@ def test_has_python():
 
 
 @pytest.mark.parametrize("ci", ["", "true"])
+@pytest.mark.slow
 def test_missing_requirement_skips_locally_and_fails_in_ci(ci: str, tmp_path: Path) -> None:
     shutil.copy(ROOT / "tests" / "conftest.py", tmp_path / "conftest.py")
     (tmp_path / "test_probe.py").write_text(PROBE, encoding="utf-8")

@@ -83,6 +83,7 @@ def test_highlight_trims_overlaps_and_clamps() -> None:
 
 
 @requires(shutil.which("chromium") is not None, "Debian's chromium", "apt-get install -y chromium")
+@pytest.mark.slow
 def test_report_in_headless_chromium(report: Path, tmp_path: Path) -> None:
     """Render the report offline in headless Chromium: a screenshot, and the live DOM, in which the
     output's <script> is text, not an element. HARNESS_SCREENSHOT=path keeps the screenshot."""

@@ -15,6 +15,7 @@ from harness.text import split_sentences
 
 
 @requires_shared
+@pytest.mark.slow
 def test_rouge_equals_rouge_score_on_frank_validation() -> None:
     rows = [json.loads(line) for line in FRANK.read_text(encoding="utf-8").splitlines()]
     batch = [ScoringInput(Example(r["id"], r["article"], (r["reference"],)), r["summary"]) for r in rows]

@@ -60,6 +60,7 @@ def test_translates_lines_and_documents_in_order() -> None:
 
 
 @needs_apertium
+@pytest.mark.slow
 def test_seed_translation_end_to_end(tmp_path: Path) -> None:
     folder = run_harness(tmp_path, "task=translate", "model=apertium", "dataset=seed", "task.target_lang=es")
     metrics = read_metrics(folder)
@@ -84,6 +85,7 @@ def test_seed_translation_end_to_end(tmp_path: Path) -> None:
 
 
 @needs_apertium
+@pytest.mark.slow
 def test_seed_document_mode(tmp_path: Path) -> None:
     folder = run_harness(tmp_path, "task=translate", "model=apertium", "dataset=seed", "task.mode=document",
                          "metrics.names=[chrf,facts]")
