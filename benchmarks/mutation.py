@@ -54,7 +54,8 @@ ROOT = Path(__file__).resolve().parents[1]
 
 # module -> (source file, the tests that exercise it)
 MODULES: dict[str, tuple[str, list[str]]] = {
-    "facts checker": ("harness/facts/checker.py", ["tests/test_facts_checker.py", "tests/test_facts_run.py"]),
+    "facts checker": ("harness/facts/checker.py",
+                      ["tests/test_facts_checker.py", "tests/test_facts_run.py", "tests/test_facts_contradiction.py"]),
     "significance": ("harness/results/significance.py", ["tests/test_significance.py", "tests/test_compare.py"]),
     "rouge": ("harness/metrics/rouge.py", ["tests/test_rouge.py"]),
     "resume": ("harness/resume.py", ["tests/test_resume.py"]),
@@ -70,6 +71,7 @@ PYTEST_ARGS = ["-x", "-q", "-m", "not slow", "--assert=plain", "-p", "no:cachepr
 # (module, function, original, mutated) -> why no test can tell the mutant from the original.
 _FROZEN = "frozen=True only forbids assigning to fields, which no code does"
 EQUIVALENT: dict[tuple[str, str, str, str], str] = {
+    ("facts checker", "FactVerdict", "True", "False"): _FROZEN,
     ("gate", "MetricCheck", "True", "False"): _FROZEN,
     ("gate", "GateResult", "True", "False"): _FROZEN,
     ("gate", "check_run", "0", "1"): "ar_trials: the gate reads only the bootstrap p-value, never the AR one",

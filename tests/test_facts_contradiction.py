@@ -51,3 +51,19 @@ def test_weekdays_resolve_against_the_published_column(run_eval, tmp_path: Path)
     assert verdicts == {"thu": "supported", "next-week": "contradicted"}
     published = {e["id"]: e["meta"]["published"] for e in read_jsonl(run_dir / "examples.jsonl")}
     assert published["thu"].startswith("2024-06-20") and published["next-week"].startswith("2024-06-28")
+
+
+def test_an_approximate_quantity_allows_its_tolerance_when_hedged(run_eval, tmp_path: Path) -> None:
+    """value 200 tonnes, approximate, tolerance 10%: "about 220" is within (the bound included),
+    "about 221" is not, and an unhedged 220 is another figure."""
+    fact = {"id": "aid", "kind": "quantity", "value": 200, "unit": "tonne", "approximate": True,
+            "evidence": "200 tonnes of aid", "cues": {"en": ["aid"]}}
+    docs = {"bound": "About 220 tonnes of aid arrived.", "beyond": "About 221 tonnes of aid arrived.",
+            "unhedged": "Exactly 220 tonnes of aid arrived.", "same": "Around 200 tonnes of aid arrived."}
+    data = tmp_path / "aid.jsonl"
+    data.write_text("".join(json.dumps({"key": k, "doc": d, "facts": [fact]}) + "\n" for k, d in docs.items()))
+    run_dir = run_eval("dataset=files", f"dataset.path={data}", "dataset.source_column=doc",
+                       "dataset.reference_column=null", "dataset.id_column=key", "dataset.facts_column=facts",
+                       "model=lead", "metrics.names=[facts]")
+    verdicts = {r["id"]: r["details"]["facts.verdicts"][0]["verdict"] for r in read_jsonl(run_dir / "scores.jsonl")}
+    assert verdicts == {"bound": "supported", "beyond": "contradicted", "unhedged": "contradicted", "same": "supported"}
