@@ -79,6 +79,8 @@ EQUIVALENT: dict[tuple[str, str, str, str], str] = {
     ("significance", "SufficientStats", "True", "False"): _FROZEN,
     ("significance", "BootstrapResult", "True", "False"): _FROZEN,
     ("significance", "<module>._AR_CHUNK", "1000", "1001"): "trials per matrix product: bounds memory only",
+    ("score cache", "ScoreCache.score", "True", "False"): "strict=False on one of the two zips over the same "
+    "lists: the other, still strict, raises the same error",
     ("score cache", "metric_key", "True", "False"): "sort_keys: the payload is built with its keys in one fixed order",
     ("score cache", "ScoreCache._lookup", "500", "501"): "the lookup chunk only has to stay under SQLite's "
     "bound-variable limit (32766)",
@@ -153,6 +155,9 @@ class _Sites(ast.NodeVisitor):
                 self._scope.append(target.id if self._scope else f"<module>.{target.id}")
         for variant in range(_variants(node)):
             self.sites.append((tuple(self._path), ".".join(self._scope) or "<module>", variant))
+        if isinstance(node, ast.UnaryOp) and isinstance(node.operand, ast.Constant):
+            self._leave(node, scoped)  # -1 is one constant: dropping the minus is its mutant
+            return
         for name, value in ast.iter_fields(node):
             if name in SKIPPED_FIELDS:
                 continue
@@ -166,6 +171,9 @@ class _Sites(ast.NodeVisitor):
                 self._path.append((name, None))
                 self.visit(value)
                 self._path.pop()
+        self._leave(node, scoped)
+
+    def _leave(self, node: ast.AST, scoped: bool) -> None:
         if scoped:
             self._scope.pop()
             if isinstance(node, (ast.FunctionDef, ast.AsyncFunctionDef)):

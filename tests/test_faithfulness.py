@@ -1,6 +1,7 @@
 from pathlib import Path
 
 import pytest
+import torch
 
 from conftest import requires_shared
 
@@ -142,3 +143,29 @@ def test_alignment_component_separates_copied_from_unrelated(metric: Faithfulnes
     assert unrelated["faithfulness.alignment"] < 0.6
     assert unrelated["faithfulness.novel_words"] == pytest.approx(1 / 7)  # six words not in the source
 
+
+
+LONG_SOURCE = " ".join(
+    f"Report {i}: the {town} council approved {10 + i} new {thing}, officials said on Monday." for i, (town, thing) in
+    enumerate([("Leeds", "schools"), ("York", "parks"), ("Hull", "bridges"), ("Bradford", "libraries"),
+               ("Wakefield", "clinics"), ("Harrogate", "roads"), ("Halifax", "depots"), ("Barnsley", "pools")])
+)
+
+
+def test_a_long_source_in_chunks_maps_every_token_to_its_sentence() -> None:
+    """Chunks are greedy (none over max_chunk_tokens, none that the next sentence would still fit in)
+    and each source token keeps its sentence index across chunks."""
+    scorer = FaithfulnessMetric().scorer
+    scorer.max_chunk_tokens = 40
+    sentences = split_sentences(normalise(LONG_SOURCE))
+    lengths = [len(scorer.tokenizer(s, add_special_tokens=False)["input_ids"]) for s in sentences]
+    chunks = scorer._chunks(sentences)
+    assert len(sentences) == 8 and len(chunks) > 2 and [s for c in chunks for s in c] == sentences
+    sizes = [sum(lengths[sentences.index(s)] for s in chunk) for chunk in chunks]
+    assert all(size <= 40 for size in sizes)
+    assert all(size + lengths[sentences.index(nxt[0])] > 40 for size, nxt in zip(sizes, chunks[1:]))
+    (encoding,) = scorer.encode_sources([LONG_SOURCE])
+    assert encoding.num_sentences == 8
+    assert torch.bincount(encoding.token_sentence, minlength=8).tolist() == lengths
+    assert encoding.token_sentence.tolist() == sorted(encoding.token_sentence.tolist())
+    assert len(encoding.token_embeddings) == sum(lengths)
