@@ -352,6 +352,7 @@ def _start(relative: str, tests: list[str], source: str | None, basetemp: Path, 
         devnull = os.open(os.devnull, os.O_WRONLY)
         os.dup2(devnull, 1)
         os.dup2(devnull, 2)
+        os.environ["HARNESS_CACHE"] = str(basetemp.with_name(basetemp.name + "-cache"))  # none shared
         _purge()
         if source is not None:
             sys.meta_path.insert(0, _MutantLoader(_module_name(relative), str(ROOT / relative), source))
@@ -398,6 +399,7 @@ def run_all(jobs: list[Job], workers: int) -> Iterator[tuple[Job, int | None, fl
         for done, code in finished:
             job, started, basetemp = running.pop(done)
             shutil.rmtree(basetemp, ignore_errors=True)
+            shutil.rmtree(basetemp.with_name(basetemp.name + "-cache"), ignore_errors=True)
             yield job, code, now - started
         if not pid and not finished:
             time.sleep(0.05)
