@@ -237,7 +237,7 @@ class NLIConfig:
     chunk_sentences: int = 2
     max_length: int = 512
     batch_size: int = 16
-    device: str = "cpu"
+    device: str | None = None  # default: metrics.device
 
 
 @dataclass
@@ -253,6 +253,8 @@ class MetricsConfig:
     workers: int = 1  # processes for metrics marked parallel (ROUGE, reference-free, ...)
     chunk_size: int = 256  # examples scored at a time
     faithfulness_batch_size: int = 16
+    device: str = "auto"  # model-based metrics (BERTScore, faithfulness, NLI): auto = cuda if available, else cpu
+    dtype: str = "float32"  # their weights: float32, float16 or bfloat16 (named in the signatures)
     nli: NLIConfig = field(default_factory=NLIConfig)
     # Translation metrics.
     sacrebleu_tokenize: str | None = None  # BLEU tokenizer; default: sacrebleu's for the target language
