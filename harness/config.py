@@ -72,6 +72,8 @@ class HFSeq2SeqConfig(PretrainedModelConfig):
     # Multilingual MT (NLLB, M2M100, mBART-50): language codes as the tokenizer names them.
     src_lang_code: str | None = None
     tgt_lang_code: str | None = None
+    # A single-pair translation model's languages, e.g. "en-de" (opus-mt presets): another task pair warns.
+    language_pair: str | None = None
 
 
 @dataclass

@@ -7,9 +7,9 @@ import os
 import subprocess
 import sys
 import tempfile
-from collections.abc import Callable, Sequence
+from collections.abc import Callable
 from pathlib import Path
-from typing import Any
+from typing import Any, NoReturn
 
 import pytest
 from harness.hydra_app import compose_config
@@ -63,4 +63,30 @@ def harness_cli(*args: str, cwd: Path = ROOT, check: bool = True) -> subprocess.
     return result
 
 
-requires_shared = pytest.mark.skipif(not SHARED.is_dir(), reason=f"{SHARED} (the project's shared data) is absent")
+IN_CI = os.environ.get("CI", "").lower() == "true"
+
+
+def requires(available: bool, what: str, install: str) -> pytest.MarkDecorator:
+    """Mark a test that needs something outside pip's reach: without it the test is skipped with the
+    command that installs it, or fails when ``CI=true`` (so that CI cannot pass by skipping)."""
+    return pytest.mark.requires(available=available, what=what, install=install)
+
+
+def missing(what: str, install: str) -> NoReturn:
+    """Skip the running test (or fixture) for want of ``what``; fail instead when ``CI=true``."""
+    message = f"{what} is missing; install: {install}"
+    if IN_CI:
+        pytest.fail(f"CI=true and {message}", pytrace=False)
+    pytest.skip(message)
+
+
+def pytest_runtest_setup(item: pytest.Item) -> None:
+    for mark in item.iter_markers("requires"):
+        if not mark.kwargs["available"]:
+            missing(mark.kwargs["what"], mark.kwargs["install"])
+
+
+requires_shared = requires(
+    (SHARED / "data").is_dir(), f"{SHARED} (the project's shared data)", f"copy the shared data folder to {SHARED}"
+)
+requires_wmt17 = requires(WMT17.is_dir(), f"{WMT17} (WMT17 en-de systems)", f"copy the shared data folder to {SHARED}")

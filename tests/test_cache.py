@@ -55,6 +55,7 @@ def _writer(path: str, worker: int) -> None:
     cache.close()
 
 
+@pytest.mark.slow
 def test_concurrent_writers(tmp_path: Path) -> None:
     path = str(tmp_path / "c.sqlite")
     context = multiprocessing.get_context("spawn")
@@ -74,6 +75,7 @@ def _opener(folder: str, rounds: int, start: "multiprocessing.synchronize.Barrie
         GenerationCache(Path(folder) / f"fresh-{round_}.sqlite", "shared-model").close()
 
 
+@pytest.mark.slow
 def test_runs_starting_together_share_a_fresh_cache(tmp_path: Path) -> None:
     """Processes that create the same new cache file at the same moment (parallel shards of a first run)
     all open it: SQLite refuses the concurrent switch to WAL outright, without waiting."""
@@ -96,6 +98,19 @@ def test_rerun_comes_from_the_cache(run_eval, tmp_path: Path) -> None:
     assert (cold["hits"], cold["misses"], warm["hits"], warm["misses"]) == (0, 1, 1, 0)
     assert read_jsonl(first / "predictions.jsonl") == read_jsonl(again / "predictions.jsonl")
     assert read_json(first / "metrics.json") == read_json(again / "metrics.json")
+
+
+def test_another_dtype_is_another_model(run_eval, tmp_path: Path) -> None:
+    """A bfloat16 run must not read the float32 run's outputs: dtype (and the device) are part of the
+    model identity, hence of the cache key and run.json."""
+    cache_dir = f"run.cache_dir={tmp_path / 'cache'}"
+    full = run_eval("model=tiny_t5", FAST, cache_dir)
+    half = run_eval("model=tiny_t5", "model.dtype=bfloat16", FAST, cache_dir)
+    full_info, half_info = read_json(full / "run.json"), read_json(half / "run.json")
+    assert (full_info["model"]["dtype"], half_info["model"]["dtype"]) == ("float32", "bfloat16")
+    assert full_info["model"]["device"] == half_info["model"]["device"] == "cpu"
+    assert full_info["cache"]["key"] != half_info["cache"]["key"]
+    assert (half_info["cache"]["hits"], half_info["cache"]["misses"]) == (0, 1)
 
 
 @pytest.mark.parametrize(

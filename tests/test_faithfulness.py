@@ -1,6 +1,7 @@
 from pathlib import Path
 
 import pytest
+import torch
 
 from conftest import requires_shared
 
@@ -79,6 +80,15 @@ def test_mixing_facts_across_sentences_is_penalised(metric: FaithfulnessMetric) 
     assert a["faithfulness"] > b["faithfulness"]
 
 
+def test_ngram_support_counts_the_best_single_source_sentence(metric: FaithfulnessMetric) -> None:
+    """12 trigrams: 4 from the third source sentence, 5 from the second, 3 from none. Support is the
+    best single sentence's share (5/12), not the share found anywhere in the document (9/12)."""
+    mixed = "Opposition members voted against the plan and the money would pay for new schools."
+    copied, spliced = score(metric, "Opposition members voted against the plan.", mixed)
+    assert copied["faithfulness.trigram_support"] == 1.0
+    assert spliced["faithfulness.trigram_support"] == pytest.approx(5 / 12)
+
+
 def test_unrelated_output_scores_low(metric: FaithfulnessMetric) -> None:
     faithful, unrelated = score(metric, FAITHFUL, "A volcano erupted in Iceland, grounding flights to Norway.")
     assert unrelated["faithfulness"] < 0.6 < faithful["faithfulness"]
@@ -115,6 +125,7 @@ def test_signature_names_settings(metric: FaithfulnessMetric) -> None:
 
 
 @requires_shared
+@pytest.mark.slow
 def test_frank_through_a_run_writes_faithfulness_per_summary(run_eval) -> None:
     from conftest import FRANK, read_json, read_jsonl
 
@@ -124,3 +135,37 @@ def test_frank_through_a_run_writes_faithfulness_per_summary(run_eval) -> None:
     assert len(records) == 12 and all(0 <= r["scores"]["faithfulness"] <= 1 for r in records)
     assert {"faithfulness.alignment", "faithfulness.trigram_support", "faithfulness.novel_words"} <= set(records[0]["scores"])
     assert read_json(run_dir / "metrics.json")["metrics"]["faithfulness"]["n"] == 12
+
+
+def test_alignment_component_separates_copied_from_unrelated(metric: FaithfulnessMetric) -> None:
+    faithful, unrelated = score(metric, FAITHFUL, "A volcano erupted in Iceland, grounding flights to Norway.")
+    assert faithful["faithfulness.alignment"] > 0.95
+    assert unrelated["faithfulness.alignment"] < 0.6
+    assert unrelated["faithfulness.novel_words"] == pytest.approx(1 / 7)  # six words not in the source
+
+
+
+LONG_SOURCE = " ".join(
+    f"Report {i}: the {town} council approved {10 + i} new {thing}, officials said on Monday." for i, (town, thing) in
+    enumerate([("Leeds", "schools"), ("York", "parks"), ("Hull", "bridges"), ("Bradford", "libraries"),
+               ("Wakefield", "clinics"), ("Harrogate", "roads"), ("Halifax", "depots"), ("Barnsley", "pools")])
+)
+
+
+def test_a_long_source_in_chunks_maps_every_token_to_its_sentence() -> None:
+    """Chunks are greedy (none over max_chunk_tokens, none that the next sentence would still fit in)
+    and each source token keeps its sentence index across chunks."""
+    scorer = FaithfulnessMetric().scorer
+    scorer.max_chunk_tokens = 40
+    sentences = split_sentences(normalise(LONG_SOURCE))
+    lengths = [len(scorer.tokenizer(s, add_special_tokens=False)["input_ids"]) for s in sentences]
+    chunks = scorer._chunks(sentences)
+    assert len(sentences) == 8 and len(chunks) > 2 and [s for c in chunks for s in c] == sentences
+    sizes = [sum(lengths[sentences.index(s)] for s in chunk) for chunk in chunks]
+    assert all(size <= 40 for size in sizes)
+    assert all(size + lengths[sentences.index(nxt[0])] > 40 for size, nxt in zip(sizes, chunks[1:]))
+    (encoding,) = scorer.encode_sources([LONG_SOURCE])
+    assert encoding.num_sentences == 8
+    assert torch.bincount(encoding.token_sentence, minlength=8).tolist() == lengths
+    assert encoding.token_sentence.tolist() == sorted(encoding.token_sentence.tolist())
+    assert len(encoding.token_embeddings) == sum(lengths)

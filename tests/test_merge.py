@@ -64,6 +64,7 @@ def test_merge_refuses_missing_incomplete_or_foreign_shards(run_eval, data: Path
         merge_runs([first, second])
 
 
+@pytest.mark.slow
 def test_merge_command_line(run_eval, data: Path, tmp_path: Path) -> None:
     common = ("model=lead", "dataset=files", f"dataset.path={data}", FAST, "dataset.num_shards=2")
     shards = [str(run_eval(*common, f"dataset.shard_index={i}")) for i in (0, 1)]

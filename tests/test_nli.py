@@ -1,5 +1,6 @@
 import random
 from pathlib import Path
+from types import SimpleNamespace
 
 import pytest
 import torch
@@ -74,6 +75,36 @@ def test_scores_in_unit_interval(tiny_model: Path) -> None:
         assert all(0.0 <= value <= 1.0 for value in result.values())
     assert results[0]["nli_faithfulness.min_sentence"] <= results[0]["nli_faithfulness"]
     assert "model:" in metric.signature() and str(tiny_model) in metric.signature()
+
+
+class StubClassifier(torch.nn.Module):
+    """Fixed logits per (premise, hypothesis) row: P = (0.7, 0.2, 0.1) for (entailment, neutral,
+    contradiction) when the premise mentions 2027, else (0.1, 0.2, 0.7)."""
+
+    def __init__(self, tokenizer: PreTrainedTokenizerFast) -> None:
+        super().__init__()
+        self.tokenizer = tokenizer
+
+    def forward(self, input_ids: torch.Tensor, **_: torch.Tensor) -> SimpleNamespace:
+        rows = [
+            [0.7, 0.2, 0.1] if "2027" in self.tokenizer.decode(ids) else [0.1, 0.2, 0.7]
+            for ids in input_ids.tolist()
+        ]
+        return SimpleNamespace(logits=torch.tensor(rows).log())
+
+
+def test_direction_and_best_chunk_with_fixed_logits(tiny_model: Path) -> None:
+    """Entailment raises the score, contradiction lowers it: a sentence scores (P(e) - P(c) + 1) / 2
+    for its best chunk (the one that mentions 2027: (0.7 - 0.1 + 1) / 2 = 0.8), never the worst (0.2)."""
+    metric = NLIFaithfulnessMetric(str(tiny_model), chunk_sentences=2)
+    metric.model = StubClassifier(metric.tokenizer)
+    (result,) = metric.score([ScoringInput(Example(id="x", source=SOURCE), "The council met.")])
+    assert result["nli_faithfulness"] == pytest.approx(0.8)
+    assert result["nli_faithfulness.min_sentence"] == pytest.approx(0.8)
+    assert result["nli_faithfulness.entailment"] == pytest.approx(0.7)
+    (result,) = metric.score([ScoringInput(Example(id="y", source="Critics voted against it."), "They met.")])
+    assert result["nli_faithfulness"] == pytest.approx(0.2)
+    assert result["nli_faithfulness.entailment"] == pytest.approx(0.1)
 
 
 def test_long_inputs_are_truncated_to_model_limit(tiny_model: Path) -> None:

@@ -6,6 +6,7 @@ from collections.abc import Sequence
 from pathlib import Path
 from typing import Any
 
+import pytest
 from omegaconf import OmegaConf
 
 from conftest import FRANK, read_json, read_jsonl, requires_shared
@@ -56,6 +57,7 @@ def score(tmp_path: Path, name: str, workers: int, chunk_size: int) -> tuple[dic
     return dict(result), read_jsonl(folder.path / "scores.jsonl")
 
 
+@pytest.mark.slow
 def test_parallel_equals_serial(tmp_path: Path) -> None:
     serial, serial_scores = score(tmp_path, "serial", workers=1, chunk_size=1000)
     parallel, parallel_scores = score(tmp_path, "parallel", workers=2, chunk_size=32)
@@ -66,6 +68,7 @@ def test_parallel_equals_serial(tmp_path: Path) -> None:
     assert serial["metrics"]["rouge1"]["n"] == len([i for i in range(400) if i % 7])
 
 
+@pytest.mark.slow
 def test_parallel_run_matches_serial_run(run_eval, tmp_path: Path) -> None:
     data = tmp_path / "d.jsonl"
     rows = [f'{{"source": "{x.example.source}", "reference": "{x.output}"}}\n' for x in items(120)]
@@ -78,6 +81,7 @@ def test_parallel_run_matches_serial_run(run_eval, tmp_path: Path) -> None:
 
 
 @requires_shared
+@pytest.mark.slow
 def test_fact_checks_in_parallel_equal_serial(run_eval) -> None:
     frank = ("model=predictions", "model.column=summary", "dataset=frank", f"dataset.path={FRANK}",
              "+dataset.where.system=bart", "metrics.names=[auto_facts]")

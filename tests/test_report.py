@@ -8,6 +8,7 @@ from pathlib import Path
 from typing import Any
 
 import pytest
+from conftest import requires
 from runfolders import write_run
 
 from harness.cli import main
@@ -65,6 +66,14 @@ def test_report_escapes_untrusted_text_and_highlights(report: Path) -> None:
     assert "facts.year.supported" not in page  # per-fact indicators are in the fact table only
 
 
+def test_content_security_policy_allows_no_script_or_network(report: Path) -> None:
+    page = report.read_text(encoding="utf-8")
+    (policy,) = re.findall(r'<meta http-equiv="Content-Security-Policy" content="([^"]*)">', page)
+    directives = {name: values for name, *values in (part.split() for part in policy.split(";") if part.strip())}
+    # Everything is denied by default; only inline styles and data: images (the charts) are allowed.
+    assert directives == {"default-src": ["'none'"], "img-src": ["data:"], "style-src": ["'unsafe-inline'"]}
+
+
 def test_highlight_trims_overlaps_and_clamps() -> None:
     text = highlight("a<b>cdef", [Highlight(1, 4, "x", "n"), Highlight(2, 6, "y", "m"), Highlight(7, 99, "z", "")])
     assert text == (
@@ -73,7 +82,8 @@ def test_highlight_trims_overlaps_and_clamps() -> None:
     )
 
 
-@pytest.mark.skipif(shutil.which("chromium") is None, reason="Debian's chromium is not installed")
+@requires(shutil.which("chromium") is not None, "Debian's chromium", "apt-get install -y chromium")
+@pytest.mark.slow
 def test_report_in_headless_chromium(report: Path, tmp_path: Path) -> None:
     """Render the report offline in headless Chromium: a screenshot, and the live DOM, in which the
     output's <script> is text, not an element. HARNESS_SCREENSHOT=path keeps the screenshot."""

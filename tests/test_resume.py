@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import json
 import os
+import shutil
 import signal
 import subprocess
 import sys
@@ -172,3 +173,30 @@ def test_resume_refuses_another_config_changed_data_or_a_complete_run(run_eval, 
     write_dataset(data, 5)
     with pytest.raises(ResumeError, match="the dataset has changed since the run started"):
         run_eval(*config, f"run.resume={run_dir}")
+
+
+def test_auto_resume_picks_the_newest_of_several_incomplete_runs(run_eval, tmp_path: Path) -> None:
+    data = write_dataset(tmp_path / "d.jsonl", 6)
+    config = ["model=lead", "dataset=files", f"dataset.path={data}", FAST]
+    newest = run_eval(*config)
+    older = newest.parents[1] / "2000-01-01" / newest.name
+    shutil.copytree(newest, older)
+    for folder in (newest, older):
+        info = read_json(folder / "run.json")
+        (folder / "run.json").write_text(json.dumps({**info, "status": "running"}), encoding="utf-8")
+    assert run_eval(*config, "run.resume=auto") == newest
+    assert read_json(older / "run.json")["status"] == "running"
+
+
+def test_configs_compare_resolved_and_differences_are_named(tmp_path: Path) -> None:
+    from harness.hydra_app import compose_config
+    from harness.resume import _differences, comparable, find_resumable
+
+    cfg = compose_config(["task=translate", "task.target_lang=pl", "model=m2m100_418m"])
+    assert comparable(cfg)["model"]["tgt_lang_code"] == "pl"  # interpolations resolved, as config.yaml holds them
+    assert _differences({"a": {"b": 1}, "c": 2}, {"a": None, "c": 2}) == ["a ({'b': 1} there, None now)"]
+    folder = tmp_path / "half"
+    folder.mkdir()
+    (folder / "run.json").write_text("{}", encoding="utf-8")
+    with pytest.raises(ResumeError, match="not a run folder"):
+        find_resumable(compose_config([f"run.resume={folder}"]))

@@ -18,6 +18,7 @@ from harness.text import split_sentences
 
 
 @requires_shared
+@pytest.mark.slow
 def test_rouge_equals_rouge_score_on_frank_validation() -> None:
     rows = [json.loads(line) for line in FRANK.read_text(encoding="utf-8").splitlines()]
     batch = [ScoringInput(Example(r["id"], r["article"], (r["reference"],)), r["summary"]) for r in rows]
@@ -30,6 +31,25 @@ def test_rouge_equals_rouge_score_on_frank_validation() -> None:
         )
         for name in ROUGE_TYPES:
             assert scores[name] == expected[name].fmeasure, (row["id"], name)
+
+
+# Multi-sentence pairs on which splitting neither side, only the reference or only the output each
+# give another ROUGE-Lsum than splitting both (what rouge-score expects): runs without ../shared too.
+PAIRS = [
+    ("The treaty was signed in Pyongyang on Wednesday. Both leaders praised it. A defence clause was included.",
+     "Both leaders signed the treaty. It was praised in Pyongyang. The clause on defence was included on Wednesday."),
+    ("Leaders met. The pact includes mutual defence. Critics warned of risks in Asia.",
+     "Critics in Asia warned. Leaders met and the pact includes defence risks."),
+]
+
+
+def test_equals_rouge_score_on_sentence_split_lines() -> None:
+    direct = rouge_scorer.RougeScorer(list(ROUGE_TYPES), use_stemmer=True)
+    ours = RougeMetric().score([ScoringInput(Example(str(i), "src", (ref,)), out) for i, (ref, out) in enumerate(PAIRS)])
+    for (reference, output), scores in zip(PAIRS, ours, strict=True):
+        expected = direct.score("\n".join(split_sentences(reference)), "\n".join(split_sentences(output)))
+        assert scores == {name: expected[name].fmeasure for name in ROUGE_TYPES}
+    assert [s["rougeLsum"] for s in ours] == pytest.approx([26 / 35, 0.8])
 
 
 def test_lsum_splits_sentences_so_it_differs_from_rouge_l() -> None:

@@ -161,6 +161,7 @@ def test_unknown_metric_fails_before_any_work(run_eval, tmp_path: Path) -> None:
     assert not (tmp_path / "results").exists()
 
 
+@pytest.mark.slow
 def test_multirun_prints_one_table_with_a_row_per_run(tmp_path: Path) -> None:
     result = harness_cli("run", "-m", "model=lead,textrank", FAST, f"run.output_root={tmp_path}")
     table = [line for line in result.stdout.splitlines() if line.startswith("| summarise_")]

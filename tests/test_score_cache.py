@@ -7,6 +7,8 @@ from collections.abc import Sequence
 from pathlib import Path
 from typing import Any, ClassVar
 
+import pytest
+
 from conftest import read_json, read_jsonl
 from harness.data.example import Example
 from harness.metrics.base import Metric, ScoringInput
@@ -44,6 +46,14 @@ def test_only_new_or_changed_examples_are_scored(tmp_path: Path) -> None:
     cache.close()
 
 
+def test_changed_references_are_rescored(tmp_path: Path) -> None:
+    cache = ScoreCache(tmp_path / "scores.sqlite")
+    metric = CountingMetric()
+    for references in [("ref",), ("another ref",), ("ref", "a second ref"), ("ref",)]:
+        cache.score(metric, [ScoringInput(Example("0", "source", references), "output")])
+    assert metric.scored == ["0", "0", "0"] and (cache.hits, cache.misses) == (1, 3)
+
+
 def test_a_new_signature_does_not_reuse_old_scores(tmp_path: Path) -> None:
     cache = ScoreCache(tmp_path / "scores.sqlite")
     cache.score(CountingMetric("1"), inputs("a"))
@@ -78,3 +88,15 @@ def test_rescoring_a_run_hits_the_score_cache(run_eval, tmp_path: Path) -> None:
     edited.write_text(json.dumps(record) + "\n")
     third = run_eval("model=predictions", f"model.path={edited}", "metrics.names=[faithfulness]", f"run.cache_dir={cache_dir}")
     assert read_json(third / "run.json")["score_cache"]["misses"] == 1
+
+
+class MiscountingMetric(CountingMetric):
+    def score(self, batch: Sequence[ScoringInput]) -> list[dict[str, Any]]:
+        return super().score(batch)[:-1]
+
+
+def test_a_metric_that_loses_an_example_is_an_error_not_a_shifted_cache(tmp_path: Path) -> None:
+    cache = ScoreCache(tmp_path / "scores.sqlite")
+    with pytest.raises(ValueError, match="zip"):
+        cache.score(MiscountingMetric(), inputs("a", "b"))
+    assert cache.info()["enabled"] is True and cache.info()["path"] == str(tmp_path / "scores.sqlite")

@@ -2,7 +2,7 @@ from __future__ import annotations
 
 import numpy as np
 import pytest
-from sacrebleu.metrics import BLEU, CHRF
+from sacrebleu.metrics import BLEU, CHRF, TER
 from sacrebleu.significance import PairedTest
 
 from harness.results.significance import (
@@ -22,11 +22,17 @@ def _corpus(seed: int, n: int = 120) -> list[str]:
     return [" ".join(rng.choice(WORDS, size=rng.integers(3, 12))) for _ in range(n)]
 
 
-@pytest.mark.parametrize("metric_cls", [BLEU, CHRF])
+METRICS = {"bleu": BLEU, "chrf": CHRF, "chrf++": lambda: CHRF(word_order=2), "ter": TER}
+
+
+@pytest.mark.parametrize("metric_cls", METRICS.values(), ids=METRICS.keys())
 @pytest.mark.parametrize("test_type", ["bs", "ar"])
 def test_matches_sacrebleu_paired_test(metric_cls: type, test_type: str) -> None:
+    """Against sacrebleu's own paired tests; system "same" is the baseline again, so every resampled
+    difference ties with the observed one (0) and sacrebleu's p-value is 1/(n+1), not 1."""
     refs = _corpus(0)
-    systems = [("base", _corpus(1)), ("a", _corpus(2)), ("b", refs[:60] + _corpus(3)[60:])]
+    base = _corpus(1)
+    systems = [("base", base), ("a", _corpus(2)), ("b", refs[:60] + _corpus(3)[60:]), ("same", list(base))]
     _, expected = PairedTest(systems, {"m": metric_cls()}, [refs], test_type, 500)()
     (column,) = [key for key in expected if key != "System"]
     stats = [
@@ -46,6 +52,18 @@ def test_matches_sacrebleu_paired_test(metric_cls: type, test_type: str) -> None
     else:
         p_values = ApproximateRandomization(len(refs), 500).compare(stats[0], stats[1:])
         assert p_values == [result.p_value for result in expected[column][1:]]
+    assert expected[column][-1].p_value == pytest.approx(1 / 501)
+
+
+@pytest.mark.parametrize("test_type", ["bs", "ar"])
+def test_identical_mean_metric_ties_give_the_smallest_p_value(test_type: str) -> None:
+    scores = mean_stats(np.linspace(0.1, 0.9, 50))
+    if test_type == "bs":
+        (result,) = PairedBootstrap(50, 999).compare(scores, [scores])
+        p = result.p_value
+    else:
+        (p,) = ApproximateRandomization(50, 999).compare(scores, [scores])
+    assert p == 1 / 1000
 
 
 def test_mean_metric_shift_is_significant_and_ci_covers_delta() -> None:
@@ -93,3 +111,14 @@ def test_sacrebleu_metric_from_settings() -> None:
     assert isinstance(metric, CHRF) and metric.word_order == 2
     with pytest.raises(ValueError, match="unknown corpus metric"):
         sacrebleu_metric("rouge1", {})
+
+
+def test_defaults_are_sacrebleus() -> None:
+    assert PairedBootstrap(5).n_samples == PairedTest._DEFAULT_SAMPLES["bs"]
+    assert ApproximateRandomization(5).n_trials == PairedTest._DEFAULT_SAMPLES["ar"]
+    assert (PairedBootstrap(5).seed, ApproximateRandomization(5).seed) == (12345, 12345)  # SACREBLEU_SEED's default
+
+
+def test_mean_stats_of_an_odd_number_of_examples() -> None:
+    stats = mean_stats([0.1, 0.2, 0.6])
+    assert stats.stats.shape == (3, 1) and stats.score() == pytest.approx(0.3)

@@ -7,6 +7,7 @@ import json
 import tracemalloc
 from pathlib import Path
 
+import pytest
 from conftest import compose_config, read_jsonl
 from harness.data.columns import TableExamples
 from harness.data.loading import load_examples
@@ -33,6 +34,7 @@ def test_table_examples_stream_and_index_alike(tmp_path: Path) -> None:
     assert [e.meta["row"] for e in examples] == [4, 5, 6]
 
 
+@pytest.mark.slow
 def test_peak_memory_does_not_grow_with_the_outputs(run_eval, tmp_path: Path) -> None:
     """3x the examples may add only the per-example bookkeeping (score columns, the id -> offset index
     of predictions.jsonl), far less than the examples and outputs themselves. Rows stream from
@@ -46,10 +48,11 @@ def test_peak_memory_does_not_grow_with_the_outputs(run_eval, tmp_path: Path) ->
         try:
             run_dir = run_eval("model=predictions", "model.column=summary", "dataset=files", f"dataset.path={data}",
                                "metrics.names=[]", "metrics.bootstrap_samples=2", "run.chunk_size=100")
-            return tracemalloc.get_traced_memory()[1]
+            measured = tracemalloc.get_traced_memory()[1]
         finally:
-            tracemalloc.stop()
-            assert len(read_jsonl(run_dir / "scores.jsonl")) == n
+            tracemalloc.stop()  # only cleanup here: an assert would hide the run's own error
+        assert len(read_jsonl(run_dir / "scores.jsonl")) == n
+        return measured
 
     peak(100)  # warm-up: imports, compiled regexes, datasets' caches
     small, large = peak(1000), peak(3000)

@@ -98,3 +98,19 @@ def test_corpus_metrics_without_ci_get_one_from_their_statistics(tmp_path: Path)
     low, high = bleu["ci"]
     assert low < bleu["value"] < high
     assert group.rows[0].cells["chrf"]["ci"] == data["metrics"]["chrf"]["ci"]  # stored CIs are kept
+
+
+@pytest.mark.parametrize(
+    ("aggregate", "cell"),
+    [
+        ({"value": 0.5, "ci": [0.4, 0.6]}, "0.5000 [0.4000, 0.6000]"),
+        ({"value": 0.5, "ci": [0.5, 0.5]}, "0.5000"),  # one example: a single-point interval is hidden
+        ({"value": 0.5, "ci": [float("nan"), float("nan")]}, "0.5000"),
+        ({"value": 0.5, "ci": None}, "0.5000"),
+        ({"value": None, "ci": None}, ""),
+    ],
+)
+def test_cells_hide_single_point_and_unknown_intervals(aggregate: dict, cell: str) -> None:
+    from harness.results.summary import format_aggregate
+
+    assert format_aggregate(aggregate) == cell

@@ -13,7 +13,7 @@ from harness.config import ApertiumConfig
 from harness.data.example import Example
 from harness.models.apertium import ApertiumModel, apertium_mode
 from harness.models.base import ModelLoadError, TaskSpec
-from conftest import read_jsonl, read_metrics, run_harness
+from conftest import read_jsonl, read_metrics, requires, run_harness
 
 
 def _has_eng_spa() -> bool:
@@ -22,9 +22,7 @@ def _has_eng_spa() -> bool:
     return "eng-spa" in subprocess.run(["apertium", "-l"], capture_output=True, text=True).stdout.split()
 
 
-needs_apertium = pytest.mark.skipif(
-    not _has_eng_spa(), reason="Apertium with eng-spa is not installed (apt-get install -y apertium apertium-eng-spa)"
-)
+needs_apertium = requires(_has_eng_spa(), "Apertium with eng-spa", "apt-get install -y apertium apertium-eng-spa")
 TASK = TaskSpec("translate", "en", "es")
 
 
@@ -62,6 +60,7 @@ def test_translates_lines_and_documents_in_order() -> None:
 
 
 @needs_apertium
+@pytest.mark.slow
 def test_seed_translation_end_to_end(tmp_path: Path) -> None:
     folder = run_harness(tmp_path, "task=translate", "model=apertium", "dataset=seed", "task.target_lang=es")
     metrics = read_metrics(folder)
@@ -86,6 +85,7 @@ def test_seed_translation_end_to_end(tmp_path: Path) -> None:
 
 
 @needs_apertium
+@pytest.mark.slow
 def test_seed_document_mode(tmp_path: Path) -> None:
     folder = run_harness(tmp_path, "task=translate", "model=apertium", "dataset=seed", "task.mode=document",
                          "metrics.names=[chrf,facts]")

@@ -28,7 +28,8 @@ def test_copied_source_is_off_target_and_a_copy() -> None:
 
 
 def test_wrong_language_is_off_target() -> None:
-    assert score("Korea Północna wysłała Rosji około 190 ton amunicji.")["language.detected"] == "pl"
+    scores = score("Korea Północna wysłała Rosji około 190 ton amunicji.")
+    assert scores == {"language.detected": "pl", "language.on_target": 0, "language.copy": 0}
 
 
 def test_undetectable_output_has_no_on_target_value() -> None:

@@ -35,6 +35,7 @@ class ChatServer(ThreadingHTTPServer):
         self.requests: list[dict[str, Any]] = []
         self.authorizations: list[str | None] = []
         self.fail_first: dict[str, int] = {}  # source -> how many 503s before answering
+        self.misbehave: dict[str, list[str]] = {}  # source -> "slow", "drop" or "429", one per request
         self.active = 0
         self.max_active = 0
         self.lock = threading.Lock()
@@ -64,10 +65,18 @@ class ChatHandler(BaseHTTPRequestHandler):
             failures = self.server.fail_first.get(source, 0)
             if failures:
                 self.server.fail_first[source] = failures - 1
+            queued = self.server.misbehave.get(source, [])
+            misbehaviour = queued.pop(0) if queued else None
         time.sleep(0.05)  # overlap concurrent requests
         with self.server.lock:
             self.server.active -= 1
-        if failures:
+        if misbehaviour in ("slow", "drop"):  # closed without an answer (late: past the client's timeout)
+            time.sleep(1.0 if misbehaviour == "slow" else 0.0)
+            self.close_connection = True
+            self.connection.close()
+        elif misbehaviour == "429":
+            self._reply(429, {"error": "too many requests"})
+        elif failures:
             self._reply(503, {"error": "overloaded"})
         elif source == "BAD":
             self._reply(400, {"error": "bad request"})
@@ -125,6 +134,20 @@ def test_retries_with_backoff_then_gives_up(server: ChatServer) -> None:
     assert generations[1].output is None and "gave up after 3 attempts" in generations[1].error
     assert generations[2].output is None and "HTTP 400" in generations[2].error  # not retried
     assert server.authorizations[0] is None  # no key in the environment: no header
+
+
+@pytest.mark.parametrize("retries, answered", [(3, True), (2, False)])
+def test_timeouts_dropped_connections_and_429_are_retried(server: ChatServer, retries: int, answered: bool) -> None:
+    sentence = next(iter(TRANSLATIONS))
+    server.misbehave = {sentence: ["slow", "drop", "429"]}
+    (generation,) = client(server, max_retries=retries, timeout_s=0.5).generate([Example("a", sentence)])
+    sent = [r for r in server.requests if r["messages"][-1]["content"].endswith(sentence)]
+    assert len(sent) == retries + 1
+    if answered:
+        assert generation.output == TRANSLATIONS[sentence] and generation.error is None
+    else:
+        assert generation.output is None
+        assert generation.error.startswith("gave up after 3 attempts; last: HTTP 429")
 
 
 def test_unreachable_server_fails_at_load() -> None:

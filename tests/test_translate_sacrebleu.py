@@ -3,8 +3,8 @@
 from __future__ import annotations
 
 import json
-import shutil
 import subprocess
+import sys
 from pathlib import Path
 
 import pytest
@@ -15,9 +15,8 @@ from harness.data.example import Example
 from harness.errors import ConfigError
 from harness.metrics.base import ScoringInput
 from harness.metrics.sacrebleu_metrics import CORPUS_METRICS, SacreBleuMetrics, build_sacrebleu
-from conftest import SHARED, read_metrics, run_harness
+from conftest import WMT17, read_metrics, requires_wmt17, run_harness
 
-WMT17 = SHARED / "data" / "wmt17-en-de"
 SYSTEMS = ["uedin-nmt.4722", "PROMT-Rule-based.4735"]
 
 HYPS = ["The cat sat on the mat.", "Il pleut.", "A dog barked loudly at night", ""]
@@ -90,15 +89,14 @@ def test_examples_without_references_are_left_out() -> None:
 def cli_scores(reference: Path, hypothesis: Path, metrics: list[str], width: int) -> list[float]:
     """What ``sacrebleu REF -i SYS -m ... -b -w WIDTH`` prints."""
     printed = subprocess.run(
-        ["sacrebleu", str(reference), "-i", str(hypothesis), "-m", *metrics, "-b", "-w", str(width)],
+        [sys.executable, "-m", "sacrebleu", str(reference), "-i", str(hypothesis), "-m", *metrics, "-b", "-w", str(width)],
         capture_output=True, text=True, check=True,
     ).stdout
     return json.loads(printed)
 
 
 @pytest.mark.slow
-@pytest.mark.skipif(not WMT17.is_dir(), reason=f"{WMT17} (shared WMT17 data) is absent")
-@pytest.mark.skipif(shutil.which("sacrebleu") is None, reason="the sacrebleu command line is not on PATH")
+@requires_wmt17
 @pytest.mark.parametrize("system", SYSTEMS)
 def test_wmt17_run_equals_sacrebleu_cli(system: str, tmp_path: Path) -> None:
     """A full run (model=predictions, dataset=parallel_text without a source) against the CLI's figures."""

@@ -78,3 +78,32 @@ def test_seed_translation_end_to_end(model: str, tmp_path: Path, cache_dir: Path
     metrics = read_metrics(folder)
     assert {"bleu", "chrf", "chrf++", "ter", "sentence_bleu", "language.copy"} <= set(metrics)
     assert metrics["chrf"]["value"] < 30  # random weights
+
+
+@pytest.mark.parametrize(
+    ("overrides", "warned"),
+    [
+        (["model=opus_mt_en_de"], "model opus_mt_en_de translates en-de, but the task is en-es"),
+        (["model=opus_mt_en_de", "task.target_lang=de"], None),
+        (["model=opus_mt_en_es"], None),
+        (["model=nllb_200_distilled_600m", "task.target_lang=de"], "translates en-es, but the task is en-de"),
+        (["model=nllb_200_distilled_600m", "model.tgt_lang_code=deu_Latn", "task.target_lang=de"], None),
+        (["model=m2m100_418m", "task.target_lang=pl"], None),
+    ],
+)
+def test_a_preset_for_another_language_pair_warns(
+    overrides: list[str], warned: str | None, capsys: pytest.CaptureFixture[str]
+) -> None:
+    from harness.hydra_app import compose_config
+    from harness.models.registry import build_model
+    from harness.runner import task_spec
+
+    cfg = compose_config(["task=translate", *overrides])
+    with pytest.raises(ModelLoadError):  # hub models: no hub here; the warning comes first
+        build_model(cfg.model, task_spec(cfg))
+    err = capsys.readouterr().err
+    if warned:
+        assert err.startswith("harness: warning: model ") and warned in err
+        assert "task.source_lang/task.target_lang" in err
+    else:
+        assert "warning" not in err

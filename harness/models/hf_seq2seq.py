@@ -2,11 +2,13 @@
 
 from __future__ import annotations
 
+import sys
 import time
 from collections.abc import Sequence
 from typing import Any
 
 import torch
+from lingua import IsoCode639_3, Language
 from transformers import AutoModelForSeq2SeqLM
 
 from harness.data.example import Example
@@ -15,9 +17,42 @@ from harness.models.pretrained import PretrainedModel, input_limit
 from harness.models.registry import register_backend
 
 
+def language_pair_mismatch(cfg: Any, task: TaskSpec) -> str | None:
+    """Why the model translates another language pair than the task asks for, or None.
+
+    The pair is the preset's ``language_pair`` or else its language codes (ISO 639-1 as M2M100 takes
+    them, or FLORES-200 names such as ``spa_Latn`` as NLLB takes them)."""
+    if task.name != "translate":
+        return None
+    wanted = f"{task.source_lang}-{task.target_lang}"
+    pair = cfg.language_pair
+    if pair is None and cfg.src_lang_code and cfg.tgt_lang_code:
+        pair = f"{_iso_639_1(cfg.src_lang_code)}-{_iso_639_1(cfg.tgt_lang_code)}"
+    if pair is None or pair == wanted or "?" in pair:
+        return None
+    return (
+        f"model {cfg.name} translates {pair}, but the task is {wanted}: outputs will be judged as "
+        f"{task.target_lang} (set task.source_lang/task.target_lang, or the model's language codes)"
+    )
+
+
+def _iso_639_1(code: str) -> str:
+    """``es`` for ``es``, ``spa_Latn`` or ``spa``; ``?`` when the code is not recognised."""
+    base = code.split("_")[0].lower()
+    if len(base) == 2:
+        return base
+    try:
+        return Language.from_iso_code_639_3(IsoCode639_3.from_str(base)).iso_code_639_1.name.lower()
+    except ValueError:
+        return "?"
+
+
 @register_backend("hf_seq2seq")
 class HFSeq2SeqModel(PretrainedModel):
     def __init__(self, cfg: Any, task: TaskSpec) -> None:
+        mismatch = language_pair_mismatch(cfg, task)
+        if mismatch:
+            print(f"harness: warning: {mismatch}", file=sys.stderr)
         super().__init__(cfg, task)
         self.model = self.load_model(AutoModelForSeq2SeqLM)
         self.max_input_tokens = input_limit(self.tokenizer, self.model.config, cfg.max_input_tokens)

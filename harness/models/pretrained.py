@@ -91,14 +91,14 @@ class PretrainedModel(Model):
     def __init__(self, cfg: Any, task: TaskSpec) -> None:
         super().__init__(cfg, task)
         self._device = resolve_device(cfg.device)
+        self._dtype = resolve_dtype(cfg.dtype, self._device)
         if cfg.cpu_threads and self._device == "cpu":
             torch.set_num_threads(cfg.cpu_threads)
         self.config = load_pretrained(AutoConfig, cfg)
         self.tokenizer = load_pretrained(AutoTokenizer, cfg)
 
     def load_model(self, auto_class: Any) -> Any:
-        dtype = resolve_dtype(self.cfg.dtype, self._device)
-        model = load_pretrained(auto_class, self.cfg, config=self.config, dtype=dtype)
+        model = load_pretrained(auto_class, self.cfg, config=self.config, dtype=self._dtype)
         return model.to(self._device).eval()
 
     @property
@@ -115,6 +115,9 @@ class PretrainedModel(Model):
             "backend": self.cfg.backend,
             "path": self.cfg.name_or_path,
             "params": self.params(),
+            # The same weights give other outputs in another precision or on another kind of device.
+            "dtype": str(self._dtype).removeprefix("torch."),
+            "device": torch.device(self._device).type,
         }
         revision = self.cfg.revision or getattr(self.config, "_commit_hash", None)
         if revision:
