@@ -14,8 +14,8 @@ from hydra.core.hydra_config import HydraConfig
 from hydra.types import RunMode
 from omegaconf import DictConfig
 
-from harness.config import register_configs
-from harness.errors import InputError, report_input_error
+from harness.config import register_configs, validate_config
+from harness.errors import InputError, RunFailed, report_input_error
 from harness.results.load_metrics import print_run_table
 
 CONFIG_DIR = str(Path(__file__).resolve().parents[1] / "configs")
@@ -24,12 +24,13 @@ RUN_POINTER = "harness_run.json"  # written into each multirun job's folder, rea
 
 @hydra.main(config_path=CONFIG_DIR, config_name="config", version_base="1.3")
 def hydra_run(cfg: DictConfig) -> str:
-    from harness.runner import run  # heavy imports after composition, so config errors come fast
-
-    _quiet_libraries()
     try:
+        validate_config(cfg)
+        from harness.runner import run  # heavy imports after validation, so config errors come fast
+
+        _quiet_libraries()
         run_dir = run(cfg)
-    except InputError as error:
+    except (InputError, RunFailed) as error:
         if os.environ.get("HYDRA_FULL_ERROR") == "1":
             raise
         sys.exit(report_input_error(error))
@@ -46,7 +47,9 @@ def compose_config(overrides: Sequence[str] = ()) -> DictConfig:
     """The config ``harness run <overrides>`` would run with (for tests, benchmarks and scripts)."""
     register_configs()
     with initialize_config_dir(config_dir=CONFIG_DIR, version_base="1.3"):
-        return compose(config_name="config", overrides=list(overrides))
+        cfg = compose(config_name="config", overrides=list(overrides))
+    validate_config(cfg)
+    return cfg
 
 
 def _quiet_libraries() -> None:

@@ -15,6 +15,7 @@ from omegaconf import DictConfig
 from harness import resume
 from harness.cache import CACHE_FILE, GenerationCache, cache_policy, disabled_info, model_key, package_version
 from harness.data.loading import fingerprint, load_examples
+from harness.errors import RunFailed
 from harness.generation import GenerationReport, generate_all
 from harness.metrics.registry import build_metrics
 from harness.models.base import Model, TaskSpec
@@ -34,10 +35,6 @@ def task_spec(cfg: DictConfig) -> TaskSpec:
     return TaskSpec(
         name=cfg.task.name, source_lang=cfg.task.source_lang, target_lang=cfg.task.target_lang, mode=cfg.task.mode
     )
-
-
-class RunFailed(RuntimeError):
-    """The run finished generation with more failed examples than ``run.max_error_rate`` allows."""
 
 
 def run(cfg: DictConfig) -> Path:
@@ -112,14 +109,17 @@ def _open_cache(
     return cache, cache.info()
 
 
-def _check_error_rate(report: GenerationReport, n_examples: int, limit: float | None, folder: RunFolder) -> None:
+def _check_error_rate(report: GenerationReport, n_examples: int, limit: float, folder: RunFolder) -> None:
+    """Fail the run when every example failed, or more than ``limit`` of them (this invocation's failures)."""
     failed = sum(report.errors.values())
-    if limit is None or n_examples == 0 or failed / n_examples <= limit:
+    if n_examples == 0 or (failed / n_examples <= limit and failed < n_examples):
         return
-    reasons = "; ".join(f"{count} x {reason}" for reason, count in report.errors.most_common(5))
+    reasons = "; ".join(f"{count} x {reason}" for reason, count in report.errors.most_common(3))
+    rate = "every example failed" if failed == n_examples else (
+        f"{failed} of {n_examples} examples failed ({failed / n_examples:.1%} > run.max_error_rate={limit:.1%})"
+    )
     raise RunFailed(
-        f"{failed} of {n_examples} examples failed ({failed / n_examples:.1%} > run.max_error_rate="
-        f"{limit:.1%}): {reasons}. Fix the cause and finish the run with run.resume={folder.path}, "
+        f"{rate}: {reasons}. Fix the cause and finish the run with run.resume={folder.path}, "
         "which retries only the failed examples."
     )
 

@@ -64,3 +64,19 @@ def harness_cli(*args: str, cwd: Path = ROOT, check: bool = True) -> subprocess.
 
 
 requires_shared = pytest.mark.skipif(not SHARED.is_dir(), reason=f"{SHARED} (the project's shared data) is absent")
+
+
+@pytest.fixture
+def cli(capfd: pytest.CaptureFixture[str]) -> Callable[..., tuple[int, str]]:
+    """``python -m harness ...`` in this process (imports paid once): its exit status and stderr."""
+    from harness.cli import main
+
+    def invoke(*args: str) -> tuple[int, str]:
+        capfd.readouterr()
+        try:
+            status = main(list(args))
+        except SystemExit as exit_:
+            status = exit_.code if isinstance(exit_.code, int) else 1
+        return status, capfd.readouterr().err
+
+    return invoke
