@@ -10,10 +10,11 @@ from datetime import datetime
 from pathlib import Path
 from typing import Any
 
-from omegaconf import DictConfig
+from omegaconf import DictConfig, OmegaConf
 
 from harness import resume
 from harness.cache import CACHE_FILE, GenerationCache, cache_policy, disabled_info, model_key, package_version
+from harness.data.columns import DatasetError
 from harness.data.loading import fingerprint, load_examples
 from harness.errors import RunFailed
 from harness.generation import GenerationReport, generate_all
@@ -46,8 +47,16 @@ def run(cfg: DictConfig) -> Path:
     task = task_spec(cfg)
     model = build_model(cfg.model, task)
     examples = load_examples(cfg.dataset, task)
-    n_examples, data_fingerprint = len(examples), fingerprint(examples)
-    model.validate(examples)
+    n_examples = len(examples)
+    if n_examples == 0:
+        raise DatasetError(
+            f"dataset={cfg.dataset.name}: no example to evaluate after the selection (dataset.where="
+            f"{OmegaConf.to_container(cfg.dataset.where)}, dataset.limit={cfg.dataset.limit}, shard "
+            f"{cfg.dataset.shard_index} of {cfg.dataset.num_shards})"
+        )
+    data_fingerprint = fingerprint(examples)
+    selection = cfg.dataset
+    model.validate(examples, whole_dataset=not selection.where and selection.limit is None and selection.num_shards == 1)
     metrics = build_metrics(cfg.metrics, task, list(cfg.task.default_metrics))
     identity = model.identity()
 
@@ -72,6 +81,7 @@ def run(cfg: DictConfig) -> Path:
             info["cache"] = cache.info()
         _check_error_rate(report, n_examples, cfg.run.max_error_rate, folder)
         metrics_file = score_run(metrics, examples, n_examples, folder, cfg.metrics, score_cache)
+        info["n_truncated"] = metrics_file["n_truncated"]
         if score_cache:
             info["score_cache"] = score_cache.info()
     except BaseException as error:

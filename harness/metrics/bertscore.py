@@ -12,6 +12,7 @@ from transformers import AutoConfig
 from harness.metrics.base import Metric, ScoringInput
 from harness.metrics.registry import register_metric
 from harness.metrics.embedder import minilm_path
+from harness.models.base import ModelLoadError
 
 
 class BertScoreMetric(Metric):
@@ -22,7 +23,10 @@ class BertScoreMetric(Metric):
         self, model: str | None = None, num_layers: int | None = None, batch_size: int = 32, device: str = "cpu"
     ) -> None:
         self.model = model or minilm_path()
-        self.num_layers = num_layers or AutoConfig.from_pretrained(self.model).num_hidden_layers
+        try:
+            self.num_layers = num_layers or AutoConfig.from_pretrained(self.model).num_hidden_layers
+        except (OSError, ValueError) as error:
+            raise ModelLoadError.unloadable("metrics.bertscore_model", self.model, error) from error
         self.batch_size = batch_size
         self.device = device
 

@@ -10,6 +10,7 @@ from typing import Any
 
 from harness.data.example import Example
 from harness.errors import InputError
+from harness.files import check_file, check_utf8, read_text
 from harness.models.base import Generation, Model, ModelLoadError, TaskSpec
 from harness.models.registry import register_backend
 
@@ -33,13 +34,13 @@ class PredictionsModel(Model):
         self.lines: list[str] | None = None
         if cfg.path is not None:
             path = Path(cfg.path)
-            if not path.is_file():
-                raise ModelLoadError(f"model.path: {cfg.path} does not exist")
             if path.suffix == ".jsonl":
+                check_file(path, "model.path")
+                check_utf8(path, "model.path")
                 self.by_id = _read_jsonl(path, cfg.id_field, cfg.output_field)
             else:
-                self.lines = path.read_text(encoding="utf-8").split("\n")
-                if self.lines and self.lines[-1] == "":
+                self.lines = read_text(path, "model.path").split("\n")
+                if self.lines[-1] == "":
                     self.lines.pop()
 
     def identity(self) -> dict[str, Any]:
@@ -51,7 +52,7 @@ class PredictionsModel(Model):
             identity["params"] = {"column": self.cfg.column}
         return identity
 
-    def validate(self, examples: Iterable[Example]) -> None:
+    def validate(self, examples: Iterable[Example], whole_dataset: bool = False) -> None:
         """Fail before scoring when the predictions do not cover exactly the dataset's examples."""
         missing: list[str] = []
         if self.by_id is not None:
@@ -68,11 +69,16 @@ class PredictionsModel(Model):
                     f"{len(extra)} prediction ids are not in the dataset (e.g. {extra[:3]})"
                 )
         elif self.lines is not None:
-            last_row = max((int(e.meta.get("row", i)) for i, e in enumerate(examples)), default=-1)
-            if last_row >= len(self.lines):
+            rows = [int(e.meta.get("row", i)) for i, e in enumerate(examples)]
+            if whole_dataset and len(self.lines) != len(rows):
+                raise PredictionsMismatch(
+                    f"model.path {self.cfg.path}: has {len(self.lines)} lines but the dataset has {len(rows)} "
+                    "rows; lines must be aligned with the dataset's rows"
+                )
+            if max(rows, default=-1) >= len(self.lines):
                 raise PredictionsMismatch(
                     f"model.path {self.cfg.path}: has {len(self.lines)} lines but the dataset has a row "
-                    f"{last_row}; lines must be aligned with the dataset's rows"
+                    f"{max(rows)}; lines must be aligned with the dataset's rows"
                 )
         elif any(self.cfg.column not in e.meta.get("fields", {}) for e in examples):
             raise PredictionsMismatch(f"model.column={self.cfg.column!r}: not a column of the dataset")
@@ -101,6 +107,10 @@ def _read_jsonl(path: Path, id_field: str, output_field: str) -> dict[str, Gener
                 record = json.loads(line)
             except json.JSONDecodeError as error:
                 raise ModelLoadError(f"model.path {path} line {number}: not JSON: {error}") from error
+            if not isinstance(record, dict):
+                raise ModelLoadError(
+                    f"model.path {path} line {number}: expected a JSON object, got {type(record).__name__}"
+                )
             if id_field not in record or output_field not in record:
                 raise ModelLoadError(
                     f"model.path {path} line {number}: needs fields {id_field!r} and {output_field!r} "
