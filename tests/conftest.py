@@ -67,16 +67,17 @@ requires_shared = pytest.mark.skipif(not SHARED.is_dir(), reason=f"{SHARED} (the
 
 
 @pytest.fixture
-def cli(capfd: pytest.CaptureFixture[str]) -> Callable[..., tuple[int, str]]:
-    """``python -m harness ...`` in this process (imports paid once): its exit status and stderr."""
+def cli(capfd: pytest.CaptureFixture[str]) -> Callable[..., tuple[int, str, str]]:
+    """``python -m harness ...`` in this process (imports paid once): its exit status, stderr and stdout."""
     from harness.cli import main
 
-    def invoke(*args: str) -> tuple[int, str]:
+    def invoke(*args: str) -> tuple[int, str, str]:
         capfd.readouterr()
         try:
             status = main(list(args))
         except SystemExit as exit_:
             status = exit_.code if isinstance(exit_.code, int) else 1
-        return status, capfd.readouterr().err
+        out, err = capfd.readouterr()
+        return status, err, out
 
     return invoke

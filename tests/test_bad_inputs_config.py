@@ -12,7 +12,7 @@ import pytest
 
 from bad_input import assert_one_line_error, tree_digest
 
-Cli = Callable[..., tuple[int, str]]
+Cli = Callable[..., tuple[int, str, str]]
 
 
 @pytest.fixture
@@ -45,7 +45,7 @@ BAD_OPTIONS = [
 def test_a_bad_option_is_one_line_naming_it(cli: Cli, results: Path, overrides: list[str], culprit: str,
                                             expected: str) -> None:
     before = tree_digest(results.parent)
-    status, stderr = cli("run", f"run.output_root={results}", *overrides)
+    status, stderr, _ = cli("run", f"run.output_root={results}", *overrides)
     assert_one_line_error(status, stderr, culprit, expected)
     assert tree_digest(results.parent) == before
 
@@ -56,7 +56,7 @@ def test_an_output_folder_that_is_a_file_is_refused(cli: Cli, tmp_path: Path, op
     file.write_text("not a folder\n", encoding="utf-8")
     before = tree_digest(tmp_path)
     extra = [] if option == "output_root" else [f"run.output_root={tmp_path / 'results'}"]
-    status, stderr = cli("run", f"run.{option}={file}", *extra)
+    status, stderr, _ = cli("run", f"run.{option}={file}", *extra)
     assert_one_line_error(status, stderr, f"run.{option}={file}", "is a file")
     assert tree_digest(tmp_path) == before and not (tmp_path / "results").exists()
 

@@ -13,7 +13,7 @@ import pytest
 from bad_input import assert_one_line_error, tree_digest
 from conftest import read_json, read_jsonl, run_harness
 
-Cli = Callable[..., tuple[int, str]]
+Cli = Callable[..., tuple[int, str, str]]
 QUICK = ("metrics.names=[rouge]", "metrics.bootstrap_samples=10", "run.cache=false")
 
 
@@ -34,7 +34,7 @@ def files_run(data: Path, *overrides: str) -> list[str]:
 def expect_refusal(cli: Cli, tmp_path: Path, args: list[str], *culprits: str) -> str:
     """Run ``args``; one line naming ``culprits``, exit 2, nothing under ``tmp_path`` changed or added."""
     before = tree_digest(tmp_path)
-    status, stderr = cli(*args)
+    status, stderr, _ = cli(*args)
     line = assert_one_line_error(status, stderr, *culprits)
     assert tree_digest(tmp_path) == before
     return line

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import html
 import math
 from collections.abc import Sequence
 from typing import Any
@@ -25,6 +26,12 @@ def all_metrics(names: Sequence[str]) -> list[str]:
     names = [n for n in names if n.count(".") < 2]
     first = headline_metrics(names)
     return first + sorted(n for n in names if n not in first)
+
+
+def markdown_text(text: str) -> str:
+    """Untrusted text (run names, outputs) inside Markdown: table pipes, code ticks and HTML neutralised,
+    since Markdown renderers pass raw HTML through."""
+    return html.escape(text, quote=False).replace("\\", "\\\\").replace("|", "\\|").replace("`", "\\`")
 
 
 def format_aggregate(aggregate: Aggregate | None, digits: int = 4) -> str:
