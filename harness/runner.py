@@ -63,16 +63,23 @@ def run(cfg: DictConfig) -> Path:
     previous = resume.find_resumable(cfg)
     if previous is None:
         folder = RunFolder.create(cfg.run.output_root, task.name, cfg.model.name, cfg.dataset.name, started)
-        info = _run_info(cfg, model, identity, n_examples, data_fingerprint, folder, started)
-        folder.write_config(cfg)
-        state = resume.ResumeState()
     else:
         folder = RunFolder(previous)
-        info = _resumed_info(folder, data_fingerprint, started)
-        state = resume.prepare(folder)
-    cache, info["cache"] = _open_cache(cfg, model, identity, task)
-    score_cache = ScoreCache(Path(cfg.run.cache_dir) / SCORE_CACHE_FILE) if cfg.run.cache else None
-    folder.write_json("run.json", info)
+    folder.lock()  # before anything is read or repaired: a live run is refused
+    try:
+        if previous is None:
+            info = _run_info(cfg, model, identity, n_examples, data_fingerprint, folder, started)
+            folder.write_config(cfg)
+            state = resume.ResumeState()
+        else:
+            info = _resumed_info(folder, data_fingerprint, started)
+            state = resume.prepare(folder)
+        cache, info["cache"] = _open_cache(cfg, model, identity, task)
+        score_cache = ScoreCache(Path(cfg.run.cache_dir) / SCORE_CACHE_FILE) if cfg.run.cache else None
+        folder.write_json("run.json", info)
+    except BaseException:
+        folder.close()
+        raise
     try:
         report = generate_all(
             model, examples, folder, cfg.run.chunk_size, cache, state.done, state.listed, n_examples

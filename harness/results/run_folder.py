@@ -3,10 +3,15 @@
 Nothing already written is overwritten: a new folder is created exclusively (with a numeric suffix if
 the name is taken), JSONL files are only appended to, and the final JSON files are written to a
 temporary name and renamed into place.
+
+A process writing a run holds an exclusive lock on the folder's ``.lock`` file (``fcntl.flock``, with its
+PID inside), so that a second process (``run.resume``) cannot write into a live run. The operating system
+drops the lock when the process ends, however it ends, so a crashed run's lock is stale and taken over.
 """
 
 from __future__ import annotations
 
+import fcntl
 import json
 import os
 import re
@@ -16,7 +21,16 @@ from typing import Any, TextIO
 
 from omegaconf import DictConfig, OmegaConf
 
+from harness.errors import InputError
+
 _UNSAFE = re.compile(r"[^A-Za-z0-9_.+-]+")
+
+
+LOCK_FILE = ".lock"
+
+
+class RunFolderBusy(InputError):
+    """Another live process holds the run folder's lock."""
 
 
 def _slug(text: str) -> str:
@@ -27,6 +41,23 @@ class RunFolder:
     def __init__(self, path: Path) -> None:
         self.path = path
         self._streams: dict[str, TextIO] = {}
+        self._lock: int | None = None
+
+    def lock(self) -> None:
+        """Take the folder's lock for this process, or raise :class:`RunFolderBusy` naming the holder."""
+        descriptor = os.open(self.path / LOCK_FILE, os.O_RDWR | os.O_CREAT, 0o644)
+        try:
+            fcntl.flock(descriptor, fcntl.LOCK_EX | fcntl.LOCK_NB)
+        except BlockingIOError:
+            holder = os.read(descriptor, 32).decode("ascii", "replace").strip() or "?"
+            os.close(descriptor)
+            raise RunFolderBusy(
+                f"{self.path}: the run is still running (process {holder} holds {LOCK_FILE}); wait for it to "
+                "finish or stop it, or start a new run without run.resume"
+            ) from None
+        os.ftruncate(descriptor, 0)
+        os.write(descriptor, f"{os.getpid()}\n".encode("ascii"))
+        self._lock = descriptor
 
     @classmethod
     def create(cls, root: str | Path, task: str, model: str, dataset: str, now: datetime) -> RunFolder:
@@ -68,9 +99,13 @@ class RunFolder:
         self._write_new(name, text)
 
     def close(self) -> None:
+        """Close the streams and release the lock (the lock file stays: removing it would race)."""
         for stream in self._streams.values():
             stream.close()
         self._streams.clear()
+        if self._lock is not None:
+            os.close(self._lock)
+            self._lock = None
 
     def _write_new(self, name: str, text: str) -> None:
         with (self.path / name).open("x", encoding="utf-8") as stream:
