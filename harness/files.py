@@ -5,7 +5,9 @@ where it matters, the line and byte offset."""
 from __future__ import annotations
 
 import json
+from collections.abc import Iterator
 from pathlib import Path
+from typing import Any
 
 from harness.errors import InputError
 
@@ -45,8 +47,9 @@ def read_text(path: Path, option: str) -> str:
     return text
 
 
-def find_bad_json_line(path: Path, option: str) -> InputError | None:
-    """The error for the first line of a JSON Lines file that is not a JSON object, if there is one."""
+def json_objects(path: Path, option: str) -> Iterator[tuple[int, dict[str, Any]]]:
+    """The objects of a UTF-8 JSON Lines file with their line numbers (blank lines skipped); a line that is
+    not JSON or not an object is an error naming it."""
     with path.open(encoding="utf-8") as lines:
         for number, line in enumerate(lines, 1):
             if not line.strip():
@@ -54,7 +57,7 @@ def find_bad_json_line(path: Path, option: str) -> InputError | None:
             try:
                 record = json.loads(line)
             except json.JSONDecodeError as error:
-                return InputError(f"{option}: {path} line {number}: not JSON ({error})")
+                raise InputError(f"{option}: {path} line {number}: not JSON ({error})") from None
             if not isinstance(record, dict):
-                return InputError(f"{option}: {path} line {number}: expected a JSON object, got {type(record).__name__}")
-    return None
+                raise InputError(f"{option}: {path} line {number}: expected a JSON object, got {type(record).__name__}")
+            yield number, record

@@ -105,7 +105,7 @@ def test_predictions_line_that_is_not_an_object(cli: Cli, tmp_path: Path) -> Non
     data = write_jsonl(tmp_path / "data.jsonl", ROWS)
     outputs = write_jsonl(tmp_path / "outputs.jsonl", [{"id": "d0", "output": "x"}, 7, {"id": "d2", "output": "y"}])
     expect_refusal(cli, tmp_path, files_run(data, "model=predictions", f"model.path={outputs}"),
-                   f"model.path {outputs} line 2", "expected a JSON object")
+                   f"model.path: {outputs} line 2", "expected a JSON object")
 
 
 def test_predictions_text_file_longer_than_the_dataset(cli: Cli, tmp_path: Path) -> None:

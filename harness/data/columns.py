@@ -14,7 +14,7 @@ from omegaconf import DictConfig, OmegaConf
 from harness.data.example import Example
 from harness.errors import InputError
 from harness.facts.spec import FactSpecError, parse_facts, read_fact_sidefile
-from harness.files import check_file, check_utf8, find_bad_json_line
+from harness.files import check_file, check_utf8, json_objects
 
 _ROW = "__harness_row__"  # a row's position in the file before where/shuffle/limit
 _FORMATS = {".jsonl": "json", ".json": "json", ".csv": "csv", ".parquet": "parquet", ".tsv": "csv"}
@@ -39,8 +39,10 @@ def load_local_table(path: str, fmt: str | None, split: str) -> datasets.Dataset
     try:
         return datasets.load_dataset(fmt, data_files={split: str(file)}, split=split, **kwargs)
     except Exception as error:  # datasets raises many types for unreadable files
-        bad_line = find_bad_json_line(file, "dataset.path") if file.suffix.lower() == ".jsonl" else None
-        raise bad_line or DatasetError(f"dataset.path: {path} could not be read as {fmt}: {error}") from error
+        if file.suffix.lower() == ".jsonl":
+            for _ in json_objects(file, "dataset.path"):  # raises naming the line that datasets failed on
+                pass
+        raise DatasetError(f"dataset.path: {path} could not be read as {fmt}: {error}") from error
 
 
 def load_hub_table(name: str, config: str | None, split: str, revision: str | None) -> datasets.Dataset:

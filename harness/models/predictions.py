@@ -3,14 +3,13 @@
 from __future__ import annotations
 
 import hashlib
-import json
 from collections.abc import Iterable, Sequence
 from pathlib import Path
 from typing import Any
 
 from harness.data.example import Example
 from harness.errors import InputError
-from harness.files import check_file, check_utf8, read_text
+from harness.files import check_file, check_utf8, json_objects, read_text
 from harness.models.base import Generation, Model, ModelLoadError, TaskSpec
 from harness.models.registry import register_backend
 
@@ -99,30 +98,19 @@ def _as_generation(value: Any) -> Generation:
 
 def _read_jsonl(path: Path, id_field: str, output_field: str) -> dict[str, Generation]:
     by_id: dict[str, Generation] = {}
-    with path.open(encoding="utf-8") as lines:
-        for number, line in enumerate(lines, 1):
-            if not line.strip():
-                continue
-            try:
-                record = json.loads(line)
-            except json.JSONDecodeError as error:
-                raise ModelLoadError(f"model.path {path} line {number}: not JSON: {error}") from error
-            if not isinstance(record, dict):
-                raise ModelLoadError(
-                    f"model.path {path} line {number}: expected a JSON object, got {type(record).__name__}"
-                )
-            if id_field not in record or output_field not in record:
-                raise ModelLoadError(
-                    f"model.path {path} line {number}: needs fields {id_field!r} and {output_field!r} "
-                    f"(model.id_field, model.output_field); it has {sorted(record)}"
-                )
-            key = str(record[id_field])
-            if key in by_id:
-                raise ModelLoadError(f"model.path {path} line {number}: id {key!r} appears twice")
-            generation = _as_generation(record[output_field])
-            generation.error = record.get("error") or generation.error
-            generation.truncated = bool(record.get("truncated", False))
-            by_id[key] = generation
+    for number, record in json_objects(path, "model.path"):
+        if id_field not in record or output_field not in record:
+            raise ModelLoadError(
+                f"model.path {path} line {number}: needs fields {id_field!r} and {output_field!r} "
+                f"(model.id_field, model.output_field); it has {sorted(record)}"
+            )
+        key = str(record[id_field])
+        if key in by_id:
+            raise ModelLoadError(f"model.path {path} line {number}: id {key!r} appears twice")
+        generation = _as_generation(record[output_field])
+        generation.error = record.get("error") or generation.error
+        generation.truncated = bool(record.get("truncated", False))
+        by_id[key] = generation
     return by_id
 
 
