@@ -264,7 +264,8 @@ class MetricsConfig:
     # Translation metrics.
     sacrebleu_tokenize: str | None = None  # BLEU tokenizer; default: sacrebleu's for the target language
     sacrebleu_lowercase: bool = False
-    copy_chrf_threshold: float = bounded(90.0, low=0, high=100)  # an output with chrF above this against the source is a copy
+    # An output with chrF above this against the source is a copy.
+    copy_chrf_threshold: float = bounded(90.0, low=0, high=100)
     comet_model: str | None = None  # e.g. Unbabel/wmt22-comet-da (needs unbabel-comet); off when null
     comet_batch_size: int = bounded(8, low=1)
 

@@ -56,7 +56,7 @@ def run(cfg: DictConfig) -> Path:
         )
     data_fingerprint = fingerprint(examples)
     selection = cfg.dataset
-    model.validate(examples, whole_dataset=not selection.where and selection.limit is None and selection.num_shards == 1)
+    model.validate(examples, whole_dataset=not (selection.where or selection.limit or selection.num_shards > 1))
     metrics = build_metrics(cfg.metrics, task, list(cfg.task.default_metrics))
     identity = model.identity()
 

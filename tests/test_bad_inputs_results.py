@@ -89,7 +89,8 @@ def test_report_skips_an_interrupted_run(cli: Cli, results: Path, tmp_path: Path
 
 @pytest.mark.parametrize(("args", "culprits"), [
     (["compare", "{a}", "{b}", "--samples", "0"], ["harness compare: argument --samples", "at least 1"]),
-    (["check", "{a}", "--baseline", "{b}/metrics.json", "--alpha", "1.5"], ["harness check: argument --alpha", "(0, 1)"]),
+    (["check", "{a}", "--baseline", "{b}/metrics.json", "--alpha", "1.5"],
+     ["harness check: argument --alpha", "(0, 1)"]),
     (["check", "{a}", "--baseline", "{b}/metrics.json", "--alpha", "-0.1"], ["argument --alpha", "(0, 1)"]),
     (["table", "{root}", "--sort", "rogue1"], ["--sort rogue1", "no run has this metric", "rouge1"]),
     (["report", "{root}", "--max-examples", "-1"], ["argument --max-examples", "at least 0"]),

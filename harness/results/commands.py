@@ -93,7 +93,8 @@ def add_table_parser(subparsers: argparse._SubParsersAction[argparse.ArgumentPar
 def run_table(args: argparse.Namespace) -> int:
     if args.output:
         _output_file(args.output)  # before any work
-    runs = filter_runs(load_runs(args.paths, args.include_failed), task=args.task, model=args.model, dataset=args.dataset)
+    runs = load_runs(args.paths, args.include_failed)
+    runs = filter_runs(runs, task=args.task, model=args.model, dataset=args.dataset)
     if not runs:
         raise InputError(f"no run under {', '.join(args.paths)} matches the filters")
     groups = group_runs(runs, args.metrics.split(",") if args.metrics else None)

@@ -192,7 +192,9 @@ def render_markdown(groups: Sequence[Group]) -> str:
         lines.append("|---|---|---|" + "---:|" * len(columns))
         for row in group.rows:
             cells = [format_aggregate(row.cells.get(name)) for name in columns]
-            lines.append(f"| {markdown_text(row.run)} | {markdown_text(row.model)} | {row.n} | " + " | ".join(cells) + " |")
+            lines.append(
+                f"| {markdown_text(row.run)} | {markdown_text(row.model)} | {row.n} | " + " | ".join(cells) + " |"
+            )
         lines += ["", "Values are means or corpus scores with [95% CI]. Signatures:", ""]
         by_signature: dict[str, list[str]] = {}
         for name, signature in group.signatures.items():
