@@ -65,8 +65,7 @@ def run(cfg: DictConfig) -> Path:
         folder = RunFolder.create(cfg.run.output_root, task.name, cfg.model.name, cfg.dataset.name, started)
     else:
         folder = RunFolder(previous)
-    folder.lock()  # before anything is read or repaired: a live run is refused
-    try:
+    with folder.locked():  # before anything is read or repaired: a live run is refused
         if previous is None:
             info = _run_info(cfg, model, identity, n_examples, data_fingerprint, folder, started)
             folder.write_config(cfg)
@@ -77,41 +76,38 @@ def run(cfg: DictConfig) -> Path:
         cache, info["cache"] = _open_cache(cfg, model, identity, task)
         score_cache = ScoreCache(Path(cfg.run.cache_dir) / SCORE_CACHE_FILE) if cfg.run.cache else None
         folder.write_json("run.json", info)
-    except BaseException:
-        folder.close()
-        raise
-    try:
-        report = generate_all(
-            model, examples, folder, cfg.run.chunk_size, cache, state.done, state.listed, n_examples
+        try:
+            report = generate_all(
+                model, examples, folder, cfg.run.chunk_size, cache, state.done, state.listed, n_examples
+            )
+            if cache:
+                info["cache"] = cache.info()
+            _check_error_rate(report, n_examples, cfg.run.max_error_rate, folder)
+            metrics_file = score_run(metrics, examples, n_examples, folder, cfg.metrics, score_cache)
+            info["n_truncated"] = metrics_file["n_truncated"]
+            if score_cache:
+                info["score_cache"] = score_cache.info()
+        except BaseException as error:
+            info.update(status="failed", finished=datetime.now().astimezone().isoformat())
+            if isinstance(error, RunFailed):
+                info["error"] = str(error)
+            folder.write_json("run.json", info)
+            raise
+        finally:
+            folder.close()
+            if cache:
+                cache.close()
+            if score_cache:
+                score_cache.close()
+        wall = time.perf_counter() - clock
+        info.update(
+            status="complete",
+            finished=datetime.now().astimezone().isoformat(),
+            wall_seconds=wall,
+            examples_per_second=n_examples / wall if wall > 0 else None,
         )
-        if cache:
-            info["cache"] = cache.info()
-        _check_error_rate(report, n_examples, cfg.run.max_error_rate, folder)
-        metrics_file = score_run(metrics, examples, n_examples, folder, cfg.metrics, score_cache)
-        info["n_truncated"] = metrics_file["n_truncated"]
-        if score_cache:
-            info["score_cache"] = score_cache.info()
-    except BaseException as error:
-        info.update(status="failed", finished=datetime.now().astimezone().isoformat())
-        if isinstance(error, RunFailed):
-            info["error"] = str(error)
         folder.write_json("run.json", info)
-        raise
-    finally:
-        folder.close()
-        if cache:
-            cache.close()
-        if score_cache:
-            score_cache.close()
-    wall = time.perf_counter() - clock
-    info.update(
-        status="complete",
-        finished=datetime.now().astimezone().isoformat(),
-        wall_seconds=wall,
-        examples_per_second=n_examples / wall if wall > 0 else None,
-    )
-    folder.write_json("run.json", info)
-    folder.write_text("summary.md", summary_markdown(dict(info), metrics_file))
+        folder.write_text("summary.md", summary_markdown(dict(info), metrics_file))
     return folder.path
 
 

@@ -113,8 +113,8 @@ def test_resume_refuses_a_run_that_is_still_running(cli: Cli, tmp_path: Path) ->
     run_dir = _interrupted_run(tmp_path / "results")
     holder = subprocess.Popen(
         [sys.executable, "-c", "import sys, time\nfrom pathlib import Path\n"
-         "from harness.results.run_folder import RunFolder\nRunFolder(Path(sys.argv[1])).lock()\n"
-         "print('locked', flush=True)\ntime.sleep(300)", str(run_dir)],
+         "from harness.results.run_folder import RunFolder\nwith RunFolder(Path(sys.argv[1])).locked():\n"
+         "    print('locked', flush=True)\n    time.sleep(300)", str(run_dir)],
         cwd=ROOT, stdout=subprocess.PIPE, text=True,
     )
     try:
@@ -133,6 +133,7 @@ def test_resume_refuses_a_run_that_is_still_running(cli: Cli, tmp_path: Path) ->
                             "run.resume=auto")
     assert status == 0, stderr
     assert read_json(run_dir / "run.json")["status"] == "complete" and (run_dir / "metrics.json").is_file()
+    assert not (run_dir / ".lock").exists()  # a run that ended leaves no lock file
 
 
 SENTENCES = [f"russia-dprk-pact-2024-s{i:02d}" for i in range(1, 13)]  # the seed's ids under task=translate

@@ -6,7 +6,8 @@ temporary name and renamed into place.
 
 A process writing a run holds an exclusive lock on the folder's ``.lock`` file (``fcntl.flock``, with its
 PID inside), so that a second process (``run.resume``) cannot write into a live run. The operating system
-drops the lock when the process ends, however it ends, so a crashed run's lock is stale and taken over.
+drops the lock when the process ends, however it ends, so a crashed run's lock is stale and taken over;
+a run that ends normally removes the file.
 """
 
 from __future__ import annotations
@@ -15,6 +16,8 @@ import fcntl
 import json
 import os
 import re
+from collections.abc import Iterator
+from contextlib import contextmanager
 from datetime import datetime
 from pathlib import Path
 from typing import Any, TextIO
@@ -33,6 +36,16 @@ class RunFolderBusy(InputError):
     """Another live process holds the run folder's lock."""
 
 
+def _same_file(descriptor: int, path: Path) -> bool:
+    """Whether ``path`` still names the open file ``descriptor``."""
+    try:
+        named = path.stat()
+    except FileNotFoundError:
+        return False
+    opened = os.fstat(descriptor)
+    return (named.st_dev, named.st_ino) == (opened.st_dev, opened.st_ino)
+
+
 def _slug(text: str) -> str:
     return _UNSAFE.sub("-", text).strip("-") or "x"
 
@@ -41,23 +54,35 @@ class RunFolder:
     def __init__(self, path: Path) -> None:
         self.path = path
         self._streams: dict[str, TextIO] = {}
-        self._lock: int | None = None
 
-    def lock(self) -> None:
-        """Take the folder's lock for this process, or raise :class:`RunFolderBusy` naming the holder."""
-        descriptor = os.open(self.path / LOCK_FILE, os.O_RDWR | os.O_CREAT, 0o644)
-        try:
-            fcntl.flock(descriptor, fcntl.LOCK_EX | fcntl.LOCK_NB)
-        except BlockingIOError:
-            holder = os.read(descriptor, 32).decode("ascii", "replace").strip() or "?"
+    @contextmanager
+    def locked(self) -> Iterator[None]:
+        """Hold the folder's lock while the block runs, or raise :class:`RunFolderBusy` naming the holder.
+
+        The lock file is removed before the lock is released; a process that opened it meanwhile finds
+        that its file is no longer the folder's and tries again."""
+        path = self.path / LOCK_FILE
+        while True:
+            descriptor = os.open(path, os.O_RDWR | os.O_CREAT, 0o644)
+            try:
+                fcntl.flock(descriptor, fcntl.LOCK_EX | fcntl.LOCK_NB)
+            except BlockingIOError:
+                holder = os.read(descriptor, 32).decode("ascii", "replace").strip() or "?"
+                os.close(descriptor)
+                raise RunFolderBusy(
+                    f"{self.path}: the run is still running (process {holder} holds {LOCK_FILE}); wait for it "
+                    "to finish or stop it, or start a new run without run.resume"
+                ) from None
+            if _same_file(descriptor, path):
+                break
             os.close(descriptor)
-            raise RunFolderBusy(
-                f"{self.path}: the run is still running (process {holder} holds {LOCK_FILE}); wait for it to "
-                "finish or stop it, or start a new run without run.resume"
-            ) from None
-        os.ftruncate(descriptor, 0)
-        os.write(descriptor, f"{os.getpid()}\n".encode("ascii"))
-        self._lock = descriptor
+        try:
+            os.ftruncate(descriptor, 0)
+            os.write(descriptor, f"{os.getpid()}\n".encode("ascii"))
+            yield
+        finally:
+            path.unlink(missing_ok=True)
+            os.close(descriptor)
 
     @classmethod
     def create(cls, root: str | Path, task: str, model: str, dataset: str, now: datetime) -> RunFolder:
@@ -99,13 +124,9 @@ class RunFolder:
         self._write_new(name, text)
 
     def close(self) -> None:
-        """Close the streams and release the lock (the lock file stays: removing it would race)."""
         for stream in self._streams.values():
             stream.close()
         self._streams.clear()
-        if self._lock is not None:
-            os.close(self._lock)
-            self._lock = None
 
     def _write_new(self, name: str, text: str) -> None:
         with (self.path / name).open("x", encoding="utf-8") as stream:
