@@ -14,6 +14,7 @@ from hydra.core.hydra_config import HydraConfig
 from hydra.types import RunMode
 from omegaconf import DictConfig
 
+from harness.cluster_jobs import in_cluster_job, record_failure
 from harness.config import register_configs, validate_config
 from harness.errors import InputError, RunFailed, report_input_error
 from harness.results.load_metrics import print_run_table
@@ -23,18 +24,22 @@ RUN_POINTER = "harness_run.json"  # written into each multirun job's folder, rea
 
 
 @hydra.main(config_path=CONFIG_DIR, config_name="config", version_base="1.3")
-def hydra_run(cfg: DictConfig) -> str:
+def hydra_run(cfg: DictConfig) -> str | None:
+    """One run; in a cluster job a failure is recorded for the launching process to report."""
+    hydra_cfg = HydraConfig.get()
     try:
         validate_config(cfg)
         from harness.runner import run  # heavy imports after validation, so config errors come fast
 
         _quiet_libraries()
         run_dir = run(cfg)
-    except (InputError, RunFailed) as error:
-        if os.environ.get("HYDRA_FULL_ERROR") == "1":
+    except Exception as error:
+        if in_cluster_job():
+            record_failure(error, Path(hydra_cfg.runtime.output_dir), list(hydra_cfg.overrides.task))
+            return None
+        if not isinstance(error, InputError | RunFailed) or os.environ.get("HYDRA_FULL_ERROR") == "1":
             raise
         sys.exit(report_input_error(error))
-    hydra_cfg = HydraConfig.get()
     if hydra_cfg.mode == RunMode.MULTIRUN:
         pointer = {"run_dir": str(run_dir.resolve()), "overrides": list(hydra_cfg.overrides.task)}
         (Path(hydra_cfg.runtime.output_dir) / RUN_POINTER).write_text(json.dumps(pointer), encoding="utf-8")

@@ -1,4 +1,4 @@
-"""Hydra callbacks: after a multirun, one table with a row per run."""
+"""Hydra callbacks: after a multirun, one table with a row per run, and the jobs that failed."""
 
 from __future__ import annotations
 
@@ -12,17 +12,24 @@ from omegaconf import DictConfig
 
 class MultirunTable(Callback):
     def on_multirun_end(self, config: DictConfig, **kwargs: Any) -> None:
+        from harness.cluster_jobs import read_failures, report_failures
         from harness.hydra_app import RUN_POINTER
         from harness.results.load_metrics import print_run_table, run_label
 
-        pointers = sorted(Path(config.hydra.sweep.dir).glob(f"*/{RUN_POINTER}"), key=lambda p: int(p.parent.name))
+        sweep_dir = Path(config.hydra.sweep.dir)
+        pointers = sorted(sweep_dir.glob(f"*/{RUN_POINTER}"), key=lambda p: int(p.parent.name))
         jobs = [json.loads(p.read_text(encoding="utf-8")) for p in pointers]
-        if not jobs:
+        failures = read_failures(sweep_dir)
+        if not jobs and not failures:
             return
-        swept = varying_overrides([job["overrides"] for job in jobs])
-        runs = [Path(job["run_dir"]) for job in jobs]
-        labels = [" ".join([run_label(run), *(o for o in job["overrides"] if o in swept)]) for run, job in zip(runs, jobs, strict=True)]
-        print_run_table(runs, labels)
+        swept = varying_overrides([job["overrides"] for job in [*jobs, *failures]])
+        if jobs:
+            runs = [Path(job["run_dir"]) for job in jobs]
+            labels = [" ".join([run_label(run), *(o for o in job["overrides"] if o in swept)])
+                      for run, job in zip(runs, jobs, strict=True)]
+            print_run_table(runs, labels)
+        if failures:
+            report_failures(failures, swept)
 
 
 def varying_overrides(per_job: list[list[str]]) -> set[str]:

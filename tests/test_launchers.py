@@ -50,3 +50,15 @@ def test_slurm_launchers_compose(launcher: str, timeout: int) -> None:
     result = harness_cli("run", f"hydra/launcher={launcher}", "hydra.launcher.partition=cpu", "--cfg", "hydra")
     assert "hydra_submitit_launcher.submitit_launcher.SlurmLauncher" in result.stdout
     assert f"timeout_min: {timeout}" in result.stdout and "partition: cpu" in result.stdout
+
+
+@pytest.mark.slow
+def test_a_failed_submitit_job_is_reported_with_its_log(tmp_path: Path) -> None:
+    """Bad input inside a cluster job: one line naming the job, the culprit and the job's log; exit 2."""
+    missing = tmp_path / "missing.jsonl"
+    result = harness_cli("run", "-m", "hydra/launcher=submitit_local", "dataset=files", f"dataset.path={missing}",
+                         FAST, f"run.output_root={tmp_path}", check=False)
+    (log,) = tmp_path.glob(".multirun/*/.submitit/*/*_log.err")
+    assert result.returncode == 2 and "Traceback" not in result.stderr
+    assert result.stderr.strip().splitlines()[-1] == (
+        f"harness: error: job {log.parent.name} failed: dataset.path: {missing} does not exist (log: {log})")

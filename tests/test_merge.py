@@ -71,3 +71,66 @@ def test_merge_command_line(run_eval, data: Path, tmp_path: Path) -> None:
     assert "| lead_files |" in result.stdout.replace("summarise_", "") and "run folder:" in result.stdout
     failed = harness_cli("merge", shards[0], check=False)
     assert failed.returncode == 2 and "harness: error:" in failed.stderr
+
+
+def write_lines(path: Path, lines: list[str]) -> str:
+    path.write_text("".join(f"{line}\n" for line in lines), encoding="utf-8")
+    return str(path)
+
+
+@pytest.fixture
+def translation_data(tmp_path: Path) -> dict[str, str]:
+    """Every translation loader's data: line-aligned files and a hub-style folder (``datasets.load_dataset``
+    on a local folder takes the same path as wmt16 / wmt19)."""
+    english = [f"The council met {i} times in May." for i in range(10)]
+    spanish = [f"El consejo se reunió {i} veces en mayo." for i in range(10)]
+    hub = tmp_path / "wmt-like"
+    hub.mkdir()
+    rows = [{"translation": {"en": en, "es": es}} for en, es in zip(english, spanish, strict=True)]
+    (hub / "test.jsonl").write_text("".join(json.dumps(r) + "\n" for r in rows), encoding="utf-8")
+    return {"source": write_lines(tmp_path / "src.en", english), "reference": write_lines(tmp_path / "ref.es", spanish),
+            "hub": str(hub)}
+
+
+def translation_datasets(data: dict[str, str]) -> dict[str, tuple[str, ...]]:
+    return {
+        "parallel_text": ("dataset=parallel_text", f"dataset.source={data['source']}",
+                          f"dataset.references=[{data['reference']}]"),
+        "hub_translation": ("dataset=wmt16_ro_en", f"dataset.hub_name={data['hub']}", "dataset.config=null",
+                            "task.source_lang=en"),
+        "seed": ("dataset=seed",),
+    }
+
+
+@pytest.mark.parametrize("loader", ["parallel_text", "hub_translation", "seed"])
+def test_every_translation_loader_shards_after_selection(translation_data: dict[str, str], loader: str) -> None:
+    """Shards tile the selected examples (shuffle and limit first), with the ids of the whole selection."""
+    from harness.hydra_app import compose_config
+    from harness.data.loading import load_examples
+    from harness.runner import task_spec
+
+    def ids(*overrides: str) -> list[str]:
+        cfg = compose_config(["task=translate", "task.target_lang=es", *translation_datasets(translation_data)[loader],
+                              "dataset.shuffle=true", "dataset.limit=7", *overrides])
+        return [e.id for e in load_examples(cfg.dataset, task_spec(cfg))]
+
+    whole = ids()
+    shards = [ids("dataset.num_shards=3", f"dataset.shard_index={i}") for i in range(3)]
+    assert [len(s) for s in shards] == [3, 2, 2]
+    assert [i for shard in shards for i in shard] == whole
+
+
+def test_merged_translation_shards_equal_the_unsharded_run(run_eval, translation_data: dict[str, str],
+                                                          tmp_path: Path) -> None:
+    """Outputs read line by line (``model=predictions``): each shard takes the lines of its own rows."""
+    outputs = write_lines(tmp_path / "system.es", [f"El consejo se reunió {i} veces." for i in range(10)])
+    common = ("task=translate", "task.target_lang=es", "model=predictions", f"model.path={outputs}",
+              *translation_datasets(translation_data)["parallel_text"], "metrics.names=[bleu,chrf,facts]")
+    whole = run_eval(*common)
+    shards = [run_eval(*common, "dataset.num_shards=3", f"dataset.shard_index={i}") for i in range(3)]
+    assert [read_json(s / "run.json")["dataset"]["n_examples"] for s in shards] == [4, 3, 3]
+    merged = merge_runs(shards, tmp_path / "merged")
+    assert read_json(merged / "metrics.json") == read_json(whole / "metrics.json")
+    for name in ("examples.jsonl", "predictions.jsonl"):
+        assert [r["id"] for r in read_jsonl(merged / name)] == [str(i) for i in range(10)]
+    assert read_jsonl(merged / "scores.jsonl") == read_jsonl(whole / "scores.jsonl")

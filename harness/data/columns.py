@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import copy
 import datetime
 import json
 from collections.abc import Iterator, Mapping, Sequence
@@ -91,7 +92,7 @@ class TableExamples(Sequence[Example]):
         self.side_facts = _load_facts_file(cfg.facts_file) if cfg.facts_file else {}
         if cfg.id_column:
             _require_unique(table, cfg.id_column, origin)
-        if self.side_facts and cfg.num_shards == 1:  # a shard may hold none of the facts' examples
+        if self.side_facts:  # the whole selection, before sharding
             _require_fact_ids(self.side_facts, self._ids(), cfg.facts_file)
 
     def _ids(self) -> list[str]:
@@ -101,6 +102,13 @@ class TableExamples(Sequence[Example]):
 
     def __len__(self) -> int:
         return len(self.table)
+
+    def rows(self, start: int, stop: int) -> TableExamples:
+        """Rows ``[start, stop)`` as examples that still stream, numbered as in this collection."""
+        part = copy.copy(self)
+        part.table = self.table.select(range(start, stop))
+        part.id_offset = self.id_offset + start
+        return part
 
     @overload
     def __getitem__(self, index: int) -> Example: ...

@@ -2,7 +2,8 @@
 
 A loader returns :data:`Examples`: a sized collection that can be iterated more than once (the runner
 makes one pass to check the data, one to generate and one to score), e.g. a list or a
-:class:`~harness.data.columns.TableExamples` that streams its rows.
+:class:`~harness.data.columns.TableExamples` that streams its rows. A loader selects (``where``,
+``shuffle``, ``limit``); sharding is applied after it, in :func:`load_examples`, the same for every loader.
 """
 
 from __future__ import annotations
@@ -11,8 +12,6 @@ import hashlib
 import random
 from collections.abc import Callable, Collection, Iterable
 from typing import Any
-
-import datasets
 
 from harness.data.columns import (
     DatasetError,
@@ -35,8 +34,20 @@ register_loader = LOADERS.register
 
 
 def load_examples(cfg: Any, task: TaskSpec) -> Examples:
-    """The examples named by a ``dataset`` config, after ``where``, ``shuffle``, ``limit`` and sharding."""
-    return LOADERS.get(cfg.loader)(cfg, task)
+    """The examples named by a ``dataset`` config: the loader reads them and applies ``where``, ``shuffle``
+    and ``limit``; then this run's shard (``num_shards``, ``shard_index``) is taken here, for every loader."""
+    return take_shard(LOADERS.get(cfg.loader)(cfg, task), cfg.num_shards, cfg.shard_index)
+
+
+def take_shard(examples: Examples, num_shards: int, index: int) -> Examples:
+    """Shard ``index`` of the selected examples; ids stay those of the whole selection, so the shards
+    joined in index order are the unsharded run. A table's shard still streams its rows."""
+    start, stop = shard_bounds(len(examples), num_shards, index)
+    if (start, stop) == (0, len(examples)):
+        return examples
+    if isinstance(examples, TableExamples):
+        return examples.rows(start, stop)
+    return list(examples)[start:stop]
 
 
 @register_loader("seed")
@@ -45,29 +56,19 @@ def _seed(cfg: Any, task: TaskSpec) -> Examples:
         from harness.data.parallel import seed_loader  # it imports this module
 
         return seed_loader(cfg, task)
-    examples = seed_summarisation_examples(project_path(cfg.spec), list(cfg.reference_keys))
-    examples = select_examples(examples, cfg)
-    start, stop = shard_bounds(len(examples), cfg.num_shards, cfg.shard_index)
-    return examples[start:stop]
+    return select_examples(seed_summarisation_examples(project_path(cfg.spec), list(cfg.reference_keys)), cfg)
 
 
 @register_loader("files")
 def _files(cfg: Any, task: TaskSpec) -> Examples:
     table = load_local_table(str(project_path(cfg.path)), cfg.format, cfg.split)
-    return _table_examples(select_rows(table, cfg.where, cfg.shuffle, cfg.shuffle_seed, cfg.limit), cfg, cfg.path)
+    return TableExamples(select_rows(table, cfg.where, cfg.shuffle, cfg.shuffle_seed, cfg.limit), cfg, cfg.path)
 
 
 @register_loader("hub")
 def _hub(cfg: Any, task: TaskSpec) -> Examples:
     table = load_hub_table(cfg.hub_name, cfg.config, cfg.split, cfg.revision)
-    return _table_examples(select_rows(table, cfg.where, cfg.shuffle, cfg.shuffle_seed, cfg.limit), cfg, cfg.hub_name)
-
-
-def _table_examples(table: datasets.Dataset, cfg: Any, origin: str) -> TableExamples:
-    start, stop = shard_bounds(len(table), cfg.num_shards, cfg.shard_index)
-    if (start, stop) != (0, len(table)):
-        table = table.select(range(start, stop))
-    return TableExamples(table, cfg, origin, id_offset=start)
+    return TableExamples(select_rows(table, cfg.where, cfg.shuffle, cfg.shuffle_seed, cfg.limit), cfg, cfg.hub_name)
 
 
 def select_examples(examples: list[Example], cfg: Any) -> list[Example]:
