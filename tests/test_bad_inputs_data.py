@@ -182,3 +182,12 @@ def test_blank_references_are_dropped_and_counted(tmp_path: Path) -> None:
     assert metrics["metrics"]["rouge1"]["n"] == 1 and metrics["metrics"]["rouge1"]["value"] > 0.5
     assert [e["references"] for e in read_jsonl(run_dir / "examples.jsonl")] == [[rows[0]["reference"]], [], []]
     assert "blank references dropped: 2" in (run_dir / "summary.md").read_text(encoding="utf-8")
+
+
+def test_a_facts_file_is_matched_against_the_whole_selection_not_the_shard(tmp_path: Path) -> None:
+    data = write_jsonl(tmp_path / "data.jsonl", ROWS)
+    facts = tmp_path / "facts.yaml"
+    facts.write_text("d0:\n  - {id: ships, kind: entity, value: ships}\n", encoding="utf-8")
+    run_dir = run_harness(tmp_path / "results", *files_run(data, f"dataset.facts_file={facts}",
+                                                           "dataset.num_shards=3", "dataset.shard_index=2")[2:])
+    assert [e["id"] for e in read_jsonl(run_dir / "examples.jsonl")] == ["d2"]
