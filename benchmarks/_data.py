@@ -1,4 +1,5 @@
-"""Inputs shared by the benchmarks: tiny-model inputs from the seed article, and the WMT17 en-de outputs."""
+"""Inputs shared by the benchmarks: tiny-model inputs from the seed article, FRANK validation and the WMT17
+en-de outputs."""
 
 from __future__ import annotations
 
@@ -11,6 +12,12 @@ from harness.models.tiny import training_corpus
 _ROOT = Path(__file__).resolve().parents[1]
 SHARED = next((p / "shared" for p in _ROOT.parents if (p / "shared" / "data").is_dir()), _ROOT.parent / "shared")
 WMT17 = SHARED / "data" / "wmt17-en-de"
+
+
+def frank_rows() -> list[dict]:
+    """FRANK validation: 671 summaries of 149 articles, with their references."""
+    lines = (SHARED / "data" / "frank-valid.jsonl").read_text(encoding="utf-8").splitlines()
+    return [json.loads(line) for line in lines]
 
 
 def write_inputs(path: Path, n: int) -> Path:

@@ -1,19 +1,26 @@
-"""Scoring throughput on the WMT17 en-de outputs (16 systems x 3,004 sentences): ROUGE and sentence chrF
-through the harness's scoring (chunks, records to scores.jsonl, float64 columns, bootstrap CIs)
-against direct rouge-score / sacrebleu calls in one process, and the harness with ``metrics.workers=2``.
+"""Scoring throughput, two parts in one run.
 
-Both paths compute the same numbers (checked): ROUGE-1/2/L/Lsum F1 with the harness's sentence split
-for Lsum, and sacrebleu's sentence chrF (``_chrf.SentenceChrF``, a thin parallel :class:`Metric` over
-``CHRF.sentence_score``). The worker pool's start (each worker imports rouge-score, nltk and scipy)
-is part of the parallel time.
+ROUGE on FRANK validation (671 summary/reference pairs, English): the harness's ``rouge`` metric
+(ROUGE-1/2/L/Lsum, including its sentence split for Lsum) against rouge-score called directly and
+the native package (rouge-score-rs) called directly, both with the same four types and no split (as a
+user would call them); the harness's scores are checked identical to rouge-score's on the same split
+text.
 
-    PYTHONPATH=. python benchmarks/scoring_throughput.py [--systems 16] [--bootstrap 1000]
+WMT17 en-de outputs (16 systems x 3,004 sentences): ROUGE and sentence chrF through the harness's
+scoring (chunks, records to scores.jsonl, float64 columns, bootstrap CIs) against direct rouge-score /
+sacrebleu calls in one process, and the harness with ``metrics.workers=2``. Both paths compute the
+same numbers (checked): ROUGE with the German tokenizer and the harness's sentence split for Lsum, and
+sacrebleu's sentence chrF (``_chrf.SentenceChrF``, a thin parallel :class:`Metric` over
+``CHRF.sentence_score``). The worker pool's start is part of the parallel time.
+
+    PYTHONPATH=. python benchmarks/scoring_throughput.py [--systems 16] [--bootstrap 1000] [--repeats 3]
 """
 
 from __future__ import annotations
 
 import argparse
 import json
+import math
 import os
 import tempfile
 import time
@@ -27,18 +34,18 @@ from rouge_score import rouge_scorer  # noqa: E402
 from sacrebleu.metrics import CHRF  # noqa: E402
 
 from _chrf import SentenceChrF  # noqa: E402
-from _data import wmt17_outputs  # noqa: E402
+from _data import frank_rows, wmt17_outputs  # noqa: E402
 from harness.config import MetricsConfig  # noqa: E402
 from harness.data.example import Example  # noqa: E402
 from harness.metrics.base import ScoringInput  # noqa: E402
-from harness.metrics.rouge import ROUGE_TYPES, RougeMetric, lsum_text  # noqa: E402
+from harness.metrics.rouge import ROUGE_TYPES, RougeMetric, UnicodeTokenizer, lsum_text  # noqa: E402
 from harness.results.run_folder import RunFolder  # noqa: E402
 from harness.scoring import score_stream  # noqa: E402
 
 
 def direct(items: list[ScoringInput]) -> dict[str, float]:
     """The same numbers with plain library calls, no harness."""
-    scorer = rouge_scorer.RougeScorer(list(ROUGE_TYPES), use_stemmer=True)
+    scorer = rouge_scorer.RougeScorer(list(ROUGE_TYPES), use_stemmer=True, tokenizer=UnicodeTokenizer("de", True))
     chrf = CHRF()
     sums = dict.fromkeys([*ROUGE_TYPES, "sentence_chrf"], 0.0)
     for item in items:
@@ -58,11 +65,55 @@ def harness(items: list[ScoringInput], workers: int, bootstrap: int, work: Path)
     return {k: v["value"] for k, v in result["metrics"].items()}
 
 
+def rouge_frank(repeats: int) -> dict[str, object]:
+    """pairs/s of the harness's ROUGE, rouge-score and rouge-score-rs on FRANK pairs (best of ``repeats``)."""
+    import rouge_score_rs
+
+    rows = frank_rows()
+    pairs = [(r["reference"], r["summary"]) for r in rows]
+    items = [ScoringInput(Example(r["id"], "", (r["reference"],)), r["summary"]) for r in rows]
+    slow = rouge_scorer.RougeScorer(list(ROUGE_TYPES), use_stemmer=True)
+    fast = rouge_score_rs.RougeScorer(list(ROUGE_TYPES), use_stemmer=True)
+    metric = RougeMetric()
+    jobs = {
+        "rouge_score_direct": lambda: [slow.score(ref, out) for ref, out in pairs],
+        "rouge_score_rs_direct": lambda: [fast.score(ref, out) for ref, out in pairs],
+        "harness_rouge": lambda: metric.score(items),
+    }
+    seconds = {}
+    for label, job in jobs.items():
+        best = math.inf
+        for _ in range(repeats):
+            start = time.perf_counter()
+            job()
+            best = min(best, time.perf_counter() - start)
+        seconds[label] = best
+    ours = metric.score(items)
+    for (reference, output), scores in zip(pairs, ours, strict=True):
+        expected = slow.score(lsum_text(reference), lsum_text(output))
+        assert all(scores[name] == expected[name].fmeasure for name in ROUGE_TYPES)
+    start = time.perf_counter()
+    for reference, output in pairs:
+        lsum_text(reference), lsum_text(output)
+    split = time.perf_counter() - start
+    return {
+        "pairs": len(pairs), "signature": metric.signature(),
+        "pairs_per_second": {k: len(pairs) / v for k, v in seconds.items()}
+        | {"sentence_split_alone": len(pairs) / split},
+        "harness_vs_rouge_score_direct": seconds["rouge_score_direct"] / seconds["harness_rouge"],
+        "rouge_score_rs_vs_rouge_score_direct": seconds["rouge_score_direct"] / seconds["rouge_score_rs_direct"],
+        "scores_identical_to_rouge_score": True,
+    }
+
+
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     parser.add_argument("--systems", type=int, default=16)
     parser.add_argument("--bootstrap", type=int, default=1000)
+    parser.add_argument("--repeats", type=int, default=3, help="FRANK ROUGE timings: best of this many")
     args = parser.parse_args()
+    frank = rouge_frank(args.repeats)
+    print(json.dumps({"rouge_frank": frank}, indent=2), flush=True)
     references, systems = wmt17_outputs()
     items = [
         ScoringInput(Example(f"{name}:{i}", "", (reference,)), output)

@@ -244,7 +244,7 @@ class NLIConfig:
     chunk_sentences: int = bounded(2, low=1)
     max_length: int = bounded(512, low=1)
     batch_size: int = bounded(16, low=1)
-    device: str = "cpu"
+    device: str | None = None  # default: metrics.device
 
 
 @dataclass
@@ -260,6 +260,8 @@ class MetricsConfig:
     workers: int = bounded(1, low=1)  # processes for metrics marked parallel (ROUGE, reference-free, ...)
     chunk_size: int = bounded(256, low=1)  # examples scored at a time
     faithfulness_batch_size: int = bounded(16, low=1)
+    device: str = "auto"  # model-based metrics (BERTScore, faithfulness, NLI): auto = cuda if available, else cpu
+    dtype: str = "float32"  # their weights: float32, float16 or bfloat16 (named in the signatures)
     nli: NLIConfig = field(default_factory=NLIConfig)
     # Translation metrics.
     sacrebleu_tokenize: str | None = None  # BLEU tokenizer; default: sacrebleu's for the target language

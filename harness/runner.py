@@ -27,6 +27,7 @@ from harness.results.schema import CacheInfo, RunInfo
 from harness.results.summary import summary_markdown
 from harness.score_cache import SCORE_CACHE_FILE, ScoreCache
 from harness.scoring import score_run
+from harness.timing import Timings
 
 _PACKAGES = ("harness", "torch", "transformers", "datasets", "evaluate", "hydra-core", "rouge-score",
              "bert-score", "sacrebleu")
@@ -43,22 +44,23 @@ def run(cfg: DictConfig) -> Path:
 
     Bad models, data or metric names fail before any work.
     """
-    started, clock = datetime.now().astimezone(), time.perf_counter()
+    started, clock, timings = datetime.now().astimezone(), time.perf_counter(), Timings()
     task = task_spec(cfg)
-    model = build_model(cfg.model, task)
-    examples = load_examples(cfg.dataset, task)
-    n_examples = len(examples)
-    if n_examples == 0:
-        raise DatasetError(
-            f"dataset={cfg.dataset.name}: no example to evaluate after the selection (dataset.where="
-            f"{OmegaConf.to_container(cfg.dataset.where)}, dataset.limit={cfg.dataset.limit}, shard "
-            f"{cfg.dataset.shard_index} of {cfg.dataset.num_shards})"
-        )
-    data_fingerprint = fingerprint(examples)
-    selection = cfg.dataset
-    model.validate(examples, whole_dataset=not (selection.where or selection.limit or selection.num_shards > 1))
-    metrics = build_metrics(cfg.metrics, task, list(cfg.task.default_metrics))
-    identity = model.identity()
+    with timings.stage("load"):
+        model = build_model(cfg.model, task)
+        examples = load_examples(cfg.dataset, task)
+        n_examples = len(examples)
+        if n_examples == 0:
+            raise DatasetError(
+                f"dataset={cfg.dataset.name}: no example to evaluate after the selection (dataset.where="
+                f"{OmegaConf.to_container(cfg.dataset.where)}, dataset.limit={cfg.dataset.limit}, shard "
+                f"{cfg.dataset.shard_index} of {cfg.dataset.num_shards})"
+            )
+        data_fingerprint = fingerprint(examples)
+        selection = cfg.dataset
+        model.validate(examples, whole_dataset=not (selection.where or selection.limit or selection.num_shards > 1))
+        metrics = build_metrics(cfg.metrics, task, list(cfg.task.default_metrics))
+        identity = model.identity()
 
     previous = resume.find_resumable(cfg)
     if previous is None:
@@ -77,13 +79,14 @@ def run(cfg: DictConfig) -> Path:
         score_cache = ScoreCache(Path(cfg.run.cache_dir) / SCORE_CACHE_FILE) if cfg.run.cache else None
         folder.write_json("run.json", info)
         try:
-            report = generate_all(
-                model, examples, folder, cfg.run.chunk_size, cache, state.done, state.listed, n_examples
-            )
+            with timings.stage("generate"):
+                report = generate_all(
+                    model, examples, folder, cfg.run.chunk_size, cache, state.done, state.listed, n_examples
+                )
             if cache:
                 info["cache"] = cache.info()
             _check_error_rate(report, n_examples, cfg.run.max_error_rate, folder)
-            metrics_file = score_run(metrics, examples, n_examples, folder, cfg.metrics, score_cache)
+            metrics_file = score_run(metrics, examples, n_examples, folder, cfg.metrics, score_cache, timings)
             info["n_truncated"] = metrics_file["n_truncated"]
             if score_cache:
                 info["score_cache"] = score_cache.info()
@@ -105,6 +108,7 @@ def run(cfg: DictConfig) -> Path:
             finished=datetime.now().astimezone().isoformat(),
             wall_seconds=wall,
             examples_per_second=n_examples / wall if wall > 0 else None,
+            timings=timings.as_dict(),
         )
         folder.write_json("run.json", info)
         folder.write_text("summary.md", summary_markdown(dict(info), metrics_file))

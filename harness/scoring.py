@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import math
 import multiprocessing
+import time
 from array import array
 from collections import deque
 from collections.abc import Callable, Iterable, Iterator, Sequence
@@ -28,8 +29,11 @@ from harness.results.predictions_index import PredictionsIndex
 from harness.results.run_folder import RunFolder
 from harness.results.schema import Aggregate, MetricsFile, ScoreRecord
 from harness.score_cache import ScoreCache
+from harness.timing import Timings
 
 Results = list[list[dict[str, Any]]]  # per metric, one dict per input of a chunk
+Scorer = Callable[[Metric, Sequence[ScoringInput]], list[dict[str, Any]]]
+Timed = tuple[list[dict[str, Any]], float]  # one metric's results for a chunk, and the seconds they took
 
 
 class ScoreColumns:
@@ -61,8 +65,10 @@ def score_run(
     folder: RunFolder,
     cfg: Any,
     cache: ScoreCache | None = None,
+    timings: Timings | None = None,
 ) -> MetricsFile:
     """Score the examples that have an output; write ``scores.jsonl`` and ``metrics.json``."""
+    timings = timings or Timings()
     errors: dict[str, str] = {}
     counts = {"n_truncated": 0, "n_blank_references": 0}
 
@@ -77,9 +83,10 @@ def score_run(
                 yield ScoringInput(example, record["output"])
 
     with PredictionsIndex(folder.path / "predictions.jsonl") as predictions:
-        metrics_file = score_stream(metrics, scorable(), total, folder, cfg, cache)
+        metrics_file = score_stream(metrics, scorable(), total, folder, cfg, cache, timings)
     metrics_file.update(n_errors=len(errors), errors=errors, **counts)
-    folder.write_json("metrics.json", metrics_file)
+    with timings.stage("write"):
+        folder.write_json("metrics.json", metrics_file)
     return metrics_file
 
 
@@ -90,8 +97,14 @@ def score_stream(
     folder: RunFolder,
     cfg: Any,
     cache: ScoreCache | None = None,
+    timings: Timings | None = None,
 ) -> MetricsFile:
-    """Score ``items``, appending their records to ``scores.jsonl``; the errors are the caller's to fill in."""
+    """Score ``items``, appending their records to ``scores.jsonl``; the errors are the caller's to fill in.
+
+    ``timings`` receives the seconds of each metric (scoring, corpus fold, tables), of the bootstrap
+    and of writing ``scores.jsonl``; stage ``score`` is the whole call less bootstrap and writing."""
+    timings = timings or Timings()
+    started, before = time.perf_counter(), {k: timings.stages.get(k, 0.0) for k in ("bootstrap", "write")}
     columns = ScoreColumns()
     owners: dict[str, Metric] = {}  # which metric gave each numeric key
     corpus_states: list[list[Any]] = [[] for _ in metrics]
@@ -100,11 +113,12 @@ def score_stream(
     progress = bar(total, "score")
     scored = 0
     score = cache.score if cache else _score
-    for chunk, results in _score_chunks(metrics, items, cfg.chunk_size, cfg.workers, score):
+    for chunk, results, seconds in _score_chunks(metrics, items, cfg.chunk_size, cfg.workers, score):
         records = [ScoreRecord(id=item.example.id, scores={}, details={}) for item in chunk]
-        for metric, state, kept, keep, per_example in zip(
-            metrics, corpus_states, table_results, keeps_results, results, strict=True
+        for metric, state, kept, keep, per_example, spent in zip(
+            metrics, corpus_states, table_results, keeps_results, results, seconds, strict=True
         ):
+            start = time.perf_counter()
             for record, values in zip(records, per_example, strict=True):
                 for key, value in values.items():
                     if isinstance(value, int | float) and not isinstance(value, bool):
@@ -115,18 +129,22 @@ def score_stream(
             metric.corpus_update(state, chunk, per_example)
             if keep:
                 kept.extend(per_example)
+            timings.add_metric(metric.name, spent + time.perf_counter() - start)
         for record in records:
             columns.add(record["scores"])
-        folder.append_jsonl("scores.jsonl", [dict(r) for r in records])
+        with timings.stage("write"):
+            folder.append_jsonl("scores.jsonl", [dict(r) for r in records])
         scored += len(chunk)
         progress.update(len(chunk))
     progress.close()
     signatures = {key: _signature(metric, key) for key, metric in owners.items()}  # as of the last chunk
-    aggregates: dict[str, Aggregate] = aggregate_columns(
-        columns.arrays(), signatures, cfg.bootstrap_samples, cfg.bootstrap_seed
-    )
+    with timings.stage("bootstrap"):
+        aggregates: dict[str, Aggregate] = aggregate_columns(
+            columns.arrays(), signatures, cfg.bootstrap_samples, cfg.bootstrap_seed
+        )
     tables: dict[str, Any] = {}
     for metric, state, kept in zip(metrics, corpus_states, table_results, strict=True):
+        start = time.perf_counter()
         corpus = metric.corpus_finish(state)
         settings = metric.settings()  # after the corpus scores: sacrebleu knows nrefs then
         for key, value in corpus.items():
@@ -134,6 +152,9 @@ def score_stream(
             if key in settings:
                 aggregates[key]["settings"] = settings[key]
         tables.update(metric.tables(kept))
+        timings.add_metric(metric.name, time.perf_counter() - start)
+    elsewhere = sum(timings.stages.get(k, 0.0) - before[k] for k in before)
+    timings.add_stage("score", time.perf_counter() - started - elsewhere)
     return MetricsFile(
         n_examples=total,
         n_scored=scored,
@@ -154,24 +175,34 @@ def _score(metric: Metric, chunk: Sequence[ScoringInput]) -> list[dict[str, Any]
     return metric.score(chunk)
 
 
+def _timed(score: Scorer, metric: Metric, chunk: Sequence[ScoringInput]) -> Timed:
+    start = time.perf_counter()
+    return score(metric, chunk), time.perf_counter() - start
+
+
+def _unzip(timed: list[Timed]) -> tuple[Results, list[float]]:
+    return [results for results, _ in timed], [seconds for _, seconds in timed]
+
+
 def _score_chunks(
     metrics: Sequence[Metric],
     items: Iterable[ScoringInput],
     chunk_size: int,
     workers: int,
-    score: Callable[[Metric, Sequence[ScoringInput]], list[dict[str, Any]]],
-) -> Iterator[tuple[list[ScoringInput], Results]]:
-    """Each chunk with its results, in order; parallel metrics run ahead in a process pool, the others
-    are scored here through ``score`` (the score cache, where there is one)."""
+    score: Scorer,
+) -> Iterator[tuple[list[ScoringInput], Results, list[float]]]:
+    """Each chunk with its results and the seconds each metric took, in order; parallel metrics run
+    ahead in a process pool, the others are scored here through ``score`` (the score cache, where
+    there is one)."""
     parallel = [i for i, m in enumerate(metrics) if m.parallel] if workers > 1 else []
     if not parallel:
         for chunk in chunked(items, chunk_size):
-            yield chunk, [score(metric, chunk) for metric in metrics]
+            yield chunk, *_unzip([_timed(score, metric, chunk) for metric in metrics])
         return
     context = multiprocessing.get_context("spawn")  # no fork of a process that may hold torch threads
     pool_metrics = [metrics[i] for i in parallel]
     with ProcessPoolExecutor(workers, mp_context=context, initializer=_init_worker, initargs=(pool_metrics,)) as pool:
-        pending: deque[tuple[list[ScoringInput], Future[Results]]] = deque()
+        pending: deque[tuple[list[ScoringInput], Future[list[Timed]]]] = deque()
         for chunk in chunked(items, chunk_size):
             pending.append((chunk, pool.submit(_score_in_worker, chunk)))
             if len(pending) > 2 * workers:  # bounded read-ahead keeps memory flat
@@ -183,12 +214,13 @@ def _score_chunks(
 def _collect(
     metrics: Sequence[Metric],
     parallel: list[int],
-    score: Callable[[Metric, Sequence[ScoringInput]], list[dict[str, Any]]],
+    score: Scorer,
     chunk: list[ScoringInput],
-    future: Future[Results],
-) -> tuple[list[ScoringInput], Results]:
+    future: Future[list[Timed]],
+) -> tuple[list[ScoringInput], Results, list[float]]:
     from_pool = dict(zip(parallel, future.result(), strict=True))
-    return chunk, [from_pool[i] if i in from_pool else score(metric, chunk) for i, metric in enumerate(metrics)]
+    timed = [from_pool[i] if i in from_pool else _timed(score, metric, chunk) for i, metric in enumerate(metrics)]
+    return chunk, *_unzip(timed)
 
 
 _WORKER_METRICS: list[Metric] = []
@@ -198,5 +230,5 @@ def _init_worker(metrics: list[Metric]) -> None:
     _WORKER_METRICS[:] = metrics
 
 
-def _score_in_worker(chunk: list[ScoringInput]) -> Results:
-    return [metric.score(chunk) for metric in _WORKER_METRICS]
+def _score_in_worker(chunk: list[ScoringInput]) -> list[Timed]:
+    return [_timed(_score, metric, chunk) for metric in _WORKER_METRICS]

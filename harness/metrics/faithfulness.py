@@ -33,6 +33,7 @@ from spacy.lang.en.stop_words import STOP_WORDS
 
 from harness.data.example import text_hash
 from harness.metrics.base import Metric, ScoringInput
+from harness.metrics.device import dtype_suffix, metric_device, metric_dtype
 from harness.metrics.registry import register_metric
 from harness.metrics.embedder import load_minilm
 
@@ -107,12 +108,14 @@ class FaithfulnessScorer:
         batch_size: int = 16,
         max_chunk_tokens: int = 256,
         cache_size: int = 256,
+        dtype: torch.dtype = torch.float32,
     ) -> None:
         self.device = torch.device(device)
+        self.dtype = dtype
         self.batch_size = batch_size
         self.max_chunk_tokens = max_chunk_tokens
         self.cache_size = cache_size
-        self.tokenizer, self.model = load_minilm(device, EMBEDDING_LAYER)
+        self.tokenizer, self.model = load_minilm(device, EMBEDDING_LAYER, dtype)
         self._cache: OrderedDict[str, SourceEncoding] = OrderedDict()
 
     @torch.inference_mode()
@@ -137,7 +140,7 @@ class FaithfulnessScorer:
             )
             offsets = encoded.pop("offset_mapping")
             hidden = self.model(**encoded.to(self.device)).last_hidden_state
-            hidden = torch.nn.functional.normalize(hidden, dim=-1).cpu()
+            hidden = torch.nn.functional.normalize(hidden.float(), dim=-1).cpu()
             for i, chunk in enumerate(batch):
                 ends, position = [], 0
                 for sentence in chunk:
@@ -292,14 +295,14 @@ class FaithfulnessMetric(Metric):
     name = "faithfulness"
     cache_scores = True
 
-    def __init__(self, device: str = "cpu", batch_size: int = 16) -> None:
-        self.scorer = FaithfulnessScorer(device=device, batch_size=batch_size)
+    def __init__(self, device: str = "cpu", batch_size: int = 16, dtype: torch.dtype = torch.float32) -> None:
+        self.scorer = FaithfulnessScorer(device=device, batch_size=batch_size, dtype=dtype)
 
     def signature(self) -> str:
         weights = "+".join(f"{name}:{weight:g}" for name, weight in WEIGHTS.items())
         return (
             f"faithfulness|v1|minilm-l6-v2:layer{EMBEDDING_LAYER}|best-source-sentence"
-            f"|ngram:{MAX_NGRAM}|w:{weights}"
+            f"|ngram:{MAX_NGRAM}|w:{weights}{dtype_suffix(self.scorer.dtype)}"
         )
 
     def score(self, batch: Sequence[ScoringInput]) -> list[dict[str, Any]]:
@@ -308,4 +311,6 @@ class FaithfulnessMetric(Metric):
 
 @register_metric("faithfulness")
 def _faithfulness(cfg: Any, task: Any) -> Metric:
-    return FaithfulnessMetric(batch_size=cfg.faithfulness_batch_size)
+    return FaithfulnessMetric(
+        device=metric_device(cfg.device), batch_size=cfg.faithfulness_batch_size, dtype=metric_dtype(cfg.dtype)
+    )

@@ -19,6 +19,7 @@ from transformers import AutoModelForSequenceClassification, AutoTokenizer
 
 from harness.errors import ConfigError
 from harness.metrics.base import Metric, ScoringInput
+from harness.metrics.device import dtype_suffix, metric_device, metric_dtype
 from harness.metrics.faithfulness import normalise, split_sentences
 from harness.metrics.registry import register_metric
 from harness.models.base import ModelLoadError
@@ -57,8 +58,10 @@ class NLIFaithfulnessMetric(Metric):
         entailment_label: str | int | None = None,
         contradiction_label: str | int | None = None,
         trust_remote_code: bool = False,
+        dtype: torch.dtype = torch.float32,
     ) -> None:
         self.model_name = model
+        self.dtype = dtype
         self.device = torch.device(device)
         self.batch_size = batch_size
         self.chunk_sentences = chunk_sentences
@@ -69,7 +72,7 @@ class NLIFaithfulnessMetric(Metric):
             )
         except (OSError, ValueError) as error:
             raise ModelLoadError.unloadable("metrics.nli.name_or_path", model, error) from error
-        self.model.to(self.device).eval()
+        self.model.to(self.device, dtype).eval()
         # Never exceed what the model can encode (tokenizer_config's model_max_length).
         self.max_length = min(max_length, int(self.tokenizer.model_max_length))
         id2label = dict(self.model.config.id2label or {})
@@ -85,7 +88,7 @@ class NLIFaithfulnessMetric(Metric):
     def signature(self) -> str:
         return (
             f"nli_faithfulness|summac-zs|model:{self.model_name}|chunk:{self.chunk_sentences}sent"
-            f"|max_len:{self.max_length}|e:{self.entailment_id}|c:{self.contradiction_id}"
+            f"|max_len:{self.max_length}|e:{self.entailment_id}|c:{self.contradiction_id}{dtype_suffix(self.dtype)}"
         )
 
     def _chunks(self, source: str) -> list[str]:
@@ -156,7 +159,8 @@ def _nli_faithfulness(cfg: Any, task: Any) -> Metric:
             "or a preset, e.g. +nli_model=deberta_v3_base_mnli"
         )
     return NLIFaithfulnessMetric(
-        nli.name_or_path, device=nli.device, batch_size=nli.batch_size, chunk_sentences=nli.chunk_sentences,
+        nli.name_or_path, device=metric_device(nli.device or cfg.device), batch_size=nli.batch_size, chunk_sentences=nli.chunk_sentences,
         max_length=nli.max_length, entailment_label=nli.entailment_label,
         contradiction_label=nli.contradiction_label, trust_remote_code=nli.trust_remote_code,
+        dtype=metric_dtype(cfg.dtype),
     )

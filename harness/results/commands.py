@@ -19,6 +19,7 @@ from harness.results.table import (
     render_csv,
     render_html,
     render_json,
+    render_timings,
     sort_rows,
 )
 from harness.results.table import render_markdown as table_markdown
@@ -83,6 +84,8 @@ def add_table_parser(subparsers: argparse._SubParsersAction[argparse.ArgumentPar
     parser.add_argument("--sort", metavar="METRIC", help="best first by METRIC (TER: lowest first)")
     parser.add_argument("--reverse", action="store_true", help="reverse the --sort order")
     parser.add_argument("--format", choices=["md", "csv", "json", "html"], default="md")
+    parser.add_argument("--timings", action="store_true",
+                        help="where each run's time went: seconds per stage and per metric (md, csv or json)")
     parser.add_argument("-o", "--output", help="write to this file instead of stdout")
     parser.add_argument("--include-failed", action="store_true",
                         help="also show failed runs found under a results root (if they hold every file)")
@@ -97,6 +100,11 @@ def run_table(args: argparse.Namespace) -> int:
     runs = filter_runs(runs, task=args.task, model=args.model, dataset=args.dataset)
     if not runs:
         raise InputError(f"no run under {', '.join(args.paths)} matches the filters")
+    if args.timings:
+        if args.format == "html":
+            raise InputError("table --timings: --format must be md, csv or json")
+        _emit(render_timings(runs, args.format), args.output)
+        return 0
     groups = group_runs(runs, args.metrics.split(",") if args.metrics else None)
     if args.sort:
         sort_rows(groups, args.sort, reverse=args.reverse)

@@ -35,6 +35,11 @@ class CacheInfo(TypedDict, total=False):
     reason: str  # why the cache was off
 
 
+class RunTimings(TypedDict):
+    stages: dict[str, float]  # wall seconds: load, generate, score, bootstrap, write (see harness.timing)
+    metrics: dict[str, float]  # seconds in each metric's scoring (summed over workers when parallel)
+
+
 class RunInfo(TypedDict):
     run_id: str
     status: str  # "running" | "complete" | "failed"
@@ -54,6 +59,7 @@ class RunInfo(TypedDict):
     resumed: NotRequired[list[str]]  # ISO 8601 times at which the run was resumed (see harness.resume)
     merged_from: NotRequired[list[str]]  # run ids of the shard runs joined by `harness merge`
     error: NotRequired[str]  # why a failed run failed
+    timings: NotRequired[RunTimings]  # where the time went; a resumed run's are this session's
     n_truncated: NotRequired[int]  # examples whose input the model cut to its limit
 
 

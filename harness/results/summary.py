@@ -108,12 +108,21 @@ def summary_markdown(run_info: dict[str, Any], metrics: MetricsFile) -> str:
     for name in all_metrics(list(metrics["metrics"])):
         aggregate = metrics["metrics"][name]
         lines.append(f"| {name} | {format_aggregate(aggregate)} | {aggregate['n']} | `{aggregate['signature']}` |")
+    if run_info.get("timings"):
+        lines += ["", "## Where the time went", "", _timings_table(run_info["timings"])]
     if metrics["errors"]:
         lines += ["", "## Errors (excluded from the averages)", ""]
         lines += [f"- `{example_id}`: {reason}" for example_id, reason in metrics["errors"].items()]
     for table_name, table in metrics["tables"].items():
         lines += ["", f"## {table_name}", "", _dict_table(table)]
     return "\n".join(lines) + "\n"
+
+
+def _timings_table(timings: dict[str, dict[str, float]]) -> str:
+    lines = ["| stage or metric | seconds |", "|---|---:|"]
+    lines += [f"| {stage} | {seconds:.2f} |" for stage, seconds in timings["stages"].items()]
+    lines += [f"| metric {name} | {seconds:.2f} |" for name, seconds in timings["metrics"].items()]
+    return "\n".join(lines)
 
 
 def _dict_table(table: dict[str, dict[str, Any]]) -> str:

@@ -269,3 +269,45 @@ def render_html(groups: Sequence[Group]) -> str:
             )
         parts.append("</tbody></table>")
     return "\n".join(parts)
+
+
+def timing_rows(runs: Sequence[Run]) -> list[dict[str, Any]]:
+    """Per run, where its time went (``run.json`` ``timings``): wall seconds, examples/s, seconds per
+    stage and per metric; runs written before timings were recorded have only the wall time."""
+    rows = []
+    for run in runs:
+        timings = run.info.get("timings") or {"stages": {}, "metrics": {}}
+        row: dict[str, Any] = {
+            "run": run.label, "model": run.model_label, "n": run.metrics.get("n_examples"),
+            "wall_s": run.info.get("wall_seconds"), "examples_per_s": run.info.get("examples_per_second"),
+        }
+        row.update({f"{stage}_s": seconds for stage, seconds in timings["stages"].items()})
+        row.update({f"{metric}_s": seconds for metric, seconds in timings["metrics"].items()})
+        rows.append(row)
+    return rows
+
+
+def render_timings(runs: Sequence[Run], output_format: str) -> str:
+    """:func:`timing_rows` as a Markdown table (stages, then metrics, in seconds), CSV or JSON."""
+    rows = timing_rows(runs)
+    if output_format == "json":
+        return json.dumps(rows, indent=2, ensure_ascii=False)
+    columns = list(dict.fromkeys(key for row in rows for key in row))
+    if output_format == "csv":
+        out = io.StringIO()
+        writer = csv.DictWriter(out, fieldnames=columns)
+        writer.writeheader()
+        writer.writerows(rows)
+        return out.getvalue()
+    lines = ["| " + " | ".join(map(_md, columns)) + " |", "|---|---|" + "---:|" * (len(columns) - 2)]
+    for row in rows:
+        cells = [_md(str(row["run"])), _md(str(row["model"]))]
+        cells += [_seconds(row.get(c)) for c in columns[2:]]
+        lines.append("| " + " | ".join(cells) + " |")
+    return "\n".join(lines) + "\n"
+
+
+def _seconds(value: Any) -> str:
+    if value is None:
+        return ""
+    return str(value) if isinstance(value, int) else f"{value:.2f}"

@@ -1,0 +1,58 @@
+"""The default summarisation metrics end to end on FRANK validation (671 summaries) through
+``model=predictions``, for this checkout and a baseline checkout, run alternately in one session.
+
+Each run is ``python -m harness run model=predictions model.column=summary dataset=frank
+run.cache=false`` (no generation or score cache) in its own checkout; the report gives each run's
+examples/s (``run.json``), this checkout's per-stage and per-metric seconds, and the ratio of the
+best examples/s of each side.
+
+    git archive 8adfceb | tar -x -C /tmp/harness-8adfceb      # the baseline commit, unpacked
+    PYTHONPATH=. python benchmarks/frank_end_to_end.py --baseline /tmp/harness-8adfceb [--repeats 2]
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import os
+import subprocess
+import sys
+import tempfile
+from pathlib import Path
+
+from _data import SHARED
+
+HERE = Path(__file__).resolve().parents[1]
+
+
+def run_once(checkout: Path, output_root: Path) -> dict:
+    env = {**os.environ, "PYTHONPATH": str(checkout), "HARNESS_PROGRESS": "0", "HF_HUB_OFFLINE": "1"}
+    subprocess.run(
+        [sys.executable, "-m", "harness", "run", "model=predictions", "model.column=summary", "dataset=frank",
+         f"dataset.path={SHARED / 'data' / 'frank-valid.jsonl'}", "run.cache=false",
+         f"run.output_root={output_root}"],
+        cwd=checkout, env=env, check=True, capture_output=True, text=True,
+    )
+    info = json.loads(next(output_root.rglob("run.json")).read_text(encoding="utf-8"))
+    return {"examples_per_second": info["examples_per_second"], "wall_seconds": info["wall_seconds"],
+            "timings": info.get("timings")}
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
+    parser.add_argument("--baseline", type=Path, required=True, help="a checkout of the baseline commit")
+    parser.add_argument("--repeats", type=int, default=1)
+    args = parser.parse_args()
+    work = Path(tempfile.mkdtemp(prefix="harness-frank-e2e-"))
+    runs: dict[str, list[dict]] = {"baseline": [], "this": []}
+    for repeat in range(args.repeats):
+        for label, checkout in (("baseline", args.baseline), ("this", HERE)):
+            runs[label].append(run_once(checkout.resolve(), work / f"{label}-{repeat}"))
+            print(label, runs[label][-1]["examples_per_second"], file=sys.stderr, flush=True)
+    best = {label: max(r["examples_per_second"] for r in results) for label, results in runs.items()}
+    print(json.dumps({"cpus": os.cpu_count(), "load_average": os.getloadavg(), "runs": runs,
+                      "best_examples_per_second": best, "speedup": best["this"] / best["baseline"]}, indent=2))
+
+
+if __name__ == "__main__":
+    main()

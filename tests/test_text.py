@@ -1,0 +1,55 @@
+"""Sentence splitting: pysbd's sentences, in time linear in the text's length."""
+
+from __future__ import annotations
+
+import json
+
+import pysbd
+
+from conftest import FRANK, ROOT, requires_shared
+from harness.data.seed import seed_summarisation_examples
+from harness.text import BLOCK_CHARS, split_sentences
+
+
+def pysbd_sentences(text: str) -> list[str]:
+    """What the harness split before: pysbd's own segmenter on each whitespace-normalised paragraph."""
+    segmenter = pysbd.Segmenter(language="en", clean=False)
+    paragraphs = (" ".join(p.split()) for p in text.split("\n\n"))
+    return [s.strip() for p in paragraphs if p for s in segmenter.segment(p) if s.strip()]
+
+
+def frank_articles() -> list[str]:
+    rows = [json.loads(line) for line in FRANK.read_text(encoding="utf-8").splitlines()]
+    return list(dict.fromkeys(row["article"] for row in rows))
+
+
+@requires_shared
+def test_same_sentences_as_pysbd_on_the_seed_and_every_frank_article() -> None:
+    seed = seed_summarisation_examples(ROOT / "seeds" / "russia-dprk-pact.yaml", ["headline", "short"])
+    texts = [*frank_articles(), *(e.source for e in seed), *(r for e in seed for r in e.references)]
+    assert len(texts) > 150
+    assert max(len(t) for t in texts) < BLOCK_CHARS  # so each paragraph is segmented whole, as before
+    for text in texts:
+        assert split_sentences(text) == pysbd_sentences(text), text[:80]
+
+
+def test_repeated_abbreviations_and_list_items_split_as_pysbd_does() -> None:
+    text = (
+        "Mr. Smith met Mr. Jones at 5 p.m. in the U.S. on Jan. 3. They talked. "
+        "He said: 1. go home 2. sleep 3. eat. Dr. Who and Dr. No arrived at approx. 6 a.m. Then a. b. c. followed. "
+    ) * 5
+    assert split_sentences(text) == pysbd_sentences(text)
+
+
+@requires_shared
+def test_a_long_paragraph_is_split_in_blocks_that_lose_no_text() -> None:
+    """The documented difference: pysbd pairs quotes across a whole paragraph, so beyond a cut a quoted
+    passage may split where pysbd kept it whole (here one quote of three sentences)."""
+    paragraph = " ".join(" ".join(a.split()) for a in frank_articles()[:8])
+    assert len(paragraph) > 2 * BLOCK_CHARS
+    ours, theirs = split_sentences(paragraph), pysbd_sentences(paragraph)
+    assert "".join("".join(ours).split()) == "".join("".join(theirs).split())
+    assert ours[:39] == theirs[:39]  # the first block: identical
+    changed = [s for s in theirs if s not in ours]
+    assert changed == [s for s in theirs if s.startswith("'We were attacked out of nowhere")]
+    assert len(ours) == len(theirs) + 2
