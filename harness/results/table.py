@@ -299,9 +299,9 @@ def render_timings(runs: Sequence[Run], output_format: str) -> str:
         writer.writeheader()
         writer.writerows(rows)
         return out.getvalue()
-    lines = ["| " + " | ".join(map(_md, columns)) + " |", "|---|---|" + "---:|" * (len(columns) - 2)]
+    lines = ["| " + " | ".join(map(markdown_text, columns)) + " |", "|---|---|" + "---:|" * (len(columns) - 2)]
     for row in rows:
-        cells = [_md(str(row["run"])), _md(str(row["model"]))]
+        cells = [markdown_text(str(row["run"])), markdown_text(str(row["model"]))]
         cells += [_seconds(row.get(c)) for c in columns[2:]]
         lines.append("| " + " | ".join(cells) + " |")
     return "\n".join(lines) + "\n"
