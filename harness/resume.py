@@ -1,5 +1,6 @@
 """Finishing an interrupted run: ``run.resume=<run dir>``, or ``run.resume=auto`` for the newest
-incomplete run of the same configuration under ``run.output_root``.
+incomplete run of the same configuration under ``run.output_root``. A complete run with failed examples
+can be named too: its failed examples are retried and it is scored again.
 
 Before generation restarts, the folder is repaired: a line torn by a crash (kill -9 in the middle of a
 write) is cut off, failed predictions are dropped so that they are retried, and files derived from the
@@ -62,8 +63,8 @@ def find_resumable(cfg: DictConfig) -> Path | None:
     folder = Path(setting)
     if not (folder / "run.json").is_file() or not (folder / "config.yaml").is_file():
         raise ResumeError(f"run.resume={setting}: not a run folder (no run.json or config.yaml)")
-    if _status(folder) == "complete":
-        raise ResumeError(f"run.resume={setting}: the run is already complete")
+    if _status(folder) == "complete" and not _n_errors(folder):
+        raise ResumeError(f"run.resume={setting}: the run is already complete, with no failed example to retry")
     stored = _stored_config(folder)
     if stored != wanted:
         raise ResumeError(f"run.resume={setting}: the run's config differs in {_differences(stored, wanted)}")
@@ -112,6 +113,11 @@ def _repair(path: Path, keep_failed: bool) -> set[str]:
 
 def _status(folder: Path) -> str:
     return json.loads((folder / "run.json").read_text(encoding="utf-8")).get("status", "")
+
+
+def _n_errors(folder: Path) -> int:
+    """How many examples of a complete run failed (they are retried when it is resumed)."""
+    return int(json.loads((folder / "metrics.json").read_text(encoding="utf-8")).get("n_errors", 0))
 
 
 def _stored_config(folder: Path) -> dict[str, Any]:

@@ -10,11 +10,13 @@ from datetime import datetime
 from pathlib import Path
 from typing import Any
 
-from omegaconf import DictConfig
+from omegaconf import DictConfig, OmegaConf
 
 from harness import resume
 from harness.cache import CACHE_FILE, GenerationCache, cache_policy, disabled_info, model_key, package_version
+from harness.data.columns import DatasetError
 from harness.data.loading import fingerprint, load_examples
+from harness.errors import RunFailed
 from harness.generation import GenerationReport, generate_all
 from harness.metrics.registry import build_metrics
 from harness.models.base import Model, TaskSpec
@@ -37,10 +39,6 @@ def task_spec(cfg: DictConfig) -> TaskSpec:
     )
 
 
-class RunFailed(RuntimeError):
-    """The run finished generation with more failed examples than ``run.max_error_rate`` allows."""
-
-
 def run(cfg: DictConfig) -> Path:
     """Run one evaluation, or finish an interrupted one (``run.resume``); returns the run folder.
 
@@ -51,57 +49,69 @@ def run(cfg: DictConfig) -> Path:
     with timings.stage("load"):
         model = build_model(cfg.model, task)
         examples = load_examples(cfg.dataset, task)
-        n_examples, data_fingerprint = len(examples), fingerprint(examples)
-        model.validate(examples)
+        n_examples = len(examples)
+        if n_examples == 0:
+            raise DatasetError(
+                f"dataset={cfg.dataset.name}: no example to evaluate after the selection (dataset.where="
+                f"{OmegaConf.to_container(cfg.dataset.where)}, dataset.limit={cfg.dataset.limit}, shard "
+                f"{cfg.dataset.shard_index} of {cfg.dataset.num_shards})"
+            )
+        data_fingerprint = fingerprint(examples)
+        selection = cfg.dataset
+        model.validate(examples, whole_dataset=not (selection.where or selection.limit or selection.num_shards > 1))
         metrics = build_metrics(cfg.metrics, task, list(cfg.task.default_metrics))
         identity = model.identity()
 
     previous = resume.find_resumable(cfg)
     if previous is None:
         folder = RunFolder.create(cfg.run.output_root, task.name, cfg.model.name, cfg.dataset.name, started)
-        info = _run_info(cfg, model, identity, n_examples, data_fingerprint, folder, started)
-        folder.write_config(cfg)
-        state = resume.ResumeState()
     else:
         folder = RunFolder(previous)
-        info = _resumed_info(folder, data_fingerprint, started)
-        state = resume.prepare(folder)
-    cache, info["cache"] = _open_cache(cfg, model, identity, task)
-    score_cache = ScoreCache(Path(cfg.run.cache_dir) / SCORE_CACHE_FILE) if cfg.run.cache else None
-    folder.write_json("run.json", info)
-    try:
-        with timings.stage("generate"):
-            report = generate_all(
-                model, examples, folder, cfg.run.chunk_size, cache, state.done, state.listed, n_examples
-            )
-        if cache:
-            info["cache"] = cache.info()
-        _check_error_rate(report, n_examples, cfg.run.max_error_rate, folder)
-        metrics_file = score_run(metrics, examples, n_examples, folder, cfg.metrics, score_cache, timings)
-        if score_cache:
-            info["score_cache"] = score_cache.info()
-    except BaseException as error:
-        info.update(status="failed", finished=datetime.now().astimezone().isoformat())
-        if isinstance(error, RunFailed):
-            info["error"] = str(error)
+    with folder.locked():  # before anything is read or repaired: a live run is refused
+        if previous is None:
+            info = _run_info(cfg, model, identity, n_examples, data_fingerprint, folder, started)
+            folder.write_config(cfg)
+            state = resume.ResumeState()
+        else:
+            info = _resumed_info(folder, data_fingerprint, started)
+            state = resume.prepare(folder)
+        cache, info["cache"] = _open_cache(cfg, model, identity, task)
+        score_cache = ScoreCache(Path(cfg.run.cache_dir) / SCORE_CACHE_FILE) if cfg.run.cache else None
         folder.write_json("run.json", info)
-        raise
-    finally:
-        folder.close()
-        if cache:
-            cache.close()
-        if score_cache:
-            score_cache.close()
-    wall = time.perf_counter() - clock
-    info.update(
-        status="complete",
-        finished=datetime.now().astimezone().isoformat(),
-        wall_seconds=wall,
-        examples_per_second=n_examples / wall if wall > 0 else None,
-        timings=timings.as_dict(),
-    )
-    folder.write_json("run.json", info)
-    folder.write_text("summary.md", summary_markdown(dict(info), metrics_file))
+        try:
+            with timings.stage("generate"):
+                report = generate_all(
+                    model, examples, folder, cfg.run.chunk_size, cache, state.done, state.listed, n_examples
+                )
+            if cache:
+                info["cache"] = cache.info()
+            _check_error_rate(report, n_examples, cfg.run.max_error_rate, folder)
+            metrics_file = score_run(metrics, examples, n_examples, folder, cfg.metrics, score_cache, timings)
+            info["n_truncated"] = metrics_file["n_truncated"]
+            if score_cache:
+                info["score_cache"] = score_cache.info()
+        except BaseException as error:
+            info.update(status="failed", finished=datetime.now().astimezone().isoformat())
+            if isinstance(error, RunFailed):
+                info["error"] = str(error)
+            folder.write_json("run.json", info)
+            raise
+        finally:
+            folder.close()
+            if cache:
+                cache.close()
+            if score_cache:
+                score_cache.close()
+        wall = time.perf_counter() - clock
+        info.update(
+            status="complete",
+            finished=datetime.now().astimezone().isoformat(),
+            wall_seconds=wall,
+            examples_per_second=n_examples / wall if wall > 0 else None,
+            timings=timings.as_dict(),
+        )
+        folder.write_json("run.json", info)
+        folder.write_text("summary.md", summary_markdown(dict(info), metrics_file))
     return folder.path
 
 
@@ -116,14 +126,17 @@ def _open_cache(
     return cache, cache.info()
 
 
-def _check_error_rate(report: GenerationReport, n_examples: int, limit: float | None, folder: RunFolder) -> None:
+def _check_error_rate(report: GenerationReport, n_examples: int, limit: float, folder: RunFolder) -> None:
+    """Fail the run when every example failed, or more than ``limit`` of them (this invocation's failures)."""
     failed = sum(report.errors.values())
-    if limit is None or n_examples == 0 or failed / n_examples <= limit:
+    if n_examples == 0 or (failed / n_examples <= limit and failed < n_examples):
         return
-    reasons = "; ".join(f"{count} x {reason}" for reason, count in report.errors.most_common(5))
+    reasons = "; ".join(f"{count} x {reason}" for reason, count in report.errors.most_common(3))
+    rate = "every example failed" if failed == n_examples else (
+        f"{failed} of {n_examples} examples failed ({failed / n_examples:.1%} > run.max_error_rate={limit:.1%})"
+    )
     raise RunFailed(
-        f"{failed} of {n_examples} examples failed ({failed / n_examples:.1%} > run.max_error_rate="
-        f"{limit:.1%}): {reasons}. Fix the cause and finish the run with run.resume={folder.path}, "
+        f"{rate}: {reasons}. Fix the cause and finish the run with run.resume={folder.path}, "
         "which retries only the failed examples."
     )
 

@@ -70,10 +70,13 @@ def score_run(
     """Score the examples that have an output; write ``scores.jsonl`` and ``metrics.json``."""
     timings = timings or Timings()
     errors: dict[str, str] = {}
+    counts = {"n_truncated": 0, "n_blank_references": 0}
 
     def scorable() -> Iterator[ScoringInput]:
         for example in examples:
             record = predictions[example.id]
+            counts["n_truncated"] += bool(record.get("truncated"))
+            counts["n_blank_references"] += bool(example.meta.get("blank_references"))
             if record["output"] is None:
                 errors[example.id] = record["error"] or "no output"
             else:
@@ -81,7 +84,7 @@ def score_run(
 
     with PredictionsIndex(folder.path / "predictions.jsonl") as predictions:
         metrics_file = score_stream(metrics, scorable(), total, folder, cfg, cache, timings)
-    metrics_file.update(n_errors=len(errors), errors=errors)
+    metrics_file.update(n_errors=len(errors), errors=errors, **counts)
     with timings.stage("write"):
         folder.write_json("metrics.json", metrics_file)
     return metrics_file

@@ -90,3 +90,20 @@ requires_shared = requires(
     (SHARED / "data").is_dir(), f"{SHARED} (the project's shared data)", f"copy the shared data folder to {SHARED}"
 )
 requires_wmt17 = requires(WMT17.is_dir(), f"{WMT17} (WMT17 en-de systems)", f"copy the shared data folder to {SHARED}")
+
+
+@pytest.fixture
+def cli(capfd: pytest.CaptureFixture[str]) -> Callable[..., tuple[int, str, str]]:
+    """``python -m harness ...`` in this process (imports paid once): its exit status, stderr and stdout."""
+    from harness.cli import main
+
+    def invoke(*args: str) -> tuple[int, str, str]:
+        capfd.readouterr()
+        try:
+            status = main(list(args))
+        except SystemExit as exit_:
+            status = exit_.code if isinstance(exit_.code, int) else 1
+        out, err = capfd.readouterr()
+        return status, err, out
+
+    return invoke

@@ -9,6 +9,7 @@ from hydra.errors import ConfigCompositionException
 from omegaconf.errors import ConfigKeyError, ValidationError
 
 from conftest import ROOT, compose_config, harness_cli
+from harness.errors import ConfigError
 
 
 @pytest.mark.parametrize("group", ["model", "dataset", "task", "metrics"])
@@ -16,7 +17,11 @@ def test_every_option_of_a_group_composes(group: str) -> None:
     options = sorted(p.stem for p in (ROOT / "configs" / group).glob("*.yaml"))
     assert options
     for option in options:
-        cfg = compose_config([f"{group}={option}"])
+        try:
+            cfg = compose_config([f"{group}={option}"])
+        except ConfigError as error:  # an option that needs a value from the user (a model path, ...)
+            assert "no value given" in str(error), error
+            continue
         assert cfg[group] is not None
 
 

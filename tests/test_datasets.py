@@ -10,6 +10,7 @@ import pytest
 
 from conftest import compose_config
 from harness.data.columns import DatasetError
+from harness.errors import InputError
 from harness.data.loading import load_examples
 from harness.models.base import TaskSpec
 
@@ -76,7 +77,7 @@ def test_where_on_a_missing_column(tmp_path: Path) -> None:
 
 
 def test_missing_file_is_named(tmp_path: Path) -> None:
-    with pytest.raises(DatasetError, match=r"dataset.path: .*nope.jsonl does not exist"):
+    with pytest.raises(InputError, match=r"dataset.path: .*nope.jsonl does not exist"):
         files_examples(tmp_path / "nope.jsonl")
 
 

@@ -57,7 +57,8 @@ def test_a_malformed_fact_spec_fails_at_load_naming_file_fact_and_field(run_eval
 
 
 RAIN = {"id": "rain_date", "kind": "date", "value": "2024-06-19", "cues": {"en": ["rain"]}}
-FLOOD = {"id": "flooded_streets", "kind": "quantity", "value": 12, "unit": "streets", "evidence": "12 streets flooded"}
+FLOOD = {"id": "flooded_streets", "kind": "quantity", "value": 12, "cues": {"en": ["streets"]},
+         "evidence": "12 streets flooded"}  # a count: no unit (units are measures: tonne, hour, ...)
 RAIN_ROWS = [  # a date and a quantity fact in one column: Arrow gives each the other's fields as nulls
     {"key": "a", "doc": "Rain fell on 19 June 2024 in Paris. Then 12 streets flooded.", "facts": [RAIN, FLOOD]},
     {"key": "b", "doc": "Rain fell on 20 June 2024 in Paris. Then 12 streets flooded.", "facts": [RAIN]},

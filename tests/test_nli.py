@@ -139,7 +139,7 @@ def test_unknown_labels_raise_naming_the_model(tmp_path: Path) -> None:
 
 def test_bad_path_raises_clear_error(tmp_path: Path) -> None:
     missing = tmp_path / "no-such-model"
-    with pytest.raises(ModelLoadError, match="cannot load NLI model"):
+    with pytest.raises(ModelLoadError, match="metrics.nli.name_or_path=.*could not be loaded"):
         NLIFaithfulnessMetric(str(missing))
 
 

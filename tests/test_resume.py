@@ -22,7 +22,7 @@ from harness.models.base import Generation
 from harness.models.lead import LeadModel
 from harness.models.registry import register_backend
 from harness.resume import ResumeError
-from harness.runner import RunFailed
+from harness.errors import RunFailed
 
 FAST = "metrics.names=[rouge,reference_free]"
 FAILING: set[str] = set()  # ids the flaky backend fails on

@@ -11,6 +11,7 @@ from omegaconf import OmegaConf
 
 from harness.config import HubTranslationConfig, ParallelTextConfig, SeedDatasetConfig
 from harness.data.columns import DatasetError
+from harness.errors import InputError
 from harness.data.loading import load_examples
 from harness.models.base import TaskSpec
 from conftest import ROOT, read_jsonl, read_metrics, run_harness
@@ -78,7 +79,7 @@ def test_parallel_text_errors_name_the_files(tmp_path: Path) -> None:
     ref = write(tmp_path / "ref.es", ["a", "b"])
     with pytest.raises(DatasetError, match=r"not line-aligned \(.*src.en: 3, .*ref.es: 2 lines\)"):
         parallel(source=source, references=[ref])
-    with pytest.raises(DatasetError, match="does not exist"):
+    with pytest.raises(InputError, match="does not exist"):
         parallel(source=str(tmp_path / "missing.en"))
     with pytest.raises(DatasetError, match="needs dataset.source"):
         parallel()

@@ -14,7 +14,8 @@ from omegaconf import DictConfig, OmegaConf
 
 from harness.data.example import Example
 from harness.errors import InputError
-from harness.facts.spec import parse_facts, read_fact_sidefile
+from harness.facts.spec import FactSpecError, parse_facts, read_fact_sidefile
+from harness.files import check_file, check_utf8, json_objects
 
 _ROW = "__harness_row__"  # a row's position in the file before where/shuffle/limit
 _FORMATS = {".jsonl": "json", ".json": "json", ".csv": "csv", ".parquet": "parquet", ".tsv": "csv"}
@@ -26,18 +27,22 @@ class DatasetError(InputError, ValueError):
 
 def load_local_table(path: str, fmt: str | None, split: str) -> datasets.Dataset:
     file = Path(path)
-    if not file.is_file():
-        raise DatasetError(f"dataset.path: {path} does not exist")
+    check_file(file, "dataset.path")
     fmt = fmt or _FORMATS.get(file.suffix.lower())
     if fmt is None:
         raise DatasetError(
             f"dataset.path: cannot tell the format of {path} from its extension; "
             f"set dataset.format to one of {sorted(set(_FORMATS.values()))}"
         )
+    if fmt != "parquet":
+        check_utf8(file, "dataset.path")
     kwargs: dict[str, Any] = {"delimiter": "\t"} if file.suffix.lower() == ".tsv" else {}
     try:
         return datasets.load_dataset(fmt, data_files={split: str(file)}, split=split, **kwargs)
     except Exception as error:  # datasets raises many types for unreadable files
+        if file.suffix.lower() == ".jsonl":
+            for _ in json_objects(file, "dataset.path"):  # raises naming the line that datasets failed on
+                pass
         raise DatasetError(f"dataset.path: {path} could not be read as {fmt}: {error}") from error
 
 
@@ -87,6 +92,13 @@ class TableExamples(Sequence[Example]):
         self.side_facts = _load_facts_file(cfg.facts_file) if cfg.facts_file else {}
         if cfg.id_column:
             _require_unique(table, cfg.id_column, origin)
+        if self.side_facts:  # the whole selection, before sharding
+            _require_fact_ids(self.side_facts, self._ids(), cfg.facts_file)
+
+    def _ids(self) -> list[str]:
+        if self.cfg.id_column:
+            return [str(value) for value in self.table[self.cfg.id_column]]
+        return [str(index) for index in range(self.id_offset, self.id_offset + len(self.table))]
 
     def __len__(self) -> int:
         return len(self.table)
@@ -120,8 +132,8 @@ class TableExamples(Sequence[Example]):
         meta: dict[str, Any] = {"row": row.get(_ROW, index), "fields": _fields(row, cfg)}
         if cfg.facts_column and row[cfg.facts_column]:
             facts = row[cfg.facts_column]
-            meta["facts"] = json.loads(facts) if isinstance(facts, str) else _as_written(facts)
             meta["facts_origin"] = f"{self.origin} column {cfg.facts_column} row {index}"
+            meta["facts"] = _json_facts(facts, meta["facts_origin"]) if isinstance(facts, str) else _as_written(facts)
             parse_facts(meta["facts"], meta["facts_origin"])  # fail at load, naming file, fact and field
         elif self.side_facts.get(example_id):  # checked when the facts file was read
             meta["facts"] = self.side_facts[example_id]
@@ -137,6 +149,13 @@ class TableExamples(Sequence[Example]):
         )
 
 
+def _json_facts(text: str, origin: str) -> Any:
+    try:
+        return json.loads(text)
+    except json.JSONDecodeError as error:
+        raise FactSpecError(origin, "-", "-", f"expected a JSON list of facts ({error})") from error
+
+
 def _as_written(value: Any) -> Any:
     """Facts read from a structured column as they were written: Arrow gives every fact every field seen
     in the column (as null) and reads ``"2024-06-19"`` as a timestamp."""
@@ -147,6 +166,15 @@ def _as_written(value: Any) -> Any:
     if isinstance(value, datetime.date):
         return value.isoformat()[:10]
     return value
+
+
+def _require_fact_ids(side_facts: Mapping[str, Any], ids: list[str], path: str) -> None:
+    """A facts file none of whose keys is an example id would check nothing, silently."""
+    if not set(side_facts) & set(ids):
+        raise DatasetError(
+            f"dataset.facts_file: {path}: none of its example ids ({', '.join(list(side_facts)[:3])}, ...) "
+            f"is an id of the selected examples ({', '.join(ids[:3])}, ...); set dataset.id_column"
+        )
 
 
 def _require_unique(table: datasets.Dataset, column: str, origin: str) -> None:
@@ -175,7 +203,8 @@ def _references(row: Mapping[str, Any], column: str | None) -> tuple[str, ...]:
 
 def _require_column(table: datasets.Dataset, column: str, option: str) -> None:
     if column not in table.column_names:
-        raise DatasetError(f"{option}: no column {column!r}; the columns are {table.column_names}")
+        columns = [name for name in table.column_names if name != _ROW]
+        raise DatasetError(f"{option}: no column {column!r}; the columns are {columns}")
 
 
 def _load_facts_file(path: str) -> dict[str, Any]:

@@ -25,6 +25,14 @@ class Example:
     references: tuple[str, ...] = ()
     meta: dict[str, Any] = field(default_factory=dict, hash=False, compare=False)
 
+    def __post_init__(self) -> None:
+        """An empty or whitespace-only reference is no reference (scoring it would pull means down): it is
+        dropped and counted in ``meta["blank_references"]``, as a null one is dropped."""
+        kept = tuple(reference for reference in self.references if reference.strip())
+        if len(kept) != len(self.references):
+            self.meta["blank_references"] = len(self.references) - len(kept)
+            object.__setattr__(self, "references", kept)
+
     @property
     def source_hash(self) -> str:
         return text_hash(self.source)

@@ -14,17 +14,17 @@ from harness.data.columns import DatasetError, load_hub_table, select_rows
 from harness.data.example import Example
 from harness.data.loading import register_loader, select_examples
 from harness.data.seed import load_spec
+from harness.files import read_text
 from harness.models.base import TaskSpec
 from harness.paths import project_path
 from harness.text import split_sentences
 
 
 def read_lines(path: str, option: str) -> list[str]:
-    file = project_path(path)
-    if not file.is_file():
-        raise DatasetError(f"{option}: {path} does not exist")
-    with file.open(encoding="utf-8") as stream:
-        return [line.rstrip() for line in stream]
+    lines = read_text(project_path(path), option).split("\n")
+    if lines[-1] == "":  # the file's final newline
+        lines.pop()
+    return [line.rstrip() for line in lines]
 
 
 @register_loader("parallel_text")

@@ -115,6 +115,11 @@ def canonical_unit(name: str) -> str | None:
     return _SURFACE_TO_UNIT.get(name.strip().lower())
 
 
+def unit_names() -> list[str]:
+    """The canonical names of the units a quantity fact may have."""
+    return sorted(_UNITS)
+
+
 def dimension(unit: str) -> tuple[str, float]:
     """(dimension, factor to base unit); unknown units are their own dimension."""
     dim, factor, _ = _UNITS.get(unit, (unit, 1.0, ()))

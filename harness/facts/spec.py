@@ -17,10 +17,21 @@ import yaml
 
 from harness.errors import InputError
 from harness.facts.dates import PartialDate
-from harness.facts.numbers import canonical_unit
+from harness.facts.numbers import canonical_unit, unit_names
+from harness.files import read_text
 
 FactKind = Literal["date", "quantity", "entity", "clause"]
 KINDS: tuple[FactKind, ...] = ("date", "quantity", "entity", "clause")
+
+# The fields each kind of fact may have (besides id, kind, evidence, cues and a free-text note): a
+# misspelt field would otherwise be ignored silently and change the verdicts.
+_COMMON_FIELDS = frozenset({"id", "kind", "evidence", "cues", "note"})
+_FIELDS: dict[str, frozenset[str]] = {
+    "date": frozenset({"value"}),
+    "quantity": frozenset({"value", "unit", "approximate", "tolerance"}),
+    "entity": frozenset({"value", "aliases"}),
+    "clause": frozenset({"statement", "keywords", "negations", "similarity"}),
+}
 
 _ISO_PARTIAL = re.compile(r"^(\d{4})(?:-(\d{2})(?:-(\d{2}))?)?$")
 
@@ -160,6 +171,10 @@ def _parse_fact(raw: Any, origin: str, index: int) -> Fact:
     kind = r.required("kind")
     if kind not in KINDS:
         raise r.error("kind", f"unknown kind {kind!r}; expected one of {', '.join(KINDS)}")
+    allowed = _COMMON_FIELDS | _FIELDS[kind]
+    unknown = sorted(str(name) for name in raw if name not in allowed)
+    if unknown:
+        raise r.error(unknown[0], f"unknown field for a {kind} fact; expected {', '.join(sorted(allowed))}")
     common: dict[str, Any] = {
         "id": fact_id,
         "evidence": r.string("evidence", required=False),
@@ -176,8 +191,12 @@ def _parse_fact(raw: Any, origin: str, index: int) -> Fact:
         if isinstance(value, bool) or not isinstance(value, int | float):
             raise r.error("value", f"expected a number, got {value!r}")
         unit = raw.get("unit")
-        if unit is not None and not (isinstance(unit, str) and unit.strip()):
-            raise r.error("unit", f"expected a unit name, got {unit!r}")
+        if unit is not None and not (isinstance(unit, str) and canonical_unit(unit)):
+            raise r.error(
+                "unit",
+                f"unknown unit {unit!r}; expected one of {', '.join(unit_names())} (or their plurals and "
+                "translations); for a count, leave the unit out and name the thing in cues",
+            )
         approximate = raw.get("approximate", False)
         if not isinstance(approximate, bool):
             raise r.error("approximate", f"expected true or false, got {approximate!r}")
@@ -187,7 +206,7 @@ def _parse_fact(raw: Any, origin: str, index: int) -> Fact:
         return QuantityFact(
             **common,
             value=float(value),
-            unit=canonical_unit(unit) or unit if unit else None,
+            unit=canonical_unit(unit) if unit else None,
             approximate=approximate,
             tolerance=float(tolerance),
         )
@@ -260,8 +279,9 @@ def load_yaml_as_written(text: str) -> Any:
 
 
 def _read_yaml(path: Path) -> Any:
+    text = read_text(path, "facts file")
     try:
-        return load_yaml_as_written(path.read_text(encoding="utf-8"))
+        return load_yaml_as_written(text)
     except yaml.YAMLError as exc:
         raise FactSpecError(str(path), "-", "-", f"invalid YAML: {exc}") from exc
 

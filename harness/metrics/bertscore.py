@@ -14,6 +14,7 @@ from harness.metrics.base import Metric, ScoringInput
 from harness.metrics.device import dtype_suffix, metric_device, metric_dtype
 from harness.metrics.registry import register_metric
 from harness.metrics.embedder import minilm_path
+from harness.models.base import ModelLoadError
 
 
 class BertScoreMetric(Metric):
@@ -29,7 +30,10 @@ class BertScoreMetric(Metric):
         dtype: torch.dtype = torch.float32,
     ) -> None:
         self.model = model or minilm_path()
-        self.num_layers = num_layers or AutoConfig.from_pretrained(self.model).num_hidden_layers
+        try:
+            self.num_layers = num_layers or AutoConfig.from_pretrained(self.model).num_hidden_layers
+        except (OSError, ValueError) as error:
+            raise ModelLoadError.unloadable("metrics.bertscore_model", self.model, error) from error
         self.batch_size = batch_size
         self.device = device
         self.dtype = dtype

@@ -71,10 +71,7 @@ class NLIFaithfulnessMetric(Metric):
                 model, trust_remote_code=trust_remote_code
             )
         except (OSError, ValueError) as error:
-            raise ModelLoadError(
-                f"cannot load NLI model {model!r} (a hub name needs the hub or a local cache; "
-                f"a path needs config, tokenizer and weights): {error}"
-            ) from error
+            raise ModelLoadError.unloadable("metrics.nli.name_or_path", model, error) from error
         self.model.to(self.device, dtype).eval()
         # Never exceed what the model can encode (tokenizer_config's model_max_length).
         self.max_length = min(max_length, int(self.tokenizer.model_max_length))

@@ -14,6 +14,14 @@ from harness.errors import InputError
 class ModelLoadError(InputError, RuntimeError):
     """A model could not be loaded; raised before any data is processed."""
 
+    @classmethod
+    def unloadable(cls, option: str, name: str, error: Exception) -> ModelLoadError:
+        """``option=name could not be loaded``, with the first line of the library's reason."""
+        text = str(error).strip()
+        reason = text.splitlines()[0] if text else type(error).__name__
+        return cls(f"{option}={name!r} could not be loaded (a hub name needs the hub or its local cache, a path "
+                   f"a model folder): {reason}")
+
 
 @dataclass
 class Generation:
@@ -58,10 +66,11 @@ class Model(ABC):
     def generate(self, examples: Sequence[Example]) -> list[Generation]:
         """Outputs for ``examples``, in order."""
 
-    def validate(self, examples: Iterable[Example]) -> None:
+    def validate(self, examples: Iterable[Example], whole_dataset: bool = False) -> None:
         """Fail before any generation when the model cannot serve these examples (e.g. unmatched ids).
 
-        ``examples`` may be a stream over a large dataset: iterate it once."""
+        ``examples`` may be a stream over a large dataset: iterate it once. ``whole_dataset``: they are all
+        the dataset's rows (no ``where``, ``limit`` or shards), so that row-aligned inputs must match them."""
 
     @property
     def device(self) -> str:

@@ -2,7 +2,8 @@
 
 Requests run concurrently up to ``model.concurrency``; a timeout, a connection error, 429 or a 5xx
 is retried with exponential backoff, other errors fail that example only. The API key is read from
-the environment variable named by ``model.api_key_env`` and never appears in the run's records.
+the environment variable named by ``model.api_key_env`` and never appears in the run's records: a server
+may echo it in an error body, so every error text is redacted before it leaves this module.
 """
 
 from __future__ import annotations
@@ -40,6 +41,7 @@ class OpenAICompatibleModel(Model):
         self.url = cfg.base_url.rstrip("/") + "/chat/completions"
         key = os.environ.get(cfg.api_key_env) if cfg.api_key_env else None
         self._headers = {"Authorization": f"Bearer {key}"} if key else {}
+        self._key = key
         self._check_reachable()
 
     def _check_reachable(self) -> None:
@@ -47,7 +49,13 @@ class OpenAICompatibleModel(Model):
         try:
             httpx.get(self.cfg.base_url.rstrip("/") + "/models", headers=self._headers, timeout=self.cfg.timeout_s)
         except httpx.HTTPError as error:
-            raise ModelLoadError(f"model.base_url={self.cfg.base_url!r} is not reachable: {error}") from error
+            raise ModelLoadError(
+                self._redact(f"model.base_url={self.cfg.base_url!r} is not reachable: {error}")
+            ) from None
+
+    def _redact(self, text: str) -> str:
+        """``text`` without the API key's value."""
+        return text.replace(self._key, "[api key redacted]") if self._key else text
 
     def identity(self) -> dict[str, Any]:
         return {
@@ -84,7 +92,7 @@ class OpenAICompatibleModel(Model):
             try:
                 output = await self._request(client, body)
             except RequestFailed as error:
-                return Generation(output=None, error=str(error), seconds=time.perf_counter() - start)
+                return Generation(output=None, error=self._redact(str(error)), seconds=time.perf_counter() - start)
             return Generation(output=output.strip(), seconds=time.perf_counter() - start)
 
     async def _request(self, client: httpx.AsyncClient, body: dict[str, Any]) -> str:

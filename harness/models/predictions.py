@@ -3,13 +3,13 @@
 from __future__ import annotations
 
 import hashlib
-import json
 from collections.abc import Iterable, Sequence
 from pathlib import Path
 from typing import Any
 
 from harness.data.example import Example
 from harness.errors import InputError
+from harness.files import check_file, check_utf8, json_objects, read_text
 from harness.models.base import Generation, Model, ModelLoadError, TaskSpec
 from harness.models.registry import register_backend
 
@@ -33,13 +33,13 @@ class PredictionsModel(Model):
         self.lines: list[str] | None = None
         if cfg.path is not None:
             path = Path(cfg.path)
-            if not path.is_file():
-                raise ModelLoadError(f"model.path: {cfg.path} does not exist")
             if path.suffix == ".jsonl":
+                check_file(path, "model.path")
+                check_utf8(path, "model.path")
                 self.by_id = _read_jsonl(path, cfg.id_field, cfg.output_field)
             else:
-                self.lines = path.read_text(encoding="utf-8").split("\n")
-                if self.lines and self.lines[-1] == "":
+                self.lines = read_text(path, "model.path").split("\n")
+                if self.lines[-1] == "":
                     self.lines.pop()
 
     def identity(self) -> dict[str, Any]:
@@ -51,7 +51,7 @@ class PredictionsModel(Model):
             identity["params"] = {"column": self.cfg.column}
         return identity
 
-    def validate(self, examples: Iterable[Example]) -> None:
+    def validate(self, examples: Iterable[Example], whole_dataset: bool = False) -> None:
         """Fail before scoring when the predictions do not cover exactly the dataset's examples."""
         missing: list[str] = []
         if self.by_id is not None:
@@ -68,11 +68,16 @@ class PredictionsModel(Model):
                     f"{len(extra)} prediction ids are not in the dataset (e.g. {extra[:3]})"
                 )
         elif self.lines is not None:
-            last_row = max((int(e.meta.get("row", i)) for i, e in enumerate(examples)), default=-1)
-            if last_row >= len(self.lines):
+            rows = [int(e.meta.get("row", i)) for i, e in enumerate(examples)]
+            if whole_dataset and len(self.lines) != len(rows):
+                raise PredictionsMismatch(
+                    f"model.path {self.cfg.path}: has {len(self.lines)} lines but the dataset has {len(rows)} "
+                    "rows; lines must be aligned with the dataset's rows"
+                )
+            if max(rows, default=-1) >= len(self.lines):
                 raise PredictionsMismatch(
                     f"model.path {self.cfg.path}: has {len(self.lines)} lines but the dataset has a row "
-                    f"{last_row}; lines must be aligned with the dataset's rows"
+                    f"{max(rows)}; lines must be aligned with the dataset's rows"
                 )
         elif any(self.cfg.column not in e.meta.get("fields", {}) for e in examples):
             raise PredictionsMismatch(f"model.column={self.cfg.column!r}: not a column of the dataset")
@@ -93,26 +98,19 @@ def _as_generation(value: Any) -> Generation:
 
 def _read_jsonl(path: Path, id_field: str, output_field: str) -> dict[str, Generation]:
     by_id: dict[str, Generation] = {}
-    with path.open(encoding="utf-8") as lines:
-        for number, line in enumerate(lines, 1):
-            if not line.strip():
-                continue
-            try:
-                record = json.loads(line)
-            except json.JSONDecodeError as error:
-                raise ModelLoadError(f"model.path {path} line {number}: not JSON: {error}") from error
-            if id_field not in record or output_field not in record:
-                raise ModelLoadError(
-                    f"model.path {path} line {number}: needs fields {id_field!r} and {output_field!r} "
-                    f"(model.id_field, model.output_field); it has {sorted(record)}"
-                )
-            key = str(record[id_field])
-            if key in by_id:
-                raise ModelLoadError(f"model.path {path} line {number}: id {key!r} appears twice")
-            generation = _as_generation(record[output_field])
-            generation.error = record.get("error") or generation.error
-            generation.truncated = bool(record.get("truncated", False))
-            by_id[key] = generation
+    for number, record in json_objects(path, "model.path"):
+        if id_field not in record or output_field not in record:
+            raise ModelLoadError(
+                f"model.path {path} line {number}: needs fields {id_field!r} and {output_field!r} "
+                f"(model.id_field, model.output_field); it has {sorted(record)}"
+            )
+        key = str(record[id_field])
+        if key in by_id:
+            raise ModelLoadError(f"model.path {path} line {number}: id {key!r} appears twice")
+        generation = _as_generation(record[output_field])
+        generation.error = record.get("error") or generation.error
+        generation.truncated = bool(record.get("truncated", False))
+        by_id[key] = generation
     return by_id
 
 

@@ -46,13 +46,12 @@ def load_pretrained(loader: Any, cfg: Any, **kwargs: Any) -> Any:
             cfg.name_or_path, revision=cfg.revision, trust_remote_code=cfg.trust_remote_code, **kwargs
         )
     except Exception as error:  # transformers raises OSError, ValueError, KeyError, ...
-        reason = str(error).strip().splitlines()[0] if str(error).strip() else type(error).__name__
         if "trust_remote_code" in str(error) and not cfg.trust_remote_code:
-            reason = (
+            error = ValueError(
                 "it needs custom code from its repository; set model.trust_remote_code=true "
                 "only if you trust that code"
             )
-        raise ModelLoadError(f"model.name_or_path={cfg.name_or_path!r} could not be loaded: {reason}") from error
+        raise ModelLoadError.unloadable("model.name_or_path", cfg.name_or_path, error) from error
 
 
 def weights_hash(path: str) -> str | None:

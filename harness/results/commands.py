@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import argparse
 import sys
+from collections.abc import Callable
 from pathlib import Path
 
 from harness.errors import InputError
@@ -23,12 +24,51 @@ from harness.results.table import (
 )
 from harness.results.table import render_markdown as table_markdown
 
+
+def _output_file(output: str) -> Path:
+    """Where ``-o`` may write: a file in an existing folder that is not inside a run folder (whose files
+    are never overwritten)."""
+    path = Path(output).absolute()
+    if path.is_dir():
+        raise InputError(f"-o {output}: is a folder; expected a file name")
+    if not path.parent.is_dir():
+        raise InputError(f"-o {output}: the folder {path.parent} does not exist")
+    run_folder = next((p for p in path.parents if (p / "run.json").is_file()), None)
+    if run_folder is not None:
+        raise InputError(f"-o {output}: is inside the run folder {run_folder}; write elsewhere")
+    return path
+
+
 def _emit(text: str, output: str | None) -> None:
     if output:
-        Path(output).write_text(text, encoding="utf-8")
+        _output_file(output).write_text(text, encoding="utf-8")
         print(f"wrote {output}", file=sys.stderr)
     else:
         sys.stdout.write(text)
+
+
+def _at_least(low: int) -> Callable[[str], int]:
+    """An argparse type: an integer of at least ``low``."""
+    def parse(text: str) -> int:
+        try:
+            value = int(text)
+        except ValueError as error:
+            raise argparse.ArgumentTypeError(f"{text!r}: expected an integer") from error
+        if value < low:
+            raise argparse.ArgumentTypeError(f"{text}: expected an integer of at least {low}")
+        return value
+
+    return parse
+
+
+def _alpha(text: str) -> float:
+    try:
+        value = float(text)
+    except ValueError as error:
+        raise argparse.ArgumentTypeError(f"{text!r}: expected a number") from error
+    if not 0 <= value < 1:
+        raise argparse.ArgumentTypeError(f"{text}: expected a significance level in (0, 1), or 0 to disable")
+    return value
 
 
 def add_table_parser(subparsers: argparse._SubParsersAction[argparse.ArgumentParser]) -> argparse.ArgumentParser:
@@ -47,12 +87,17 @@ def add_table_parser(subparsers: argparse._SubParsersAction[argparse.ArgumentPar
     parser.add_argument("--timings", action="store_true",
                         help="where each run's time went: seconds per stage and per metric (md, csv or json)")
     parser.add_argument("-o", "--output", help="write to this file instead of stdout")
+    parser.add_argument("--include-failed", action="store_true",
+                        help="also show failed runs found under a results root (if they hold every file)")
     parser.set_defaults(handler=run_table)
     return parser
 
 
 def run_table(args: argparse.Namespace) -> int:
-    runs = filter_runs(load_runs(args.paths), task=args.task, model=args.model, dataset=args.dataset)
+    if args.output:
+        _output_file(args.output)  # before any work
+    runs = load_runs(args.paths, args.include_failed)
+    runs = filter_runs(runs, task=args.task, model=args.model, dataset=args.dataset)
     if not runs:
         raise InputError(f"no run under {', '.join(args.paths)} matches the filters")
     if args.timings:
@@ -78,13 +123,13 @@ def add_compare_parser(subparsers: argparse._SubParsersAction[argparse.ArgumentP
         "compare", help="paired significance tests of runs against the first (the baseline)"
     )
     parser.add_argument("runs", nargs="+", help="run folders; the first is the baseline")
-    parser.add_argument("--samples", type=int, default=DEFAULT_BOOTSTRAP_SAMPLES,
+    parser.add_argument("--samples", type=_at_least(1), default=DEFAULT_BOOTSTRAP_SAMPLES,
                         help="paired bootstrap resamples (default %(default)s)")
-    parser.add_argument("--trials", type=int, default=DEFAULT_AR_TRIALS,
+    parser.add_argument("--trials", type=_at_least(0), default=DEFAULT_AR_TRIALS,
                         help="approximate randomisation trials; 0 skips the test (default %(default)s)")
     parser.add_argument("--seed", type=int, default=DEFAULT_SEED, help="default %(default)s, as sacrebleu")
     parser.add_argument("--moved-by", metavar="METRIC", help="metric for the examples that moved most")
-    parser.add_argument("--top", type=int, default=5, help="examples that moved most, per run")
+    parser.add_argument("--top", type=_at_least(0), default=5, help="examples that moved most, per run")
     parser.add_argument("--format", choices=["md", "json"], default="md")
     parser.add_argument("-o", "--output", help="write to this file instead of stdout")
     parser.set_defaults(handler=run_compare)
@@ -125,11 +170,11 @@ def add_check_parser(subparsers: argparse._SubParsersAction[argparse.ArgumentPar
     parser.add_argument("--tolerance", type=_tolerance, action="append", default=[],
                         metavar="[METRIC=]VALUE",
                         help="allowed drop, for all metrics or one (repeatable; default 0)")
-    parser.add_argument("--alpha", type=float, default=0.05,
+    parser.add_argument("--alpha", type=_alpha, default=0.05,
                         help="fail on a drop with paired-bootstrap p below this; 0 disables (default %(default)s)")
     parser.add_argument("--any-change", action="store_true",
                         help="also fail when a metric rises beyond its tolerance")
-    parser.add_argument("--samples", type=int, default=DEFAULT_BOOTSTRAP_SAMPLES)
+    parser.add_argument("--samples", type=_at_least(1), default=DEFAULT_BOOTSTRAP_SAMPLES)
     parser.add_argument("--seed", type=int, default=DEFAULT_SEED)
     parser.set_defaults(handler=run_check)
     return parser
@@ -160,8 +205,10 @@ def add_report_parser(subparsers: argparse._SubParsersAction[argparse.ArgumentPa
     parser = subparsers.add_parser("report", help="one static HTML report of runs")
     parser.add_argument("paths", nargs="+", help="run folders or results roots")
     parser.add_argument("-o", "--output", default="report.html")
-    parser.add_argument("--max-examples", type=int, default=50,
+    parser.add_argument("--max-examples", type=_at_least(0), default=50,
                         help="examples shown with their outputs (default %(default)s)")
+    parser.add_argument("--include-failed", action="store_true",
+                        help="also show failed runs found under a results root (if they hold every file)")
     parser.set_defaults(handler=run_report)
     return parser
 
@@ -169,7 +216,8 @@ def add_report_parser(subparsers: argparse._SubParsersAction[argparse.ArgumentPa
 def run_report(args: argparse.Namespace) -> int:
     from harness.results.report import build_report  # matplotlib: imported only when needed
 
-    Path(args.output).write_text(build_report(load_runs(args.paths), args.max_examples), encoding="utf-8")
+    output = _output_file(args.output)
+    output.write_text(build_report(load_runs(args.paths, args.include_failed), args.max_examples), encoding="utf-8")
     print(f"wrote {args.output}")
     return 0
 

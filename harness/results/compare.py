@@ -18,6 +18,7 @@ from harness.errors import InputError
 from harness.results.load import Run
 from harness.results.metric_names import is_per_fact
 from harness.results.schema import Aggregate, ScoreRecord
+from harness.results.summary import markdown_text
 from harness.results.significance import (
     DEFAULT_AR_TRIALS,
     DEFAULT_BOOTSTRAP_SAMPLES,
@@ -365,13 +366,12 @@ def _cell(text: str | None, width: int = 60) -> str:
     if text is None:
         return "*(no output)*"
     flat = " ".join(text.split())
-    flat = flat if len(flat) <= width else flat[: width - 1] + "…"
-    return flat.replace("\\", "\\\\").replace("|", "\\|").replace("`", "\\`")
+    return markdown_text(flat if len(flat) <= width else flat[: width - 1] + "…")
 
 
 def render_markdown(comparison: Comparison) -> str:
     lines = [
-        f"# Comparison with baseline `{comparison.baseline}`",
+        f"# Comparison with baseline {markdown_text(comparison.baseline)}",
         "",
         f"{comparison.n_examples} examples · paired bootstrap: {comparison.bootstrap_samples} "
         f"samples · approximate randomisation: {comparison.ar_trials} trials · "
@@ -396,7 +396,7 @@ def render_markdown(comparison: Comparison) -> str:
         )
         for s in metric.systems:
             lines.append(
-                f"| | | {s.run} | {_fmt(s.score)} | {_fmt(s.mean)} ± {_fmt(s.ci)} | "
+                f"| | | {markdown_text(s.run)} | {_fmt(s.score)} | {_fmt(s.mean)} ± {_fmt(s.ci)} | "
                 f"{s.delta:+.4f} | [{s.delta_ci[0]:+.4f}, {s.delta_ci[1]:+.4f}] | "
                 f"{_fmt(s.p_bootstrap)} | {_fmt(s.p_ar)} |"
             )
@@ -410,7 +410,7 @@ def render_markdown(comparison: Comparison) -> str:
         if moved:
             lines += [
                 "",
-                f"## Examples that moved most on {comparison.moved_by}: {run}",
+                f"## Examples that moved most on {comparison.moved_by}: {markdown_text(run)}",
                 "",
                 "| id | baseline | run | Δ | baseline output | run output |",
                 "|---|---:|---:|---:|---|---|",
@@ -423,7 +423,7 @@ def render_markdown(comparison: Comparison) -> str:
         if flips:
             lines += [
                 "",
-                f"## Key facts that flipped: {run}",
+                f"## Key facts that flipped: {markdown_text(run)}",
                 "",
                 "| id | fact | kind | baseline | run | fact text |",
                 "|---|---|---|---|---|---|",

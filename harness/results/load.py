@@ -3,7 +3,8 @@
 from __future__ import annotations
 
 import json
-from collections.abc import Iterable
+import sys
+from collections.abc import Callable, Iterable
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
@@ -108,25 +109,52 @@ def load_run(path: str | Path) -> Run:
     )
 
 
-def discover_runs(paths: Iterable[str | Path]) -> list[Path]:
-    """Run folders among ``paths``: each path is a run folder or a tree searched for run.json."""
-    found: list[Path] = []
+def discover_runs(paths: Iterable[str | Path]) -> list[tuple[Path, bool]]:
+    """Run folders among ``paths``, each with whether it was named itself (else found in a tree searched
+    for run.json)."""
+    found: dict[Path, bool] = {}
     for path in map(Path, paths):
         if (path / "run.json").is_file():
-            found.append(path)
+            found[path] = True
         elif path.is_dir():
-            found.extend(sorted(p.parent for p in path.rglob("run.json")))
+            found.update((p.parent, found.get(p.parent, False)) for p in sorted(path.rglob("run.json")))
         else:
             raise RunFolderError(f"{path}: no such directory")
-    return list(dict.fromkeys(found))
+    return list(found.items())
 
 
-def load_runs(paths: Iterable[str | Path]) -> list[Run]:
+def _print_skip(reason: str) -> None:
+    print(f"harness: skipped {reason}", file=sys.stderr)
+
+
+def load_runs(
+    paths: Iterable[str | Path], include_failed: bool = False, on_skip: Callable[[str], None] = _print_skip
+) -> list[Run]:
+    """The runs among ``paths``. A run folder found under a results root is skipped, with ``on_skip``
+    saying why, when it is not complete (running, interrupted or failed; failed ones are loaded with
+    ``include_failed`` if they hold every file); a run folder named itself must load."""
     paths = list(paths)
     folders = discover_runs(paths)
     if not folders:
         raise RunFolderError(f"no run folder (a folder with run.json) in {', '.join(map(str, paths))}")
-    return [load_run(folder) for folder in folders]
+    runs = []
+    for folder, named in folders:
+        if named:
+            runs.append(load_run(folder))
+            continue
+        status = _read_json(folder / "run.json").get("status")
+        try:
+            if status == "complete" or (status == "failed" and include_failed):
+                runs.append(load_run(folder))
+                continue
+        except RunFolderError as error:
+            on_skip(str(error))
+            continue
+        hint = "use --include-failed" if status == "failed" else "in progress, or interrupted: finish it with run.resume"
+        on_skip(f"{folder}: status {status!r} ({hint})")
+    if not runs:
+        raise RunFolderError(f"no complete run in {', '.join(map(str, paths))}")
+    return runs
 
 
 def _read_json(path: Path) -> Any:

@@ -3,20 +3,47 @@
 Nothing already written is overwritten: a new folder is created exclusively (with a numeric suffix if
 the name is taken), JSONL files are only appended to, and the final JSON files are written to a
 temporary name and renamed into place.
+
+A process writing a run holds an exclusive lock on the folder's ``.lock`` file (``fcntl.flock``, with its
+PID inside), so that a second process (``run.resume``) cannot write into a live run. The operating system
+drops the lock when the process ends, however it ends, so a crashed run's lock is stale and taken over;
+a run that ends normally removes the file.
 """
 
 from __future__ import annotations
 
+import fcntl
 import json
 import os
 import re
+from collections.abc import Iterator
+from contextlib import contextmanager
 from datetime import datetime
 from pathlib import Path
 from typing import Any, TextIO
 
 from omegaconf import DictConfig, OmegaConf
 
+from harness.errors import InputError
+
 _UNSAFE = re.compile(r"[^A-Za-z0-9_.+-]+")
+
+
+LOCK_FILE = ".lock"
+
+
+class RunFolderBusy(InputError):
+    """Another live process holds the run folder's lock."""
+
+
+def _same_file(descriptor: int, path: Path) -> bool:
+    """Whether ``path`` still names the open file ``descriptor``."""
+    try:
+        named = path.stat()
+    except FileNotFoundError:
+        return False
+    opened = os.fstat(descriptor)
+    return (named.st_dev, named.st_ino) == (opened.st_dev, opened.st_ino)
 
 
 def _slug(text: str) -> str:
@@ -27,6 +54,35 @@ class RunFolder:
     def __init__(self, path: Path) -> None:
         self.path = path
         self._streams: dict[str, TextIO] = {}
+
+    @contextmanager
+    def locked(self) -> Iterator[None]:
+        """Hold the folder's lock while the block runs, or raise :class:`RunFolderBusy` naming the holder.
+
+        The lock file is removed before the lock is released; a process that opened it meanwhile finds
+        that its file is no longer the folder's and tries again."""
+        path = self.path / LOCK_FILE
+        while True:
+            descriptor = os.open(path, os.O_RDWR | os.O_CREAT, 0o644)
+            try:
+                fcntl.flock(descriptor, fcntl.LOCK_EX | fcntl.LOCK_NB)
+            except BlockingIOError:
+                holder = os.read(descriptor, 32).decode("ascii", "replace").strip() or "?"
+                os.close(descriptor)
+                raise RunFolderBusy(
+                    f"{self.path}: the run is still running (process {holder} holds {LOCK_FILE}); wait for it "
+                    "to finish or stop it, or start a new run without run.resume"
+                ) from None
+            if _same_file(descriptor, path):
+                break
+            os.close(descriptor)
+        try:
+            os.ftruncate(descriptor, 0)
+            os.write(descriptor, f"{os.getpid()}\n".encode("ascii"))
+            yield
+        finally:
+            path.unlink(missing_ok=True)
+            os.close(descriptor)
 
     @classmethod
     def create(cls, root: str | Path, task: str, model: str, dataset: str, now: datetime) -> RunFolder:

@@ -60,6 +60,7 @@ class RunInfo(TypedDict):
     merged_from: NotRequired[list[str]]  # run ids of the shard runs joined by `harness merge`
     error: NotRequired[str]  # why a failed run failed
     timings: NotRequired[RunTimings]  # where the time went; a resumed run's are this session's
+    n_truncated: NotRequired[int]  # examples whose input the model cut to its limit
 
 
 class PredictionRecord(TypedDict):
@@ -91,6 +92,8 @@ class MetricsFile(TypedDict):
     n_scored: int
     n_errors: int
     errors: dict[str, str]  # example id -> reason it was excluded from the averages
+    n_truncated: NotRequired[int]  # examples whose input the model cut to its limit (scored as they are)
+    n_blank_references: NotRequired[int]  # examples with an empty reference, which was dropped
     bootstrap: dict[str, int]  # samples, seed
     metrics: dict[str, Aggregate]
     tables: dict[str, Any]  # e.g. "facts": per-fact verdict counts

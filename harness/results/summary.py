@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import html
 import math
 from collections.abc import Sequence
 from typing import Any
@@ -27,6 +28,12 @@ def all_metrics(names: Sequence[str]) -> list[str]:
     return first + sorted(n for n in names if n not in first)
 
 
+def markdown_text(text: str) -> str:
+    """Untrusted text (run names, outputs) inside Markdown: table pipes, code ticks and HTML neutralised,
+    since Markdown renderers pass raw HTML through."""
+    return html.escape(text, quote=False).replace("\\", "\\\\").replace("|", "\\|").replace("`", "\\`")
+
+
 def format_aggregate(aggregate: Aggregate | None, digits: int = 4) -> str:
     """``value [low, high]``; the CI only where it is known and not a single point; "" for no value."""
     if aggregate is None or aggregate.get("value") is None:
@@ -45,10 +52,12 @@ def markdown_table(rows: Sequence[tuple[str, MetricsFile]], columns: Sequence[st
         for _, metrics in rows:
             seen.update(dict.fromkeys(metrics["metrics"]))
         columns = headline_metrics(list(seen))
-    header = ["run", "n", *columns]
+    truncation = any(metrics.get("n_truncated") for _, metrics in rows)
+    header = ["run", "n", *(["truncated"] if truncation else []), *columns]
     lines = ["| " + " | ".join(header) + " |", "|" + "|".join("---" for _ in header) + "|"]
     for label, metrics in rows:
         cells = [label, f"{metrics['n_scored']}/{metrics['n_examples']}"]
+        cells += [str(metrics.get("n_truncated", 0))] if truncation else []
         cells += [format_aggregate(metrics["metrics"].get(c)) for c in columns]
         lines.append("| " + " | ".join(cells) + " |")
     return "\n".join(lines)
@@ -86,7 +95,9 @@ def summary_markdown(run_info: dict[str, Any], metrics: MetricsFile) -> str:
         f"- task: {run_info['task']['name']}",
         f"- model: {model.get('name')} ({model.get('backend')}, {model.get('path', '')})",
         f"- dataset: {run_info['dataset']['name']} (fingerprint {run_info['dataset']['fingerprint']})",
-        f"- examples: {metrics['n_examples']}, scored: {metrics['n_scored']}, errors: {metrics['n_errors']}",
+        f"- examples: {metrics['n_examples']}, scored: {metrics['n_scored']}, errors: {metrics['n_errors']}, "
+        f"truncated inputs: {metrics.get('n_truncated', 0)}, blank references dropped: "
+        f"{metrics.get('n_blank_references', 0)}",
         f"- wall time: {run_info['wall_seconds']:.1f} s, device: {run_info['device']}",
         "",
         "## Metrics (mean, 95% bootstrap CI)",

@@ -18,6 +18,7 @@ from dataclasses import dataclass, field
 from fnmatch import fnmatch
 from typing import Any
 
+from harness.errors import InputError
 from harness.results.metric_names import higher_is_better, is_per_fact
 from harness.results.compare import has_value, metric_stats
 from harness.results.load import Run
@@ -28,7 +29,7 @@ from harness.results.significance import (
     PairedBootstrap,
     percentile_ci,
 )
-from harness.results.summary import format_aggregate
+from harness.results.summary import format_aggregate, markdown_text
 
 
 @dataclass(frozen=True)
@@ -164,14 +165,13 @@ def sort_rows(groups: Sequence[Group], metric: str, reverse: bool = False) -> No
         number = row.cells.get(metric, {}).get("value")
         return math.nan if number is None else float(number)
 
+    known = sorted({name for group in groups for name in group.columns})
+    if metric not in known:
+        raise InputError(f"--sort {metric}: no run has this metric; the metrics are {', '.join(known)}")
     for group in groups:
         ranked = [r for r in group.rows if not math.isnan(value(r))]
         ranked.sort(key=value, reverse=higher_is_better(metric) != reverse)
         group.rows = ranked + [r for r in group.rows if math.isnan(value(r))]
-
-
-def _md(text: str) -> str:
-    return text.replace("\\", "\\\\").replace("|", "\\|")
 
 
 def render_markdown(groups: Sequence[Group]) -> str:
@@ -183,21 +183,23 @@ def render_markdown(groups: Sequence[Group]) -> str:
             "",
         ]
     for index, group in enumerate(groups, 1):
-        lines += [f"## Group {index}: {_md(group.title)}", ""]
-        lines += [f"- {_md(reason)}" for reason in group.reasons]
+        lines += [f"## Group {index}: {markdown_text(group.title)}", ""]
+        lines += [f"- {markdown_text(reason)}" for reason in group.reasons]
         if group.reasons:
             lines.append("")
         columns = group.columns
-        lines.append("| run | model | n | " + " | ".join(map(_md, columns)) + " |")
+        lines.append("| run | model | n | " + " | ".join(map(markdown_text, columns)) + " |")
         lines.append("|---|---|---|" + "---:|" * len(columns))
         for row in group.rows:
             cells = [format_aggregate(row.cells.get(name)) for name in columns]
-            lines.append(f"| {_md(row.run)} | {_md(row.model)} | {row.n} | " + " | ".join(cells) + " |")
+            lines.append(
+                f"| {markdown_text(row.run)} | {markdown_text(row.model)} | {row.n} | " + " | ".join(cells) + " |"
+            )
         lines += ["", "Values are means or corpus scores with [95% CI]. Signatures:", ""]
         by_signature: dict[str, list[str]] = {}
         for name, signature in group.signatures.items():
             by_signature.setdefault(signature, []).append(name)
-        lines += [f"- {_md(', '.join(names))}: `{sig}`" for sig, names in by_signature.items()]
+        lines += [f"- {markdown_text(', '.join(names))}: `{sig}`" for sig, names in by_signature.items()]
         lines.append("")
     return "\n".join(lines)
 
@@ -297,9 +299,9 @@ def render_timings(runs: Sequence[Run], output_format: str) -> str:
         writer.writeheader()
         writer.writerows(rows)
         return out.getvalue()
-    lines = ["| " + " | ".join(map(_md, columns)) + " |", "|---|---|" + "---:|" * (len(columns) - 2)]
+    lines = ["| " + " | ".join(map(markdown_text, columns)) + " |", "|---|---|" + "---:|" * (len(columns) - 2)]
     for row in rows:
-        cells = [_md(str(row["run"])), _md(str(row["model"]))]
+        cells = [markdown_text(str(row["run"])), markdown_text(str(row["model"]))]
         cells += [_seconds(row.get(c)) for c in columns[2:]]
         lines.append("| " + " | ".join(cells) + " |")
     return "\n".join(lines) + "\n"
