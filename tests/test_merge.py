@@ -135,3 +135,19 @@ def test_merged_translation_shards_equal_the_unsharded_run(run_eval, translation
     for name in ("examples.jsonl", "predictions.jsonl"):
         assert [r["id"] for r in read_jsonl(merged / name)] == [str(i) for i in range(10)]
     assert read_jsonl(merged / "scores.jsonl") == read_jsonl(whole / "scores.jsonl")
+
+
+def test_predictions_file_of_the_whole_dataset_scores_a_shard_or_a_limit(run_eval, data: Path) -> None:
+    """A previous run's predictions.jsonl covers the whole dataset; a shard or a ``limit`` of the same
+    dataset reads its own ids from it (ids outside the selection are expected there, not an error)."""
+    common = ("dataset=files", f"dataset.path={data}", FAST)
+    whole = run_eval("model=lead", *common)
+    predictions = ("model=predictions", f"model.path={whole / 'predictions.jsonl'}", *common)
+    shards = [run_eval(*predictions, "dataset.num_shards=2", f"dataset.shard_index={i}") for i in range(2)]
+    limited = run_eval(*predictions, "dataset.limit=5")
+    outputs = {row["id"]: row["output"] for row in read_jsonl(whole / "predictions.jsonl")}
+    for run_dir in (*shards, limited):
+        rows = read_jsonl(run_dir / "predictions.jsonl")
+        assert rows and all(row["output"] == outputs[row["id"]] for row in rows)
+    assert sum(len(read_jsonl(s / "predictions.jsonl")) for s in shards) == len(outputs)
+    assert len(read_jsonl(limited / "predictions.jsonl")) == 5

@@ -52,7 +52,8 @@ class PredictionsModel(Model):
         return identity
 
     def validate(self, examples: Iterable[Example], whole_dataset: bool = False) -> None:
-        """Fail before scoring when the predictions do not cover exactly the dataset's examples."""
+        """Fail before scoring when the predictions do not cover exactly the dataset's examples (or,
+        for a selection such as a shard or a ``limit``, do not cover the selected ones)."""
         missing: list[str] = []
         if self.by_id is not None:
             wanted: set[str] = set()
@@ -60,7 +61,7 @@ class PredictionsModel(Model):
                 wanted.add(example.id)
                 if example.id not in self.by_id:
                     missing.append(example.id)
-            extra = sorted(set(self.by_id) - wanted)
+            extra = sorted(set(self.by_id) - wanted) if whole_dataset else []
             if missing or extra:
                 raise PredictionsMismatch(
                     f"model.path {self.cfg.path}: ids do not match the dataset: "
