@@ -124,7 +124,7 @@ def test_a_failing_job_is_reported_with_its_error_and_slurm_log(on_cluster: Slur
 def test_a_shard_cancelled_by_slurm_is_finished_with_resume(on_cluster: SlurmCluster, tmp_path: Path) -> None:
     """``scancel`` kills the task mid-run (SIGTERM, then SIGKILL after KillWait); the same command for that
     shard with ``run.resume=auto`` generates only the missing examples."""
-    data = write_rows(tmp_path / "d.jsonl", 160)
+    data = write_rows(tmp_path / "d.jsonl", 1200)  # a shard of 600: seconds of work left when scancel lands
     common = ("model=tiny_t5", "dataset=files", f"dataset.path={data}", "metrics.names=[rouge]", "run.chunk_size=2",
               "dataset.num_shards=2", "dataset.shard_index=1", f"run.output_root={tmp_path}")
     launcher = subprocess.Popen([sys.executable, "-m", "harness", "run", *SLURM, *common], cwd=ROOT,
@@ -138,15 +138,15 @@ def test_a_shard_cancelled_by_slurm_is_finished_with_resume(on_cluster: SlurmClu
         launcher.wait(timeout=30)
     run_dir = predictions.parent
     done_before = read_jsonl(predictions)
-    assert read_json(run_dir / "run.json")["status"] == "running" and 0 < len(done_before) < 80
+    assert read_json(run_dir / "run.json")["status"] == "running" and 0 < len(done_before) < 600
 
     harness_cli("run", *SLURM, *common, "run.resume=auto")
     info = read_json(run_dir / "run.json")
     assert info["status"] == "complete" and len(info["resumed"]) == 1
     finished = read_jsonl(run_dir / "predictions.jsonl")
-    assert sorted(int(p["id"]) for p in finished) == list(range(80, 160))
+    assert sorted(int(p["id"]) for p in finished) == list(range(600, 1200))
     assert finished[: len(done_before)] == done_before  # finished examples were not generated again
-    assert read_json(run_dir / "metrics.json")["n_scored"] == 80
+    assert read_json(run_dir / "metrics.json")["n_scored"] == 600
     assert [p.parent for p in tmp_path.glob("*/*/run.json")] == [run_dir]  # no second run folder
 
 
