@@ -50,7 +50,7 @@ from harness.facts.table import contradiction_rate, fact_table, recall
 from harness.metrics.base import Metric, ScoringInput
 from harness.metrics.embedder import embed_sentences, sentence_similarity
 from harness.metrics.language import detect_language
-from harness.metrics.nli import NLIFaithfulnessMetric
+from harness.metrics.nli import nli_model
 from harness.metrics.registry import register_metric
 
 
@@ -181,18 +181,10 @@ class AutoFactsMetric(Metric):
         return out
 
 
-def nli_clause_decider(nli: Any) -> NLIDecider:
+def nli_clause_decider(cfg: Any) -> NLIDecider:
     """The configured entailment model (``metrics.nli``) as a clause decider: the label whose
     probability is highest among entailment, contradiction and the rest."""
-    model = NLIFaithfulnessMetric(
-        nli.name_or_path,
-        device=nli.device,
-        batch_size=nli.batch_size,
-        max_length=nli.max_length,
-        entailment_label=nli.entailment_label,
-        contradiction_label=nli.contradiction_label,
-        trust_remote_code=nli.trust_remote_code,
-    )
+    model = nli_model(cfg)
 
     def decide(premise: str, hypothesis: str) -> str:
         entailment, contradiction = (float(p) for p in model._probabilities([(premise, hypothesis)])[0])
@@ -208,7 +200,7 @@ def nli_clause_decider(nli: Any) -> NLIDecider:
 def _facts(cfg: Any, task: Any) -> Metric:
     """Clause facts are decided by the ``metrics.nli`` model when one is configured (``+nli_model=...``)."""
     name = cfg.nli.name_or_path
-    return KeyFactsMetric(task_target_lang(task), nli_clause_decider(cfg.nli) if name else None, name)
+    return KeyFactsMetric(task_target_lang(task), nli_clause_decider(cfg) if name else None, name)
 
 
 @register_metric("auto_facts")

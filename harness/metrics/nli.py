@@ -152,6 +152,12 @@ class NLIFaithfulnessMetric(Metric):
 
 @register_metric("nli_faithfulness")
 def _nli_faithfulness(cfg: Any, task: Any) -> Metric:
+    return nli_model(cfg)
+
+
+def nli_model(cfg: Any) -> NLIFaithfulnessMetric:
+    """The entailment model of ``metrics.nli`` on the metrics' device and dtype (the metric, and the
+    clause decider of key facts)."""
     nli = cfg.nli
     if nli.name_or_path is None:
         raise ConfigError(
