@@ -250,6 +250,60 @@ class NLIConfig:
 
 
 @dataclass
+class JudgeBackendConfig:
+    """The chat model behind ``llm_judge``: an OpenAI-compatible server, or a local ``hf_causal`` model."""
+
+    type: str = bounded("openai_compatible", choices=("openai_compatible", "hf_causal", "tiny_causal"))
+    model_name: str | None = None  # openai_compatible: the name the server expects
+    base_url: str = "http://127.0.0.1:8000/v1"
+    api_key_env: str | None = "OPENAI_API_KEY"  # read at run time, never written to results
+    concurrency: int = bounded(4, low=1)
+    timeout_s: float = bounded(120.0, low=0.001)
+    max_retries: int = bounded(3, low=0)
+    backoff_s: float = bounded(1.0, low=0)  # doubled after each failed attempt
+    name_or_path: str | None = None  # hf_causal: hub name or local folder
+    revision: str | None = None
+    trust_remote_code: bool = False
+    device: str = "auto"
+    dtype: str = "auto"
+    batch_size: int = bounded(4, low=1)
+    architecture: str = "qwen2"  # tiny_causal: qwen2 | llama
+    build_seed: int = 0
+    max_tokens: int = bounded(512, low=1)
+    temperature: float = bounded(0.0, low=0)
+    logprobs: bool = True  # ask for token log-probabilities (probability-weighted 1-5 scores)
+    top_logprobs: int = bounded(5, low=1, high=20)
+    # Cost accounting: prices per million tokens, in whatever currency you write them (0: not counted).
+    prompt_price_per_1m: float = bounded(0.0, low=0)
+    completion_price_per_1m: float = bounded(0.0, low=0)
+
+
+@dataclass
+class JudgeRubricConfig:
+    """One judge prompt (presets: ``configs/judge/``). Placeholders: {source}, {output}, {source_lang},
+    {target_lang}; key_facts verdict prompts also {facts}."""
+
+    kind: str = bounded("score", choices=("score", "key_facts", "mqm"))
+    tasks: list[str] = field(default_factory=lambda: ["summarise", "translate"])
+    system: str | None = None
+    prompt: str = MISSING
+    facts_prompt: str | None = None  # key_facts: the prompt that lists the source's key facts ({source})
+
+
+@dataclass
+class LLMJudgeConfig:
+    """``metrics.llm_judge``: the judge backend and its rubrics (``+judge=geval``, ``+judge=[key_facts,mqm]``)."""
+
+    backend: JudgeBackendConfig = field(default_factory=JudgeBackendConfig)
+    rubrics: dict[str, JudgeRubricConfig] = field(default_factory=dict)
+    # MQM severity weights (GEMBA-MQM, Kocmi & Federmann 2023; Freitag et al. 2021); the score is minus their sum.
+    mqm_weights: dict[str, float] = field(default_factory=lambda: {"minor": 1.0, "major": 5.0, "critical": 25.0})
+    max_facts: int = bounded(12, low=1)  # key_facts: at most this many facts per source
+    cache: bool = True  # keep judge answers in run.cache_dir (judge.sqlite): a re-run asks nothing
+    cache_dir: str | None = "${oc.select:run.cache_dir,null}"
+
+
+@dataclass
 class MetricsConfig:
     names: list[str] | None = None  # default: the task's default_metrics
     bootstrap_samples: int = bounded(1000, low=1)
@@ -265,6 +319,7 @@ class MetricsConfig:
     device: str = "auto"  # model-based metrics (BERTScore, faithfulness, NLI): auto = cuda if available, else cpu
     dtype: str = "float32"  # their weights: float32, float16 or bfloat16 (named in the signatures)
     nli: NLIConfig = field(default_factory=NLIConfig)
+    llm_judge: LLMJudgeConfig = field(default_factory=LLMJudgeConfig)
     # Translation metrics.
     sacrebleu_tokenize: str | None = None  # BLEU tokenizer; default: sacrebleu's for the target language
     sacrebleu_lowercase: bool = False

@@ -88,6 +88,9 @@ def run(cfg: DictConfig) -> Path:
             _check_error_rate(report, n_examples, cfg.run.max_error_rate, folder)
             metrics_file = score_run(metrics, examples, n_examples, folder, cfg.metrics, score_cache, timings)
             info["n_truncated"] = metrics_file["n_truncated"]
+            usage = {metric.name: metric.usage() for metric in metrics if metric.usage()}
+            if usage:
+                info["metric_usage"] = usage
             if score_cache:
                 info["score_cache"] = score_cache.info()
         except BaseException as error:
