@@ -1,0 +1,61 @@
+"""llm_judge through the hf_causal path with a tiny local chat model: the next-token distribution at
+each generated token, token counts, and garbage answers (a random model's) as per-example errors."""
+
+from __future__ import annotations
+
+import math
+from pathlib import Path
+
+import pytest
+import torch
+from omegaconf import OmegaConf
+
+from harness.config import JudgeBackendConfig
+from harness.judges.backends import SCORE_TOKENS, HFChatBackend
+from conftest import read_json, read_jsonl, read_metrics, run_harness
+
+CONVERSATION = [{"role": "system", "content": "Answer with JSON."}, {"role": "user", "content": "Rate: the cat sat."}]
+
+
+@pytest.fixture(scope="module")
+def backend(tmp_path_factory: pytest.TempPathFactory) -> HFChatBackend:
+    cfg = OmegaConf.merge(
+        OmegaConf.structured(JudgeBackendConfig), {"type": "tiny_causal", "max_tokens": 6, "device": "cpu"}
+    )
+    return HFChatBackend(cfg)
+
+
+def test_logprobs_are_the_model_s_next_token_distribution(backend: HFChatBackend) -> None:
+    (reply,) = backend.chat([CONVERSATION], logprobs=True)
+    model, tokenizer = backend.model.model, backend.model.tokenizer
+    prompt = tokenizer.apply_chat_template(CONVERSATION, add_generation_prompt=True, tokenize=False)
+    ids = tokenizer(prompt, add_special_tokens=False, return_tensors="pt")["input_ids"]
+    assert reply.prompt_tokens == ids.shape[1] and reply.tokens is not None
+    assert 1 <= reply.completion_tokens == len(reply.tokens) <= 6
+    with torch.inference_mode():
+        logprobs = model(ids).logits[0, -1].float().log_softmax(-1)
+    first = reply.tokens[0]
+    assert first.text == tokenizer.decode([int(logprobs.argmax())])  # greedy
+    for digit in SCORE_TOKENS:  # every score digit is reported, whatever its rank
+        (digit_id,) = tokenizer.encode(digit, add_special_tokens=False)
+        assert first.top[digit] == pytest.approx(float(logprobs[digit_id]), abs=1e-4)
+    assert math.exp(max(first.top.values())) <= 1.0
+    (plain,) = backend.chat([CONVERSATION], logprobs=False)
+    assert plain.text == reply.text and plain.tokens is None
+    assert backend.identity["type"] == "tiny_causal" and backend.identity["weights_hash"]
+
+
+def test_a_tiny_judge_s_garbage_is_an_error_per_example_and_the_run_completes(tmp_path: Path) -> None:
+    folder = run_harness(
+        tmp_path / "results", "model=lead", "dataset=seed", "metrics.names=[rouge,llm_judge]", "+judge=consistency",
+        "metrics.llm_judge.backend.type=tiny_causal", "metrics.llm_judge.backend.max_tokens=8",
+        "metrics.llm_judge.backend.device=cpu", f"run.cache_dir={tmp_path / 'cache'}", "metrics.bootstrap_samples=10",
+    )
+    metrics = read_metrics(folder)
+    assert "llm_judge.consistency" not in metrics and metrics["rouge1"]["n"] == 1
+    (record,) = read_jsonl(folder / "scores.jsonl")
+    assert record["details"]["llm_judge.consistency.error"].startswith("the judge's answer is not JSON")
+    usage = read_json(folder / "run.json")["metric_usage"]["llm_judge"]
+    assert usage["requests"] == 1 and usage["failed"] == 1 and usage["prompt_tokens"] > 100
+    assert 1 <= usage["completion_tokens"] <= 8 and usage["judge"]["type"] == "tiny_causal"
+    assert read_json(folder / "metrics.json")["tables"]["llm_judge"] == {"consistency": {"judged": 0, "failed": 1}}
