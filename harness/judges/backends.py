@@ -144,22 +144,21 @@ class HFChatBackend(ChatBackend):
     """A local chat model through the ``hf_causal`` backend's loading and chat template; greedy."""
 
     def __init__(self, cfg: Any) -> None:
-        common = {
+        common: dict[str, Any] = {
             "name": "llm_judge", "revision": cfg.revision, "trust_remote_code": cfg.trust_remote_code,
             "device": cfg.device, "dtype": cfg.dtype, "batch_size": cfg.batch_size, "max_new_tokens": cfg.max_tokens,
         }
         if cfg.type == "tiny_causal":
             from harness.models.tiny_causal import TinyCausalModel
 
-            node = OmegaConf.merge(
-                OmegaConf.structured(TinyCausalConfig),
-                {**common, "architecture": cfg.architecture, "build_seed": cfg.build_seed},
-            )
+            tiny: dict[str, Any] = {**common, "architecture": cfg.architecture, "build_seed": cfg.build_seed}
+            node = OmegaConf.merge(OmegaConf.structured(TinyCausalConfig), tiny)
             self.model: HFCausalModel = TinyCausalModel(node, TaskSpec())
         else:
             if not cfg.name_or_path:
                 raise ModelLoadError("metrics.llm_judge.backend.name_or_path: no value given; set a chat model")
-            node = OmegaConf.merge(OmegaConf.structured(HFCausalConfig), {**common, "name_or_path": cfg.name_or_path})
+            named: dict[str, Any] = {**common, "name_or_path": cfg.name_or_path}
+            node = OmegaConf.merge(OmegaConf.structured(HFCausalConfig), named)
             self.model = HFCausalModel(node, TaskSpec())
         identity = self.model.identity()
         super().__init__(cfg, {"type": cfg.type, "model": identity["path"], **{
@@ -178,7 +177,7 @@ class HFChatBackend(ChatBackend):
             batch = conversations[start : start + self.cfg.batch_size]
             try:
                 replies += self._chat_batch(batch, logprobs)
-            except Exception as error:  # a failing batch must not lose the run's other examples
+            except Exception as error:  # noqa: BLE001 - a failing batch must not lose the run's other examples
                 replies += [ChatReply(text=None, error=f"{type(error).__name__}: {error}") for _ in batch]
         return replies
 

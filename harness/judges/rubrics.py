@@ -60,7 +60,7 @@ class Rubric(ABC):
             text = cfg[field]
             if not text or not all(f"{{{p}}}" in text for p in needed):
                 raise ConfigError(f"{option}.{field} must contain {', '.join('{' + p + '}' for p in needed)}")
-        payload = {**OmegaConf.to_container(cfg), "settings": settings}
+        payload = {"rubric": OmegaConf.to_container(cfg), "settings": settings}
         self.prompt_hash = hashlib.sha256(json.dumps(payload, sort_keys=True).encode("utf-8")).hexdigest()[:12]
 
     @abstractmethod
