@@ -90,6 +90,17 @@ def write_rows(db: sqlite3.Connection, statement: str, rows: Sequence[tuple[Any,
     db.execute("COMMIT")
 
 
+def select_many(db: sqlite3.Connection, query: str, key: str, items: Iterable[str]) -> list[tuple[Any, ...]]:
+    """The rows of ``query`` (``?`` for ``key``, then ``IN ({})``) for every distinct item, asked in
+    parts that stay under SQLite's bound-variable limit."""
+    unique = sorted(set(items))
+    rows: list[tuple[Any, ...]] = []
+    for start in range(0, len(unique), 500):
+        part = unique[start : start + 500]
+        rows += db.execute(query.format(",".join("?" * len(part))), [key, *part]).fetchall()
+    return rows
+
+
 def package_version(package: str) -> str | None:
     """The installed version of ``package``, or None."""
     try:
@@ -116,16 +127,11 @@ class GenerationCache:
     def get_many(self, texts: Sequence[str]) -> list[Generation | None]:
         """The cached generation of each text, or None; counts hits and misses."""
         keys = [source_key(t) for t in texts]
-        found: dict[str, Generation] = {}
-        unique = sorted(set(keys))
-        for start in range(0, len(unique), 500):  # stay under SQLite's bound-variable limit
-            part = unique[start : start + 500]
-            rows = self._db.execute(
-                f"SELECT source, output, seconds, truncated FROM generations WHERE model = ? AND source IN "
-                f"({','.join('?' * len(part))})",
-                [self.key, *part],
-            )
-            found.update({s: Generation(output=o, seconds=sec, truncated=bool(t)) for s, o, sec, t in rows})
+        rows = select_many(
+            self._db, "SELECT source, output, seconds, truncated FROM generations WHERE model = ? AND source IN ({})",
+            self.key, keys,
+        )
+        found = {s: Generation(output=o, seconds=sec, truncated=bool(t)) for s, o, sec, t in rows}
         results = [found.get(k) for k in keys]
         hits = sum(r is not None for r in results)
         self.hits += hits

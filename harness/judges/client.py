@@ -17,7 +17,7 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any, TypeVar
 
-from harness.cache import library_versions, open_sqlite, write_rows
+from harness.cache import library_versions, open_sqlite, select_many, write_rows
 from harness.judges.answers import BadAnswer
 from harness.judges.backends import ChatBackend, ChatReply, Messages
 
@@ -51,16 +51,8 @@ class JudgeCache:
         )
 
     def get(self, judge: str, requests: Sequence[str]) -> dict[str, ChatReply]:
-        found: dict[str, ChatReply] = {}
-        unique = sorted(set(requests))
-        for start in range(0, len(unique), 500):  # stay under SQLite's bound-variable limit
-            part = unique[start : start + 500]
-            rows = self._db.execute(
-                f"SELECT request, reply FROM answers WHERE judge = ? AND request IN ({','.join('?' * len(part))})",
-                [judge, *part],
-            )
-            found.update({request: ChatReply.from_json(json.loads(reply)) for request, reply in rows})
-        return found
+        rows = select_many(self._db, "SELECT request, reply FROM answers WHERE judge = ? AND request IN ({})", judge, requests)
+        return {request: ChatReply.from_json(json.loads(reply)) for request, reply in rows}
 
     def put(self, judge: str, replies: dict[str, ChatReply]) -> None:
         rows = [(judge, request, json.dumps(reply.as_json())) for request, reply in replies.items()]
