@@ -18,7 +18,8 @@ from harness.judges.answers import BadAnswer, MQMAnswer, ScoreAnswer, parse_answ
 from harness.judges.backends import TokenChoice
 from harness.metrics.base import ScoringInput
 from harness.metrics.registry import build_metrics
-from harness.models.base import ModelLoadError, TaskSpec
+from harness.models.base import ModelLoadError
+from harness.task import TaskSpec
 from harness.data.example import Example
 from harness.hydra_app import compose_config
 from chat_server import Body, ChatServer, serving

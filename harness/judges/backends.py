@@ -20,9 +20,10 @@ import torch
 from omegaconf import OmegaConf
 
 from harness.config import HFCausalConfig, TinyCausalConfig
-from harness.models.base import ModelLoadError, TaskSpec
+from harness.models.base import ModelLoadError
 from harness.models.chat_endpoint import ChatEndpoint, RequestFailed, message_content
 from harness.models.hf_causal import HFCausalModel
+from harness.task import TaskSpec
 
 Messages = list[dict[str, str]]
 SCORE_TOKENS = ("1", "2", "3", "4", "5")

@@ -35,8 +35,8 @@ from harness.judges.answers import (
 from harness.judges.backends import ChatReply, Messages
 from harness.judges.client import Failed, JudgeClient
 from harness.metrics.base import ScoringInput
-from harness.models.base import TaskSpec
 from harness.models.prompting import language_name
+from harness.task import TaskSpec
 
 _PLACEHOLDER = re.compile(r"\{(source|output|facts|source_lang|target_lang|max_facts)\}")
 Result = dict[str, Any]

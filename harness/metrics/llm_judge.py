@@ -18,8 +18,7 @@ from harness.judges.backends import build_backend
 from harness.judges.client import JUDGE_CACHE_FILE, JudgeCache, JudgeClient
 from harness.judges.rubrics import RUBRICS, Rubric
 from harness.metrics.base import Metric, ScoringInput
-from harness.metrics.registry import register_metric
-from harness.models.base import TaskSpec
+from harness.task import TaskSpec
 
 
 class LLMJudgeMetric(Metric):
@@ -78,8 +77,7 @@ class LLMJudgeMetric(Metric):
         return self.client.report()
 
 
-@register_metric("llm_judge")
-def _llm_judge(cfg: Any, task: TaskSpec) -> Metric:
+def build_llm_judge(cfg: Any, task: TaskSpec) -> Metric:
     judge = cfg.llm_judge
     if not judge.rubrics:
         raise ConfigError(

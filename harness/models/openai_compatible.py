@@ -17,13 +17,12 @@ import httpx
 from omegaconf import OmegaConf
 
 from harness.data.example import Example
-from harness.models.base import Generation, Model, ModelLoadError, TaskSpec
+from harness.models.base import Generation, Model, ModelLoadError
 from harness.models.chat_endpoint import ChatEndpoint, RequestFailed, message_content
+from harness.task import TaskSpec
 from harness.models.prompting import chat_messages, prompt_template
-from harness.models.registry import register_backend
 
 
-@register_backend("openai_compatible")
 class OpenAICompatibleModel(Model):
     def __init__(self, cfg: Any, task: TaskSpec) -> None:
         super().__init__(cfg, task)
