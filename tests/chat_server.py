@@ -1,6 +1,7 @@
 """A small real chat-completions server on 127.0.0.1 for tests: scripted answers and failures.
 
-``answer(body)`` gives the reply's content (a string) or a whole JSON payload (a dict); requests are
+``answer(body, authorization)`` gives the reply's content (a string), a whole JSON payload (a dict) or
+a status with a payload (a tuple); ``authorization`` is the request's header or None. Requests are
 keyed by ``key(body)`` (default: the last paragraph of the last message) for scripted misbehaviour:
 ``fail_first[key]`` 503s before answering, ``misbehave[key]`` a queue of ``"slow"`` (past the client's
 timeout), ``"drop"`` (connection closed without an answer) or ``"429"``, one per request.
@@ -17,6 +18,7 @@ from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from typing import Any
 
 Body = dict[str, Any]
+Answer = Callable[[Body, str | None], str | Body | tuple[int, Body]]
 
 
 def last_paragraph(body: Body) -> str:
@@ -26,7 +28,7 @@ def last_paragraph(body: Body) -> str:
 class ChatServer(ThreadingHTTPServer):
     daemon_threads = True
 
-    def __init__(self, answer: Callable[[Body], str | Body], key: Callable[[Body], str] = last_paragraph) -> None:
+    def __init__(self, answer: Answer, key: Callable[[Body], str] = last_paragraph) -> None:
         super().__init__(("127.0.0.1", 0), ChatHandler)
         self.answer = answer
         self.key = key
@@ -79,10 +81,11 @@ class ChatHandler(BaseHTTPRequestHandler):
         elif key == "BAD":
             self._reply(400, {"error": "bad request"})
         else:
-            answer = self.server.answer(body)
-            if isinstance(answer, str):
-                answer = {"choices": [{"index": 0, "message": {"role": "assistant", "content": answer}}]}
-            self._reply(200, answer)
+            answer = self.server.answer(body, self.headers.get("Authorization"))
+            status, payload = answer if isinstance(answer, tuple) else (200, answer)
+            if isinstance(payload, str):
+                payload = {"choices": [{"index": 0, "message": {"role": "assistant", "content": payload}}]}
+            self._reply(status, payload)
 
     def _reply(self, status: int, payload: Body) -> None:
         data = json.dumps(payload).encode()

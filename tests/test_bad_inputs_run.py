@@ -6,14 +6,13 @@ from __future__ import annotations
 import json
 import subprocess
 import sys
-import threading
 from collections.abc import Callable, Iterator
-from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from pathlib import Path
 
 import pytest
 
 from bad_input import assert_one_line_error, tree_digest
+from chat_server import Body, ChatServer, serving
 from conftest import ROOT, read_json, run_harness
 
 Cli = Callable[..., tuple[int, str, str]]
@@ -21,49 +20,25 @@ KEY = "sk-hardening-0123456789abcdef"
 QUICK = ("metrics.bootstrap_samples=10", "run.cache=false")
 
 
-class EchoingServer(ThreadingHTTPServer):
+class EchoingServer(ChatServer):
     """A chat server that refuses the key, echoing it, for sources containing ``refuse`` (all when None)."""
 
-    daemon_threads = True
-
     def __init__(self) -> None:
-        super().__init__(("127.0.0.1", 0), _Handler)
+        super().__init__(self._answer)
         self.refuse: str | None = None
 
-
-class _Handler(BaseHTTPRequestHandler):
-    server: EchoingServer
-
-    def log_message(self, *args: object) -> None:
-        pass
-
-    def do_GET(self) -> None:
-        self._reply(200, {"data": []})
-
-    def do_POST(self) -> None:
-        body = json.loads(self.rfile.read(int(self.headers["Content-Length"])))
+    def _answer(self, body: Body, authorization: str | None) -> str | tuple[int, Body]:
         source = body["messages"][-1]["content"]
-        if self.server.refuse is None or self.server.refuse in source:
-            self._reply(401, {"error": f"invalid key {self.headers.get('Authorization')}\nfor this model"})
-        else:
-            self._reply(200, {"choices": [{"message": {"content": source.rsplit(chr(10), 1)[-1]}}]})
-
-    def _reply(self, status: int, payload: dict[str, object]) -> None:
-        data = json.dumps(payload).encode()
-        self.send_response(status)
-        self.send_header("Content-Length", str(len(data)))
-        self.end_headers()
-        self.wfile.write(data)
+        if self.refuse is None or self.refuse in source:
+            return 401, {"error": f"invalid key {authorization}\nfor this model"}
+        return str(source.rsplit(chr(10), 1)[-1])
 
 
 @pytest.fixture
 def server(monkeypatch: pytest.MonkeyPatch) -> Iterator[EchoingServer]:
     monkeypatch.setenv("HARDENING_KEY", KEY)
-    chat = EchoingServer()
-    threading.Thread(target=chat.serve_forever, daemon=True).start()
-    yield chat
-    chat.shutdown()
-    chat.server_close()
+    with serving(EchoingServer()) as chat:
+        yield chat
 
 
 def _http_run(server: EchoingServer, root: Path) -> list[str]:

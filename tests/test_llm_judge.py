@@ -54,7 +54,7 @@ def judged_output(content: str) -> str:
     return next((o for o in [*OUTPUTS, "GARBAGE", "Die Katze schlief.", "Der Hund bellt laut."] if o in content), "")
 
 
-def answer(body: Body) -> str | Body:
+def answer(body: Body, authorization: str | None) -> str | Body:
     content = body["messages"][-1]["content"]
     output = judged_output(content)
     if "List the key facts" in content:

@@ -25,7 +25,7 @@ TRANSLATIONS = dict(zip(SPEC["translation"]["en"], SPEC["translation"]["es"], st
 @pytest.fixture()
 def server() -> Iterator[ChatServer]:
     """Answers with the seed's Spanish reference for a known English sentence."""
-    with serving(ChatServer(lambda body: TRANSLATIONS.get(last_paragraph(body), last_paragraph(body)))) as chat:
+    with serving(ChatServer(lambda body, _: TRANSLATIONS.get(last_paragraph(body), last_paragraph(body)))) as chat:
         yield chat
 
 
