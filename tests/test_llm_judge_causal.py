@@ -12,6 +12,7 @@ from omegaconf import OmegaConf
 
 from harness.config import JudgeBackendConfig
 from harness.judges.backends import SCORE_TOKENS, HFChatBackend
+from harness.models.base import ModelLoadError
 from conftest import read_json, read_jsonl, read_metrics, run_harness
 
 CONVERSATION = [{"role": "system", "content": "Answer with JSON."}, {"role": "user", "content": "Rate: the cat sat."}]
@@ -59,3 +60,9 @@ def test_a_tiny_judge_s_garbage_is_an_error_per_example_and_the_run_completes(tm
     assert usage["requests"] == 1 and usage["failed"] == 1 and usage["prompt_tokens"] > 100
     assert 1 <= usage["completion_tokens"] <= 8 and usage["judge"]["type"] == "tiny_causal"
     assert read_json(folder / "metrics.json")["tables"]["llm_judge"] == {"consistency": {"judged": 0, "failed": 1}}
+
+
+def test_a_local_judge_refuses_sampling() -> None:
+    cfg = OmegaConf.merge(OmegaConf.structured(JudgeBackendConfig), {"type": "tiny_causal", "temperature": 0.7})
+    with pytest.raises(ModelLoadError, match="temperature=0.7: a local judge"):
+        HFChatBackend(cfg)

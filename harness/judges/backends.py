@@ -145,6 +145,11 @@ class HFChatBackend(ChatBackend):
     """A local chat model through the ``hf_causal`` backend's loading and chat template; greedy."""
 
     def __init__(self, cfg: Any) -> None:
+        if cfg.temperature != 0:
+            raise ModelLoadError(
+                f"metrics.llm_judge.backend.temperature={cfg.temperature}: a local judge ({cfg.type}) decodes "
+                "greedily; set it to 0"
+            )
         common: dict[str, Any] = {
             "name": "llm_judge", "revision": cfg.revision, "trust_remote_code": cfg.trust_remote_code,
             "device": cfg.device, "dtype": cfg.dtype, "batch_size": cfg.batch_size, "max_new_tokens": cfg.max_tokens,
