@@ -17,7 +17,7 @@ import json
 import re
 from abc import ABC, abstractmethod
 from collections.abc import Sequence
-from typing import Any
+from typing import Any, ClassVar
 
 from omegaconf import OmegaConf
 
@@ -48,6 +48,8 @@ def fill(template: str, **values: str) -> str:
 
 
 class Rubric(ABC):
+    suffixes: ClassVar[tuple[str, ...]]  # of the numeric score keys, after ``llm_judge.<name>``
+
     def __init__(self, name: str, cfg: Any, task: TaskSpec, settings: dict[str, Any]) -> None:
         self.name = name
         self.key = f"llm_judge.{name}"
@@ -62,6 +64,9 @@ class Rubric(ABC):
                 raise ConfigError(f"{option}.{field} must contain {', '.join('{' + p + '}' for p in needed)}")
         payload = {"rubric": OmegaConf.to_container(cfg), "settings": settings}
         self.prompt_hash = hashlib.sha256(json.dumps(payload, sort_keys=True).encode("utf-8")).hexdigest()[:12]
+
+    def score_keys(self) -> list[str]:
+        return [self.key + suffix for suffix in self.suffixes]
 
     @abstractmethod
     def placeholders(self) -> dict[str, tuple[str, ...]]:
@@ -89,6 +94,8 @@ class Rubric(ABC):
 
 
 class ScoreRubric(Rubric):
+    suffixes = ("", ".integer")
+
     def __init__(self, name: str, cfg: Any, task: TaskSpec, settings: dict[str, Any]) -> None:
         super().__init__(name, cfg, task, settings)
         self.weighted = 0
@@ -125,6 +132,8 @@ class ScoreRubric(Rubric):
 
 
 class KeyFactsRubric(Rubric):
+    suffixes = (".completeness", ".faithfulness")
+
     def __init__(self, name: str, cfg: Any, task: TaskSpec, settings: dict[str, Any]) -> None:
         super().__init__(name, cfg, task, settings)
         self.max_facts = settings["max_facts"]
@@ -178,6 +187,8 @@ class KeyFactsRubric(Rubric):
 
 
 class MQMRubric(Rubric):
+    suffixes = ("", ".minor", ".major", ".critical")
+
     def __init__(self, name: str, cfg: Any, task: TaskSpec, settings: dict[str, Any]) -> None:
         super().__init__(name, cfg, task, settings)
         weights = dict(settings["mqm_weights"])

@@ -44,15 +44,8 @@ class LLMJudgeMetric(Metric):
                 f"{rubric.key}|judge:{self.judge}|prompt:{rubric.prompt_hash}"
                 f"|t:{self.client.backend.cfg.temperature}|{rubric.scoring()}"
             )
-            for key in self._keys(rubric):
-                signatures[key] = signature
+            signatures.update(dict.fromkeys(rubric.score_keys(), signature))
         return signatures
-
-    @staticmethod
-    def _keys(rubric: Rubric) -> list[str]:
-        suffixes = {"score": ["", ".integer"], "key_facts": [".completeness", ".faithfulness"],
-                    "mqm": ["", ".minor", ".major", ".critical"]}[rubric.cfg.kind]
-        return [rubric.key + s for s in suffixes]
 
     def score(self, batch: Sequence[ScoringInput]) -> list[dict[str, Any]]:
         results: list[dict[str, Any]] = [{} for _ in batch]
