@@ -209,6 +209,8 @@ def test_mqm_error_spans_and_weights(server: ChatServer, tmp_path: Path) -> None
         (["+judge=mqm", "metrics.llm_judge.backend.model_name=m"], ConfigError, r"rubrics.mqm.tasks=\['translate'\]"),
         (["+judge=fluency", "metrics.llm_judge.rubrics.fluency.prompt=Rate it."], ConfigError,
          r"rubrics.fluency.prompt must contain \{output\}"),
+        (["+judge=fluency", "metrics.llm_judge.rubrics.fluency.kind=stars"], ConfigError,
+         "rubrics.fluency.kind='stars': expected one of score, key_facts, mqm"),
         (["+judge=fluency"], ModelLoadError, "backend.model_name: no value given"),
         (["+judge=fluency", "metrics.llm_judge.backend.model_name=m",
           "metrics.llm_judge.backend.base_url=http://127.0.0.1:9/v1", "metrics.llm_judge.backend.timeout_s=2"],
