@@ -5,6 +5,7 @@ import pytest
 from sacrebleu.metrics import BLEU, CHRF, TER
 from sacrebleu.significance import PairedTest
 
+from harness.errors import ConfigError
 from harness.metrics.metadata import corpus_hook
 from harness.metrics.sacrebleu_adapter import build_sacrebleu, segment_statistics
 from harness.results.significance import (
@@ -119,7 +120,7 @@ def test_sacrebleu_metric_from_settings() -> None:
     assert isinstance(metric, CHRF) and metric.word_order == 2
     with pytest.raises(ValueError, match="unknown sacrebleu metric"):
         build_sacrebleu("rouge1", {})
-    with pytest.raises(ValueError, match="unknown corpus hook 'rouge'"):
+    with pytest.raises(ConfigError, match="corpus hook .*'rouge' is unknown; available: \\['sacrebleu'\\]"):
         corpus_hook("rouge")
 
 

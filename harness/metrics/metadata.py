@@ -7,13 +7,12 @@ statistics in ``scores.jsonl`` (under the hook's ``stats_key``) and the hook sco
 Paired tests, the regression gate and the table's intervals resample through the hook, so none of
 them knows which library computed the score.
 
-Hooks are found by name (the name stored in ``metrics.json``), and their module is imported only when
-a hook is used, so that reading results does not import every scoring library.
+Hooks are found by name (the name stored in ``metrics.json``) in a lazy registry: a hook's module is
+imported only when the hook is used, so reading results does not import every scoring library.
 """
 
 from __future__ import annotations
 
-import importlib
 from abc import ABC, abstractmethod
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass
@@ -22,9 +21,7 @@ from typing import Any, ClassVar
 
 import numpy as np
 
-# Hook name (as stored in metrics.json) -> "module:class" of its CorpusHook.
-CORPUS_HOOKS: dict[str, str] = {"sacrebleu": "harness.metrics.sacrebleu_adapter:SacreBleuHook"}
-
+from harness.plugins import Registry
 
 @dataclass(frozen=True)
 class KeyMeta:
@@ -57,11 +54,12 @@ class CorpusHook(ABC):
         """For score ``key`` computed with ``settings``: summed statistics ``(s, k)`` -> scores ``(s,)``."""
 
 
+CORPUS_HOOKS: Registry[type[CorpusHook]] = Registry(
+    "corpus hook (corpus_hook in metrics.json)", {"sacrebleu": "harness.metrics.sacrebleu_adapter:SacreBleuHook"}
+)
+
+
 @cache
 def corpus_hook(name: str) -> CorpusHook:
     """The hook registered under ``name``."""
-    if name not in CORPUS_HOOKS:
-        raise ValueError(f"unknown corpus hook {name!r}; known: {sorted(CORPUS_HOOKS)}")
-    module, _, attribute = CORPUS_HOOKS[name].partition(":")
-    hook: CorpusHook = getattr(importlib.import_module(module), attribute)()
-    return hook
+    return CORPUS_HOOKS.get(name)()

@@ -12,7 +12,6 @@ from typing import Any
 
 from harness.metrics.base import Metric, ScoringInput
 from harness.metrics.metadata import HIGHER
-from harness.metrics.registry import register_metric
 
 _TOKEN = re.compile(r"\w+", re.UNICODE)
 
@@ -78,6 +77,5 @@ class ReferenceFreeMetric(Metric):
         return values
 
 
-@register_metric("reference_free")
-def _reference_free(cfg: Any, task: Any) -> Metric:
+def build_reference_free(cfg: Any, task: Any) -> Metric:
     return ReferenceFreeMetric()

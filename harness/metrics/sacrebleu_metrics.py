@@ -15,7 +15,6 @@ from typing import Any, ClassVar
 
 from harness.metrics.base import Metric, ScoringInput
 from harness.metrics.metadata import HIGHER, KeyMeta
-from harness.metrics.registry import register_metric
 from harness.metrics.sacrebleu_adapter import (
     CORPUS_METRICS,
     STATS_KEY,
@@ -127,9 +126,5 @@ def _n_refs(items: Sequence[ScoringInput]) -> int:
     return counts.pop() if len(counts) == 1 else -1
 
 
-@register_metric("bleu")
-@register_metric("chrf")
-@register_metric("chrf++")
-@register_metric("ter")
-def _sacrebleu(cfg: Any, task: Any) -> Metric:
+def build_sacrebleu_metrics(cfg: Any, task: Any) -> Metric:
     return SacreBleuMetrics(task.target_lang, cfg.sacrebleu_tokenize, cfg.sacrebleu_lowercase)
