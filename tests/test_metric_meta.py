@@ -131,7 +131,9 @@ def test_scoring_stores_the_declarations(tmp_path: Path) -> None:
     assert metrics["ter"]["higher_is_better"] is False and metrics["bleu"]["higher_is_better"] is True
     assert metrics["ter"]["corpus"] is True and metrics["ter"]["corpus_hook"] == "sacrebleu"
     assert metrics["sentence_bleu"]["corpus"] is False and "corpus_hook" not in metrics["sentence_bleu"]
-    with pytest.raises(ValueError, match="misdeclared: score key 'total' is declared a corpus score but was given per example"):
+    with pytest.raises(
+        ValueError, match="misdeclared: score key 'total' is declared a corpus score but was given per example"
+    ):
         _score(tmp_path / "x", [_Misdeclared()], items)
 
 

@@ -23,6 +23,7 @@ import numpy as np
 
 from harness.plugins import Registry
 
+
 @dataclass(frozen=True)
 class KeyMeta:
     """What one score key is."""
