@@ -22,9 +22,9 @@ from harness.metrics.metadata import LOWER, KeyMeta
 from harness.metrics.sacrebleu_adapter import SacreBleuHook
 from harness.metrics.sacrebleu_metrics import SacreBleuMetrics
 from harness.results.gate import baseline_from_run, check_run, read_baseline
-from harness.results.load import load_run
+from harness.runfolder.load import load_run
 from harness.results.metric_meta import corpus_hook_of, higher_is_better
-from harness.results.run_folder import RunFolder
+from harness.runfolder.folder import RunFolder
 from harness.results.table import group_runs, sort_rows
 from harness.scoring import score_stream
 
