@@ -4,6 +4,7 @@ and baselines written before it existed are read as they were then."""
 from __future__ import annotations
 
 import json
+import re
 from collections.abc import Sequence
 from fnmatch import fnmatchcase
 from pathlib import Path
@@ -22,10 +23,10 @@ from harness.metrics.metadata import LOWER, KeyMeta
 from harness.metrics.sacrebleu_adapter import SacreBleuHook
 from harness.metrics.sacrebleu_metrics import SacreBleuMetrics
 from harness.results.gate import baseline_from_run, check_run, read_baseline
-from harness.runfolder.load import load_run
 from harness.results.metric_meta import corpus_hook_of, higher_is_better
-from harness.runfolder.folder import RunFolder
 from harness.results.table import group_runs, sort_rows
+from harness.runfolder.folder import RunFolder
+from harness.runfolder.load import load_run
 from harness.scoring import score_stream
 
 EXAMPLES = [{"id": f"e{i}", "source": f"Source {i}.", "references": [f"R {i}."], "meta": {}} for i in range(30)]
@@ -143,3 +144,16 @@ def _subclasses(cls: type[Metric]) -> list[type[Metric]]:
 
 def _match(declared: dict[str, KeyMeta], key: str) -> KeyMeta | None:
     return next((meta for pattern, meta in declared.items() if fnmatchcase(key, pattern)), None)
+
+
+def test_only_the_adapter_calls_sacrebleu_internals() -> None:
+    """sacrebleu's statistics methods are private: one module uses them, the rest goes through it."""
+    private = re.compile(
+        r"\._(extract_corpus_statistics|compute_score_from_stats|aggregate_and_compute|SIGNATURE_TYPE)\b"
+    )
+    callers = {
+        path.relative_to(ROOT).as_posix()
+        for path in (ROOT / "harness").rglob("*.py")
+        if private.search(path.read_text(encoding="utf-8"))
+    }
+    assert callers == {"harness/metrics/sacrebleu_adapter.py"}
