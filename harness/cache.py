@@ -15,22 +15,18 @@ from __future__ import annotations
 
 import hashlib
 import json
-import sqlite3
 from collections.abc import Iterable, Mapping, Sequence
-from importlib.metadata import PackageNotFoundError, version
 from pathlib import Path
 from typing import Any
 
-from filelock import FileLock
-
 from harness.models.base import Generation, Model
-from harness.task import TaskSpec
 from harness.runfolder.schema import CacheInfo
+from harness.sqlite_store import open_sqlite, select_many, write_rows
+from harness.task import TaskSpec
+from harness.versions import library_versions
 
 CACHE_FILE = "generations.sqlite"  # under run.cache_dir
 SCHEMA_VERSION = 1  # part of every key: bump when what an entry means changes
-_TIMEOUT_SECONDS = 60.0  # how long a writer waits for another run's write lock
-_LIBRARIES = ("torch", "transformers")
 
 
 def model_key(identity: Mapping[str, Any], task: TaskSpec) -> str:
@@ -55,59 +51,6 @@ def cache_policy(model: Model, identity: Mapping[str, Any]) -> str | None:
     if not (identity.get("weights_hash") or identity.get("revision")):
         return "no weights hash or revision pins the model's outputs (rule-based backends are cheap to rerun)"
     return None
-
-
-def library_versions() -> dict[str, str | None]:
-    """Versions of the libraries whose numerics outputs and scores depend on."""
-    return {name: package_version(name) for name in _LIBRARIES}
-
-
-def open_sqlite(path: Path, schema: str) -> sqlite3.Connection:
-    """A connection in autocommit and WAL mode, so that concurrent runs can share the file.
-
-    Switching a fresh file to WAL needs an exclusive lock that SQLite refuses at once ("database is
-    locked"), without its busy timeout, while another process is doing the same; so the setup (WAL
-    switch and ``schema``) runs under a file lock next to the database.
-    """
-    path.parent.mkdir(parents=True, exist_ok=True)
-    with FileLock(f"{path}.lock", timeout=_TIMEOUT_SECONDS):
-        db = sqlite3.connect(path, timeout=_TIMEOUT_SECONDS, isolation_level=None)
-        db.execute("PRAGMA journal_mode=WAL")
-        db.execute("PRAGMA synchronous=NORMAL")
-        db.execute(schema)
-    return db
-
-
-def write_rows(db: sqlite3.Connection, statement: str, rows: Sequence[tuple[Any, ...]]) -> None:
-    """``executemany`` in one short write transaction."""
-    if not rows:
-        return
-    db.execute("BEGIN IMMEDIATE")
-    try:
-        db.executemany(statement, rows)
-    except BaseException:
-        db.execute("ROLLBACK")
-        raise
-    db.execute("COMMIT")
-
-
-def select_many(db: sqlite3.Connection, query: str, key: str, items: Iterable[str]) -> list[tuple[Any, ...]]:
-    """The rows of ``query`` (``?`` for ``key``, then ``IN ({})``) for every distinct item, asked in
-    parts that stay under SQLite's bound-variable limit."""
-    unique = sorted(set(items))
-    rows: list[tuple[Any, ...]] = []
-    for start in range(0, len(unique), 500):
-        part = unique[start : start + 500]
-        rows += db.execute(query.format(",".join("?" * len(part))), [key, *part]).fetchall()
-    return rows
-
-
-def package_version(package: str) -> str | None:
-    """The installed version of ``package``, or None."""
-    try:
-        return version(package)
-    except PackageNotFoundError:
-        return None
 
 
 class GenerationCache:

@@ -12,7 +12,7 @@ from typing import Any
 from omegaconf import DictConfig, OmegaConf
 
 from harness import resume
-from harness.cache import CACHE_FILE, GenerationCache, cache_policy, disabled_info, model_key, package_version
+from harness.cache import CACHE_FILE, GenerationCache, cache_policy, disabled_info, model_key
 from harness.data.columns import DatasetError
 from harness.data.loading import fingerprint, load_examples
 from harness.errors import RunFailed
@@ -28,6 +28,7 @@ from harness.score_cache import SCORE_CACHE_FILE, ScoreCache
 from harness.scoring import score_run
 from harness.task import TaskSpec, task_spec
 from harness.timing import Timings
+from harness.versions import package_version
 
 _PACKAGES = ("harness", "torch", "transformers", "datasets", "evaluate", "hydra-core", "rouge-score",
              "bert-score", "sacrebleu")

@@ -15,9 +15,10 @@ from collections.abc import Sequence
 from pathlib import Path
 from typing import Any
 
-from harness.cache import library_versions, open_sqlite, select_many, write_rows
 from harness.metrics.base import Metric, ScoringInput
 from harness.runfolder.schema import CacheInfo
+from harness.sqlite_store import open_sqlite, select_many, write_rows
+from harness.versions import library_versions
 
 SCORE_CACHE_FILE = "scores.sqlite"  # under run.cache_dir
 

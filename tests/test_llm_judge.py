@@ -14,8 +14,8 @@ from omegaconf import OmegaConf
 
 from harness.config import LLMJudgeConfig
 from harness.errors import ConfigError
-from harness.judges.answers import BadAnswer, MQMAnswer, ScoreAnswer, parse_answer, weighted_score
-from harness.judges.backends import TokenChoice
+from harness.metrics.judges.answers import BadAnswer, MQMAnswer, ScoreAnswer, parse_answer, weighted_score
+from harness.metrics.judges.backends import TokenChoice
 from harness.metrics.base import ScoringInput
 from harness.metrics.registry import build_metrics
 from harness.models.base import ModelLoadError
@@ -135,6 +135,7 @@ def test_geval_and_key_facts_end_to_end_then_a_rerun_asks_nothing(server: ChatSe
     signature = metrics["llm_judge.consistency"]["signature"]
     assert signature.startswith("llm_judge.consistency|judge:openai_compatible:test-model|prompt:")
     assert "prob-weighted" in signature and "127.0.0.1" not in signature
+    assert metrics["llm_judge.key_facts.faithfulness"]["higher_is_better"] is True
     assert all(b.get("logprobs") is True and b["top_logprobs"] == 5 for b in server.requests if "score" in kind_and_output(b))
     assert 1 < server.max_active <= 2
     # Tokens and cost: 2 retries are not answers; 3 scores + 2 fact lists + 3 verdict requests answered.
@@ -200,6 +201,8 @@ def test_mqm_error_spans_and_weights(server: ChatServer, tmp_path: Path) -> None
     assert reweighted.score(batch)[1]["llm_judge.mqm"] == -11
     assert "mqm:-(critical*25,major*10,minor*1)" in reweighted.signatures()["llm_judge.mqm"]
     assert "German" in server.requests[0]["messages"][-1]["content"]
+    assert reweighted.key_meta("llm_judge.mqm.major").higher_is_better is False
+    assert reweighted.key_meta("llm_judge.mqm").higher_is_better is True
 
 
 @pytest.mark.parametrize(

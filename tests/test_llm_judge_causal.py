@@ -18,7 +18,7 @@ from harness.hydra_app import compose_config
 from harness.metrics.base import ScoringInput
 from harness.metrics.registry import build_metrics
 from harness.task import TaskSpec
-from harness.judges.backends import SCORE_TOKENS, HFChatBackend
+from harness.metrics.judges.backends import SCORE_TOKENS, HFChatBackend
 from harness.models.base import ModelLoadError
 from conftest import read_json, read_jsonl, read_metrics, run_harness
 

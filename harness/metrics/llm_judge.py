@@ -4,7 +4,7 @@ rubrics selected from ``configs/judge/`` (``+judge=geval``, ``+judge=[key_facts,
 
 Each score key's signature names the judge model, the rubric's prompt hash and how answers become
 numbers. Requests, tokens and cost go to ``metrics.json`` (``tables.llm_judge``) and ``run.json``
-(``metric_usage.llm_judge``); answers are cached (:mod:`harness.judges.client`).
+(``metric_usage.llm_judge``); answers are cached (:mod:`harness.metrics.judges.client`).
 """
 
 from __future__ import annotations
@@ -14,15 +14,22 @@ from pathlib import Path
 from typing import Any
 
 from harness.errors import ConfigError
-from harness.judges.backends import build_backend
-from harness.judges.client import JUDGE_CACHE_FILE, JudgeCache, JudgeClient
-from harness.judges.rubrics import RUBRICS, Rubric
+from harness.metrics.judges.backends import build_backend
+from harness.metrics.judges.client import JUDGE_CACHE_FILE, JudgeCache, JudgeClient
+from harness.metrics.judges.rubrics import RUBRICS, Rubric
 from harness.metrics.base import Metric, ScoringInput
+from harness.metrics.metadata import HIGHER, LOWER
 from harness.task import TaskSpec
 
 
 class LLMJudgeMetric(Metric):
     name = "llm_judge"
+    score_keys = {  # MQM error counts are better low; scores, completeness, faithfulness and -MQM high
+        "llm_judge.*.minor": LOWER,
+        "llm_judge.*.major": LOWER,
+        "llm_judge.*.critical": LOWER,
+        "llm_judge.*": HIGHER,
+    }
 
     def __init__(self, client: JudgeClient, rubrics: list[Rubric], logprobs: bool) -> None:
         self.client = client

@@ -22,7 +22,8 @@ from typing import Any, ClassVar
 from omegaconf import OmegaConf
 
 from harness.errors import ConfigError
-from harness.judges.answers import (
+from harness.metrics.base import ScoringInput
+from harness.metrics.judges.answers import (
     BadAnswer,
     FactList,
     FactVerdict,
@@ -32,9 +33,8 @@ from harness.judges.answers import (
     parse_answer,
     weighted_score,
 )
-from harness.judges.backends import ChatReply, Messages
-from harness.judges.client import Failed, JudgeClient
-from harness.metrics.base import ScoringInput
+from harness.metrics.judges.backends import ChatReply, Messages
+from harness.metrics.judges.client import Failed, JudgeClient
 from harness.models.prompting import language_name
 from harness.task import TaskSpec
 

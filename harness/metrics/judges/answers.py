@@ -14,7 +14,7 @@ from typing import Literal, TypeVar
 
 from pydantic import BaseModel, ConfigDict, Field, StrictInt, ValidationError
 
-from harness.judges.backends import SCORE_TOKENS, TokenChoice
+from harness.metrics.judges.backends import SCORE_TOKENS, TokenChoice
 
 Severity = Literal["minor", "major", "critical"]
 Verdict = Literal["supported", "contradicted", "absent"]  # the vocabulary of harness.facts.checker

@@ -1,7 +1,7 @@
 """Asking the judge: requests deduplicated, answered from the judge cache where possible, parsed
 strictly, and counted (requests, tokens, cost).
 
-The cache (``judge.sqlite`` under ``run.cache_dir``, opened with :mod:`harness.cache`'s SQLite setup)
+The cache (``judge.sqlite`` under ``run.cache_dir``, opened as the other caches are, by :mod:`harness.sqlite_store`)
 keys an answer by the judge's identity and the whole request (messages, temperature, token limit,
 log-probabilities asked); only answers that parsed are stored, so a failed or garbled answer is asked
 again next time. A re-run of the same configuration therefore sends no request at all, and the key
@@ -17,9 +17,10 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any, TypeVar
 
-from harness.cache import library_versions, open_sqlite, select_many, write_rows
-from harness.judges.answers import BadAnswer
-from harness.judges.backends import ChatBackend, ChatReply, Messages
+from harness.metrics.judges.answers import BadAnswer
+from harness.metrics.judges.backends import ChatBackend, ChatReply, Messages
+from harness.sqlite_store import open_sqlite, select_many, write_rows
+from harness.versions import library_versions
 
 JUDGE_CACHE_FILE = "judge.sqlite"  # under run.cache_dir
 T = TypeVar("T")
