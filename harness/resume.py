@@ -102,7 +102,7 @@ def _repair(path: Path, keep_failed: bool) -> set[str]:
         return ids
     temporary = path.with_name(f".{path.name}.tmp")
     with path.open(encoding="utf-8") as source, temporary.open("w", encoding="utf-8") as target:
-        for line, kept in zip(source, keep):
+        for line, kept in zip(source, keep, strict=False):  # a torn last line has no entry in keep: dropped
             if kept:
                 target.write(line)
         target.flush()

@@ -41,7 +41,7 @@ def _deduplicated_replacer(base: type[AbbreviationReplacer]) -> type[Abbreviatio
                 stripped = abbr.strip()
                 if stripped not in lowered:
                     continue
-                matches = re.findall(r"(?:^|\s|\r|\n){}".format(stripped), text, flags=re.IGNORECASE)
+                matches = re.findall(rf"(?:^|\s|\r|\n){stripped}", text, flags=re.IGNORECASE)
                 if not matches:
                     continue
                 next_chars = re.findall(r"(?<={" + str(re.escape(stripped)) + "} ).{1}", text)

@@ -69,7 +69,7 @@ def test_concurrent_writers(tmp_path: Path) -> None:
     assert all(g is not None and g.output.startswith(f"out {i} from") for i, g in enumerate(found))
 
 
-def _opener(folder: str, rounds: int, start: "multiprocessing.synchronize.Barrier") -> None:
+def _opener(folder: str, rounds: int, start: multiprocessing.synchronize.Barrier) -> None:
     for round_ in range(rounds):
         start.wait(20)
         GenerationCache(Path(folder) / f"fresh-{round_}.sqlite", "shared-model").close()

@@ -23,14 +23,21 @@ def sweep_runs(root: Path) -> list[Path]:
 @pytest.mark.slow
 def test_joblib_runs_shards_in_parallel_and_merge_equals_the_whole(tmp_path: Path) -> None:
     data = tmp_path / "d.jsonl"
-    data.write_text("".join(json.dumps({"source": f"Item {i} here. It rained {i} days.", "reference": f"Rain {i}."}) + "\n"
-                            for i in range(9)), encoding="utf-8")
+    data.write_text(
+        "".join(
+            json.dumps({"source": f"Item {i} here. It rained {i} days.", "reference": f"Rain {i}."}) + "\n"
+            for i in range(9)
+        ),
+        encoding="utf-8",
+    )
     common = ["model=lead", "dataset=files", f"dataset.path={data}", FAST, f"run.cache_dir={tmp_path / 'cache'}"]
     harness_cli("run", "-m", "hydra/launcher=joblib", "hydra.launcher.n_jobs=2", *common,
                 "dataset.num_shards=2", "dataset.shard_index=0,1", f"run.output_root={tmp_path / 'sharded'}")
     shards = sweep_runs(tmp_path / "sharded")
     assert len(shards) == 2 and all(read_json(s / "run.json")["status"] == "complete" for s in shards)
-    whole = Path(harness_cli("run", *common, f"run.output_root={tmp_path / 'whole'}").stdout.split("run folder: ")[-1].strip())
+    whole = Path(
+        harness_cli("run", *common, f"run.output_root={tmp_path / 'whole'}").stdout.split("run folder: ")[-1].strip()
+    )
     merged = merge_runs(shards)
     assert read_json(merged / "metrics.json") == read_json(whole / "metrics.json")
 

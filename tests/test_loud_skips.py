@@ -50,7 +50,11 @@ def test_ci_script_stops_when_apt_get_fails(tmp_path: Path) -> None:
     mark) ever run."""
     bin_dir = tmp_path / "bin"
     bin_dir.mkdir()
-    for name, body in [("apt-get", "exit 100"), ("pip", f"touch {tmp_path}/reached"), ("python", f"touch {tmp_path}/reached")]:
+    for name, body in [
+        ("apt-get", "exit 100"),
+        ("pip", f"touch {tmp_path}/reached"),
+        ("python", f"touch {tmp_path}/reached"),
+    ]:
         (bin_dir / name).write_text(f"#!/bin/sh\n{body}\n", encoding="utf-8")
         (bin_dir / name).chmod(0o755)
     env = {**os.environ, "PATH": f"{bin_dir}:{os.environ['PATH']}"}

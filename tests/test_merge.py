@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+from itertools import pairwise
 from pathlib import Path
 
 import pytest
@@ -19,7 +20,7 @@ def test_shard_bounds_tile_the_range() -> None:
         for shards in (1, 3, 4):
             bounds = [shard_bounds(n, shards, i) for i in range(shards)]
             assert bounds[0][0] == 0 and bounds[-1][1] == n
-            assert all(a[1] == b[0] for a, b in zip(bounds, bounds[1:]))
+            assert all(a[1] == b[0] for a, b in pairwise(bounds))
             assert max(b - a for a, b in bounds) - min(b - a for a, b in bounds) <= 1
     with pytest.raises(ValueError, match="dataset.shard_index=3"):
         shard_bounds(10, 3, 3)
@@ -27,8 +28,13 @@ def test_shard_bounds_tile_the_range() -> None:
 
 @pytest.fixture
 def data(tmp_path: Path) -> Path:
-    rows = [{"source": f"Story {i} starts. Officials met {i} times. Talks ended late.", "reference": f"Officials met {i} times."}
-            for i in range(23)]
+    rows = [
+        {
+            "source": f"Story {i} starts. Officials met {i} times. Talks ended late.",
+            "reference": f"Officials met {i} times.",
+        }
+        for i in range(23)
+    ]
     path = tmp_path / "d.jsonl"
     path.write_text("".join(json.dumps(r) + "\n" for r in rows), encoding="utf-8")
     return path
@@ -106,8 +112,8 @@ def translation_datasets(data: dict[str, str]) -> dict[str, tuple[str, ...]]:
 @pytest.mark.parametrize("loader", ["parallel_text", "hub_translation", "seed"])
 def test_every_translation_loader_shards_after_selection(translation_data: dict[str, str], loader: str) -> None:
     """Shards tile the selected examples (shuffle and limit first), with the ids of the whole selection."""
-    from harness.hydra_app import compose_config
     from harness.data.loading import load_examples
+    from harness.hydra_app import compose_config
     from harness.runner import task_spec
 
     def ids(*overrides: str) -> list[str]:

@@ -18,11 +18,11 @@ import torch
 
 from conftest import ROOT, harness_cli, read_json, read_jsonl
 from harness.data.example import Example
+from harness.errors import RunFailed
 from harness.models.base import Generation
 from harness.models.lead import LeadModel
 from harness.models.registry import register_backend
 from harness.resume import ResumeError
-from harness.errors import RunFailed
 
 FAST = "metrics.names=[rouge,reference_free]"
 FAILING: set[str] = set()  # ids the flaky backend fails on
@@ -34,7 +34,10 @@ class FlakyLead(LeadModel):
 
     def generate(self, examples: Sequence[Example]) -> list[Generation]:
         outputs = super().generate(examples)
-        return [Generation(None, error="TimeoutError: no answer") if e.id in FAILING else g for e, g in zip(examples, outputs)]
+        return [
+            Generation(None, error="TimeoutError: no answer") if e.id in FAILING else g
+            for e, g in zip(examples, outputs, strict=True)
+        ]
 
 
 def write_dataset(path: Path, n: int) -> Path:

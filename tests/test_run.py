@@ -8,11 +8,19 @@ from pathlib import Path
 
 import pytest
 
-from conftest import FRANK, read_json, read_jsonl, harness_cli, requires_shared
+from conftest import FRANK, harness_cli, read_json, read_jsonl, requires_shared
 from harness.models.predictions import PredictionsMismatch
 from harness.results.run_folder import RunFolder
 
-RUN_FILES = {"config.yaml", "run.json", "examples.jsonl", "predictions.jsonl", "scores.jsonl", "metrics.json", "summary.md"}
+RUN_FILES = {
+    "config.yaml",
+    "run.json",
+    "examples.jsonl",
+    "predictions.jsonl",
+    "scores.jsonl",
+    "metrics.json",
+    "summary.md",
+}
 FAST = "metrics.names=[rouge,reference_free]"
 
 
@@ -99,7 +107,11 @@ def test_text_predictions_align_with_rows(run_eval, tmp_path: Path) -> None:
 def test_prediction_ids_that_do_not_match_are_an_error(run_eval, tmp_path: Path) -> None:
     data = write_rows(tmp_path / "d.jsonl", [ROWS[0], ROWS[3]])
     predictions = write_rows(tmp_path / "p.jsonl", [{"id": "a", "output": "x"}, {"id": "zz", "output": "y"}])
-    with pytest.raises(PredictionsMismatch, match=r"1 dataset ids have no prediction \(e.g. \['d'\]\).*1 prediction ids are not in the dataset \(e.g. \['zz'\]\)"):
+    with pytest.raises(
+        PredictionsMismatch,
+        match=r"1 dataset ids have no prediction \(e.g. \['d'\]\)"
+        r".*1 prediction ids are not in the dataset \(e.g. \['zz'\]\)",
+    ):
         run_eval("model=predictions", f"model.path={predictions}", *files_overrides(data))
     assert not (tmp_path / "results").exists()  # failed before any run folder was written
 
@@ -141,8 +153,11 @@ def test_evaluate_module_by_local_path(run_eval, tmp_path: Path) -> None:
         "import datasets\nimport evaluate\n\n\n"
         "class WordMatch(evaluate.Metric):\n"
         "    def _info(self):\n"
-        "        features = datasets.Features({'predictions': datasets.Value('string'), 'references': datasets.Value('string')})\n"
-        "        return evaluate.MetricInfo(description='exact match', citation='', inputs_description='', features=features)\n\n"
+        "        value = datasets.Value('string')\n"
+        "        features = datasets.Features({'predictions': value, 'references': value})\n"
+        "        return evaluate.MetricInfo(\n"
+        "            description='exact match', citation='', inputs_description='', features=features\n"
+        "        )\n\n"
         "    def _compute(self, predictions, references):\n"
         "        return {'exact': sum(p == r for p, r in zip(predictions, references)) / len(predictions)}\n"
     )

@@ -15,12 +15,12 @@ from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
+from test_launchers import sweep_runs
 
 from conftest import ROOT, harness_cli, read_json, read_jsonl
 from conftest import missing as requires_programs
 from harness.results.merge import merge_runs
 from slurm_cluster import PARTITION, SlurmCluster, missing_programs, slurm_cluster
-from test_launchers import sweep_runs
 
 SLURM = ("-m", "hydra/launcher=slurm", f"hydra.launcher.partition={PARTITION}", "hydra.launcher.cpus_per_task=1",
          "hydra.launcher.mem_gb=1", "hydra.launcher.timeout_min=10")
@@ -30,7 +30,9 @@ SLURM = ("-m", "hydra/launcher=slurm", f"hydra.launcher.partition={PARTITION}", 
 def cluster() -> Iterator[SlurmCluster]:
     missing = missing_programs()
     if missing:
-        requires_programs(f"{', '.join(missing)} (a Slurm cluster needs slurm-wlm and munge)", "apt-get install -y slurm-wlm munge")
+        requires_programs(
+            f"{', '.join(missing)} (a Slurm cluster needs slurm-wlm and munge)", "apt-get install -y slurm-wlm munge"
+        )
     if os.geteuid() != 0:
         pytest.skip("the throwaway Slurm cluster runs its daemons as root (SlurmUser=root) and munged as munge")
     # Not under pytest's 0700 tmp folders: munged runs as the munge user and must reach its socket's folder.

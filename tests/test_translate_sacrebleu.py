@@ -11,11 +11,11 @@ import pytest
 import sacrebleu
 from sacrebleu.metrics import BLEU, CHRF, TER
 
+from conftest import WMT17, read_metrics, requires_wmt17, run_harness
 from harness.data.example import Example
 from harness.errors import ConfigError
 from harness.metrics.base import ScoringInput
 from harness.metrics.sacrebleu_metrics import CORPUS_METRICS, SacreBleuMetrics, build_sacrebleu
-from conftest import WMT17, read_metrics, requires_wmt17, run_harness
 
 SYSTEMS = ["uedin-nmt.4722", "PROMT-Rule-based.4735"]
 
@@ -40,7 +40,9 @@ def test_corpus_scores_equal_sacrebleu_api() -> None:
     assert values["chrf"] == CHRF().corpus_score(HYPS, refs).score
     assert values["chrf++"] == CHRF(word_order=2).corpus_score(HYPS, refs).score
     assert values["ter"] == TER().corpus_score(HYPS, refs).score
-    assert metric.signatures()["bleu"] == f"nrefs:2|case:mixed|eff:no|tok:13a|smooth:exp|version:{sacrebleu.__version__}"
+    assert (
+        metric.signatures()["bleu"] == f"nrefs:2|case:mixed|eff:no|tok:13a|smooth:exp|version:{sacrebleu.__version__}"
+    )
 
 
 def test_per_example_stats_rebuild_corpus_scores() -> None:
@@ -89,8 +91,22 @@ def test_examples_without_references_are_left_out() -> None:
 def cli_scores(reference: Path, hypothesis: Path, metrics: list[str], width: int) -> list[float]:
     """What ``sacrebleu REF -i SYS -m ... -b -w WIDTH`` prints."""
     printed = subprocess.run(
-        [sys.executable, "-m", "sacrebleu", str(reference), "-i", str(hypothesis), "-m", *metrics, "-b", "-w", str(width)],
-        capture_output=True, text=True, check=True,
+        [
+            sys.executable,
+            "-m",
+            "sacrebleu",
+            str(reference),
+            "-i",
+            str(hypothesis),
+            "-m",
+            *metrics,
+            "-b",
+            "-w",
+            str(width),
+        ],
+        capture_output=True,
+        text=True,
+        check=True,
     ).stdout
     return json.loads(printed)
 
@@ -108,7 +124,9 @@ def test_wmt17_run_equals_sacrebleu_cli(system: str, tmp_path: Path) -> None:
     )
     metrics = read_metrics(folder)
     assert metrics["bleu"]["n"] == 3004
-    assert metrics["bleu"]["signature"] == f"nrefs:1|case:mixed|eff:no|tok:13a|smooth:exp|version:{sacrebleu.__version__}"
+    assert (
+        metrics["bleu"]["signature"] == f"nrefs:1|case:mixed|eff:no|tok:13a|smooth:exp|version:{sacrebleu.__version__}"
+    )
     bleu, chrf = cli_scores(reference, hypothesis, ["bleu", "chrf"], 1)  # the default printout
     assert (f"{metrics['bleu']['value']:.1f}", f"{metrics['chrf']['value']:.1f}") == (f"{bleu:.1f}", f"{chrf:.1f}")
     printed = cli_scores(reference, hypothesis, ["bleu", "chrf", "ter"], 4)

@@ -162,9 +162,9 @@ def _number_supported(q: Quantity, others: Sequence[Quantity]) -> bool:
     for o in others:
         if quantities_match(q.value, o.value):
             return True
-        if q.unit and o.unit and dimension(q.unit)[0] == dimension(o.unit)[0]:
-            if quantities_match(q.in_base_unit(), o.in_base_unit()):
-                return True
+        same_dimension = q.unit and o.unit and dimension(q.unit)[0] == dimension(o.unit)[0]
+        if same_dimension and quantities_match(q.in_base_unit(), o.in_base_unit()):
+            return True
     return False
 
 

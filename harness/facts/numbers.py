@@ -15,11 +15,19 @@ from harness.facts.text import fold
 
 # --- number words -------------------------------------------------------------------------------
 
-_EN_UNITS = "zero one two three four five six seven eight nine ten eleven twelve thirteen fourteen fifteen sixteen seventeen eighteen nineteen".split()
+_EN_UNITS = (
+    "zero one two three four five six seven eight nine ten eleven twelve thirteen fourteen fifteen sixteen seventeen"
+    " eighteen nineteen"
+).split()
 _EN_TENS = "twenty thirty forty fifty sixty seventy eighty ninety".split()
-_ES_UNITS = "cero uno dos tres cuatro cinco seis siete ocho nueve diez once doce trece catorce quince dieciséis diecisiete dieciocho diecinueve".split()
+_ES_UNITS = (
+    "cero uno dos tres cuatro cinco seis siete ocho nueve diez once doce trece catorce quince dieciséis diecisiete"
+    " dieciocho diecinueve"
+).split()
 _ES_TENS = "veinte treinta cuarenta cincuenta sesenta setenta ochenta noventa".split()
-_ES_TWENTIES = "veintiuno veintidós veintitrés veinticuatro veinticinco veintiséis veintisiete veintiocho veintinueve".split()
+_ES_TWENTIES = (
+    "veintiuno veintidós veintitrés veinticuatro veinticinco veintiséis veintisiete veintiocho veintinueve".split()
+)
 _ES_HUNDREDS = "doscientos trescientos cuatrocientos quinientos seiscientos setecientos ochocientos novecientos".split()
 # Polish: nominative and the oblique (genitive/locative) forms used after prepositions and with nouns.
 _PL_UNITS = [

@@ -5,7 +5,6 @@ from __future__ import annotations
 from collections.abc import Callable
 from typing import Any
 
-from harness.errors import ConfigError
 from harness.metrics.base import Metric
 from harness.models.base import TaskSpec
 from harness.plugins import Registry

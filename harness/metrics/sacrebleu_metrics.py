@@ -124,7 +124,9 @@ class SacreBleuMetrics(Metric):
     def _segment_stats(self, item: ScoringInput) -> dict[str, list[Any]]:
         """``metric._extract_corpus_statistics([output], references)[0]`` for each corpus metric."""
         nested = [[reference] for reference in item.example.references]
-        return {name: metric._extract_corpus_statistics([item.output], nested)[0] for name, metric in self._metrics.items()}
+        return {
+            name: metric._extract_corpus_statistics([item.output], nested)[0] for name, metric in self._metrics.items()
+        }
 
 
 def _key(item: ScoringInput) -> tuple[str, tuple[str, ...]]:

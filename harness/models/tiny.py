@@ -12,7 +12,6 @@ import os
 import shutil
 import tempfile
 from collections.abc import Callable
-from dataclasses import replace
 from pathlib import Path
 from typing import Any
 
@@ -20,7 +19,7 @@ import sentencepiece as spm
 import torch
 import yaml
 from omegaconf import OmegaConf
-from tokenizers import Tokenizer, models, normalizers, pre_tokenizers, processors, trainers, decoders
+from tokenizers import Tokenizer, decoders, models, normalizers, pre_tokenizers, processors, trainers
 from transformers import (
     BartConfig,
     BartForConditionalGeneration,
@@ -189,7 +188,14 @@ def _qwen2() -> tuple[PreTrainedTokenizerBase, PretrainedConfig, type[PreTrained
 
 def _llama() -> tuple[PreTrainedTokenizerBase, PretrainedConfig, type[PreTrainedModel]]:
     """Llama 3 layout: header-delimited turns, ``<|eot_id|>`` ends a turn, no pad token of its own."""
-    special = ["<|begin_of_text|>", "<|end_of_text|>", "<|start_header_id|>", "<|end_header_id|>", "<|eot_id|>", "<unk>"]
+    special = [
+        "<|begin_of_text|>",
+        "<|end_of_text|>",
+        "<|start_header_id|>",
+        "<|end_header_id|>",
+        "<|eot_id|>",
+        "<unk>",
+    ]
     tokenizer = train_tokenizer(special, "$A")
     tokenizer.add_special_tokens({"bos_token": "<|begin_of_text|>", "eos_token": "<|eot_id|>", "unk_token": "<unk>"})
     tokenizer.chat_template = LLAMA3_TEMPLATE

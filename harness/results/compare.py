@@ -11,6 +11,7 @@ import json
 import math
 from collections.abc import Sequence
 from dataclasses import asdict, dataclass
+
 import numpy as np
 
 from harness.data.example import text_hash
@@ -18,7 +19,6 @@ from harness.errors import InputError
 from harness.results.load import Run
 from harness.results.metric_names import is_per_fact
 from harness.results.schema import Aggregate, ScoreRecord
-from harness.results.summary import markdown_text
 from harness.results.significance import (
     DEFAULT_AR_TRIALS,
     DEFAULT_BOOTSTRAP_SAMPLES,
@@ -30,6 +30,7 @@ from harness.results.significance import (
     mean_stats,
     sacrebleu_metric,
 )
+from harness.results.summary import markdown_text
 
 FLIP_ORDER = {("supported", "contradicted"): 0, ("contradicted", "supported"): 1}
 FACT_VERDICTS = "facts.verdicts"  # details key: list of {fact_id, kind, verdict, span, text}
@@ -174,7 +175,7 @@ def compare_metrics(
         if is_per_fact(name):
             skipped["facts.<id>.supported/contradicted"] = "per-fact indicators: see the key facts that flipped"
             continue
-        lacking = [label for label, agg in zip(labels, aggregates) if name not in agg]
+        lacking = [label for label, agg in zip(labels, aggregates, strict=True) if name not in agg]
         if lacking:
             skipped[name] = f"not reported by {', '.join(lacking)}"
             continue
@@ -188,12 +189,12 @@ def compare_metrics(
         shared = [
             i
             for i in ids
-            if all(has_value(name, agg[name], recs.get(i)) for agg, recs in zip(aggregates, records))
+            if all(has_value(name, agg[name], recs.get(i)) for agg, recs in zip(aggregates, records, strict=True))
         ]
         if not shared:
             skipped[name] = "no example has a value in every run"
             continue
-        stats = [metric_stats(name, agg[name], recs, shared) for agg, recs in zip(aggregates, records)]
+        stats = [metric_stats(name, agg[name], recs, shared) for agg, recs in zip(aggregates, records, strict=True)]
         n = len(shared)
         if n not in bootstraps:
             bootstraps[n] = PairedBootstrap(n, bootstrap_samples, seed)
@@ -227,7 +228,7 @@ def compare_metrics(
                         p_bootstrap=result.p_value,
                         p_ar=p,
                     )
-                    for label, result, p in zip(labels[1:], results, p_ar)
+                    for label, result, p in zip(labels[1:], results, p_ar, strict=True)
                 ],
             )
         )
@@ -287,9 +288,9 @@ def compare_runs(
         moved_by=by_metric.name if by_metric else None,
         moved={
             label: moved_examples(runs[0], run, by_metric.name, top) if by_metric else []
-            for label, run in zip(labels[1:], runs[1:])
+            for label, run in zip(labels[1:], runs[1:], strict=True)
         },
-        flips={label: fact_flips(runs[0], run) for label, run in zip(labels[1:], runs[1:])},
+        flips={label: fact_flips(runs[0], run) for label, run in zip(labels[1:], runs[1:], strict=True)},
     )
 
 

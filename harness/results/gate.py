@@ -5,9 +5,9 @@ settings), the identity of its examples, and per-example values (numeric scores 
 sentence statistics) for the paired significance test. A metric fails when it is worse than the
 baseline by more than its tolerance; the paired bootstrap then says whether the drop is significant
 (p below ``alpha``). A drop within the tolerance passes without the test: on a handful of examples
-the bootstrap has no spread (at n = 1 every drop gets the smallest p, 1/(samples+1)). With ``any_change`` a move in either
-direction beyond the tolerance fails too, so that a deliberate change must come with a rewritten
-baseline.
+the bootstrap has no spread (at n = 1 every drop gets the smallest p, 1/(samples+1)). With ``any_change``
+a move in either direction beyond the tolerance fails too, so that a deliberate change must come with a
+rewritten baseline.
 """
 
 from __future__ import annotations
@@ -22,8 +22,8 @@ from typing import Any
 
 from harness.errors import InputError
 from harness.results.compare import compare_metrics, example_keys
-from harness.results.metric_names import higher_is_better
 from harness.results.load import Run
+from harness.results.metric_names import higher_is_better
 from harness.results.schema import ScoreRecord
 from harness.results.significance import DEFAULT_BOOTSTRAP_SAMPLES, DEFAULT_SEED
 

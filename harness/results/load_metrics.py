@@ -15,7 +15,10 @@ def run_label(run_dir: Path) -> str:
 
 def print_run_table(run_dirs: Sequence[Path], labels: Sequence[str] | None = None) -> None:
     labels = labels or [run_label(d) for d in run_dirs]
-    rows = [(label, json.loads((d / "metrics.json").read_text(encoding="utf-8"))) for label, d in zip(labels, run_dirs, strict=True)]
+    rows = [
+        (label, json.loads((d / "metrics.json").read_text(encoding="utf-8")))
+        for label, d in zip(labels, run_dirs, strict=True)
+    ]
     print(markdown_table(rows))
     matrix = facts_matrix(rows)
     if matrix:

@@ -22,10 +22,10 @@ from harness.data.example import Example
 from harness.data.loading import fingerprint
 from harness.errors import InputError
 from harness.metrics.registry import build_metrics
-from harness.resume import comparable
 from harness.results.run_folder import RunFolder
 from harness.results.schema import RunInfo
 from harness.results.summary import summary_markdown
+from harness.resume import comparable
 from harness.runner import task_spec
 from harness.scoring import score_run
 
@@ -116,7 +116,9 @@ def _merged_info(infos: list[RunInfo], folder: RunFolder, examples: JsonlExample
     dataset = {k: v for k, v in first["dataset"].items() if k not in ("num_shards", "shard_index")}
     dataset.update(fingerprint=fingerprint(examples), n_examples=len(examples))
     cache = dict(first["cache"])
-    cache.update(hits=sum(i["cache"].get("hits", 0) for i in infos), misses=sum(i["cache"].get("misses", 0) for i in infos))
+    cache.update(
+        hits=sum(i["cache"].get("hits", 0) for i in infos), misses=sum(i["cache"].get("misses", 0) for i in infos)
+    )
     return RunInfo(
         run_id=f"{folder.path.parent.name}/{folder.path.name}",
         status="complete",

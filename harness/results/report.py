@@ -209,7 +209,7 @@ def examples_section(runs: Sequence[Run], max_examples: int) -> str:
                     by_id.get(example["id"]),  # type: ignore[arg-type]
                     details.get(example["id"], {}).get("details", {}),
                 )
-                for run, by_id, details in zip(members, predictions, scores)
+                for run, by_id, details in zip(members, predictions, scores, strict=True)
             )
             parts.append(
                 f'<div class="example"><h4>{esc(example["id"])}</h4><table>'

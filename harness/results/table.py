@@ -19,9 +19,9 @@ from fnmatch import fnmatch
 from typing import Any
 
 from harness.errors import InputError
-from harness.results.metric_names import higher_is_better, is_per_fact
 from harness.results.compare import has_value, metric_stats
 from harness.results.load import Run
+from harness.results.metric_names import higher_is_better, is_per_fact
 from harness.results.schema import Aggregate
 from harness.results.significance import (
     DEFAULT_BOOTSTRAP_SAMPLES,
