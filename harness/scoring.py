@@ -84,7 +84,14 @@ def score_run(
 
     with PredictionsIndex(folder.path / "predictions.jsonl") as predictions:
         metrics_file = score_stream(metrics, scorable(), total, folder, cfg, cache, timings)
-    metrics_file.update(n_errors=len(errors), errors=errors, **counts)
+    metrics_file.update(
+        {
+            "n_errors": len(errors),
+            "errors": errors,
+            "n_truncated": counts["n_truncated"],
+            "n_blank_references": counts["n_blank_references"],
+        }
+    )
     with timings.stage("write"):
         folder.write_json("metrics.json", metrics_file)
     return metrics_file

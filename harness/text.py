@@ -34,7 +34,7 @@ def _deduplicated_replacer(base: type[AbbreviationReplacer]) -> type[Abbreviatio
     """``base`` with the abbreviation scan applying each distinct (abbreviation, next character)
     substitution once instead of once per occurrence; same result, linear time."""
 
-    class Replacer(base):  # type: ignore[misc, valid-type]
+    class Replacer(base):
         def search_for_abbreviations_in_string(self, text: str) -> str:
             lowered = text.lower()
             for abbr in self.lang.Abbreviation.ABBREVIATIONS:
@@ -58,6 +58,8 @@ def _deduplicated_replacer(base: type[AbbreviationReplacer]) -> type[Abbreviatio
 
 class LinearSegmenter(pysbd.Segmenter):
     """pysbd's segmenter (``clean=False``) in time linear in the text's length."""
+
+    language_module: Any  # pysbd's rules of the language (a class)
 
     def __init__(self, language: str = "en") -> None:
         super().__init__(language=language, clean=False)

@@ -250,12 +250,12 @@ def find_dates(text: str, anchor: datetime | date | None = None, lang: str = "en
                 value = _resolve_relative(kind, offset, anchor_day)
                 # A month right before a relative year is one date: "February this year",
                 # "febrero de este año", "lutego tego roku".
-                month = next((d for d in found if d.value.year is None and d.value.month is not None
+                before = next((d for d in found if d.value.year is None and d.value.month is not None
                               and d.end <= m.start() and _MONTH_YEAR_GLUE.fullmatch(text[d.end : m.start()])), None)
-                if kind == "year" and month is not None:
-                    found.remove(month)
-                    merged = PartialDate(value.year, month.value.month, month.value.day)
-                    found.append(DateMention(merged, month.start, m.end(), True))
+                if kind == "year" and before is not None:
+                    found.remove(before)
+                    merged = PartialDate(value.year, before.value.month, before.value.day)
+                    found.append(DateMention(merged, before.start, m.end(), True))
                     continue
                 found.append(DateMention(value, m.start(), m.end(), True, anchored_day=kind == "day"))
     return _fill_years(text, sorted(found, key=lambda d: d.start), anchor_day)

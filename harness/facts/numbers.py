@@ -218,9 +218,9 @@ def _number_spans(text: str, lang: str) -> list[tuple[int, int, float, bool]]:
             parts.pop()
         while parts and parts[0][0] in _CONNECTORS[lang]:
             parts.pop(0)
-        value = _parse_number_words([p[0] for p in parts], lang) if parts else None
-        if value is not None:
-            found.append((m.start() + parts[0][1], m.start() + parts[-1][2], value, True))
+        words_value = _parse_number_words([p[0] for p in parts], lang) if parts else None
+        if words_value is not None:
+            found.append((m.start() + parts[0][1], m.start() + parts[-1][2], words_value, True))
     return sorted(found)
 
 

@@ -87,8 +87,9 @@ def _t5() -> tuple[PreTrainedTokenizerFast, PretrainedConfig, type[PreTrainedMod
     tokenizer.add_special_tokens({"pad_token": "<pad>", "eos_token": "</s>", "unk_token": "<unk>"})
     config = T5Config(
         vocab_size=len(tokenizer), d_model=32, d_kv=8, d_ff=64, num_layers=2, num_decoder_layers=2,
-        num_heads=4, pad_token_id=0, eos_token_id=1, decoder_start_token_id=0,
+        num_heads=4, pad_token_id=0, eos_token_id=1,
     )
+    config.decoder_start_token_id = 0  # a generic config attribute, not in T5Config's signature
     return tokenizer, config, T5ForConditionalGeneration
 
 

@@ -7,6 +7,7 @@ import argparse
 import sys
 from collections.abc import Callable
 from pathlib import Path
+from typing import Any
 
 from harness.errors import InputError
 from harness.results.compare import compare_runs, render_markdown
@@ -222,7 +223,7 @@ def run_report(args: argparse.Namespace) -> int:
     return 0
 
 
-def add_parsers(subparsers: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
+def add_parsers(subparsers: argparse._SubParsersAction[Any]) -> None:
     """Register all four commands."""
     for add in (add_table_parser, add_compare_parser, add_check_parser, add_report_parser):
         add(subparsers)

@@ -137,7 +137,7 @@ def metric_stats(
 ) -> SufficientStats:
     """Per-example statistics of one metric over ``ids``, in that order."""
     if aggregate.get("corpus"):
-        settings = aggregate.get("settings", {})  # type: ignore[typeddict-item]
+        settings = aggregate.get("settings", {})
         rows = [records[i]["details"]["sacrebleu_stats"][name] for i in ids]
         return corpus_stats(rows, sacrebleu_metric(name, settings))
     return mean_stats([records[i]["scores"][name] for i in ids])
@@ -301,11 +301,12 @@ def per_example_values(run: Run, name: str) -> dict[str, float]:
     records = [r for r in run.scores if has_value(name, aggregate, r)]
     if not aggregate.get("corpus"):
         return {r["id"]: float(r["scores"][name]) for r in records}
-    metric = sacrebleu_metric(name, aggregate.get("settings", {}))  # type: ignore[typeddict-item]
+    metric = sacrebleu_metric(name, aggregate.get("settings", {}))
     return {
         r["id"]: float(
             metric._compute_score_from_stats(
-                np.asarray(r["details"]["sacrebleu_stats"][name], dtype=np.float64)
+                # sacrebleu annotates the statistics as a list of ints; any sequence of numbers works
+                np.asarray(r["details"]["sacrebleu_stats"][name], dtype=np.float64)  # type: ignore[arg-type]
             ).score
         )
         for r in records
@@ -322,8 +323,8 @@ def moved_examples(baseline: Run, system: Run, name: str, top: int) -> list[Move
             baseline=before[i],
             system=after[i],
             delta=after[i] - before[i],
-            baseline_output=base_out.get(i, {}).get("output"),
-            system_output=sys_out.get(i, {}).get("output"),
+            baseline_output=base_out[i]["output"] if i in base_out else None,
+            system_output=sys_out[i]["output"] if i in sys_out else None,
         )
         for i in before
         if i in after and after[i] != before[i]

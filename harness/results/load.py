@@ -103,8 +103,8 @@ def load_run(path: str | Path) -> Run:
         config=config,
         info=info,
         examples=_read_jsonl(folder / "examples.jsonl"),
-        predictions=_read_jsonl(folder / "predictions.jsonl"),  # type: ignore[arg-type]
-        scores=_read_jsonl(folder / "scores.jsonl"),  # type: ignore[arg-type]
+        predictions=_read_jsonl(folder / "predictions.jsonl"),
+        scores=_read_jsonl(folder / "scores.jsonl"),
         metrics=_read_json(folder / "metrics.json"),
     )
 
