@@ -12,8 +12,6 @@ from conftest import harness_cli, read_json, read_jsonl
 from harness.data.sharding import shard_bounds
 from harness.results.merge import MergeError, merge_runs
 
-FAST = "metrics.names=[rouge,reference_free]"
-
 
 def test_shard_bounds_tile_the_range() -> None:
     for n in (0, 1, 7, 10):
@@ -41,7 +39,7 @@ def data(tmp_path: Path) -> Path:
 
 
 def test_merged_shards_equal_the_unsharded_run(run_eval, data: Path, tmp_path: Path) -> None:
-    common = ("model=lead", "dataset=files", f"dataset.path={data}", "dataset.limit=20", FAST)
+    common = ("model=lead", "dataset=files", f"dataset.path={data}", "dataset.limit=20", "debug=fast")
     whole = run_eval(*common)
     shards = [run_eval(*common, "dataset.num_shards=3", f"dataset.shard_index={i}") for i in (2, 0, 1)]
     assert [read_json(s / "run.json")["dataset"]["n_examples"] for s in shards] == [6, 7, 7]
@@ -57,7 +55,7 @@ def test_merged_shards_equal_the_unsharded_run(run_eval, data: Path, tmp_path: P
 
 
 def test_merge_refuses_missing_incomplete_or_foreign_shards(run_eval, data: Path) -> None:
-    common = ("model=lead", "dataset=files", f"dataset.path={data}", FAST, "dataset.num_shards=2")
+    common = ("model=lead", "dataset=files", f"dataset.path={data}", "debug=fast", "dataset.num_shards=2")
     first, second = (run_eval(*common, f"dataset.shard_index={i}") for i in (0, 1))
     other = run_eval(*common, "dataset.shard_index=1", "model.k=1")
     with pytest.raises(MergeError, match=r"shards \[1\] are not among"):
@@ -72,7 +70,7 @@ def test_merge_refuses_missing_incomplete_or_foreign_shards(run_eval, data: Path
 
 @pytest.mark.slow
 def test_merge_command_line(run_eval, data: Path, tmp_path: Path) -> None:
-    common = ("model=lead", "dataset=files", f"dataset.path={data}", FAST, "dataset.num_shards=2")
+    common = ("model=lead", "dataset=files", f"dataset.path={data}", "debug=fast", "dataset.num_shards=2")
     shards = [str(run_eval(*common, f"dataset.shard_index={i}")) for i in (0, 1)]
     result = harness_cli("merge", *shards, "--output-root", str(tmp_path / "joined"))
     assert "| lead_files |" in result.stdout.replace("summarise_", "") and "run folder:" in result.stdout
@@ -146,7 +144,7 @@ def test_merged_translation_shards_equal_the_unsharded_run(run_eval, translation
 def test_predictions_file_of_the_whole_dataset_scores_a_shard_or_a_limit(run_eval, data: Path) -> None:
     """A previous run's predictions.jsonl covers the whole dataset; a shard or a ``limit`` of the same
     dataset reads its own ids from it (ids outside the selection are expected there, not an error)."""
-    common = ("dataset=files", f"dataset.path={data}", FAST)
+    common = ("dataset=files", f"dataset.path={data}", "debug=fast")
     whole = run_eval("model=lead", *common)
     predictions = ("model=predictions", f"model.path={whole / 'predictions.jsonl'}", *common)
     shards = [run_eval(*predictions, "dataset.num_shards=2", f"dataset.shard_index={i}") for i in range(2)]
