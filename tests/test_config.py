@@ -25,7 +25,7 @@ def test_every_option_of_a_group_composes(group: str) -> None:
         assert cfg[group] is not None
 
 
-@pytest.mark.parametrize("others", [[], ["task=translate", "model=tiny_marian"]])
+@pytest.mark.parametrize("others", [[], ["task=translate", "model=apertium"]])
 def test_debug_fast_is_the_cheap_metrics_override(others: list[str]) -> None:
     """`debug=fast` (configs/debug/) composes to what the tests' repeated override set before it, over
     any task, and a later override still wins."""
