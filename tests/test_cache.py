@@ -9,9 +9,10 @@ import pytest
 
 from conftest import read_json, read_jsonl
 from harness.cache import GenerationCache, cache_policy, model_key
-from harness.models.base import Generation, TaskSpec
+from harness.models.base import Generation
 from harness.models.lead import LeadModel
 from harness.models.predictions import PredictionsModel
+from harness.task import TaskSpec
 
 
 def test_hits_misses_and_only_successes_stored(tmp_path: Path) -> None:

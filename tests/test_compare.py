@@ -13,7 +13,7 @@ import pytest
 
 from conftest import WMT17, harness_cli, requires_wmt17
 from harness.results.compare import Comparison, IncomparableRuns, compare_runs, render_markdown
-from harness.results.load import load_run
+from harness.runfolder.load import load_run
 from runfolders import wmt17_systems, write_run, write_translation_run, write_wmt17_runs
 
 AR_TRIALS = 1000  # sacrebleu's default is 10000; both sides use this smaller count

@@ -16,7 +16,7 @@ from harness.results.gate import (
     render_result,
     write_baseline,
 )
-from harness.results.load import load_run
+from harness.runfolder.load import load_run
 from runfolders import write_run, write_translation_run
 
 EXAMPLES = [{"id": f"e{i}", "source": f"Source {i}.", "references": [f"R {i}."], "meta": {}} for i in range(40)]

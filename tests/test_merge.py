@@ -10,7 +10,7 @@ import pytest
 
 from conftest import harness_cli, read_json, read_jsonl
 from harness.data.sharding import shard_bounds
-from harness.results.merge import MergeError, merge_runs
+from harness.merge import MergeError, merge_runs
 
 
 def test_shard_bounds_tile_the_range() -> None:
@@ -112,7 +112,7 @@ def test_every_translation_loader_shards_after_selection(translation_data: dict[
     """Shards tile the selected examples (shuffle and limit first), with the ids of the whole selection."""
     from harness.data.loading import load_examples
     from harness.hydra_app import compose_config
-    from harness.runner import task_spec
+    from harness.task import task_spec
 
     def ids(*overrides: str) -> list[str]:
         cfg = compose_config(["task=translate", "task.target_lang=es", *translation_datasets(translation_data)[loader],

@@ -10,7 +10,7 @@ import pytest
 
 from conftest import FRANK, harness_cli, read_json, read_jsonl, requires_shared
 from harness.models.predictions import PredictionsMismatch
-from harness.results.run_folder import RunFolder
+from harness.runfolder.folder import RunFolder
 
 RUN_FILES = {
     "config.yaml",

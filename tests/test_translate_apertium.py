@@ -13,7 +13,8 @@ from conftest import read_jsonl, read_metrics, requires, run_harness
 from harness.config import ApertiumConfig
 from harness.data.example import Example
 from harness.models.apertium import ApertiumModel, apertium_mode
-from harness.models.base import ModelLoadError, TaskSpec
+from harness.models.base import ModelLoadError
+from harness.task import TaskSpec
 
 
 def _has_eng_spa() -> bool:

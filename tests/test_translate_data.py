@@ -14,7 +14,7 @@ from harness.config import HubTranslationConfig, ParallelTextConfig, SeedDataset
 from harness.data.columns import DatasetError
 from harness.data.loading import load_examples
 from harness.errors import InputError
-from harness.models.base import TaskSpec
+from harness.task import TaskSpec
 
 EN_ES = TaskSpec("translate", "en", "es")
 SPEC = yaml.safe_load((ROOT / "seeds" / "russia-dprk-pact.yaml").read_text(encoding="utf-8"))

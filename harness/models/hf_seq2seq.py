@@ -12,8 +12,9 @@ from lingua import IsoCode639_3, Language
 from transformers import AutoModelForSeq2SeqLM
 
 from harness.data.example import Example
-from harness.models.base import Generation, ModelLoadError, TaskSpec
+from harness.models.base import Generation, ModelLoadError
 from harness.models.pretrained import PretrainedModel, input_limit
+from harness.task import TaskSpec
 
 
 def language_pair_mismatch(cfg: Any, task: TaskSpec) -> str | None:

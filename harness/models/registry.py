@@ -4,8 +4,9 @@ from __future__ import annotations
 
 from typing import Any
 
-from harness.models.base import Model, TaskSpec
+from harness.models.base import Model
 from harness.plugins import Registry
+from harness.task import TaskSpec
 
 BACKENDS: Registry[type[Model]] = Registry(
     "model.backend",

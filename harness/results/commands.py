@@ -12,7 +12,6 @@ from typing import Any
 from harness.errors import InputError
 from harness.results.compare import compare_runs, render_markdown
 from harness.results.gate import check_run, read_baseline, render_result, write_baseline
-from harness.results.load import load_run, load_runs
 from harness.results.significance import DEFAULT_AR_TRIALS, DEFAULT_BOOTSTRAP_SAMPLES, DEFAULT_SEED
 from harness.results.table import (
     filter_runs,
@@ -24,6 +23,7 @@ from harness.results.table import (
     sort_rows,
 )
 from harness.results.table import render_markdown as table_markdown
+from harness.runfolder.load import load_run, load_runs
 
 
 def _output_file(output: str) -> Path:

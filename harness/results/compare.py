@@ -16,9 +16,7 @@ import numpy as np
 
 from harness.data.example import text_hash
 from harness.errors import InputError
-from harness.results.load import Run
 from harness.results.metric_names import is_per_fact
-from harness.results.schema import Aggregate, ScoreRecord
 from harness.results.significance import (
     DEFAULT_AR_TRIALS,
     DEFAULT_BOOTSTRAP_SAMPLES,
@@ -30,7 +28,9 @@ from harness.results.significance import (
     mean_stats,
     sacrebleu_metric,
 )
-from harness.results.summary import markdown_text
+from harness.runfolder.load import Run
+from harness.runfolder.schema import Aggregate, ScoreRecord
+from harness.runfolder.summary import markdown_text
 
 FLIP_ORDER = {("supported", "contradicted"): 0, ("contradicted", "supported"): 1}
 FACT_VERDICTS = "facts.verdicts"  # details key: list of {fact_id, kind, verdict, span, text}
