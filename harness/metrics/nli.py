@@ -165,8 +165,13 @@ def nli_model(cfg: Any) -> NLIFaithfulnessMetric:
             "or a preset, e.g. +nli_model=deberta_v3_base_mnli"
         )
     return NLIFaithfulnessMetric(
-        nli.name_or_path, device=metric_device(nli.device or cfg.device), batch_size=nli.batch_size, chunk_sentences=nli.chunk_sentences,
-        max_length=nli.max_length, entailment_label=nli.entailment_label,
-        contradiction_label=nli.contradiction_label, trust_remote_code=nli.trust_remote_code,
+        nli.name_or_path,
+        device=metric_device(nli.device or cfg.device),
+        batch_size=nli.batch_size,
+        chunk_sentences=nli.chunk_sentences,
+        max_length=nli.max_length,
+        entailment_label=nli.entailment_label,
+        contradiction_label=nli.contradiction_label,
+        trust_remote_code=nli.trust_remote_code,
         dtype=metric_dtype(cfg.dtype),
     )
