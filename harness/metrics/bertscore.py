@@ -11,9 +11,9 @@ import torch
 from transformers import AutoConfig
 
 from harness.metrics.base import Metric, ScoringInput
-from harness.metrics.metadata import HIGHER
 from harness.metrics.device import dtype_suffix, metric_device, metric_dtype
 from harness.metrics.embedder import minilm_path
+from harness.metrics.metadata import HIGHER
 from harness.models.base import ModelLoadError
 
 

@@ -48,9 +48,9 @@ from harness.facts.relations import RELATIONS_VERSION
 from harness.facts.spec import Fact, parse_facts
 from harness.facts.table import contradiction_rate, fact_table, recall
 from harness.metrics.base import Metric, ScoringInput
-from harness.metrics.metadata import HIGHER, LOWER
 from harness.metrics.embedder import embed_sentences, sentence_similarity
 from harness.metrics.language import detect_language
+from harness.metrics.metadata import HIGHER, LOWER
 from harness.metrics.nli import nli_model
 
 

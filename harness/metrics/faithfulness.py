@@ -33,9 +33,9 @@ from spacy.lang.en.stop_words import STOP_WORDS
 
 from harness.data.example import text_hash
 from harness.metrics.base import Metric, ScoringInput
-from harness.metrics.metadata import HIGHER
 from harness.metrics.device import dtype_suffix, metric_device, metric_dtype
 from harness.metrics.embedder import load_minilm
+from harness.metrics.metadata import HIGHER
 
 WEIGHTS: dict[str, float] = {"alignment": 0.45, "trigram_support": 0.45, "novel_words": 0.10}
 EMBEDDING_LAYER = 4

@@ -19,9 +19,9 @@ from transformers import AutoModelForSequenceClassification, AutoTokenizer
 
 from harness.errors import ConfigError
 from harness.metrics.base import Metric, ScoringInput
-from harness.metrics.metadata import HIGHER
 from harness.metrics.device import dtype_suffix, metric_device, metric_dtype
 from harness.metrics.faithfulness import normalise, split_sentences
+from harness.metrics.metadata import HIGHER
 from harness.models.base import ModelLoadError
 
 _ENTAILMENT_NAMES = ("entailment", "entail", "entailed", "supports", "support", "supported")
