@@ -19,8 +19,8 @@ from omegaconf import OmegaConf
 from harness.data.example import Example
 from harness.models.base import Generation, Model, ModelLoadError
 from harness.models.chat_endpoint import ChatEndpoint, RequestFailed, message_content
-from harness.task import TaskSpec
 from harness.models.prompting import chat_messages, prompt_template
+from harness.task import TaskSpec
 
 
 class OpenAICompatibleModel(Model):
