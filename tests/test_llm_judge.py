@@ -10,25 +10,29 @@ from pathlib import Path
 from typing import Any
 
 import pytest
+from chat_server import Body, ChatServer, serving
 from omegaconf import OmegaConf
 
+from conftest import read_json, read_jsonl, read_metrics, run_harness
 from harness.config import LLMJudgeConfig
+from harness.data.example import Example
 from harness.errors import ConfigError
+from harness.hydra_app import compose_config
+from harness.metrics.base import ScoringInput
 from harness.metrics.judges.answers import BadAnswer, MQMAnswer, ScoreAnswer, parse_answer, weighted_score
 from harness.metrics.judges.backends import TokenChoice
-from harness.metrics.base import ScoringInput
 from harness.metrics.registry import build_metrics
 from harness.models.base import ModelLoadError
 from harness.task import TaskSpec
-from harness.data.example import Example
-from harness.hydra_app import compose_config
-from chat_server import Body, ChatServer, serving
-from conftest import read_json, read_jsonl, read_metrics, run_harness
 
 SOURCE_1 = "Putin and Kim signed a defence pact in Pyongyang on 19 June 2024. It covers mutual aid."
 SOURCE_2 = "The river flooded the town on Monday. Two hundred homes were evacuated."
 FACTS = {
-    SOURCE_1: ["Putin and Kim signed a defence pact.", "The pact was signed in Pyongyang.", "It was signed on 19 June 2024."],
+    SOURCE_1: [
+        "Putin and Kim signed a defence pact.",
+        "The pact was signed in Pyongyang.",
+        "It was signed on 19 June 2024.",
+    ],
     SOURCE_2: ["The river flooded the town.", "Two hundred homes were evacuated."],
 }
 OUTPUTS = {  # output -> consistency probabilities of the digits (the answer is the likeliest one)
@@ -44,8 +48,11 @@ def score_reply(top: dict[str, float]) -> Body:
     best = max(top, key=lambda k: (top[k], k))
     pieces = ['{"', "score", '":', " ", best, "}"]
     content: list[dict[str, Any]] = [{"token": p, "logprob": 0.0, "top_logprobs": []} for p in pieces]
-    content[4] = {"token": best, "logprob": math.log(top[best]),
-                  "top_logprobs": [{"token": k, "logprob": math.log(p)} for k, p in top.items()]}
+    content[4] = {
+        "token": best,
+        "logprob": math.log(top[best]),
+        "top_logprobs": [{"token": k, "logprob": math.log(p)} for k, p in top.items()],
+    }
     message = {"role": "assistant", "content": "".join(pieces)}
     return {"choices": [{"index": 0, "message": message, "logprobs": {"content": content}}], "usage": USAGE}
 
@@ -72,10 +79,14 @@ def answer(body: Body, authorization: str | None) -> str | Body:
             verdicts[1] = {"fact": 2, "verdict": "supported", "span": "in Pyongyang"}
         return "```json\n" + json.dumps({"verdicts": verdicts}) + "\n```"
     if "translation:" in content:
-        errors = [] if "Katze" in output else [
-            {"span": "laut", "category": "accuracy/addition", "severity": "major"},
-            {"span": "Der", "category": "fluency/grammar", "severity": "minor"},
-        ]
+        errors = (
+            []
+            if "Katze" in output
+            else [
+                {"span": "laut", "category": "accuracy/addition", "severity": "major"},
+                {"span": "Der", "category": "fluency/grammar", "severity": "minor"},
+            ]
+        )
         return json.dumps({"errors": errors})
     return score_reply(OUTPUTS[output])
 
@@ -100,10 +111,19 @@ def write_data(path: Path, outputs: list[tuple[str, str]]) -> Path:
 
 def judge_run(tmp_path: Path, server: ChatServer, data: Path, *overrides: str) -> Path:
     return run_harness(
-        tmp_path / "results", "model=predictions", "model.column=summary", "dataset=files", f"dataset.path={data}",
-        "metrics.names=[llm_judge]", "metrics.bootstrap_samples=10", f"run.cache_dir={tmp_path / 'cache'}",
-        f"metrics.llm_judge.backend.base_url={server.base_url}", "metrics.llm_judge.backend.model_name=test-model",
-        "metrics.llm_judge.backend.backoff_s=0.01", "metrics.llm_judge.backend.concurrency=2", *overrides,
+        tmp_path / "results",
+        "model=predictions",
+        "model.column=summary",
+        "dataset=files",
+        f"dataset.path={data}",
+        "metrics.names=[llm_judge]",
+        "metrics.bootstrap_samples=10",
+        f"run.cache_dir={tmp_path / 'cache'}",
+        f"metrics.llm_judge.backend.base_url={server.base_url}",
+        "metrics.llm_judge.backend.model_name=test-model",
+        "metrics.llm_judge.backend.backoff_s=0.01",
+        "metrics.llm_judge.backend.concurrency=2",
+        *overrides,
     )
 
 
@@ -113,8 +133,11 @@ SUMMARIES = [(SOURCE_1, o) for o in list(OUTPUTS)[:2]] + [(SOURCE_2, list(OUTPUT
 def test_geval_and_key_facts_end_to_end_then_a_rerun_asks_nothing(server: ChatServer, tmp_path: Path) -> None:
     data = write_data(tmp_path / "d.jsonl", SUMMARIES)
     server.misbehave = {f"score:{SUMMARIES[0][1]}": ["429", "slow"]}  # retried: a 429, then a timeout
-    prices = ("metrics.llm_judge.backend.prompt_price_per_1m=2.5", "metrics.llm_judge.backend.completion_price_per_1m=10",
-              "metrics.llm_judge.backend.timeout_s=0.5")
+    prices = (
+        "metrics.llm_judge.backend.prompt_price_per_1m=2.5",
+        "metrics.llm_judge.backend.completion_price_per_1m=10",
+        "metrics.llm_judge.backend.timeout_s=0.5",
+    )
     folder = judge_run(tmp_path, server, data, "+judge=[consistency,key_facts]", *prices)
     metrics = read_metrics(folder)
     # Probability-weighted: 4*.6 + 5*.3 + 3*.1 = 4.2; 1*.5 + 2*.5 = 1.5; 5.
@@ -129,14 +152,18 @@ def test_geval_and_key_facts_end_to_end_then_a_rerun_asks_nothing(server: ChatSe
     assert [s["llm_judge.key_facts.faithfulness"] for s in scores] == pytest.approx([1, 2 / 3, 1])
     details = read_jsonl(folder / "scores.jsonl")[1]["details"]
     assert details["llm_judge.key_facts.verdicts"][1] == {
-        "fact": "The pact was signed in Pyongyang.", "verdict": "contradicted", "span": "in Moscow"
+        "fact": "The pact was signed in Pyongyang.",
+        "verdict": "contradicted",
+        "span": "in Moscow",
     }
     # Signatures name the judge model and the prompt's hash; logprobs were asked for.
     signature = metrics["llm_judge.consistency"]["signature"]
     assert signature.startswith("llm_judge.consistency|judge:openai_compatible:test-model|prompt:")
     assert "prob-weighted" in signature and "127.0.0.1" not in signature
     assert metrics["llm_judge.key_facts.faithfulness"]["higher_is_better"] is True
-    assert all(b.get("logprobs") is True and b["top_logprobs"] == 5 for b in server.requests if "score" in kind_and_output(b))
+    assert all(
+        b.get("logprobs") is True and b["top_logprobs"] == 5 for b in server.requests if "score" in kind_and_output(b)
+    )
     assert 1 < server.max_active <= 2
     # Tokens and cost: 2 retries are not answers; 3 scores + 2 fact lists + 3 verdict requests answered.
     usage = read_json(folder / "run.json")["metric_usage"]["llm_judge"]
@@ -144,7 +171,9 @@ def test_geval_and_key_facts_end_to_end_then_a_rerun_asks_nothing(server: ChatSe
     assert usage["prompt_tokens"] == 5 * 100  # the verdict answers carry no usage
     assert usage["completion_tokens"] == 5 * 7
     assert usage["cost"] == pytest.approx((500 * 2.5 + 35 * 10) / 1e6)
-    assert read_json(folder / "metrics.json")["tables"]["llm_judge.usage"]["openai_compatible:test-model"]["requests"] == 8
+    assert (
+        read_json(folder / "metrics.json")["tables"]["llm_judge.usage"]["openai_compatible:test-model"]["requests"] == 8
+    )
     assert len(server.requests) == 10
 
     again = judge_run(tmp_path, server, data, "+judge=[consistency,key_facts]", *prices)
@@ -188,15 +217,25 @@ def metric(overrides: list[str], task: TaskSpec, tmp_path: Path) -> Any:
 
 
 def test_mqm_error_spans_and_weights(server: ChatServer, tmp_path: Path) -> None:
-    base = [f"metrics.llm_judge.backend.base_url={server.base_url}", "metrics.llm_judge.backend.model_name=m", "+judge=mqm"]
+    base = [
+        f"metrics.llm_judge.backend.base_url={server.base_url}",
+        "metrics.llm_judge.backend.model_name=m",
+        "+judge=mqm",
+    ]
     task = TaskSpec("translate", "en", "de")
-    batch = [ScoringInput(Example("a", "The cat slept."), "Die Katze schlief."),
-             ScoringInput(Example("b", "The dog barks."), "Der Hund bellt laut.")]
+    batch = [
+        ScoringInput(Example("a", "The cat slept."), "Die Katze schlief."),
+        ScoringInput(Example("b", "The dog barks."), "Der Hund bellt laut."),
+    ]
     results = metric(base, task, tmp_path / "a").score(batch)
     assert results[0]["llm_judge.mqm"] == 0 and results[0]["llm_judge.mqm.errors"] == []
     assert results[1]["llm_judge.mqm"] == -6  # major 5 + minor 1
     assert results[1]["llm_judge.mqm.major"] == 1 and results[1]["llm_judge.mqm.critical"] == 0
-    assert results[1]["llm_judge.mqm.errors"][0] == {"span": "laut", "category": "accuracy/addition", "severity": "major"}
+    assert results[1]["llm_judge.mqm.errors"][0] == {
+        "span": "laut",
+        "category": "accuracy/addition",
+        "severity": "major",
+    }
     reweighted = metric([*base, "metrics.llm_judge.mqm_weights.major=10"], task, tmp_path / "b")
     assert reweighted.score(batch)[1]["llm_judge.mqm"] == -11
     assert "mqm:-(critical*25,major*10,minor*1)" in reweighted.signatures()["llm_judge.mqm"]
@@ -210,14 +249,27 @@ def test_mqm_error_spans_and_weights(server: ChatServer, tmp_path: Path) -> None
     [
         (["metrics.llm_judge.backend.model_name=m"], ConfigError, "needs at least one rubric"),
         (["+judge=mqm", "metrics.llm_judge.backend.model_name=m"], ConfigError, r"rubrics.mqm.tasks=\['translate'\]"),
-        (["+judge=fluency", "metrics.llm_judge.rubrics.fluency.prompt=Rate it."], ConfigError,
-         r"rubrics.fluency.prompt must contain \{output\}"),
-        (["+judge=fluency", "metrics.llm_judge.rubrics.fluency.kind=stars"], ConfigError,
-         "rubrics.fluency.kind='stars': expected one of score, key_facts, mqm"),
+        (
+            ["+judge=fluency", "metrics.llm_judge.rubrics.fluency.prompt=Rate it."],
+            ConfigError,
+            r"rubrics.fluency.prompt must contain \{output\}",
+        ),
+        (
+            ["+judge=fluency", "metrics.llm_judge.rubrics.fluency.kind=stars"],
+            ConfigError,
+            "rubrics.fluency.kind='stars': expected one of score, key_facts, mqm",
+        ),
         (["+judge=fluency"], ModelLoadError, "backend.model_name: no value given"),
-        (["+judge=fluency", "metrics.llm_judge.backend.model_name=m",
-          "metrics.llm_judge.backend.base_url=http://127.0.0.1:9/v1", "metrics.llm_judge.backend.timeout_s=2"],
-         ModelLoadError, "metrics.llm_judge.backend.base_url=.* is not reachable"),
+        (
+            [
+                "+judge=fluency",
+                "metrics.llm_judge.backend.model_name=m",
+                "metrics.llm_judge.backend.base_url=http://127.0.0.1:9/v1",
+                "metrics.llm_judge.backend.timeout_s=2",
+            ],
+            ModelLoadError,
+            "metrics.llm_judge.backend.base_url=.* is not reachable",
+        ),
     ],
 )
 def test_configuration_errors_name_the_option(overrides: list[str], error: type, match: str, tmp_path: Path) -> None:
@@ -257,7 +309,10 @@ def test_parsing_accepts_a_json_fence_and_mqm_severities() -> None:
 
 
 def test_weighted_score_uses_the_digit_s_distribution_only() -> None:
-    tokens = [TokenChoice('{"score": ', {}), TokenChoice("2", {"2": math.log(0.7), " 3": math.log(0.2), "x": math.log(0.1)})]
+    tokens = [
+        TokenChoice('{"score": ', {}),
+        TokenChoice("2", {"2": math.log(0.7), " 3": math.log(0.2), "x": math.log(0.1)}),
+    ]
     assert weighted_score([*tokens, TokenChoice("}", {})], 2) == pytest.approx((2 * 0.7 + 3 * 0.2) / 0.9)
     assert weighted_score(tokens, 3) is None  # the tokens do not show the parsed score
     assert weighted_score([TokenChoice('{"score": 2}', {"x": 0.0})], 2) is None  # digit inside a longer token

@@ -12,15 +12,15 @@ import torch
 from omegaconf import OmegaConf
 from transformers import LogitsProcessor, LogitsProcessorList
 
+from conftest import read_json, read_jsonl, read_metrics, run_harness
 from harness.config import JudgeBackendConfig
 from harness.data.example import Example
 from harness.hydra_app import compose_config
 from harness.metrics.base import ScoringInput
-from harness.metrics.registry import build_metrics
-from harness.task import TaskSpec
 from harness.metrics.judges.backends import SCORE_TOKENS, HFChatBackend
+from harness.metrics.registry import build_metrics
 from harness.models.base import ModelLoadError
-from conftest import read_json, read_jsonl, read_metrics, run_harness
+from harness.task import TaskSpec
 
 CONVERSATION = [{"role": "system", "content": "Answer with JSON."}, {"role": "user", "content": "Rate: the cat sat."}]
 
@@ -55,9 +55,16 @@ def test_logprobs_are_the_model_s_next_token_distribution(backend: HFChatBackend
 
 def test_a_tiny_judge_s_garbage_is_an_error_per_example_and_the_run_completes(tmp_path: Path) -> None:
     folder = run_harness(
-        tmp_path / "results", "model=lead", "dataset=seed", "metrics.names=[rouge,llm_judge]", "+judge=consistency",
-        "metrics.llm_judge.backend.type=tiny_causal", "metrics.llm_judge.backend.max_tokens=8",
-        "metrics.llm_judge.backend.device=cpu", f"run.cache_dir={tmp_path / 'cache'}", "metrics.bootstrap_samples=10",
+        tmp_path / "results",
+        "model=lead",
+        "dataset=seed",
+        "metrics.names=[rouge,llm_judge]",
+        "+judge=consistency",
+        "metrics.llm_judge.backend.type=tiny_causal",
+        "metrics.llm_judge.backend.max_tokens=8",
+        "metrics.llm_judge.backend.device=cpu",
+        f"run.cache_dir={tmp_path / 'cache'}",
+        "metrics.bootstrap_samples=10",
     )
     metrics = read_metrics(folder)
     assert "llm_judge.consistency" not in metrics and metrics["rouge1"]["n"] == 1
@@ -95,10 +102,15 @@ class ScriptedScore(LogitsProcessor):
 
 
 def test_the_score_is_weighted_by_the_model_s_own_digit_distribution(tmp_path: Path) -> None:
-    cfg = compose_config([
-        "+judge=consistency", "metrics.llm_judge.backend.type=tiny_causal", "metrics.llm_judge.backend.device=cpu",
-        "metrics.llm_judge.backend.max_tokens=16", f"run.cache_dir={tmp_path}",
-    ])
+    cfg = compose_config(
+        [
+            "+judge=consistency",
+            "metrics.llm_judge.backend.type=tiny_causal",
+            "metrics.llm_judge.backend.device=cpu",
+            "metrics.llm_judge.backend.max_tokens=16",
+            f"run.cache_dir={tmp_path}",
+        ]
+    )
     (judge,) = build_metrics(cfg.metrics, TaskSpec(), ["llm_judge"])
     model = judge.client.backend.model
     item = ScoringInput(Example("a", "Putin and Kim signed a pact."), "They signed a pact.")

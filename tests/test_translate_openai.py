@@ -7,9 +7,9 @@ from pathlib import Path
 
 import pytest
 import yaml
+from chat_server import ChatServer, last_paragraph, serving
 from omegaconf import OmegaConf
 
-from chat_server import ChatServer, last_paragraph, serving
 from conftest import ROOT, read_jsonl, read_metrics, run_harness
 from harness.config import OpenAICompatibleConfig
 from harness.data.example import Example

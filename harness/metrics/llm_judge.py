@@ -14,10 +14,10 @@ from pathlib import Path
 from typing import Any
 
 from harness.errors import ConfigError
+from harness.metrics.base import Metric, ScoringInput
 from harness.metrics.judges.backends import build_backend
 from harness.metrics.judges.client import JUDGE_CACHE_FILE, JudgeCache, JudgeClient
 from harness.metrics.judges.rubrics import RUBRICS, Rubric
-from harness.metrics.base import Metric, ScoringInput
 from harness.metrics.metadata import HIGHER, LOWER
 from harness.task import TaskSpec
 
@@ -36,9 +36,10 @@ class LLMJudgeMetric(Metric):
         self.rubrics = rubrics
         self.logprobs = logprobs
         identity = client.backend.identity
-        self.judge = ":".join([identity["type"], str(identity["model"])] + (
-            [identity["weights_hash"]] if "weights_hash" in identity else []
-        ))
+        self.judge = ":".join(
+            [identity["type"], str(identity["model"])]
+            + ([identity["weights_hash"]] if "weights_hash" in identity else [])
+        )
 
     def signature(self) -> str:
         rubrics = ",".join(f"{r.name}:{r.prompt_hash}" for r in self.rubrics)
@@ -84,7 +85,11 @@ def build_llm_judge(cfg: Any, task: TaskSpec) -> Metric:
             "metric llm_judge needs at least one rubric: +judge=geval (consistency, relevance, coherence, "
             "fluency), +judge=key_facts, +judge=mqm (translation), or several: '+judge=[key_facts,fluency]'"
         )
-    settings = {"score": {}, "key_facts": {"max_facts": judge.max_facts}, "mqm": {"mqm_weights": dict(judge.mqm_weights)}}
+    settings = {
+        "score": {},
+        "key_facts": {"max_facts": judge.max_facts},
+        "mqm": {"mqm_weights": dict(judge.mqm_weights)},
+    }
     rubrics = [RUBRICS[r.kind](name, r, task, settings[r.kind]) for name, r in judge.rubrics.items()]
     backend = build_backend(judge.backend)
     cache = JudgeCache(Path(judge.cache_dir) / JUDGE_CACHE_FILE) if judge.cache and judge.cache_dir else None

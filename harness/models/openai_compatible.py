@@ -68,5 +68,6 @@ class OpenAICompatibleModel(Model):
             try:
                 output = message_content(await self.endpoint.post(client, body))
             except RequestFailed as error:
-                return Generation(output=None, error=self.endpoint.redact(str(error)), seconds=time.perf_counter() - start)
+                error_text = self.endpoint.redact(str(error))
+                return Generation(output=None, error=error_text, seconds=time.perf_counter() - start)
             return Generation(output=output.strip(), seconds=time.perf_counter() - start)

@@ -72,9 +72,7 @@ def parse_answer(text: str, schema: type[Answer]) -> Answer:
     try:
         return schema.model_validate(data)
     except ValidationError as error:
-        problems = "; ".join(
-            f"{'.'.join(map(str, e['loc'])) or 'answer'}: {e['msg']}" for e in error.errors()[:3]
-        )
+        problems = "; ".join(f"{'.'.join(map(str, e['loc'])) or 'answer'}: {e['msg']}" for e in error.errors()[:3])
         raise BadAnswer(f"the judge's answer does not match {schema.__name__} ({problems}): {_quote(text)}") from None
 
 

@@ -86,7 +86,11 @@ class OpenAIChatBackend(ChatBackend):
             )
         super().__init__(cfg, {"type": "openai_compatible", "model": cfg.model_name})
         self.endpoint = ChatEndpoint(
-            cfg.base_url, cfg.api_key_env, cfg.timeout_s, cfg.max_retries, cfg.backoff_s,
+            cfg.base_url,
+            cfg.api_key_env,
+            cfg.timeout_s,
+            cfg.max_retries,
+            cfg.backoff_s,
             option="metrics.llm_judge.backend",
         )
         self.endpoint.check_reachable()
@@ -151,8 +155,13 @@ class HFChatBackend(ChatBackend):
                 "greedily; set it to 0"
             )
         common: dict[str, Any] = {
-            "name": "llm_judge", "revision": cfg.revision, "trust_remote_code": cfg.trust_remote_code,
-            "device": cfg.device, "dtype": cfg.dtype, "batch_size": cfg.batch_size, "max_new_tokens": cfg.max_tokens,
+            "name": "llm_judge",
+            "revision": cfg.revision,
+            "trust_remote_code": cfg.trust_remote_code,
+            "device": cfg.device,
+            "dtype": cfg.dtype,
+            "batch_size": cfg.batch_size,
+            "max_new_tokens": cfg.max_tokens,
         }
         if cfg.type == "tiny_causal":
             from harness.models.tiny_causal import TinyCausalModel
@@ -167,9 +176,14 @@ class HFChatBackend(ChatBackend):
             node = OmegaConf.merge(OmegaConf.structured(HFCausalConfig), named)
             self.model = HFCausalModel(node, TaskSpec())
         identity = self.model.identity()
-        super().__init__(cfg, {"type": cfg.type, "model": identity["path"], **{
-            k: identity[k] for k in ("revision", "weights_hash", "dtype") if k in identity
-        }})
+        super().__init__(
+            cfg,
+            {
+                "type": cfg.type,
+                "model": identity["path"],
+                **{k: identity[k] for k in ("revision", "weights_hash", "dtype") if k in identity},
+            },
+        )
         tokenizer = self.model.tokenizer
         self._score_ids = {}
         for digit in SCORE_TOKENS:
@@ -205,12 +219,14 @@ class HFChatBackend(ChatBackend):
             tokens = None
             if logprobs:
                 tokens = [self._choice(token, generated.logits[step][row]) for step, token in enumerate(kept)]
-            replies.append(ChatReply(
-                text=text,
-                prompt_tokens=int(encoded["attention_mask"][row].sum()),
-                completion_tokens=len(kept),
-                tokens=tokens,
-            ))
+            replies.append(
+                ChatReply(
+                    text=text,
+                    prompt_tokens=int(encoded["attention_mask"][row].sum()),
+                    completion_tokens=len(kept),
+                    tokens=tokens,
+                )
+            )
         return replies
 
     def _choice(self, token: int, logits: torch.Tensor) -> TokenChoice:

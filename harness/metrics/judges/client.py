@@ -52,7 +52,9 @@ class JudgeCache:
         )
 
     def get(self, judge: str, requests: Sequence[str]) -> dict[str, ChatReply]:
-        rows = select_many(self._db, "SELECT request, reply FROM answers WHERE judge = ? AND request IN ({})", judge, requests)
+        rows = select_many(
+            self._db, "SELECT request, reply FROM answers WHERE judge = ? AND request IN ({})", judge, requests
+        )
         return {request: ChatReply.from_json(json.loads(reply)) for request, reply in rows}
 
     def put(self, judge: str, replies: dict[str, ChatReply]) -> None:
@@ -79,10 +81,15 @@ class JudgeClient:
         self.judge_key = _digest({"identity": backend.identity, "libraries": versions})
         self._memory: dict[str, ChatReply] = {}  # answers that parsed, this run
 
-    def ask(self, conversations: Sequence[Messages], logprobs: bool, parse: Callable[[ChatReply], T]) -> list[T | Failed]:
+    def ask(
+        self, conversations: Sequence[Messages], logprobs: bool, parse: Callable[[ChatReply], T]
+    ) -> list[T | Failed]:
         cfg = self.backend.cfg
-        settings = {"temperature": cfg.temperature, "max_tokens": cfg.max_tokens,
-                    "top_logprobs": cfg.top_logprobs if logprobs else None}
+        settings = {
+            "temperature": cfg.temperature,
+            "max_tokens": cfg.max_tokens,
+            "top_logprobs": cfg.top_logprobs if logprobs else None,
+        }
         keys = [_digest({"messages": c, **settings}) for c in conversations]
         known = {k: self._memory[k] for k in keys if k in self._memory}
         if self.cache is not None:

@@ -82,8 +82,11 @@ class Rubric(ABC):
 
     def messages(self, template: str, item: ScoringInput | None, source: str, **extra: str) -> Messages:
         text = fill(
-            template, source=source, output=item.output if item else "",
-            source_lang=language_name(self.task.source_lang), target_lang=language_name(self.task.target_lang),
+            template,
+            source=source,
+            output=item.output if item else "",
+            source_lang=language_name(self.task.source_lang),
+            target_lang=language_name(self.task.target_lang),
             **extra,
         )
         system = [{"role": "system", "content": self.cfg.system}] if self.cfg.system else []
@@ -118,11 +121,13 @@ class ScoreRubric(Rubric):
             score, weighted = outcome
             self.weighted += weighted is not None
             self.integer += weighted is None
-            results.append({
-                self.key: weighted if weighted is not None else float(score),
-                f"{self.key}.integer": float(score),
-                f"{self.key}.weighted": weighted is not None,
-            })
+            results.append(
+                {
+                    self.key: weighted if weighted is not None else float(score),
+                    f"{self.key}.integer": float(score),
+                    f"{self.key}.weighted": weighted is not None,
+                }
+            )
         return results
 
     def scoring(self) -> str:
@@ -193,7 +198,9 @@ class MQMRubric(Rubric):
         super().__init__(name, cfg, task, settings)
         weights = dict(settings["mqm_weights"])
         if set(weights) != {"minor", "major", "critical"}:
-            raise ConfigError(f"metrics.llm_judge.mqm_weights={weights}: expected weights for minor, major and critical")
+            raise ConfigError(
+                f"metrics.llm_judge.mqm_weights={weights}: expected weights for minor, major and critical"
+            )
         self.weights = weights
 
     def placeholders(self) -> dict[str, tuple[str, ...]]:
@@ -207,11 +214,13 @@ class MQMRubric(Rubric):
                 results.append(self.failed(outcome))
                 continue
             errors = [e.model_dump() for e in outcome.errors]
-            results.append({
-                self.key: -sum(self.weights[e["severity"]] for e in errors),
-                **{f"{self.key}.{s}": float(sum(e["severity"] == s for e in errors)) for s in self.weights},
-                f"{self.key}.errors": errors,
-            })
+            results.append(
+                {
+                    self.key: -sum(self.weights[e["severity"]] for e in errors),
+                    **{f"{self.key}.{s}": float(sum(e["severity"] == s for e in errors)) for s in self.weights},
+                    f"{self.key}.errors": errors,
+                }
+            )
         return results
 
     def scoring(self) -> str:
