@@ -130,6 +130,7 @@ def judge_run(tmp_path: Path, server: ChatServer, data: Path, *overrides: str) -
 SUMMARIES = [(SOURCE_1, o) for o in list(OUTPUTS)[:2]] + [(SOURCE_2, list(OUTPUTS)[2])]
 
 
+@pytest.mark.slow
 def test_geval_and_key_facts_end_to_end_then_a_rerun_asks_nothing(server: ChatServer, tmp_path: Path) -> None:
     data = write_data(tmp_path / "d.jsonl", SUMMARIES)
     server.misbehave = {f"score:{SUMMARIES[0][1]}": ["429", "slow"]}  # retried: a 429, then a timeout
@@ -183,6 +184,7 @@ def test_geval_and_key_facts_end_to_end_then_a_rerun_asks_nothing(server: ChatSe
     assert usage["requests"] == 0 and usage["cached"] == 8 and usage["cost"] == 0
 
 
+@pytest.mark.slow
 def test_a_garbled_answer_is_that_example_s_error_and_is_asked_again(server: ChatServer, tmp_path: Path) -> None:
     data = write_data(tmp_path / "d.jsonl", [*SUMMARIES, (SOURCE_2, "GARBAGE")])
     folder = judge_run(tmp_path, server, data, "+judge=consistency")

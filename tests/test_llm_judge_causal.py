@@ -53,6 +53,7 @@ def test_logprobs_are_the_model_s_next_token_distribution(backend: HFChatBackend
     assert backend.identity["type"] == "tiny_causal" and backend.identity["weights_hash"]
 
 
+@pytest.mark.slow
 def test_a_tiny_judge_s_garbage_is_an_error_per_example_and_the_run_completes(tmp_path: Path) -> None:
     folder = run_harness(
         tmp_path / "results",
