@@ -52,6 +52,9 @@ def test_merged_shards_equal_the_unsharded_run(run_eval, data: Path, tmp_path: P
     assert info["dataset"] == whole_info["dataset"] and info["status"] == "complete"
     assert info["merged_from"] == [read_json(shards[i] / "run.json")["run_id"] for i in (1, 2, 0)]
     assert read_json(merged / "run.json")["model"] == whole_info["model"]
+    # where the merge's own time went (it scores the joined outputs again), as for any run
+    assert set(info["timings"]["stages"]) == {"load", "score", "bootstrap", "write"}
+    assert set(info["timings"]["metrics"]) == set(whole_info["timings"]["metrics"])
 
 
 def test_merge_refuses_missing_incomplete_or_foreign_shards(run_eval, data: Path) -> None:
