@@ -18,7 +18,7 @@ from pathlib import Path
 import torch
 from omegaconf import OmegaConf
 
-from harness.config import TinyModelConfig
+from harness.models.config import TinyModelConfig
 from harness.data.example import Example
 from harness.data.seed import seed_summarisation_examples
 from harness.models.base import TaskSpec

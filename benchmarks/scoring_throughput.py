@@ -35,7 +35,7 @@ from sacrebleu.metrics import CHRF  # noqa: E402
 
 from _chrf import SentenceChrF  # noqa: E402
 from _data import frank_rows, wmt17_outputs  # noqa: E402
-from harness.config import MetricsConfig  # noqa: E402
+from harness.metrics.config import MetricsConfig  # noqa: E402
 from harness.data.example import Example  # noqa: E402
 from harness.metrics.base import ScoringInput  # noqa: E402
 from harness.metrics.rouge import ROUGE_TYPES, RougeMetric, UnicodeTokenizer, lsum_text  # noqa: E402

@@ -10,7 +10,7 @@ import pytest
 from omegaconf import OmegaConf
 
 from conftest import FRANK, read_json, read_jsonl, requires_shared
-from harness.config import MetricsConfig
+from harness.metrics.config import MetricsConfig
 from harness.data.example import Example
 from harness.metrics.base import Metric, ScoringInput
 from harness.metrics.reference_free import ReferenceFreeMetric

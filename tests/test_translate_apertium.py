@@ -9,7 +9,7 @@ from pathlib import Path
 import pytest
 from omegaconf import OmegaConf
 
-from harness.config import ApertiumConfig
+from harness.models.config import ApertiumConfig
 from harness.data.example import Example
 from harness.models.apertium import ApertiumModel, apertium_mode
 from harness.models.base import ModelLoadError, TaskSpec

@@ -8,7 +8,7 @@ from pathlib import Path
 import pytest
 from omegaconf import OmegaConf
 
-from harness.config import HFCausalConfig, TinyCausalConfig
+from harness.models.config import HFCausalConfig, TinyCausalConfig
 from harness.data.example import Example
 from harness.models.base import ModelLoadError, TaskSpec
 from harness.models.hf_causal import HFCausalModel

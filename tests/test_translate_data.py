@@ -9,7 +9,7 @@ import pytest
 import yaml
 from omegaconf import OmegaConf
 
-from harness.config import HubTranslationConfig, ParallelTextConfig, SeedDatasetConfig
+from harness.data.config import HubTranslationConfig, ParallelTextConfig, SeedDatasetConfig
 from harness.data.columns import DatasetError
 from harness.errors import InputError
 from harness.data.loading import load_examples

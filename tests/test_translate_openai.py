@@ -14,7 +14,7 @@ import pytest
 import yaml
 from omegaconf import OmegaConf
 
-from harness.config import OpenAICompatibleConfig
+from harness.models.config import OpenAICompatibleConfig
 from harness.data.example import Example
 from harness.models.base import ModelLoadError, TaskSpec
 from harness.models.openai_compatible import OpenAICompatibleModel

@@ -7,7 +7,7 @@ from pathlib import Path
 import pytest
 from omegaconf import OmegaConf
 
-from harness.config import TinyModelConfig
+from harness.models.config import TinyModelConfig
 from harness.data.example import Example
 from harness.models.base import ModelLoadError, TaskSpec
 from harness.models.tiny import TinySeq2SeqModel

@@ -11,6 +11,7 @@ from collections.abc import Sequence
 from typing import Any
 
 from harness.metrics.base import Metric, ScoringInput
+from harness.metrics.config import MetricsConfig
 
 _TOKEN = re.compile(r"\w+", re.UNICODE)
 
@@ -74,5 +75,5 @@ class ReferenceFreeMetric(Metric):
         return values
 
 
-def build_reference_free(cfg: Any, task: Any) -> Metric:
+def build_reference_free(cfg: MetricsConfig, task: Any) -> Metric:
     return ReferenceFreeMetric()

@@ -17,6 +17,7 @@ from sacrebleu.metrics.base import Metric as SacreMetric
 
 from harness.errors import ConfigError
 from harness.metrics.base import Metric, ScoringInput
+from harness.metrics.config import MetricsConfig
 
 CORPUS_METRICS = ("bleu", "chrf", "chrf++", "ter")
 _ASIAN = {"zh", "ja", "ko"}  # TER's asian_support splits their characters
@@ -46,7 +47,7 @@ def build_sacrebleu(name: str, settings: dict[str, Any]) -> SacreMetric:
             raise ConfigError(
                 f"BLEU tokenizer for target language {settings.get('trg_lang')!r} is unavailable: {error}. "
                 "Install sacrebleu's extra (pip install 'sacrebleu[ja]' / 'sacrebleu[ko]') "
-                "or set metrics.sacrebleu_tokenize (e.g. char or 13a)."
+                "or set metrics.sacrebleu.tokenize (e.g. char or 13a)."
             ) from error
     if name in ("chrf", "chrf++"):
         return CHRF(**settings)
@@ -146,5 +147,5 @@ def _plain(value: Any) -> int | float:
     return float(value) if isinstance(value, float | np.floating) else int(value)
 
 
-def build_sacrebleu_metrics(cfg: Any, task: Any) -> Metric:
-    return SacreBleuMetrics(task.target_lang, cfg.sacrebleu_tokenize, cfg.sacrebleu_lowercase)
+def build_sacrebleu_metrics(cfg: MetricsConfig, task: Any) -> Metric:
+    return SacreBleuMetrics(task.target_lang, cfg.sacrebleu.tokenize, cfg.sacrebleu.lowercase)

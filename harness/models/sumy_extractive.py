@@ -14,7 +14,8 @@ from sumy.summarizers.text_rank import TextRankSummarizer
 from sumy.utils import get_stop_words
 
 from harness.data.example import Example
-from harness.models.base import Generation, Model, ModelLoadError
+from harness.models.base import Generation, Model, ModelLoadError, TaskSpec
+from harness.models.config import SumyConfig
 from harness.text import split_sentences
 
 _ALGORITHMS = {"textrank": TextRankSummarizer, "lexrank": LexRankSummarizer}
@@ -36,8 +37,8 @@ class _OfflineTokenizer:
         return _WORD.findall(sentence)
 
 
-class SumyModel(Model):
-    def __init__(self, cfg: Any, task: Any) -> None:
+class SumyModel(Model[SumyConfig]):
+    def __init__(self, cfg: SumyConfig, task: TaskSpec) -> None:
         super().__init__(cfg, task)
         if cfg.algorithm not in _ALGORITHMS:
             raise ModelLoadError(f"model.algorithm={cfg.algorithm!r} is unknown; available: {sorted(_ALGORITHMS)}")

@@ -12,15 +12,14 @@ import os
 import shutil
 import tempfile
 from collections.abc import Callable
-from dataclasses import replace
 from pathlib import Path
-from typing import Any
+from typing import cast
 
 import sentencepiece as spm
 import torch
 import yaml
 from omegaconf import OmegaConf
-from tokenizers import Tokenizer, models, normalizers, pre_tokenizers, processors, trainers, decoders
+from tokenizers import Tokenizer, decoders, models, normalizers, pre_tokenizers, processors, trainers
 from transformers import (
     BartConfig,
     BartForConditionalGeneration,
@@ -43,6 +42,7 @@ from transformers import (
 )
 
 from harness.models.base import ModelLoadError, TaskSpec
+from harness.models.config import TinyModelConfig
 from harness.models.hf_seq2seq import HFSeq2SeqModel
 from harness.paths import PROJECT_ROOT
 
@@ -232,7 +232,7 @@ def build_tiny_model(architecture: str, cache_dir: str | Path, seed: int = 0) ->
 class TinySeq2SeqModel(HFSeq2SeqModel):
     """A tiny model built on first use, then loaded exactly like a hub model by :class:`HFSeq2SeqModel`."""
 
-    def __init__(self, cfg: Any, task: TaskSpec) -> None:
+    def __init__(self, cfg: TinyModelConfig, task: TaskSpec) -> None:
         folder = build_tiny_model(cfg.architecture, cfg.cache_dir, cfg.build_seed)
-        resolved = OmegaConf.merge(cfg, {"name_or_path": str(folder)})
-        super().__init__(resolved, task)
+        resolved = OmegaConf.merge(cfg, {"name_or_path": str(folder)})  # still a node of cfg's schema
+        super().__init__(cast(TinyModelConfig, resolved), task)
