@@ -15,8 +15,8 @@ from harness.config import register_configs
 from harness.errors import ConfigError
 from harness.hydra_app import CONFIG_DIR
 from harness.metrics.registry import build_metrics
-from harness.models.base import TaskSpec
 from harness.models.config import BACKENDS
+from harness.task import TaskSpec
 
 
 @pytest.mark.parametrize("group", ["model", "dataset", "task", "metrics"])

@@ -6,8 +6,8 @@ from collections.abc import Callable
 
 from harness.metrics.base import Metric
 from harness.metrics.config import MetricsConfig
-from harness.models.base import TaskSpec
 from harness.plugins import Registry
+from harness.task import TaskSpec
 
 MetricBuilder = Callable[[MetricsConfig, TaskSpec], Metric]
 _SACREBLEU = "harness.metrics.sacrebleu_metrics:build_sacrebleu_metrics"  # bleu, chrf and ter share one builder

@@ -10,6 +10,7 @@ from typing import Any, ClassVar, Generic, TypeVar
 from harness.data.example import Example
 from harness.errors import InputError
 from harness.models.config import ModelConfig
+from harness.task import TaskSpec
 
 C = TypeVar("C", bound=ModelConfig)
 
@@ -34,16 +35,6 @@ class Generation:
     seconds: float = 0.0
     truncated: bool = False
     error: str | None = None
-
-
-@dataclass(frozen=True)
-class TaskSpec:
-    """What the model is asked to do: ``summarise`` or ``translate`` (with languages)."""
-
-    name: str = "summarise"
-    source_lang: str = "en"
-    target_lang: str = "en"
-    mode: str = "sentence"  # translate: sentence | document
 
 
 class Model(ABC, Generic[C]):

@@ -14,8 +14,9 @@ from sumy.summarizers.text_rank import TextRankSummarizer
 from sumy.utils import get_stop_words
 
 from harness.data.example import Example
-from harness.models.base import Generation, Model, ModelLoadError, TaskSpec
+from harness.models.base import Generation, Model, ModelLoadError
 from harness.models.config import SumyConfig
+from harness.task import TaskSpec
 from harness.text import split_sentences
 
 _ALGORITHMS = {"textrank": TextRankSummarizer, "lexrank": LexRankSummarizer}
