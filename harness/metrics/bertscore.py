@@ -12,6 +12,7 @@ from transformers import AutoConfig
 
 from harness.metrics.base import Metric, ScoringInput
 from harness.metrics.config import MetricsConfig
+from harness.metrics.metadata import HIGHER
 from harness.metrics.device import dtype_suffix, metric_device, metric_dtype
 from harness.metrics.embedder import minilm_path
 from harness.models.base import ModelLoadError
@@ -20,6 +21,7 @@ from harness.models.base import ModelLoadError
 class BertScoreMetric(Metric):
     name = "bertscore"
     cache_scores = True
+    score_keys = {"bertscore_*": HIGHER}
 
     def __init__(
         self,
