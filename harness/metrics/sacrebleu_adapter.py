@@ -51,7 +51,7 @@ def build_sacrebleu(name: str, settings: Mapping[str, Any]) -> SacreMetric:
             raise ConfigError(
                 f"BLEU tokenizer for target language {settings.get('trg_lang')!r} is unavailable: {error}. "
                 "Install sacrebleu's extra (pip install 'sacrebleu[ja]' / 'sacrebleu[ko]') "
-                "or set metrics.sacrebleu_tokenize (e.g. char or 13a)."
+                "or set metrics.sacrebleu.tokenize (e.g. char or 13a)."
             ) from error
     if name in ("chrf", "chrf++"):
         return CHRF(**settings)

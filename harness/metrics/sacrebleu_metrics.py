@@ -14,6 +14,7 @@ from dataclasses import dataclass, field
 from typing import Any, ClassVar
 
 from harness.metrics.base import Metric, ScoringInput
+from harness.metrics.config import MetricsConfig
 from harness.metrics.metadata import HIGHER, KeyMeta
 from harness.metrics.sacrebleu_adapter import (
     CORPUS_METRICS,
@@ -127,5 +128,5 @@ def _n_refs(items: Sequence[ScoringInput]) -> int:
     return counts.pop() if len(counts) == 1 else -1
 
 
-def build_sacrebleu_metrics(cfg: Any, task: Any) -> Metric:
-    return SacreBleuMetrics(task.target_lang, cfg.sacrebleu_tokenize, cfg.sacrebleu_lowercase)
+def build_sacrebleu_metrics(cfg: MetricsConfig, task: Any) -> Metric:
+    return SacreBleuMetrics(task.target_lang, cfg.sacrebleu.tokenize, cfg.sacrebleu.lowercase)
