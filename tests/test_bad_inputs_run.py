@@ -10,9 +10,9 @@ from collections.abc import Callable, Iterator
 from pathlib import Path
 
 import pytest
-from chat_server import Body, ChatServer, serving
 
 from bad_input import assert_one_line_error, tree_digest
+from chat_server import Body, ChatServer, serving
 from conftest import ROOT, read_json, run_harness
 
 Cli = Callable[..., tuple[int, str, str]]

@@ -10,15 +10,15 @@ from pathlib import Path
 from typing import Any
 
 import pytest
-from chat_server import Body, ChatServer, serving
 from omegaconf import OmegaConf
 
+from chat_server import Body, ChatServer, serving
 from conftest import read_json, read_jsonl, read_metrics, run_harness
-from harness.config import LLMJudgeConfig
 from harness.data.example import Example
 from harness.errors import ConfigError
 from harness.hydra_app import compose_config
 from harness.metrics.base import ScoringInput
+from harness.metrics.config import LLMJudgeConfig
 from harness.metrics.judges.answers import BadAnswer, MQMAnswer, ScoreAnswer, parse_answer, weighted_score
 from harness.metrics.judges.backends import TokenChoice
 from harness.metrics.registry import build_metrics

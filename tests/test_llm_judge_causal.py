@@ -13,10 +13,10 @@ from omegaconf import OmegaConf
 from transformers import LogitsProcessor, LogitsProcessorList
 
 from conftest import read_json, read_jsonl, read_metrics, run_harness
-from harness.config import JudgeBackendConfig
 from harness.data.example import Example
 from harness.hydra_app import compose_config
 from harness.metrics.base import ScoringInput
+from harness.metrics.config import JudgeBackendConfig
 from harness.metrics.judges.backends import SCORE_TOKENS, HFChatBackend
 from harness.metrics.registry import build_metrics
 from harness.models.base import ModelLoadError

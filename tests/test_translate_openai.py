@@ -7,13 +7,13 @@ from pathlib import Path
 
 import pytest
 import yaml
-from chat_server import ChatServer, last_paragraph, serving
 from omegaconf import OmegaConf
 
+from chat_server import ChatServer, last_paragraph, serving
 from conftest import ROOT, read_jsonl, read_metrics, run_harness
-from harness.config import OpenAICompatibleConfig
 from harness.data.example import Example
 from harness.models.base import ModelLoadError
+from harness.models.config import OpenAICompatibleConfig
 from harness.models.openai_compatible import OpenAICompatibleModel
 from harness.task import TaskSpec
 

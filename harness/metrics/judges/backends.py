@@ -19,9 +19,9 @@ import numpy as np
 import torch
 from omegaconf import OmegaConf
 
-from harness.config import HFCausalConfig, TinyCausalConfig
 from harness.models.base import ModelLoadError
 from harness.models.chat_endpoint import ChatEndpoint, RequestFailed, message_content
+from harness.models.config import HFCausalConfig, TinyCausalConfig
 from harness.models.hf_causal import HFCausalModel
 from harness.task import TaskSpec
 
