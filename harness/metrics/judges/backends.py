@@ -12,7 +12,7 @@ import asyncio
 from abc import ABC, abstractmethod
 from collections.abc import Sequence
 from dataclasses import dataclass
-from typing import Any
+from typing import Any, cast
 
 import httpx
 import numpy as np
@@ -167,14 +167,14 @@ class HFChatBackend(ChatBackend):
             from harness.models.tiny_causal import TinyCausalModel
 
             tiny: dict[str, Any] = {**common, "architecture": cfg.architecture, "build_seed": cfg.build_seed}
-            node = OmegaConf.merge(OmegaConf.structured(TinyCausalConfig), tiny)
-            self.model: HFCausalModel = TinyCausalModel(node, TaskSpec())
+            node = OmegaConf.merge(OmegaConf.structured(TinyCausalConfig), tiny)  # a node of that schema
+            self.model: HFCausalModel = TinyCausalModel(cast(TinyCausalConfig, node), TaskSpec())
         else:
             if not cfg.name_or_path:
                 raise ModelLoadError("metrics.llm_judge.backend.name_or_path: no value given; set a chat model")
             named: dict[str, Any] = {**common, "name_or_path": cfg.name_or_path}
             node = OmegaConf.merge(OmegaConf.structured(HFCausalConfig), named)
-            self.model = HFCausalModel(node, TaskSpec())
+            self.model = HFCausalModel(cast(HFCausalConfig, node), TaskSpec())
         identity = self.model.identity()
         super().__init__(
             cfg,
