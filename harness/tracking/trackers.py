@@ -1,0 +1,45 @@
+"""The trackers by name, each an optional extra: a missing one is an :class:`InputError` naming the
+install command."""
+
+from __future__ import annotations
+
+import importlib.util
+from collections.abc import Sequence
+from typing import Any, Protocol
+
+from harness.errors import InputError
+from harness.tracking.record import TrackedRun
+
+EXTRAS = {"mlflow": ("mlflow", "MLflow"), "wandb": ("wandb", "Weights & Biases")}
+
+
+class Tracker(Protocol):
+    def log(self, runs: Sequence[TrackedRun], parent: str | None = None) -> list[str]:
+        """Log ``runs`` (as children of a new run named ``parent``, if given); the trackers' run ids."""
+        ...
+
+
+def require(name: str) -> None:
+    """Raise a one-line :class:`InputError` with the install command when ``name``'s library is missing."""
+    module, title = EXTRAS[name]
+    if importlib.util.find_spec(module) is None:
+        raise InputError(
+            f"tracking to {name} needs {title}, which is not installed: pip install -e '.[{name}]' "
+            f"(or pip install 'harness[{name}]')"
+        )
+
+
+def make_tracker(name: str, **options: Any) -> Tracker:
+    """The tracker ``name`` (``mlflow`` or ``wandb``) with its options (``None`` values: the library's
+    defaults)."""
+    if name not in EXTRAS:
+        raise InputError(f"unknown tracker {name!r}; expected one of {', '.join(EXTRAS)}")
+    require(name)
+    options = {key: value for key, value in options.items() if value is not None}
+    if name == "mlflow":
+        from harness.tracking.mlflow_tracker import MlflowTracker
+
+        return MlflowTracker(**options)
+    from harness.tracking.wandb_tracker import WandbTracker
+
+    return WandbTracker(**options)
