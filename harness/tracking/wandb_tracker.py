@@ -26,11 +26,16 @@ class WandbTracker:
         self.init_options = {"project": project, "entity": entity, "mode": mode, "dir": dir}
 
     def log(self, runs: Sequence[TrackedRun], parent: str | None = None) -> list[str]:
-        ids = [self._log_one(run, group=parent) for run in runs]
-        if parent is not None:
-            sweep = self._init(name=parent, group=parent, job_type="sweep", config={"runs": [r.name for r in runs]})
-            sweep.summary.update({"n_runs": len(runs)})
-            sweep.finish()
+        try:
+            ids = [self._log_one(run, group=parent) for run in runs]
+            if parent is not None:
+                sweep = self._init(name=parent, group=parent, job_type="sweep", config={"runs": [r.name for r in runs]})
+                sweep.summary.update({"n_runs": len(runs)})
+                sweep.finish()
+        finally:
+            # finish() returns before wandb-core has written a run's records (an offline run's file can
+            # still be empty then); teardown waits for the service to write everything and stop.
+            wandb.teardown()
         return ids
 
     def _log_one(self, run: TrackedRun, group: str | None) -> str:
