@@ -51,7 +51,6 @@ from harness.metrics.base import Metric, ScoringInput
 from harness.metrics.embedder import embed_sentences, sentence_similarity
 from harness.metrics.language import detect_language
 from harness.metrics.nli import nli_model
-from harness.metrics.registry import register_metric
 
 
 def example_facts(example: Example) -> tuple[Fact, ...]:
@@ -196,13 +195,11 @@ def nli_clause_decider(cfg: Any) -> NLIDecider:
     return decide
 
 
-@register_metric("facts")
-def _facts(cfg: Any, task: Any) -> Metric:
+def build_facts(cfg: Any, task: Any) -> Metric:
     """Clause facts are decided by the ``metrics.nli`` model when one is configured (``+nli_model=...``)."""
     name = cfg.nli.name_or_path
     return KeyFactsMetric(task_target_lang(task), nli_clause_decider(cfg) if name else None, name)
 
 
-@register_metric("auto_facts")
-def _auto_facts(cfg: Any, task: Any) -> Metric:
+def build_auto_facts(cfg: Any, task: Any) -> Metric:
     return AutoFactsMetric(task_target_lang(task))

@@ -21,7 +21,6 @@ from harness.errors import ConfigError
 from harness.metrics.base import Metric, ScoringInput
 from harness.metrics.device import dtype_suffix, metric_device, metric_dtype
 from harness.metrics.faithfulness import normalise, split_sentences
-from harness.metrics.registry import register_metric
 from harness.models.base import ModelLoadError
 
 _ENTAILMENT_NAMES = ("entailment", "entail", "entailed", "supports", "support", "supported")
@@ -150,8 +149,7 @@ class NLIFaithfulnessMetric(Metric):
         return results
 
 
-@register_metric("nli_faithfulness")
-def _nli_faithfulness(cfg: Any, task: Any) -> Metric:
+def build_nli_faithfulness(cfg: Any, task: Any) -> Metric:
     return nli_model(cfg)
 
 

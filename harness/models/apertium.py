@@ -16,7 +16,6 @@ from lingua import IsoCode639_1, Language
 
 from harness.data.example import Example
 from harness.models.base import Generation, Model, ModelLoadError, TaskSpec
-from harness.models.registry import register_backend
 
 INSTALL_HINT = "install it with: apt-get install -y apertium apertium-eng-spa"
 
@@ -32,7 +31,6 @@ def apertium_mode(source_lang: str, target_lang: str) -> str:
     return "-".join(codes)
 
 
-@register_backend("apertium")
 class ApertiumModel(Model):
     def __init__(self, cfg: Any, task: TaskSpec) -> None:
         super().__init__(cfg, task)
