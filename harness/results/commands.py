@@ -222,7 +222,34 @@ def run_report(args: argparse.Namespace) -> int:
     return 0
 
 
+def add_export_parser(subparsers: argparse._SubParsersAction[argparse.ArgumentParser]) -> argparse.ArgumentParser:
+    from harness.results.export import FORMATS
+
+    parser = subparsers.add_parser(
+        "export", help="examples, predictions and scores of runs as one table: a row per example and run"
+    )
+    parser.add_argument("paths", nargs="+", help="run folders or results roots")
+    parser.add_argument("--format", choices=FORMATS, default="parquet")
+    parser.add_argument("-o", "--output", required=True, help="the file to write (never overwritten)")
+    parser.add_argument("--include-failed", action="store_true",
+                        help="also export failed runs found under a results root (if they hold every file)")
+    parser.set_defaults(handler=run_export)
+    return parser
+
+
+def run_export(args: argparse.Namespace) -> int:
+    from harness.results.export import export_frame, write_export
+
+    output = _output_file(args.output)
+    if output.exists():
+        raise InputError(f"-o {args.output}: already exists; export never overwrites a file")
+    frame = export_frame(load_runs(args.paths, args.include_failed))
+    write_export(frame, output, args.format)
+    print(f"wrote {args.output}: {len(frame)} rows, {len(frame.columns)} columns", file=sys.stderr)
+    return 0
+
+
 def add_parsers(subparsers: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
-    """Register all four commands."""
-    for add in (add_table_parser, add_compare_parser, add_check_parser, add_report_parser):
+    """Register the commands that read run folders."""
+    for add in (add_table_parser, add_compare_parser, add_check_parser, add_report_parser, add_export_parser):
         add(subparsers)
