@@ -83,7 +83,16 @@ def add_table_parser(subparsers: argparse._SubParsersAction[argparse.ArgumentPar
                         "the per-fact indicators facts.<id>.supported/contradicted)")
     parser.add_argument("--sort", metavar="METRIC", help="best first by METRIC (TER: lowest first)")
     parser.add_argument("--reverse", action="store_true", help="reverse the --sort order")
-    parser.add_argument("--format", choices=["md", "csv", "json", "html"], default="md")
+    parser.add_argument("--format", choices=["md", "csv", "json", "html", "latex", "markdown"], default="md",
+                        help="md: the leaderboard with CIs and signatures; latex (booktabs), markdown: tables for "
+                        "papers, value ± half the 95%% CI, best per column in bold, --baseline markers")
+    parser.add_argument("--baseline", metavar="RUN", help="latex/markdown: mark runs that differ from this run "
+                        "folder in the paired bootstrap (p < --alpha)")
+    parser.add_argument("--alpha", type=_alpha, default=0.05, help="significance level of the markers (default %(default)s)")
+    parser.add_argument("--digits", type=_at_least(0), default=3, help="latex/markdown: decimals (default %(default)s)")
+    parser.add_argument("--samples", type=_at_least(1), default=DEFAULT_BOOTSTRAP_SAMPLES,
+                        help="paired bootstrap resamples for --baseline (default %(default)s)")
+    parser.add_argument("--seed", type=int, default=DEFAULT_SEED, help="bootstrap seed (default %(default)s)")
     parser.add_argument("--timings", action="store_true",
                         help="where each run's time went: seconds per stage and per metric (md, csv or json)")
     parser.add_argument("-o", "--output", help="write to this file instead of stdout")
@@ -96,6 +105,8 @@ def add_table_parser(subparsers: argparse._SubParsersAction[argparse.ArgumentPar
 def run_table(args: argparse.Namespace) -> int:
     if args.output:
         _output_file(args.output)  # before any work
+    if args.baseline and args.format not in ("latex", "markdown"):
+        raise InputError("table --baseline: needs --format latex or markdown")
     runs = load_runs(args.paths, args.include_failed)
     runs = filter_runs(runs, task=args.task, model=args.model, dataset=args.dataset)
     if not runs:
@@ -108,7 +119,16 @@ def run_table(args: argparse.Namespace) -> int:
     groups = group_runs(runs, args.metrics.split(",") if args.metrics else None)
     if args.sort:
         sort_rows(groups, args.sort, reverse=args.reverse)
-    if args.format == "html":
+    if args.format in ("latex", "markdown"):
+        from harness.results import paper_table
+
+        tables = paper_table.paper_tables(
+            groups, runs, Path(args.baseline) if args.baseline else None,
+            alpha=args.alpha, digits=args.digits, samples=args.samples, seed=args.seed,
+        )
+        render = paper_table.render_latex if args.format == "latex" else paper_table.render_markdown
+        _emit(render(tables), args.output)
+    elif args.format == "html":
         from harness.results.report import html_page  # matplotlib: imported only when needed
 
         _emit(html_page("Leaderboard", render_html(groups)), args.output)
