@@ -150,12 +150,15 @@ def _blocks(paragraph: str) -> Iterator[str]:
     yield paragraph[start:]
 
 
-# Plain English prose: no quotes, brackets, "!", "?" or other characters that pysbd has rules for.
-_PLAIN_CHARS = re.compile(r"[A-Za-z0-9 ,;:%$£€&/.'’`-]*")
-# pysbd keeps the periods of a passage between single quotes (an opening quote follows a space) or
-# between "--" in one sentence; tokenised text ("jolie 's character") has such quotes everywhere.
+# Plain English prose: no double quotes, brackets, "!", "?" or other characters pysbd has rules for.
+_PLAIN_CHARS = re.compile(r"[A-Za-z0-9 ,;:%$£€&/.'’`\\-]*")
+# A single quote before a space and a capital letter closes a quotation that pysbd makes a sentence of
+# its own, and where a quote precedes a space pysbd keeps the periods of a quoted passage in one
+# sentence. (Tokenised news text, "jolie 's character" and "sitcom ' ismol family '", has quotes
+# everywhere.) Periods between "--" are kept too.
+_QUOTE_BEFORE_SPACE = re.compile(r"'\s")
+_QUOTE_BEFORE_CAPITAL = re.compile(r"'\s[A-Z]")
 _BETWEEN_SINGLE_QUOTES = re.compile(r"(?<=\s)'(?:[^']|'[a-zA-Z])*'")
-_QUOTE_BEFORE_NON_LETTER = re.compile(r"['’`](?![A-Za-z])")
 _PLAIN_WORD = re.compile(r"[A-Za-z]{2,}")
 _ROMAN_NUMERAL = re.compile(r"[ivxlcdm]+", re.IGNORECASE)
 # pysbd matches its abbreviations as regular expressions ("e.g" matches "eXg"): so do we.
@@ -183,9 +186,9 @@ def plain_sentences(paragraph: str) -> list[str] | None:
     rule for (quotes, brackets, "!", "?", ...); ``None`` for any other paragraph. On such text
     pysbd's rules reduce to cutting after each period (tested against pysbd on generated text and on
     FRANK) at a small fraction of the cost, and most summaries and references are such text."""
-    if not _PLAIN_CHARS.fullmatch(paragraph) or "--" in paragraph or _QUOTE_BEFORE_NON_LETTER.search(paragraph):
+    if not _PLAIN_CHARS.fullmatch(paragraph) or "--" in paragraph or _QUOTE_BEFORE_CAPITAL.search(paragraph):
         return None
-    if any("." in quoted.group() for quoted in _BETWEEN_SINGLE_QUOTES.finditer(paragraph)):
+    if _QUOTE_BEFORE_SPACE.search(paragraph) and any("." in q.group() for q in _BETWEEN_SINGLE_QUOTES.finditer(paragraph)):
         return None
     at = paragraph.find(".")
     while at != -1:
