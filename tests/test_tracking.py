@@ -150,6 +150,17 @@ def test_the_callback_without_its_extra_stops_before_the_run(tmp_path: Path) -> 
     assert not (tmp_path / "results").exists()
 
 
+def test_a_tracker_that_fails_is_one_line_naming_the_command_to_retry(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]
+) -> None:
+    (folder, _) = _runs(tmp_path / "results")
+    monkeypatch.setenv("MLFLOW_HTTP_REQUEST_MAX_RETRIES", "0")
+    assert main(["log", str(folder), "--to", "mlflow", "--tracking-uri", "http://127.0.0.1:9"]) == 1
+    (line,) = capsys.readouterr().err.splitlines()
+    assert line.startswith("harness: error: logging to mlflow failed (MlflowException: ")
+    assert line.endswith(f"the run folders are kept: python -m harness log {folder} --to mlflow")
+
+
 def _run_folders(results: Path) -> list[Path]:
     return sorted(p.parent for p in results.glob("*/*/run.json"))
 
@@ -166,6 +177,25 @@ def test_a_sweep_with_the_mlflow_callback_is_a_parent_run_with_children(tmp_path
     client = MlflowClient(tracking_uri=uri)
     for child in children:
         _check_mlflow_run(client, child)
+
+
+@pytest.mark.slow
+def test_a_failed_callback_keeps_the_run_and_exits_1(tmp_path: Path) -> None:
+    result = subprocess.run(
+        [sys.executable, "-m", "harness", "run", "model=lead", "metrics.names=[rouge]", "+callbacks=mlflow",
+         "hydra.callbacks.mlflow.tracking_uri=http://127.0.0.1:9"],
+        cwd=tmp_path, capture_output=True, text=True, timeout=600,
+        env={**os.environ, "MLFLOW_HTTP_REQUEST_MAX_RETRIES": "0", "HARNESS_PROGRESS": "0",
+             "PYTHONPATH": os.pathsep.join([str(ROOT), os.environ.get("PYTHONPATH", "")])},
+    )
+    assert result.returncode == 1, result.stderr
+    (folder,) = _run_folders(tmp_path / "results")
+    assert read_json(folder / "run.json")["status"] == "complete"
+    retry = result.stderr.strip().splitlines()[-1].split("the run folders are kept: ")[1]
+    assert retry == f"python -m harness log {folder.resolve()} --to mlflow"
+    assert main([*retry.split()[3:], "--tracking-uri", f"sqlite:///{tmp_path / 'later.db'}"]) == 0
+    (run,) = MlflowClient(tracking_uri=f"sqlite:///{tmp_path / 'later.db'}").search_runs(["1"])
+    assert run.data.metrics["rouge1"] == read_json(folder / "metrics.json")["metrics"]["rouge1"]["value"]
 
 
 @pytest.mark.slow

@@ -18,7 +18,7 @@ from hydra.types import RunMode
 from omegaconf import DictConfig
 
 from harness.errors import InputError, report_input_error
-from harness.tracking.trackers import make_tracker, require
+from harness.tracking.trackers import TrackingFailed, log_runs, require
 
 
 class TrackingCallback(Callback):
@@ -33,7 +33,7 @@ class TrackingCallback(Callback):
 
     def on_job_end(self, config: DictConfig, job_return: JobReturn, **kwargs: Any) -> None:
         if config.hydra.mode == RunMode.RUN and job_return.status == JobStatus.COMPLETED and job_return.return_value:
-            self._log([Path(job_return.return_value)], parent=None)
+            self._log([Path(job_return.return_value).resolve()], parent=None)
 
     def on_multirun_end(self, config: DictConfig, **kwargs: Any) -> None:
         from harness.hydra_callbacks import sweep_jobs
@@ -48,15 +48,9 @@ class TrackingCallback(Callback):
         from harness.tracking.record import tracked_run
 
         try:
-            ids = make_tracker(self.tracker, **self.options).log([tracked_run(load_run(d)) for d in run_dirs], parent)
-        except Exception as error:  # the tracker's own errors: the runs are kept, say how to log them later
-            folders = " ".join(str(d) for d in run_dirs)
-            print(
-                f"harness: error: logging to {self.tracker} failed ({type(error).__name__}: {error}); the run folders "
-                f"are kept: python -m harness log {folders} --to {self.tracker}",
-                file=sys.stderr,
-            )
-            sys.exit(1)
+            ids = log_runs(self.tracker, self.options, [tracked_run(load_run(d)) for d in run_dirs], parent)
+        except TrackingFailed as error:
+            sys.exit(report_input_error(error))
         print(f"logged to {self.tracker}: {', '.join(ids)}", file=sys.stderr)
 
 

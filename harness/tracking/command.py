@@ -5,9 +5,10 @@ from __future__ import annotations
 import argparse
 import sys
 
+from harness.errors import report_input_error
 from harness.results.load import load_runs
 from harness.tracking.record import tracked_run
-from harness.tracking.trackers import EXTRAS, make_tracker
+from harness.tracking.trackers import EXTRAS, TrackingFailed, log_runs, require
 
 
 def add_log_parser(subparsers: argparse._SubParsersAction[argparse.ArgumentParser]) -> argparse.ArgumentParser:
@@ -30,9 +31,12 @@ def run_log(args: argparse.Namespace) -> int:
         options = {"tracking_uri": args.tracking_uri, "experiment": args.experiment}
     else:
         options = {"project": args.project, "entity": args.entity, "mode": args.mode, "dir": args.dir}
-    tracker = make_tracker(args.to, **options)  # a missing extra fails before any run is read
+    require(args.to)  # a missing extra fails before any run is read
     runs = [tracked_run(run) for run in load_runs(args.paths)]
-    ids = tracker.log(runs, parent=args.parent)
+    try:
+        ids = log_runs(args.to, options, runs, parent=args.parent)
+    except TrackingFailed as error:
+        return report_input_error(error)
     for run, run_id in zip(runs, ids, strict=True):
         print(f"{run.run_dir} -> {args.to} run {run_id}", file=sys.stderr)
     return 0

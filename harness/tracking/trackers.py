@@ -7,10 +7,14 @@ import importlib.util
 from collections.abc import Sequence
 from typing import Any, Protocol
 
-from harness.errors import InputError
+from harness.errors import InputError, RunFailed
 from harness.tracking.record import TrackedRun
 
 EXTRAS = {"mlflow": ("mlflow", "MLflow"), "wandb": ("wandb", "Weights & Biases")}
+
+
+class TrackingFailed(RunFailed):
+    """The tracker refused or could not be reached; the run folders are untouched (exit status 1)."""
 
 
 class Tracker(Protocol):
@@ -43,3 +47,17 @@ def make_tracker(name: str, **options: Any) -> Tracker:
     from harness.tracking.wandb_tracker import WandbTracker
 
     return WandbTracker(**options)
+
+
+def log_runs(name: str, options: dict[str, Any], runs: Sequence[TrackedRun], parent: str | None = None) -> list[str]:
+    """Log ``runs`` to the tracker ``name``; its ids of the runs. A missing extra is an :class:`InputError`,
+    anything the tracker raises a :class:`TrackingFailed` naming the command that logs the runs later."""
+    require(name)
+    try:
+        return make_tracker(name, **options).log(runs, parent)
+    except Exception as error:  # the tracker library's own errors (server, store, credentials)
+        folders = " ".join(str(run.run_dir) for run in runs)
+        raise TrackingFailed(
+            f"logging to {name} failed ({type(error).__name__}: {error}); the run folders are kept: "
+            f"python -m harness log {folders} --to {name}"
+        ) from error
