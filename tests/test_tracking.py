@@ -141,11 +141,15 @@ def test_the_callback_without_its_extra_stops_before_the_run(tmp_path: Path) -> 
         "sys.exit(main(['run', 'model=lead', 'metrics.names=[rouge]', '+callbacks=mlflow']))"
     )
     env = {**os.environ, "PYTHONPATH": os.pathsep.join([str(ROOT), os.environ.get("PYTHONPATH", "")])}
-    result = subprocess.run([sys.executable, "-c", code], cwd=tmp_path, capture_output=True, text=True, env=env, timeout=300)
+    result = subprocess.run(
+        [sys.executable, "-c", code], cwd=tmp_path, capture_output=True, text=True, env=env, timeout=300, check=False
+    )
     assert result.returncode == 2, result.stderr
     assert result.stderr.strip().splitlines() == [
-        "harness: error: tracking to mlflow needs MLflow, which is not installed: pip install -e '.[mlflow]' "
-        "(or pip install 'harness[mlflow]')"
+        (
+            "harness: error: tracking to mlflow needs MLflow, which is not installed: pip install -e '.[mlflow]' "
+            "(or pip install 'harness[mlflow]')"
+        )
     ]
     assert not (tmp_path / "results").exists()
 
@@ -184,7 +188,7 @@ def test_a_failed_callback_keeps_the_run_and_exits_1(tmp_path: Path) -> None:
     result = subprocess.run(
         [sys.executable, "-m", "harness", "run", "model=lead", "metrics.names=[rouge]", "+callbacks=mlflow",
          "hydra.callbacks.mlflow.tracking_uri=http://127.0.0.1:9"],
-        cwd=tmp_path, capture_output=True, text=True, timeout=600,
+        cwd=tmp_path, capture_output=True, text=True, timeout=600, check=False,
         env={**os.environ, "MLFLOW_HTTP_REQUEST_MAX_RETRIES": "0", "HARNESS_PROGRESS": "0",
              "PYTHONPATH": os.pathsep.join([str(ROOT), os.environ.get("PYTHONPATH", "")])},
     )
