@@ -22,7 +22,7 @@ from _data import frank_rows
 from harness.data.example import Example
 from harness.hydra_app import compose_config
 from harness.models.registry import build_model
-from harness.runner import task_spec
+from harness.task import task_spec
 
 
 def article(chars: int) -> str:

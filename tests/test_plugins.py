@@ -20,7 +20,7 @@ def _imported_after(build: str) -> dict[str, bool]:
     probe = (
         "import json, sys\n"
         "from harness.hydra_app import compose_config\n"
-        "from harness.models.base import TaskSpec\n"
+        "from harness.task import TaskSpec\n"
         f"{build}\n"
         f"print(json.dumps({{name: name in sys.modules for name in {HEAVY!r}}}))"
     )

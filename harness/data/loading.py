@@ -23,7 +23,7 @@ from harness.data.columns import (
 from harness.data.example import Example
 from harness.data.seed import seed_summarisation_examples
 from harness.data.sharding import shard_bounds
-from harness.models.base import TaskSpec
+from harness.task import TaskSpec
 from harness.paths import project_path
 from harness.plugins import Registry
 

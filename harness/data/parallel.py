@@ -15,7 +15,7 @@ from harness.data.example import Example
 from harness.data.loading import select_examples
 from harness.data.seed import load_spec
 from harness.files import read_text
-from harness.models.base import TaskSpec
+from harness.task import TaskSpec
 from harness.paths import project_path
 from harness.text import split_sentences
 

@@ -7,7 +7,7 @@ from typing import Any
 
 from harness.errors import ConfigError
 from harness.metrics.base import Metric
-from harness.models.base import TaskSpec
+from harness.task import TaskSpec
 from harness.plugins import Registry
 
 MetricBuilder = Callable[[Any, TaskSpec], Metric]

@@ -15,7 +15,8 @@ from typing import Any
 from lingua import IsoCode639_1, Language
 
 from harness.data.example import Example
-from harness.models.base import Generation, Model, ModelLoadError, TaskSpec
+from harness.models.base import Generation, Model, ModelLoadError
+from harness.task import TaskSpec
 
 INSTALL_HINT = "install it with: apt-get install -y apertium apertium-eng-spa"
 

@@ -16,7 +16,8 @@ import torch
 from transformers import AutoModelForCausalLM
 
 from harness.data.example import Example
-from harness.models.base import Generation, ModelLoadError, TaskSpec
+from harness.models.base import Generation, ModelLoadError
+from harness.task import TaskSpec
 from harness.models.pretrained import PretrainedModel
 from harness.models.prompting import chat_messages, prompt_template
 

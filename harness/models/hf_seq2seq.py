@@ -12,7 +12,8 @@ from lingua import IsoCode639_3, Language
 from transformers import AutoModelForSeq2SeqLM
 
 from harness.data.example import Example
-from harness.models.base import Generation, ModelLoadError, TaskSpec
+from harness.models.base import Generation, ModelLoadError
+from harness.task import TaskSpec
 from harness.models.pretrained import PretrainedModel, input_limit
 
 

@@ -10,7 +10,8 @@ from typing import Any
 from harness.data.example import Example
 from harness.errors import InputError
 from harness.files import check_file, check_utf8, json_objects, read_text
-from harness.models.base import Generation, Model, ModelLoadError, TaskSpec
+from harness.models.base import Generation, Model, ModelLoadError
+from harness.task import TaskSpec
 
 
 class PredictionsMismatch(InputError, ValueError):

@@ -4,7 +4,8 @@ from __future__ import annotations
 
 from typing import Any
 
-from harness.models.base import Model, TaskSpec
+from harness.models.base import Model
+from harness.task import TaskSpec
 from harness.plugins import Registry
 
 BACKENDS: Registry[type[Model]] = Registry(

@@ -42,7 +42,8 @@ from transformers import (
     T5ForConditionalGeneration,
 )
 
-from harness.models.base import ModelLoadError, TaskSpec
+from harness.models.base import ModelLoadError
+from harness.task import TaskSpec
 from harness.models.hf_seq2seq import HFSeq2SeqModel
 from harness.paths import PROJECT_ROOT
 

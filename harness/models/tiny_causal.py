@@ -6,7 +6,7 @@ from typing import Any
 
 from omegaconf import OmegaConf
 
-from harness.models.base import TaskSpec
+from harness.task import TaskSpec
 from harness.models.hf_causal import HFCausalModel
 from harness.models.tiny import build_tiny_model
 

@@ -17,7 +17,7 @@ from typing import Any
 import pandas as pd
 
 from harness.results.compare import FACT_VERDICTS
-from harness.results.load import Run
+from harness.runfolder.load import Run
 
 FORMATS = ("parquet", "csv", "jsonl")
 

@@ -44,7 +44,7 @@ class TrackingCallback(Callback):
             self._log(runs, parent=f"sweep {sweep_dir.name}")
 
     def _log(self, run_dirs: Sequence[Path], parent: str | None) -> None:
-        from harness.results.load import load_run
+        from harness.runfolder.load import load_run
         from harness.tracking.record import tracked_run
 
         try:

@@ -6,7 +6,7 @@ import argparse
 import sys
 
 from harness.errors import report_input_error
-from harness.results.load import load_runs
+from harness.runfolder.load import load_runs
 from harness.tracking.record import tracked_run
 from harness.tracking.trackers import EXTRAS, TrackingFailed, log_runs, require
 
