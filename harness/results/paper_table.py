@@ -11,12 +11,12 @@ from pathlib import Path
 
 from harness.errors import InputError
 from harness.results.compare import check_same_examples, compare_metrics
-from harness.runfolder.load import Run
 from harness.results.metric_names import higher_is_better
-from harness.runfolder.schema import Aggregate
 from harness.results.significance import DEFAULT_BOOTSTRAP_SAMPLES, DEFAULT_SEED
-from harness.runfolder.summary import markdown_text
 from harness.results.table import Group
+from harness.runfolder.load import Run
+from harness.runfolder.schema import Aggregate
+from harness.runfolder.summary import markdown_text
 
 
 @dataclass(frozen=True)

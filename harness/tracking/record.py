@@ -10,8 +10,8 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
-from harness.runfolder.load import Run
 from harness.results.table import corpus_cis
+from harness.runfolder.load import Run
 
 RUN_COUNTS = ("n_examples", "n_scored", "n_errors", "n_truncated", "n_blank_references")
 
