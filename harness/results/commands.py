@@ -71,6 +71,11 @@ def _alpha(text: str) -> float:
     return value
 
 
+def _include_failed_option(parser: argparse.ArgumentParser) -> None:
+    parser.add_argument("--include-failed", action="store_true",
+                        help="also take failed runs found under a results root (if they hold every file)")
+
+
 def add_table_parser(subparsers: argparse._SubParsersAction[argparse.ArgumentParser]) -> argparse.ArgumentParser:
     parser = subparsers.add_parser(
         "table", help="one row per run, a column per metric, comparable runs grouped"
@@ -96,8 +101,7 @@ def add_table_parser(subparsers: argparse._SubParsersAction[argparse.ArgumentPar
     parser.add_argument("--timings", action="store_true",
                         help="where each run's time went: seconds per stage and per metric (md, csv or json)")
     parser.add_argument("-o", "--output", help="write to this file instead of stdout")
-    parser.add_argument("--include-failed", action="store_true",
-                        help="also show failed runs found under a results root (if they hold every file)")
+    _include_failed_option(parser)
     parser.set_defaults(handler=run_table)
     return parser
 
@@ -227,8 +231,7 @@ def add_report_parser(subparsers: argparse._SubParsersAction[argparse.ArgumentPa
     parser.add_argument("-o", "--output", default="report.html")
     parser.add_argument("--max-examples", type=_at_least(0), default=50,
                         help="examples shown with their outputs (default %(default)s)")
-    parser.add_argument("--include-failed", action="store_true",
-                        help="also show failed runs found under a results root (if they hold every file)")
+    _include_failed_option(parser)
     parser.set_defaults(handler=run_report)
     return parser
 
@@ -251,8 +254,7 @@ def add_export_parser(subparsers: argparse._SubParsersAction[argparse.ArgumentPa
     parser.add_argument("paths", nargs="+", help="run folders or results roots")
     parser.add_argument("--format", choices=FORMATS, default="parquet")
     parser.add_argument("-o", "--output", required=True, help="the file to write (never overwritten)")
-    parser.add_argument("--include-failed", action="store_true",
-                        help="also export failed runs found under a results root (if they hold every file)")
+    _include_failed_option(parser)
     parser.set_defaults(handler=run_export)
     return parser
 

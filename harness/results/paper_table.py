@@ -37,6 +37,11 @@ class PaperTable:
     baseline: str | None  # the baseline's row label, when it is in this group
     marker_rule: str  # how markers were decided, or why there are none ("" without --baseline)
 
+    @property
+    def headers(self) -> list[str]:
+        """Each column's metric with its direction: ↑ higher is better, ↓ lower."""
+        return [f"{name} {'↑' if up else '↓'}" for name, up in zip(self.columns, self.higher_is_better)]
+
     def note(self, escape: Callable[[str], str]) -> str:
         """The caption, with ``escape`` applied to the one part that comes from a run folder."""
         text = "Mean or corpus score ± half its 95% bootstrap CI; best per column in bold (↑ higher is better, ↓ lower)."
@@ -151,13 +156,25 @@ def latex_text(text: str) -> str:
     return "".join(_LATEX_SPECIAL.get(c, _LATEX_SYMBOLS.get(c, c)) for c in text)
 
 
-def _latex_cell(cell: Cell) -> str:
+@dataclass(frozen=True)
+class _Markup:
+    empty: str  # a cell without a value
+    bold: str  # a format string for the best value
+    plus_minus: str
+    dagger: str
+
+
+_LATEX = _Markup("--", r"\textbf{{{}}}", r" $\pm$ ", r"$^\dagger$")
+_MARKDOWN = _Markup("", "**{}**", " ± ", " †")
+
+
+def _cell_text(cell: Cell, markup: _Markup) -> str:
     if not cell.value:
-        return "--"
-    text = rf"\textbf{{{cell.value}}}" if cell.best else cell.value
+        return markup.empty
+    text = markup.bold.format(cell.value) if cell.best else cell.value
     if cell.ci is not None:
-        text += rf" $\pm$ {cell.ci}"
-    return text + (r"$^\dagger$" if cell.significant else "")
+        text += markup.plus_minus + cell.ci
+    return text + (markup.dagger if cell.significant else "")
 
 
 def render_latex(tables: Sequence[PaperTable]) -> str:
@@ -165,7 +182,7 @@ def render_latex(tables: Sequence[PaperTable]) -> str:
     lines = ["% harness table --format latex: needs \\usepackage{booktabs}"]
     for index, table in enumerate(tables, 1):
         lines += [f"% {' '.join(text.split())}" for text in (f"Group {index}: {table.title}", *table.reasons)]
-        header = ["Model"] + [f"{c} {'↑' if up else '↓'}" for c, up in zip(table.columns, table.higher_is_better)]
+        header = ["Model", *table.headers]
         lines += [
             r"\begin{table}[t]",
             r"\centering",
@@ -174,18 +191,9 @@ def render_latex(tables: Sequence[PaperTable]) -> str:
             " & ".join(map(latex_text, header)) + r" \\",
             r"\midrule",
         ]
-        lines += [" & ".join([latex_text(label), *map(_latex_cell, cells)]) + r" \\" for label, cells in table.rows]
+        lines += [" & ".join([latex_text(label), *(_cell_text(cell, _LATEX) for cell in cells)]) + r" \\" for label, cells in table.rows]
         lines += [r"\bottomrule", r"\end{tabular}", rf"\caption{{{latex_text(table.note(lambda text: text))}}}", r"\end{table}", ""]
     return "\n".join(lines)
-
-
-def _markdown_cell(cell: Cell) -> str:
-    if not cell.value:
-        return ""
-    text = f"**{cell.value}**" if cell.best else cell.value
-    if cell.ci is not None:
-        text += f" ± {cell.ci}"
-    return text + (" †" if cell.significant else "")
 
 
 def render_markdown(tables: Sequence[PaperTable]) -> str:
@@ -194,8 +202,10 @@ def render_markdown(tables: Sequence[PaperTable]) -> str:
     for index, table in enumerate(tables, 1):
         lines += [f"## Group {index}: {markdown_text(table.title)}", ""]
         lines += [f"- {markdown_text(reason)}" for reason in table.reasons] + ([""] if table.reasons else [])
-        header = [f"{markdown_text(c)} {'↑' if up else '↓'}" for c, up in zip(table.columns, table.higher_is_better)]
-        lines += ["| model | " + " | ".join(header) + " |", "|---|" + "---:|" * len(table.columns)]
-        lines += [f"| {markdown_text(label)} | " + " | ".join(map(_markdown_cell, cells)) + " |" for label, cells in table.rows]
+        lines += ["| model | " + " | ".join(map(markdown_text, table.headers)) + " |", "|---|" + "---:|" * len(table.columns)]
+        lines += [
+            f"| {markdown_text(label)} | " + " | ".join(_cell_text(cell, _MARKDOWN) for cell in cells) + " |"
+            for label, cells in table.rows
+        ]
         lines += ["", table.note(markdown_text), ""]
     return "\n".join(lines)
