@@ -58,7 +58,8 @@ def _half_width(aggregate: Aggregate) -> float | None:
 
 
 def _significant(group: Group, runs: dict[Path, Run], baseline: Run, alpha: float, samples: int, seed: int) -> set[tuple[str, str]]:
-    """(row path, metric) pairs that differ from the baseline: paired-bootstrap p below ``alpha``."""
+    """(row path, metric) pairs that differ from the baseline: paired-bootstrap p below ``alpha`` and a
+    95% CI of the difference that excludes 0."""
     others = [row for row in group.rows if Path(row.path) != baseline.path]
     if not others:
         return set()
