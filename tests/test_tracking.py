@@ -203,13 +203,11 @@ def test_a_failed_callback_keeps_the_run_and_exits_1(tmp_path: Path) -> None:
 
 
 @pytest.mark.slow
-def test_a_run_with_the_wandb_callback_offline(tmp_path: Path) -> None:
-    harness_cli(
-        "run", "model=lead", "metrics.names=[rouge]", "+callbacks=wandb", "hydra.callbacks.wandb.mode=offline",
-        f"hydra.callbacks.wandb.dir={tmp_path}", cwd=tmp_path,
-    )
+def test_a_run_with_the_wandb_callback_offline(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setenv("WANDB_MODE", "offline")  # W&B's own switch (harness log --mode offline is tested above)
+    harness_cli("run", "model=lead", "metrics.names=[rouge]", "+callbacks=wandb", cwd=tmp_path)
     (folder,) = _run_folders(tmp_path / "results")
-    (run,) = offline_runs(tmp_path)
+    (run,) = offline_runs(tmp_path / "wandb-home")  # WANDB_DIR (the fixture's); without it ./wandb
     assert run.name == folder.name and run.job_type == "evaluation" and run.group == ""
     _check_wandb_run(run, folder)
     assert run.config["metrics"]["names"] == ["rouge"]

@@ -21,7 +21,7 @@ def add_log_parser(subparsers: argparse._SubParsersAction[argparse.ArgumentParse
     parser.add_argument("--project", default="harness", help="wandb: the project (default %(default)s)")
     parser.add_argument("--entity", help="wandb: the entity (team or user)")
     parser.add_argument("--mode", choices=["online", "offline"], help="wandb: default WANDB_MODE, else online")
-    parser.add_argument("--dir", help="wandb: where runs are written (default ./wandb)")
+    parser.add_argument("--dir", help="wandb: runs go under DIR/wandb/ (default: WANDB_DIR, else the working directory)")
     parser.set_defaults(handler=run_log)
     return parser
 
