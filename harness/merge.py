@@ -26,8 +26,8 @@ from harness.resume import comparable
 from harness.runfolder.folder import RunFolder
 from harness.runfolder.schema import RunInfo
 from harness.runfolder.summary import summary_markdown
-from harness.task import task_spec
 from harness.scoring import score_run
+from harness.task import task_spec
 
 
 class MergeError(InputError, ValueError):

@@ -11,6 +11,7 @@ import torch
 from transformers import AutoConfig
 
 from harness.metrics.base import Metric, ScoringInput
+from harness.metrics.metadata import HIGHER
 from harness.metrics.device import dtype_suffix, metric_device, metric_dtype
 from harness.metrics.embedder import minilm_path
 from harness.models.base import ModelLoadError
@@ -19,6 +20,7 @@ from harness.models.base import ModelLoadError
 class BertScoreMetric(Metric):
     name = "bertscore"
     cache_scores = True
+    score_keys = {"bertscore_*": HIGHER}
 
     def __init__(
         self,

@@ -17,10 +17,12 @@ from typing import Any, ClassVar
 
 from harness.errors import ConfigError
 from harness.metrics.base import Metric, ScoringInput
+from harness.metrics.metadata import HIGHER
 
 
 class CometMetric(Metric):
     name: ClassVar[str] = "comet"
+    score_keys = {"comet": HIGHER}
 
     def __init__(self, model: str, batch_size: int = 8, gpus: int = 0) -> None:
         self.model_name = model

@@ -48,6 +48,7 @@ from harness.facts.clauses import CLAUSE_THRESHOLD, KEYWORD_ONLY_SHARE, KEYWORD_
 from harness.facts.spec import Fact, parse_facts
 from harness.facts.table import contradiction_rate, fact_table, recall
 from harness.metrics.base import Metric, ScoringInput
+from harness.metrics.metadata import HIGHER, LOWER
 from harness.metrics.embedder import embed_sentences, sentence_similarity
 from harness.metrics.language import detect_language
 from harness.metrics.nli import nli_model
@@ -93,6 +94,12 @@ def task_target_lang(task: Any) -> str | None:
 class KeyFactsMetric(Metric):
     name: ClassVar[str] = "facts"
     parallel: ClassVar[bool] = True
+    score_keys = {
+        "facts.recall": HIGHER,
+        "facts.contradiction_rate": LOWER,
+        "facts.*.supported": HIGHER,
+        "facts.*.contradicted": LOWER,
+    }
 
     def __init__(
         self, lang: str | None = None, nli: NLIDecider | None = None, nli_name: str | None = None
@@ -142,6 +149,13 @@ class KeyFactsMetric(Metric):
 class AutoFactsMetric(Metric):
     name: ClassVar[str] = "auto_facts"
     parallel: ClassVar[bool] = True
+    score_keys = {
+        "auto_facts.unsupported_*": LOWER,
+        "auto_facts.reference_recall": HIGHER,
+        "auto_facts.flagged": LOWER,
+        "auto_facts.novel_words": LOWER,
+        "auto_facts.worst_gap": LOWER,  # the worst-supported word's gap: higher is worse
+    }
 
     def __init__(self, lang: str | None = None) -> None:
         """``lang`` fixes the output language; by default it is chosen per output as for ``facts``."""

@@ -33,6 +33,7 @@ from spacy.lang.en.stop_words import STOP_WORDS
 
 from harness.data.example import text_hash
 from harness.metrics.base import Metric, ScoringInput
+from harness.metrics.metadata import HIGHER
 from harness.metrics.device import dtype_suffix, metric_device, metric_dtype
 from harness.metrics.embedder import load_minilm
 
@@ -293,6 +294,7 @@ class FaithfulnessMetric(Metric):
 
     name = "faithfulness"
     cache_scores = True
+    score_keys = {"faithfulness": HIGHER, "faithfulness.*": HIGHER}  # novel_words is 1 / (1 + k)
 
     def __init__(self, device: str = "cpu", batch_size: int = 16, dtype: torch.dtype = torch.float32) -> None:
         self.scorer = FaithfulnessScorer(device=device, batch_size=batch_size, dtype=dtype)

@@ -19,6 +19,7 @@ from transformers import AutoModelForSequenceClassification, AutoTokenizer
 
 from harness.errors import ConfigError
 from harness.metrics.base import Metric, ScoringInput
+from harness.metrics.metadata import HIGHER
 from harness.metrics.device import dtype_suffix, metric_device, metric_dtype
 from harness.metrics.faithfulness import normalise, split_sentences
 from harness.models.base import ModelLoadError
@@ -46,6 +47,7 @@ class NLIFaithfulnessMetric(Metric):
 
     name = "nli_faithfulness"
     cache_scores = True
+    score_keys = {"nli_faithfulness": HIGHER, "nli_faithfulness.*": HIGHER}
 
     def __init__(
         self,

@@ -11,7 +11,7 @@ from pathlib import Path
 
 from harness.errors import InputError
 from harness.results.compare import check_same_examples, compare_metrics
-from harness.results.metric_names import higher_is_better
+from harness.results.metric_meta import higher_is_better
 from harness.results.significance import DEFAULT_BOOTSTRAP_SAMPLES, DEFAULT_SEED
 from harness.results.table import Group
 from harness.runfolder.load import Run
@@ -124,7 +124,7 @@ def paper_tables(
     for group in groups:
         group_base = base if base is not None and any(Path(row.path) == base.path for row in group.rows) else None
         marked = _significant(group, by_path, group_base, alpha, samples, seed) if group_base and alpha > 0 else set()
-        directions = [higher_is_better(name) for name in group.columns]
+        directions = [higher_is_better(name, *(r.cells[name] for r in group.rows if name in r.cells)) for name in group.columns]
         best = _best_values(group, directions)
         models = [row.model for row in group.rows]
         rows, base_label = [], ""
