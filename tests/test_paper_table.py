@@ -3,6 +3,7 @@
 
 from __future__ import annotations
 
+import json
 import os
 from pathlib import Path
 
@@ -81,3 +82,16 @@ def test_bad_baselines(results: dict[str, Path], tmp_path: Path, capsys: pytest.
     assert "--baseline" in capsys.readouterr().err
     assert main(["table", root, "--baseline", str(results["lead"])]) == 2
     assert "needs --format latex or markdown" in capsys.readouterr().err
+
+
+def test_the_direction_comes_from_the_declared_metadata(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    """``latency`` says nothing by its name; its aggregate declares lower is better, so the lowest is bold."""
+    folders = [_run(tmp_path / "results", m, r, 0.1, s) for m, r, s in (("a", 0.2, "10-00-00"), ("b", 0.4, "11-00-00"))]
+    for folder in folders:
+        metrics = json.loads((folder / "metrics.json").read_text(encoding="utf-8"))
+        metrics["metrics"]["latency"] = {**metrics["metrics"]["rouge1"], "signature": "latency", "higher_is_better": False}
+        (folder / "metrics.json").write_text(json.dumps(metrics), encoding="utf-8")
+    assert main(["table", str(tmp_path / "results"), "--format", "markdown", "--metrics", "latency"]) == 0
+    rows = [line for line in capsys.readouterr().out.splitlines() if line.startswith("| ")]
+    assert rows[0] == "| model | latency ↓ |"
+    assert rows[1:] == ["| a | **0.220** ± 0.006 |", "| b | 0.420 ± 0.006 |"]
