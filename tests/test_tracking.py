@@ -3,6 +3,7 @@ each library and compared with the run folders' metrics.json."""
 
 from __future__ import annotations
 
+import json
 import os
 import subprocess
 import sys
@@ -17,7 +18,9 @@ from runfolders import write_run, write_translation_run
 from wandb_offline import OfflineRun, offline_runs
 
 from harness.cli import main
+from harness.runfolder.load import load_run
 from harness.tracking.mlflow_tracker import mlflow_name
+from harness.tracking.record import tracked_run
 
 FOLDER_FILES = {"summary.md", "metrics.json", "predictions.jsonl", "scores.jsonl", "config.yaml", "run.json", "examples.jsonl"}
 COUNTS = ("n_examples", "n_scored", "n_errors", "n_truncated", "n_blank_references")
@@ -80,6 +83,20 @@ def _check_mlflow_run(client: MlflowClient, run: Any) -> None:
     assert run.data.params["model.name"] == info["model"]["name"]
     assert {a.path for a in client.list_artifacts(run.info.run_id)} == FOLDER_FILES
     assert run.info.status == "FINISHED"
+
+
+def test_a_corpus_metric_stored_without_ci_gets_the_tables_ci(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    (_, folder) = _runs(tmp_path / "results")
+    stored = read_json(folder / "metrics.json")
+    del stored["metrics"]["bleu"]["ci"]
+    (folder / "metrics.json").write_text(json.dumps(stored), encoding="utf-8")
+    tracked = tracked_run(load_run(folder))
+    assert main(["table", str(folder), "--format", "json"]) == 0
+    (group,) = json.loads(capsys.readouterr().out)
+    low, high = group["rows"][0]["cells"]["bleu"]["ci"]
+    assert (tracked.metrics["bleu/ci_low"], tracked.metrics["bleu/ci_high"]) == (low, high)
 
 
 def test_harness_log_to_mlflow_round_trip(tmp_path: Path) -> None:
