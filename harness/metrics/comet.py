@@ -70,5 +70,7 @@ class CometMetric(Metric):
 
 def build_comet(cfg: Any, task: Any) -> Metric:
     if not cfg.comet_model:
-        raise ConfigError("metric 'comet' needs metrics.comet_model (e.g. Unbabel/wmt22-comet-da or a local model.ckpt)")
+        raise ConfigError(
+            "metric 'comet' needs metrics.comet_model (e.g. Unbabel/wmt22-comet-da or a local model.ckpt)"
+        )
     return CometMetric(cfg.comet_model, cfg.comet_batch_size)
