@@ -9,12 +9,17 @@ from pathlib import Path
 import datasets
 import pandas as pd
 import pytest
-from runfolders import write_run, write_translation_run
 
 from harness.cli import main
+from runfolders import write_run, write_translation_run
 
 EXAMPLES = [
-    {"id": f"e{i}", "source": f"Source {i}.", "references": [f"R {i}.", f"Other {i}."], "meta": {"system": "bart", "rank": i}}
+    {
+        "id": f"e{i}",
+        "source": f"Source {i}.",
+        "references": [f"R {i}.", f"Other {i}."],
+        "meta": {"system": "bart", "rank": i},
+    }
     for i in range(3)
 ]
 
@@ -26,19 +31,33 @@ def _verdicts(*verdicts: str) -> dict[str, list[dict[str, str]]]:
 @pytest.fixture
 def runs(tmp_path: Path) -> list[Path]:
     lead = write_run(
-        tmp_path / "results", task="summarise", model="lead", dataset="frank", examples=EXAMPLES,
+        tmp_path / "results",
+        task="summarise",
+        model="lead",
+        dataset="frank",
+        examples=EXAMPLES,
         outputs=["a", None, "c"],  # e1's generation failed: no scores, no verdicts
         scores=[{"rouge1": 0.5, "facts.recall": 1.0}, {}, {"rouge1": 0.25, "facts.recall": 0.0}],
         details=[_verdicts("supported", "absent"), {}, _verdicts("contradicted", "absent")],
         signatures={"rouge1": "r", "facts.recall": "f"},
     )
     t5 = write_run(
-        tmp_path / "results", task="summarise", model="t5", dataset="frank", examples=EXAMPLES,
-        outputs=["x", "y", "z"], scores=[{"rouge1": 0.1 * i} for i in range(3)], signatures={"rouge1": "r"},
+        tmp_path / "results",
+        task="summarise",
+        model="t5",
+        dataset="frank",
+        examples=EXAMPLES,
+        outputs=["x", "y", "z"],
+        scores=[{"rouge1": 0.1 * i} for i in range(3)],
+        signatures={"rouge1": "r"},
         stamp="2026-01-01/13-00-00",
     )
     translation = write_translation_run(
-        tmp_path / "results", model="marian", sources=["a", "b"], references=["x y z", "u v"], outputs=["x y", "u v"],
+        tmp_path / "results",
+        model="marian",
+        sources=["a", "b"],
+        references=["x y z", "u v"],
+        outputs=["x y", "u v"],
     )
     return [lead, t5, translation]
 
@@ -63,7 +82,9 @@ def test_parquet_loads_with_datasets(runs: list[Path], tmp_path: Path) -> None:
     loaded = datasets.load_dataset("parquet", data_files=str(out), split="train", cache_dir=str(tmp_path / "hf"))
     assert loaded.num_rows == 8
     assert loaded[0]["references"] == ["R 0.", "Other 0."]
-    assert {"rouge1", "facts.recall", "facts.f0.verdict", "facts.f1.verdict", "output", "source"} <= set(loaded.column_names)
+    assert {"rouge1", "facts.recall", "facts.f0.verdict", "facts.f1.verdict", "output", "source"} <= set(
+        loaded.column_names
+    )
     _check(loaded.to_pandas(), runs)
 
 

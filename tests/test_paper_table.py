@@ -8,9 +8,9 @@ import os
 from pathlib import Path
 
 import pytest
-from runfolders import write_run, write_translation_run
 
 from harness.cli import main
+from runfolders import write_run, write_translation_run
 
 GOLDEN = Path(__file__).parent / "golden" / "paper_table.tex"
 EXAMPLES = [{"id": f"e{i:02d}", "source": f"Source {i}.", "references": [f"R {i}."], "meta": {}} for i in range(20)]
@@ -18,9 +18,17 @@ EXAMPLES = [{"id": f"e{i:02d}", "source": f"Source {i}.", "references": [f"R {i}
 
 def _run(root: Path, model: str, rouge: float, contradictions: float, stamp: str) -> Path:
     return write_run(
-        root, task="summarise", model=model, dataset="seed", examples=EXAMPLES, outputs=["o"] * 20,
-        scores=[{"rouge1": rouge + 0.01 * (i % 5), "facts.contradiction_rate": contradictions * (i % 2)} for i in range(20)],
-        signatures={"rouge1": "rouge|stem:yes", "facts.contradiction_rate": "facts|v2"}, stamp=f"2026-01-01/{stamp}",
+        root,
+        task="summarise",
+        model=model,
+        dataset="seed",
+        examples=EXAMPLES,
+        outputs=["o"] * 20,
+        scores=[
+            {"rouge1": rouge + 0.01 * (i % 5), "facts.contradiction_rate": contradictions * (i % 2)} for i in range(20)
+        ],
+        signatures={"rouge1": "rouge|stem:yes", "facts.contradiction_rate": "facts|v2"},
+        stamp=f"2026-01-01/{stamp}",
     )
 
 
@@ -34,14 +42,28 @@ def results(tmp_path: Path) -> dict[str, Path]:
         "bart": _run(root, "bart", 0.45, 0.5, "12-03-00"),
     }
     runs["wmt"] = write_translation_run(
-        root, model="marian", sources=["a", "b", "c"], references=["x y z", "u v", "p q r s"],
-        outputs=["x y", "u v", "p q r"], metrics=("bleu", "ter"),
+        root,
+        model="marian",
+        sources=["a", "b", "c"],
+        references=["x y z", "u v", "p q r s"],
+        outputs=["x y", "u v", "p q r"],
+        metrics=("bleu", "ter"),
     )
     return runs
 
 
 def _table(results: dict[str, Path], output_format: str, capsys: pytest.CaptureFixture[str], *extra: str) -> str:
-    code = main(["table", str(results["lead"].parents[1]), "--format", output_format, "--baseline", str(results["lead"]), *extra])
+    code = main(
+        [
+            "table",
+            str(results["lead"].parents[1]),
+            "--format",
+            output_format,
+            "--baseline",
+            str(results["lead"]),
+            *extra,
+        ]
+    )
     assert code == 0
     return capsys.readouterr().out
 
@@ -56,7 +78,11 @@ def test_latex_matches_the_golden_file(results: dict[str, Path], capsys: pytest.
 def test_bold_markers_and_directions(results: dict[str, Path], capsys: pytest.CaptureFixture[str]) -> None:
     markdown = _table(results, "markdown", capsys)
     first_group = markdown.split("## Group 2")[0]
-    rows = {line.split(" | ")[0].strip("| "): line.split(" | ")[1:] for line in first_group.splitlines() if line.startswith("| ")}
+    rows = {
+        line.split(" | ")[0].strip("| "): line.split(" | ")[1:]
+        for line in first_group.splitlines()
+        if line.startswith("| ")
+    }
     assert rows["model"] == ["rouge1 ↑", "facts.contradiction_rate ↓ |"]
     assert rows["lead (baseline)"] == ["0.320 ± 0.006", "**0.100** ± 0.035 |"]  # lowest contradiction rate: bold
     assert rows["lead_copy"] == ["0.320 ± 0.006", "**0.100** ± 0.035 |"]  # identical: p = 1/1001 but no marker
@@ -89,7 +115,11 @@ def test_the_direction_comes_from_the_declared_metadata(tmp_path: Path, capsys: 
     folders = [_run(tmp_path / "results", m, r, 0.1, s) for m, r, s in (("a", 0.2, "10-00-00"), ("b", 0.4, "11-00-00"))]
     for folder in folders:
         metrics = json.loads((folder / "metrics.json").read_text(encoding="utf-8"))
-        metrics["metrics"]["latency"] = {**metrics["metrics"]["rouge1"], "signature": "latency", "higher_is_better": False}
+        metrics["metrics"]["latency"] = {
+            **metrics["metrics"]["rouge1"],
+            "signature": "latency",
+            "higher_is_better": False,
+        }
         (folder / "metrics.json").write_text(json.dumps(metrics), encoding="utf-8")
     assert main(["table", str(tmp_path / "results"), "--format", "markdown", "--metrics", "latency"]) == 0
     rows = [line for line in capsys.readouterr().out.splitlines() if line.startswith("| ")]

@@ -12,17 +12,25 @@ from typing import Any
 
 import pytest
 import yaml
-from conftest import ROOT, harness_cli, read_json
 from mlflow import MlflowClient  # the test extra installs both trackers
-from runfolders import write_run, write_translation_run
 from wandb_offline import OfflineRun, offline_runs
 
+from conftest import ROOT, harness_cli, read_json
 from harness.cli import main
 from harness.runfolder.load import load_run
 from harness.tracking.mlflow_tracker import mlflow_name
 from harness.tracking.record import tracked_run
+from runfolders import write_run, write_translation_run
 
-FOLDER_FILES = {"summary.md", "metrics.json", "predictions.jsonl", "scores.jsonl", "config.yaml", "run.json", "examples.jsonl"}
+FOLDER_FILES = {
+    "summary.md",
+    "metrics.json",
+    "predictions.jsonl",
+    "scores.jsonl",
+    "config.yaml",
+    "run.json",
+    "examples.jsonl",
+}
 COUNTS = ("n_examples", "n_scored", "n_errors", "n_truncated", "n_blank_references")
 EXAMPLES = [{"id": f"e{i}", "source": f"Source {i}.", "references": [f"R {i}."], "meta": {}} for i in range(3)]
 
@@ -39,12 +47,21 @@ def _trackers_in_tmp(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
 
 def _runs(root: Path) -> list[Path]:
     summarise = write_run(
-        root, task="summarise", model="lead", dataset="seed", examples=EXAMPLES, outputs=["a", "b", "c"],
+        root,
+        task="summarise",
+        model="lead",
+        dataset="seed",
+        examples=EXAMPLES,
+        outputs=["a", "b", "c"],
         scores=[{"rouge1": 0.1 * i, "facts.recall": i / 2} for i in range(3)],
         signatures={"rouge1": "rouge|stem:yes", "facts.recall": "facts|v2"},
     )
     translate = write_translation_run(
-        root, model="marian", sources=["a", "b"], references=["x y z", "u v"], outputs=["x y", "u v"],
+        root,
+        model="marian",
+        sources=["a", "b"],
+        references=["x y z", "u v"],
+        outputs=["x y", "u v"],
         metrics=("bleu", "chrf++"),
     )
     return [summarise, translate]
@@ -128,7 +145,9 @@ def _check_wandb_run(run: OfflineRun, run_dir: Path) -> None:
 
 def test_harness_log_to_wandb_offline_round_trip(tmp_path: Path) -> None:
     folders = _runs(tmp_path / "results")
-    code = main(["log", *map(str, folders), "--to", "wandb", "--mode", "offline", "--dir", str(tmp_path), "--parent", "paper"])
+    code = main(
+        ["log", *map(str, folders), "--to", "wandb", "--mode", "offline", "--dir", str(tmp_path), "--parent", "paper"]
+    )
     assert code == 0
     runs = offline_runs(tmp_path)
     assert {r.group for r in runs} == {"paper"}
@@ -203,11 +222,27 @@ def test_a_sweep_with_the_mlflow_callback_is_a_parent_run_with_children(tmp_path
 @pytest.mark.slow
 def test_a_failed_callback_keeps_the_run_and_exits_1(tmp_path: Path) -> None:
     result = subprocess.run(
-        [sys.executable, "-m", "harness", "run", "model=lead", "metrics.names=[rouge]", "+callbacks=mlflow",
-         "hydra.callbacks.mlflow.tracking_uri=http://127.0.0.1:9"],
-        cwd=tmp_path, capture_output=True, text=True, timeout=600, check=False,
-        env={**os.environ, "MLFLOW_HTTP_REQUEST_MAX_RETRIES": "0", "HARNESS_PROGRESS": "0",
-             "PYTHONPATH": os.pathsep.join([str(ROOT), os.environ.get("PYTHONPATH", "")])},
+        [
+            sys.executable,
+            "-m",
+            "harness",
+            "run",
+            "model=lead",
+            "metrics.names=[rouge]",
+            "+callbacks=mlflow",
+            "hydra.callbacks.mlflow.tracking_uri=http://127.0.0.1:9",
+        ],
+        cwd=tmp_path,
+        capture_output=True,
+        text=True,
+        timeout=600,
+        check=False,
+        env={
+            **os.environ,
+            "MLFLOW_HTTP_REQUEST_MAX_RETRIES": "0",
+            "HARNESS_PROGRESS": "0",
+            "PYTHONPATH": os.pathsep.join([str(ROOT), os.environ.get("PYTHONPATH", "")]),
+        },
     )
     assert result.returncode == 1, result.stderr
     (folder,) = _run_folders(tmp_path / "results")

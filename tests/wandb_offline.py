@@ -56,7 +56,10 @@ def read_offline_run(run_dir: Path) -> OfflineRun:
     records = read_records(log)
     (run_record,) = [r.run for r in records if r.WhichOneof("record_type") == "run"]
     run = OfflineRun(
-        run_record.run_id, run_record.display_name, run_record.run_group, run_record.job_type,
+        run_record.run_id,
+        run_record.display_name,
+        run_record.run_group,
+        run_record.job_type,
         list(run_record.tags),
     )
     for item in run_record.config.update:

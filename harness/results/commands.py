@@ -94,7 +94,8 @@ def add_table_parser(subparsers: argparse._SubParsersAction[argparse.ArgumentPar
                         "papers, value ± half the 95%% CI, best per column in bold, --baseline markers")
     parser.add_argument("--baseline", metavar="RUN", help="latex/markdown: mark runs that differ from this run "
                         "folder in the paired bootstrap (p < --alpha)")
-    parser.add_argument("--alpha", type=_alpha, default=0.05, help="significance level of the markers (default %(default)s)")
+    parser.add_argument("--alpha", type=_alpha, default=0.05,
+                        help="significance level of the markers (default %(default)s)")
     parser.add_argument("--digits", type=_at_least(0), default=3, help="latex/markdown: decimals (default %(default)s)")
     parser.add_argument("--samples", type=_at_least(1), default=DEFAULT_BOOTSTRAP_SAMPLES,
                         help="paired bootstrap resamples for --baseline (default %(default)s)")

@@ -45,7 +45,9 @@ def run_rows(run: Run) -> list[dict[str, Any]]:
             "seconds": prediction.get("seconds"),
         }
         # Metadata as text: one column may hold numbers in one dataset and names in another.
-        row.update({f"meta.{k}": v if isinstance(v, str) else json.dumps(v) for k, v in (example.get("meta") or {}).items()})
+        row.update(
+            {f"meta.{k}": v if isinstance(v, str) else json.dumps(v) for k, v in (example.get("meta") or {}).items()}
+        )
         row.update(record.get("scores", {}))
         for fact in record.get("details", {}).get(FACT_VERDICTS, []):
             row[f"facts.{fact['fact_id']}.verdict"] = fact["verdict"]

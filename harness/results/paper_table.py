@@ -40,11 +40,13 @@ class PaperTable:
     @property
     def headers(self) -> list[str]:
         """Each column's metric with its direction: ↑ higher is better, ↓ lower."""
-        return [f"{name} {'↑' if up else '↓'}" for name, up in zip(self.columns, self.higher_is_better)]
+        return [f"{name} {'↑' if up else '↓'}" for name, up in zip(self.columns, self.higher_is_better, strict=True)]
 
     def note(self, escape: Callable[[str], str]) -> str:
         """The caption, with ``escape`` applied to the one part that comes from a run folder."""
-        text = "Mean or corpus score ± half its 95% bootstrap CI; best per column in bold (↑ higher is better, ↓ lower)."
+        text = (
+            "Mean or corpus score ± half its 95% bootstrap CI; best per column in bold (↑ higher is better, ↓ lower)."
+        )
         if self.baseline is not None:
             return f"{text} † differs from {escape(self.baseline)}: {self.marker_rule}."
         return f"{text} {self.marker_rule}".rstrip()
@@ -57,7 +59,9 @@ def _half_width(aggregate: Aggregate) -> float | None:
     return (ci[1] - ci[0]) / 2
 
 
-def _significant(group: Group, runs: dict[Path, Run], baseline: Run, alpha: float, samples: int, seed: int) -> set[tuple[str, str]]:
+def _significant(
+    group: Group, runs: dict[Path, Run], baseline: Run, alpha: float, samples: int, seed: int
+) -> set[tuple[str, str]]:
     """(row path, metric) pairs that differ from the baseline: paired-bootstrap p below ``alpha`` and a
     95% CI of the difference that excludes 0."""
     others = [row for row in group.rows if Path(row.path) != baseline.path]
@@ -87,7 +91,7 @@ def _significant(group: Group, runs: dict[Path, Run], baseline: Run, alpha: floa
 def _best_values(group: Group, directions: Sequence[bool]) -> dict[str, float]:
     """The best value of each column that at least two runs have."""
     best = {}
-    for name, higher in zip(group.columns, directions):
+    for name, higher in zip(group.columns, directions, strict=True):
         values = [row.cells[name]["value"] for row in group.rows if row.cells.get(name, {}).get("value") is not None]
         if len(values) > 1:
             best[name] = max(values) if higher else min(values)
@@ -99,7 +103,10 @@ def _cell(aggregate: Aggregate | None, digits: int, best: float | None, signific
         return Cell("", None, False, False)
     half = _half_width(aggregate)
     return Cell(
-        f"{aggregate['value']:.{digits}f}", None if half is None else f"{half:.{digits}f}", best == aggregate["value"], significant
+        f"{aggregate['value']:.{digits}f}",
+        None if half is None else f"{half:.{digits}f}",
+        best == aggregate["value"],
+        significant,
     )
 
 
@@ -124,7 +131,9 @@ def paper_tables(
     for group in groups:
         group_base = base if base is not None and any(Path(row.path) == base.path for row in group.rows) else None
         marked = _significant(group, by_path, group_base, alpha, samples, seed) if group_base and alpha > 0 else set()
-        directions = [higher_is_better(name, *(r.cells[name] for r in group.rows if name in r.cells)) for name in group.columns]
+        directions = [
+            higher_is_better(name, *(r.cells[name] for r in group.rows if name in r.cells)) for name in group.columns
+        ]
         best = _best_values(group, directions)
         models = [row.model for row in group.rows]
         rows, base_label = [], ""
@@ -132,24 +141,48 @@ def paper_tables(
             label = row.model if models.count(row.model) == 1 else row.run
             if group_base is not None and Path(row.path) == group_base.path:
                 base_label, label = label, f"{label} (baseline)"
-            cells = [_cell(row.cells.get(name), digits, best.get(name), (row.path, name) in marked) for name in group.columns]
+            cells = [
+                _cell(row.cells.get(name), digits, best.get(name), (row.path, name) in marked) for name in group.columns
+            ]
             rows.append((label, cells))
         if group_base is not None and alpha == 0:
             group_base, rule = None, "No significance markers (--alpha 0)."
         elif group_base is not None:
-            rule = f"paired bootstrap p < {alpha} ({samples} resamples, seed {seed}) and the difference's 95% CI excludes 0"
+            rule = (
+                f"paired bootstrap p < {alpha} ({samples} resamples, seed {seed}) "
+                "and the difference's 95% CI excludes 0"
+            )
         else:
             rule = "No significance markers: the baseline run is not in this group." if base is not None else ""
         tables.append(
-            PaperTable(group.title, group.reasons, group.columns, directions, rows, base_label if group_base else None, rule)
+            PaperTable(
+                group.title, group.reasons, group.columns, directions, rows, base_label if group_base else None, rule
+            )
         )
     return tables
 
 
-_LATEX_SPECIAL = {"\\": r"\textbackslash{}", "&": r"\&", "%": r"\%", "$": r"\$", "#": r"\#", "_": r"\_",
-                  "{": r"\{", "}": r"\}", "~": r"\textasciitilde{}", "^": r"\textasciicircum{}",
-                  "<": r"\textless{}", ">": r"\textgreater{}"}
-_LATEX_SYMBOLS = {"±": r"$\pm$", "↑": r"$\uparrow$", "↓": r"$\downarrow$", "†": r"$^\dagger$", "·": r"\textperiodcentered{}"}
+_LATEX_SPECIAL = {
+    "\\": r"\textbackslash{}",
+    "&": r"\&",
+    "%": r"\%",
+    "$": r"\$",
+    "#": r"\#",
+    "_": r"\_",
+    "{": r"\{",
+    "}": r"\}",
+    "~": r"\textasciitilde{}",
+    "^": r"\textasciicircum{}",
+    "<": r"\textless{}",
+    ">": r"\textgreater{}",
+}
+_LATEX_SYMBOLS = {
+    "±": r"$\pm$",
+    "↑": r"$\uparrow$",
+    "↓": r"$\downarrow$",
+    "†": r"$^\dagger$",
+    "·": r"\textperiodcentered{}",
+}
 
 
 def latex_text(text: str) -> str:
@@ -192,8 +225,17 @@ def render_latex(tables: Sequence[PaperTable]) -> str:
             " & ".join(map(latex_text, header)) + r" \\",
             r"\midrule",
         ]
-        lines += [" & ".join([latex_text(label), *(_cell_text(cell, _LATEX) for cell in cells)]) + r" \\" for label, cells in table.rows]
-        lines += [r"\bottomrule", r"\end{tabular}", rf"\caption{{{latex_text(table.note(lambda text: text))}}}", r"\end{table}", ""]
+        lines += [
+            " & ".join([latex_text(label), *(_cell_text(cell, _LATEX) for cell in cells)]) + r" \\"
+            for label, cells in table.rows
+        ]
+        lines += [
+            r"\bottomrule",
+            r"\end{tabular}",
+            rf"\caption{{{latex_text(table.note(lambda text: text))}}}",
+            r"\end{table}",
+            "",
+        ]
     return "\n".join(lines)
 
 
@@ -203,7 +245,10 @@ def render_markdown(tables: Sequence[PaperTable]) -> str:
     for index, table in enumerate(tables, 1):
         lines += [f"## Group {index}: {markdown_text(table.title)}", ""]
         lines += [f"- {markdown_text(reason)}" for reason in table.reasons] + ([""] if table.reasons else [])
-        lines += ["| model | " + " | ".join(map(markdown_text, table.headers)) + " |", "|---|" + "---:|" * len(table.columns)]
+        lines += [
+            "| model | " + " | ".join(map(markdown_text, table.headers)) + " |",
+            "|---|" + "---:|" * len(table.columns),
+        ]
         lines += [
             f"| {markdown_text(label)} | " + " | ".join(_cell_text(cell, _MARKDOWN) for cell in cells) + " |"
             for label, cells in table.rows

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import argparse
 import sys
+from typing import Any
 
 from harness.errors import report_input_error
 from harness.runfolder.load import load_runs
@@ -11,7 +12,7 @@ from harness.tracking.record import tracked_run
 from harness.tracking.trackers import EXTRAS, TrackingFailed, log_runs, require
 
 
-def add_log_parser(subparsers: argparse._SubParsersAction[argparse.ArgumentParser]) -> argparse.ArgumentParser:
+def add_log_parser(subparsers: argparse._SubParsersAction[Any]) -> argparse.ArgumentParser:
     parser = subparsers.add_parser("log", help="log finished run folders to MLflow or Weights & Biases")
     parser.add_argument("paths", nargs="+", help="run folders or results roots (incomplete runs are skipped)")
     parser.add_argument("--to", required=True, choices=sorted(EXTRAS), help="the tracker")
@@ -21,7 +22,9 @@ def add_log_parser(subparsers: argparse._SubParsersAction[argparse.ArgumentParse
     parser.add_argument("--project", default="harness", help="wandb: the project (default %(default)s)")
     parser.add_argument("--entity", help="wandb: the entity (team or user)")
     parser.add_argument("--mode", choices=["online", "offline"], help="wandb: default WANDB_MODE, else online")
-    parser.add_argument("--dir", help="wandb: runs go under DIR/wandb/ (default: WANDB_DIR, else the working directory)")
+    parser.add_argument(
+        "--dir", help="wandb: runs go under DIR/wandb/ (default: WANDB_DIR, else the working directory)"
+    )
     parser.set_defaults(handler=run_log)
     return parser
 
