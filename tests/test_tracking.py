@@ -116,6 +116,7 @@ def test_a_corpus_metric_stored_without_ci_gets_the_tables_ci(
     assert (tracked.metrics["bleu/ci_low"], tracked.metrics["bleu/ci_high"]) == (low, high)
 
 
+@pytest.mark.slow  # MLflow's import and database setup: over 10 s
 def test_harness_log_to_mlflow_round_trip(tmp_path: Path) -> None:
     folders = _runs(tmp_path / "results")
     uri = f"sqlite:///{tmp_path / 'tracking.db'}"
