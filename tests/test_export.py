@@ -5,6 +5,7 @@ from __future__ import annotations
 import json
 import math
 from pathlib import Path
+from typing import Any
 
 import datasets
 import pandas as pd
@@ -23,6 +24,8 @@ EXAMPLES = [
     for i in range(3)
 ]
 
+FRANK_RUN: dict[str, Any] = {"task": "summarise", "dataset": "frank", "examples": EXAMPLES}
+
 
 def _verdicts(*verdicts: str) -> dict[str, list[dict[str, str]]]:
     return {"facts.verdicts": [{"fact_id": f"f{k}", "verdict": v} for k, v in enumerate(verdicts)]}
@@ -32,10 +35,8 @@ def _verdicts(*verdicts: str) -> dict[str, list[dict[str, str]]]:
 def runs(tmp_path: Path) -> list[Path]:
     lead = write_run(
         tmp_path / "results",
-        task="summarise",
+        **FRANK_RUN,
         model="lead",
-        dataset="frank",
-        examples=EXAMPLES,
         outputs=["a", None, "c"],  # e1's generation failed: no scores, no verdicts
         scores=[{"rouge1": 0.5, "facts.recall": 1.0}, {}, {"rouge1": 0.25, "facts.recall": 0.0}],
         details=[_verdicts("supported", "absent"), {}, _verdicts("contradicted", "absent")],
@@ -43,10 +44,8 @@ def runs(tmp_path: Path) -> list[Path]:
     )
     t5 = write_run(
         tmp_path / "results",
-        task="summarise",
+        **FRANK_RUN,
         model="t5",
-        dataset="frank",
-        examples=EXAMPLES,
         outputs=["x", "y", "z"],
         scores=[{"rouge1": 0.1 * i} for i in range(3)],
         signatures={"rouge1": "r"},

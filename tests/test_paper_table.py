@@ -6,6 +6,7 @@ from __future__ import annotations
 import json
 import os
 from pathlib import Path
+from typing import Any
 
 import pytest
 
@@ -14,15 +15,14 @@ from runfolders import write_run, write_translation_run
 
 GOLDEN = Path(__file__).parent / "golden" / "paper_table.tex"
 EXAMPLES = [{"id": f"e{i:02d}", "source": f"Source {i}.", "references": [f"R {i}."], "meta": {}} for i in range(20)]
+SEED_RUN: dict[str, Any] = {"task": "summarise", "dataset": "seed", "examples": EXAMPLES}
 
 
 def _run(root: Path, model: str, rouge: float, contradictions: float, stamp: str) -> Path:
     return write_run(
         root,
-        task="summarise",
+        **SEED_RUN,
         model=model,
-        dataset="seed",
-        examples=EXAMPLES,
         outputs=["o"] * 20,
         scores=[
             {"rouge1": rouge + 0.01 * (i % 5), "facts.contradiction_rate": contradictions * (i % 2)} for i in range(20)
