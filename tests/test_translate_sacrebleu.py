@@ -85,7 +85,7 @@ def test_unavailable_tokenizer_is_a_config_error(monkeypatch: pytest.MonkeyPatch
         raise RuntimeError("Japanese tokenization requires extra dependencies")
 
     monkeypatch.setattr("harness.metrics.sacrebleu_adapter.BLEU", unavailable)
-    with pytest.raises(ConfigError, match="metrics.sacrebleu_tokenize"):
+    with pytest.raises(ConfigError, match="metrics.sacrebleu.tokenize"):
         SacreBleuMetrics("ja")
 
 

@@ -48,6 +48,7 @@ from harness.facts.relations import RELATIONS_VERSION
 from harness.facts.spec import Fact, parse_facts
 from harness.facts.table import contradiction_rate, fact_table, recall
 from harness.metrics.base import Metric, ScoringInput
+from harness.metrics.config import MetricsConfig
 from harness.metrics.embedder import embed_sentences, sentence_similarity
 from harness.metrics.language import detect_language
 from harness.metrics.metadata import HIGHER, LOWER
@@ -196,7 +197,7 @@ class AutoFactsMetric(Metric):
         return out
 
 
-def nli_clause_decider(cfg: Any) -> NLIDecider:
+def nli_clause_decider(cfg: MetricsConfig) -> NLIDecider:
     """The configured entailment model (``metrics.nli``) as a clause decider: the label whose
     probability is highest among entailment, contradiction and the rest."""
     model = nli_model(cfg)
@@ -211,11 +212,11 @@ def nli_clause_decider(cfg: Any) -> NLIDecider:
     return decide
 
 
-def build_facts(cfg: Any, task: Any) -> Metric:
+def build_facts(cfg: MetricsConfig, task: Any) -> Metric:
     """Clause facts are decided by the ``metrics.nli`` model when one is configured (``+nli_model=...``)."""
     name = cfg.nli.name_or_path
     return KeyFactsMetric(task_target_lang(task), nli_clause_decider(cfg) if name else None, name)
 
 
-def build_auto_facts(cfg: Any, task: Any) -> Metric:
+def build_auto_facts(cfg: MetricsConfig, task: Any) -> Metric:
     return AutoFactsMetric(task_target_lang(task))

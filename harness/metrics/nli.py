@@ -19,6 +19,7 @@ from transformers import AutoModelForSequenceClassification, AutoTokenizer
 
 from harness.errors import ConfigError
 from harness.metrics.base import Metric, ScoringInput
+from harness.metrics.config import MetricsConfig
 from harness.metrics.device import dtype_suffix, metric_device, metric_dtype
 from harness.metrics.faithfulness import normalise, split_sentences
 from harness.metrics.metadata import HIGHER
@@ -151,11 +152,11 @@ class NLIFaithfulnessMetric(Metric):
         return results
 
 
-def build_nli_faithfulness(cfg: Any, task: Any) -> Metric:
+def build_nli_faithfulness(cfg: MetricsConfig, task: Any) -> Metric:
     return nli_model(cfg)
 
 
-def nli_model(cfg: Any) -> NLIFaithfulnessMetric:
+def nli_model(cfg: MetricsConfig) -> NLIFaithfulnessMetric:
     """The entailment model of ``metrics.nli`` on the metrics' device and dtype (the metric, and the
     clause decider of key facts)."""
     nli = cfg.nli
