@@ -26,8 +26,8 @@ from harness.metrics.aggregate import aggregate_columns
 from harness.metrics.base import Metric, ScoringInput
 from harness.metrics.metadata import KeyMeta
 from harness.progress import bar
-from harness.runfolder.predictions_index import PredictionsIndex
 from harness.runfolder.folder import RunFolder
+from harness.runfolder.predictions_index import PredictionsIndex
 from harness.runfolder.schema import Aggregate, MetricsFile, ScoreRecord
 from harness.score_cache import ScoreCache
 from harness.timing import Timings
@@ -85,7 +85,14 @@ def score_run(
 
     with PredictionsIndex(folder.path / "predictions.jsonl") as predictions:
         metrics_file = score_stream(metrics, scorable(), total, folder, cfg, cache, timings)
-    metrics_file.update(n_errors=len(errors), errors=errors, **counts)
+    metrics_file.update(
+        {
+            "n_errors": len(errors),
+            "errors": errors,
+            "n_truncated": counts["n_truncated"],
+            "n_blank_references": counts["n_blank_references"],
+        }
+    )
     with timings.stage("write"):
         folder.write_json("metrics.json", metrics_file)
     return metrics_file

@@ -11,10 +11,9 @@ from pathlib import Path
 from typing import Any, ClassVar
 
 import pytest
-from conftest import ROOT
 from omegaconf import OmegaConf
-from runfolders import write_run
 
+from conftest import ROOT
 from harness.config import MetricsConfig
 from harness.data.example import Example
 from harness.metrics import bertscore, comet, facts, faithfulness, language, nli, reference_free, rouge  # noqa: F401
@@ -28,6 +27,7 @@ from harness.results.table import group_runs, sort_rows
 from harness.runfolder.folder import RunFolder
 from harness.runfolder.load import load_run
 from harness.scoring import score_stream
+from runfolders import write_run
 
 EXAMPLES = [{"id": f"e{i}", "source": f"Source {i}.", "references": [f"R {i}."], "meta": {}} for i in range(30)]
 BASELINES = sorted((ROOT / "results" / "baselines").glob("*.json"))

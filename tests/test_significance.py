@@ -53,7 +53,7 @@ def test_matches_sacrebleu_paired_test(name: str, test_type: str) -> None:
         mean, ci = test.estimate(stats[0])
         assert mean == pytest.approx(expected[column][0].mean, abs=1e-4)
         assert ci == pytest.approx(expected[column][0].ci, abs=1e-4)
-        for ours, theirs in zip(test.compare(stats[0], stats[1:]), expected[column][1:]):
+        for ours, theirs in zip(test.compare(stats[0], stats[1:]), expected[column][1:], strict=True):
             assert ours.score == theirs.score
             assert ours.p_value == theirs.p_value
             assert ours.mean == pytest.approx(theirs.mean, abs=1e-4)

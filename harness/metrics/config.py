@@ -51,7 +51,8 @@ class SacreBleuConfig:
 
 @dataclass
 class LanguageConfig:
-    copy_chrf_threshold: float = bounded(90.0, low=0, high=100)  # an output with chrF above this against the source is a copy
+    # An output with chrF above this against the source is a copy.
+    copy_chrf_threshold: float = bounded(90.0, low=0, high=100)
 
 
 @dataclass

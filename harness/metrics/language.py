@@ -66,7 +66,9 @@ class LanguageMetric(Metric):
         source = item.example.source
         if source.strip() and not item.example.meta.get("no_source"):
             similarity = self._chrf.sentence_score(item.output, [source]).score
-            scores["language.copy"] = int(_normalise(item.output) == _normalise(source) or similarity > self.copy_threshold)
+            scores["language.copy"] = int(
+                _normalise(item.output) == _normalise(source) or similarity > self.copy_threshold
+            )
         return scores
 
 

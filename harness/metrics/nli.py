@@ -20,9 +20,9 @@ from transformers import AutoModelForSequenceClassification, AutoTokenizer
 from harness.errors import ConfigError
 from harness.metrics.base import Metric, ScoringInput
 from harness.metrics.config import MetricsConfig
-from harness.metrics.metadata import HIGHER
 from harness.metrics.device import dtype_suffix, metric_device, metric_dtype
 from harness.metrics.faithfulness import normalise, split_sentences
+from harness.metrics.metadata import HIGHER
 from harness.models.base import ModelLoadError
 
 _ENTAILMENT_NAMES = ("entailment", "entail", "entailed", "supports", "support", "supported")
@@ -166,8 +166,13 @@ def nli_model(cfg: MetricsConfig) -> NLIFaithfulnessMetric:
             "or a preset, e.g. +nli_model=deberta_v3_base_mnli"
         )
     return NLIFaithfulnessMetric(
-        nli.name_or_path, device=metric_device(nli.device or cfg.device), batch_size=nli.batch_size, chunk_sentences=nli.chunk_sentences,
-        max_length=nli.max_length, entailment_label=nli.entailment_label,
-        contradiction_label=nli.contradiction_label, trust_remote_code=nli.trust_remote_code,
+        nli.name_or_path,
+        device=metric_device(nli.device or cfg.device),
+        batch_size=nli.batch_size,
+        chunk_sentences=nli.chunk_sentences,
+        max_length=nli.max_length,
+        entailment_label=nli.entailment_label,
+        contradiction_label=nli.contradiction_label,
+        trust_remote_code=nli.trust_remote_code,
         dtype=metric_dtype(cfg.dtype),
     )

@@ -32,7 +32,9 @@ def extractive_fragments(article: Sequence[str], summary: Sequence[str]) -> list
         best = 0
         for j in positions.get(summary[i], ()):
             length = 0
-            while i + length < len(summary) and j + length < len(article) and summary[i + length] == article[j + length]:
+            while (
+                i + length < len(summary) and j + length < len(article) and summary[i + length] == article[j + length]
+            ):
                 length += 1
             best = max(best, length)
         if best:

@@ -31,7 +31,9 @@ class HFCausalModel(PretrainedModel[HFCausalConfig]):
         super().__init__(cfg, task)
         self.template = prompt_template(cfg.prompt, task)
         if not getattr(self.tokenizer, "chat_template", None):
-            raise ModelLoadError(f"model.name_or_path={cfg.name_or_path!r} has no chat template; use an instruction model")
+            raise ModelLoadError(
+                f"model.name_or_path={cfg.name_or_path!r} has no chat template; use an instruction model"
+            )
         self.tokenizer.padding_side = "left"
         if self.tokenizer.pad_token_id is None:
             self.tokenizer.pad_token = self.tokenizer.eos_token

@@ -18,10 +18,7 @@ import numpy as np
 
 from harness.data.example import text_hash
 from harness.errors import InputError
-from harness.runfolder.load import Run
 from harness.results.metric_meta import corpus_hook_of, is_per_fact
-from harness.runfolder.schema import Aggregate, ScoreRecord
-from harness.runfolder.summary import markdown_text
 from harness.results.significance import (
     DEFAULT_AR_TRIALS,
     DEFAULT_BOOTSTRAP_SAMPLES,
@@ -32,6 +29,9 @@ from harness.results.significance import (
     corpus_stats,
     mean_stats,
 )
+from harness.runfolder.load import Run
+from harness.runfolder.schema import Aggregate, ScoreRecord
+from harness.runfolder.summary import markdown_text
 
 FLIP_ORDER = {("supported", "contradicted"): 0, ("contradicted", "supported"): 1}
 FACT_VERDICTS = "facts.verdicts"  # details key: list of {fact_id, kind, verdict, span, text}

@@ -19,16 +19,16 @@ from fnmatch import fnmatch
 from typing import Any
 
 from harness.errors import InputError
-from harness.results.metric_meta import corpus_hook_of, higher_is_better, is_per_fact
 from harness.results.compare import has_value, metric_stats
-from harness.runfolder.load import Run
-from harness.runfolder.schema import Aggregate
+from harness.results.metric_meta import corpus_hook_of, higher_is_better, is_per_fact
 from harness.results.significance import (
     DEFAULT_BOOTSTRAP_SAMPLES,
     DEFAULT_SEED,
     PairedBootstrap,
     percentile_ci,
 )
+from harness.runfolder.load import Run
+from harness.runfolder.schema import Aggregate
 from harness.runfolder.summary import format_aggregate, markdown_text
 
 
