@@ -60,6 +60,11 @@ def build_sacrebleu(name: str, settings: Mapping[str, Any]) -> SacreMetric:
     raise ValueError(f"unknown sacrebleu metric {name!r}; expected one of {CORPUS_METRICS}")
 
 
+def bleu_tokenizer(metric: SacreMetric) -> str:
+    """The tokenizer a BLEU object resolved (``13a``, ``zh``, ``ja-mecab``, ...)."""
+    return cast(BLEU, metric).tokenizer_signature
+
+
 def segment_statistics(metric: SacreMetric, hypothesis: str, references: Sequence[str]) -> Row:
     """One segment's statistics as JSON-safe numbers."""
     (row,) = metric._extract_corpus_statistics([hypothesis], [[reference] for reference in references])

@@ -21,6 +21,7 @@ from harness.metrics.sacrebleu_adapter import (
     STATS_KEY,
     Row,
     add_statistics,
+    bleu_tokenizer,
     build_sacrebleu,
     metric_settings,
     score_statistics,
@@ -55,7 +56,7 @@ class SacreBleuMetrics(Metric):
     def __init__(self, target_lang: str = "en", tokenize: str | None = None, lowercase: bool = False) -> None:
         self._settings = metric_settings(target_lang, tokenize, lowercase)
         self._metrics = {name: build_sacrebleu(name, self._settings[name]) for name in CORPUS_METRICS}
-        self._settings["bleu"]["tokenize"] = self._metrics["bleu"].tokenizer_signature  # resolved: 13a, zh, ...
+        self._settings["bleu"]["tokenize"] = bleu_tokenizer(self._metrics["bleu"])
         # Sentence BLEU uses the effective n-gram order, as sacrebleu's sentence_bleu does.
         self._sentence_bleu = build_sacrebleu("bleu", {**self._settings["bleu"], "effective_order": True})
         self._n_refs: int | str = "?"  # for signatures: references per example, -1 when they vary
