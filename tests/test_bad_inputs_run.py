@@ -77,6 +77,7 @@ def _all_text(folder: Path) -> str:
     return "".join(path.read_text(encoding="utf-8") for path in folder.rglob("*") if path.is_file())
 
 
+@pytest.mark.slow
 def test_a_run_where_every_example_failed_is_a_failed_run(cli: Cli, server: EchoingServer, tmp_path: Path) -> None:
     status, stderr, _ = cli(*_http_run(server, tmp_path / "results"))
     line = assert_one_line_error(status, stderr, "every example failed", "12 x HTTP 401", "run.resume=", code=1)
@@ -87,6 +88,7 @@ def test_a_run_where_every_example_failed_is_a_failed_run(cli: Cli, server: Echo
     assert KEY not in stderr and KEY not in _all_text(run_dir)
 
 
+@pytest.mark.slow
 def test_an_echoed_key_is_stored_and_printed_nowhere(cli: Cli, server: EchoingServer, tmp_path: Path) -> None:
     server.refuse = "Pyongyang"  # a few of the 12 sentences: the run completes with their errors
     status, stderr, out = cli(*_http_run(server, tmp_path / "results"))
@@ -109,6 +111,7 @@ def _interrupted_run(root: Path) -> Path:
     return run_dir
 
 
+@pytest.mark.slow
 def test_resume_refuses_a_run_that_is_still_running(cli: Cli, tmp_path: Path) -> None:
     run_dir = _interrupted_run(tmp_path / "results")
     holder = subprocess.Popen(
@@ -145,6 +148,7 @@ def _predictions(path: Path, outputs: dict[str, str | None], truncated: tuple[st
     return path
 
 
+@pytest.mark.slow
 def test_a_complete_run_with_failures_can_be_resumed_to_retry_them(cli: Cli, tmp_path: Path) -> None:
     outputs = {i: "Rusia firmó un pacto." for i in SENTENCES}
     path = _predictions(tmp_path / "outputs.jsonl", {**outputs, SENTENCES[3]: None})
