@@ -182,18 +182,9 @@ class AutoFactsMetric(Metric):
 
 
 def nli_clause_decider(cfg: Any) -> NLIDecider:
-    """The configured entailment model (``metrics.nli``) as a clause decider: the label whose
-    probability is highest among entailment, contradiction and the rest."""
-    model = nli_model(cfg)
-
-    def decide(premise: str, hypothesis: str) -> str:
-        entailment, contradiction = (float(p) for p in model._probabilities([(premise, hypothesis)])[0])
-        neutral = 1.0 - entailment - contradiction
-        if entailment > max(contradiction, neutral):
-            return "entailment"
-        return "contradiction" if contradiction > neutral else "neutral"
-
-    return decide
+    """The configured checker (``metrics.nli``) as a clause decider: an NLI model's most probable label
+    of entailment, contradiction and the rest; a support checker's (MiniCheck) entailment or neutral."""
+    return nli_model(cfg).decide
 
 
 @register_metric("facts")
