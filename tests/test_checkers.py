@@ -7,7 +7,16 @@ from pathlib import Path
 
 import pytest
 import torch
-from tokenizers import Tokenizer, decoders, models, normalizers, pre_tokenizers, processors, trainers
+from conftest import ROOT, compose_config, read_jsonl, read_metrics
+from tokenizers import (
+    Tokenizer,
+    decoders,
+    models,
+    normalizers,
+    pre_tokenizers,
+    processors,
+    trainers,
+)
 from transformers import (
     DebertaV2Config,
     DebertaV2ForSequenceClassification,
@@ -19,7 +28,6 @@ from transformers import (
     T5ForConditionalGeneration,
 )
 
-from conftest import ROOT, compose_config, read_jsonl, read_metrics
 from harness.data.example import Example
 from harness.errors import ConfigError
 from harness.metrics.base import ScoringInput
@@ -65,7 +73,7 @@ def train_tokenizer(architecture: str) -> PreTrainedTokenizerFast:
 
 def tiny_model(architecture: str, vocab_size: int) -> PreTrainedModel:
     torch.manual_seed(0)
-    size = dict(num_hidden_layers=2, num_attention_heads=2, hidden_size=32, intermediate_size=64)
+    size = {"num_hidden_layers": 2, "num_attention_heads": 2, "hidden_size": 32, "intermediate_size": 64}
     if architecture == "roberta":
         config = RobertaConfig(vocab_size=vocab_size, max_position_embeddings=600, pad_token_id=1, **size)
         return RobertaForSequenceClassification(config)
@@ -171,6 +179,10 @@ def test_classifier_presets_read_class_1_and_the_authors_settings(tiny: dict) ->
     assert "supported:1" in roberta.signature() and "chunk:400tokens" in roberta.signature()
 
 
+def both_mention(word: str, chunk: str, claim: str) -> bool:
+    return word in chunk and word in claim
+
+
 def support_from_text(metric: ClassifierChecker | Seq2SeqChecker):
     """A stub for ``_support`` that reads each input back: 0.9 where chunk and claim both mention 2027,
     0.6 where both mention the council, else 0.1."""
@@ -180,8 +192,7 @@ def support_from_text(metric: ClassifierChecker | Seq2SeqChecker):
         for ids in encoded["input_ids"].tolist():
             text = metric.tokenizer.decode(ids, skip_special_tokens=False)
             chunk, claim = text.split(metric.tokenizer.eos_token)[:2]
-            both = lambda word: word in chunk and word in claim  # noqa: E731
-            values.append(0.9 if both("2027") else 0.6 if both("council") else 0.1)
+            values.append(0.9 if both_mention("2027", chunk, claim) else 0.6 if both_mention("council", chunk, claim) else 0.1)
         return torch.tensor(values)
 
     return support

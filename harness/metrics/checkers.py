@@ -32,13 +32,11 @@ from transformers import (
     AutoModelForSequenceClassification,
     AutoTokenizer,
     BatchEncoding,
-    PreTrainedModel,
 )
 
 from harness.errors import ConfigError
 from harness.metrics.base import Metric, ScoringInput
 from harness.metrics.claim_support import (
-    Chunker,
     budget_windows,
     score_grids,
     sentence_windows,
@@ -109,11 +107,12 @@ class SupportChecker(Metric):
             raise ModelLoadError.unloadable("metrics.nli.name_or_path", model, error) from error
         if self.tokenizer.eos_token is None:
             raise ModelLoadError(f"checker model {model!r}: its tokenizer has no eos token to join chunk and claim")
-        self.model.to(self.device, dtype).eval()
+        self.model.to(device=self.device, dtype=dtype).eval()
         self.identity = model_identity(model, self.model.config)
 
     @abstractmethod
-    def _load(self, model: str, trust_remote_code: bool) -> PreTrainedModel: ...
+    def _load(self, model: str, trust_remote_code: bool) -> Any:
+        """The model (a PreTrainedModel; typed Any as its .to() is untyped)."""
 
     @abstractmethod
     def _support(self, encoded: BatchEncoding) -> torch.Tensor:
@@ -224,7 +223,7 @@ class ClassifierChecker(SupportChecker):
             )
         self.supported_id = found
 
-    def _load(self, model: str, trust_remote_code: bool) -> PreTrainedModel:
+    def _load(self, model: str, trust_remote_code: bool) -> Any:
         return AutoModelForSequenceClassification.from_pretrained(model, trust_remote_code=trust_remote_code)
 
     def _support(self, encoded: BatchEncoding) -> torch.Tensor:
@@ -262,7 +261,7 @@ class Seq2SeqChecker(SupportChecker):
             raise ModelLoadError(f"checker model {model!r}: config.decoder_start_token_id is not set")
         self.decoder_start = int(start)
 
-    def _load(self, model: str, trust_remote_code: bool) -> PreTrainedModel:
+    def _load(self, model: str, trust_remote_code: bool) -> Any:
         return AutoModelForSeq2SeqLM.from_pretrained(model, trust_remote_code=trust_remote_code)
 
     def _support(self, encoded: BatchEncoding) -> torch.Tensor:

@@ -2,10 +2,11 @@
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
+from typing import Any
 
 
-def find_label_id(id2label: dict[int, str], names: Sequence[str], given: str | int | None) -> int | None:
+def find_label_id(id2label: Mapping[Any, str], names: Sequence[str], given: str | int | None) -> int | None:
     """The class id whose label is ``given`` (a name, else a class id, also as a string of digits from
     a config file), else the first class whose label is one of ``names``."""
     labels = {int(i): str(label).strip().lower().replace("_", " ") for i, label in id2label.items()}

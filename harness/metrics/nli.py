@@ -19,9 +19,18 @@ from transformers import AutoModelForSequenceClassification, AutoTokenizer
 
 from harness.errors import ConfigError
 from harness.metrics.base import Metric, ScoringInput
+from harness.metrics.checkers import (
+    ClassifierChecker,
+    Seq2SeqChecker,
+    SupportChecker,
+    model_identity,
+)
+from harness.metrics.claim_support import (
+    score_grids,
+    sentence_windows,
+    source_sentences,
+)
 from harness.metrics.device import dtype_suffix, metric_device, metric_dtype
-from harness.metrics.checkers import ClassifierChecker, Seq2SeqChecker, SupportChecker, model_identity
-from harness.metrics.claim_support import score_grids, sentence_windows, source_sentences
 from harness.metrics.labels import find_label_id
 from harness.metrics.registry import register_metric
 from harness.models.base import ModelLoadError
@@ -161,11 +170,11 @@ def nli_model(cfg: Any) -> ClaimChecker:
             max_length=nli.max_length, entailment_label=nli.entailment_label,
             contradiction_label=nli.contradiction_label, trust_remote_code=nli.trust_remote_code, dtype=dtype,
         )
-    options: dict[str, Any] = dict(
-        device=device, dtype=dtype, batch_size=nli.batch_size, max_length=nli.max_length,
-        chunk_words=nli.chunk_words, chunk_tokens=nli.chunk_tokens, chunk_sentences=nli.chunk_sentences,
-        split_claims=nli.split_claims, input_prefix=nli.input_prefix, trust_remote_code=nli.trust_remote_code,
-    )
+    options: dict[str, Any] = {
+        "device": device, "dtype": dtype, "batch_size": nli.batch_size, "max_length": nli.max_length,
+        "chunk_words": nli.chunk_words, "chunk_tokens": nli.chunk_tokens, "chunk_sentences": nli.chunk_sentences,
+        "split_claims": nli.split_claims, "input_prefix": nli.input_prefix, "trust_remote_code": nli.trust_remote_code,
+    }
     if nli.kind == "classifier":
         return ClassifierChecker(nli.name_or_path, supported_label=nli.supported_label, **options)
     return Seq2SeqChecker(nli.name_or_path, label_words=list(nli.label_words), **options)
