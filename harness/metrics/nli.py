@@ -6,7 +6,8 @@ scores ``P(entailment) - P(contradiction)`` for its best chunk, and the output s
 its sentences, mapped from -1..1 to 0..1 (Laban et al., 2022, zero-shot variant).
 
 The model is given by hub name or local path; nothing is downloaded when ``HF_HUB_OFFLINE=1`` or
-when a path is given. Presets: ``configs/nli_model/``.
+when a path is given. Presets: ``configs/nli_model/``. :func:`nli_model` builds the checker that
+``metrics.nli.kind`` names: this NLI metric, or a MiniCheck-style checker (``harness.metrics.checkers``).
 """
 
 from __future__ import annotations
