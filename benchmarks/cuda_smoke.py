@@ -21,7 +21,7 @@ from omegaconf import OmegaConf
 from harness.config import TinyModelConfig
 from harness.data.example import Example
 from harness.data.seed import seed_summarisation_examples
-from harness.models.base import TaskSpec
+from harness.task import TaskSpec
 from harness.models.tiny import TinySeq2SeqModel
 from harness.paths import PROJECT_ROOT
 

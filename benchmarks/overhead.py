@@ -37,7 +37,8 @@ from harness.data.example import Example  # noqa: E402
 from harness.models.base import Generation  # noqa: E402
 from harness.models.hf_seq2seq import HFSeq2SeqModel  # noqa: E402
 from harness.models.registry import build_model  # noqa: E402
-from harness.runner import run, task_spec  # noqa: E402
+from harness.runner import run  # noqa: E402
+from harness.task import task_spec  # noqa: E402
 
 
 def main() -> None:

@@ -39,7 +39,7 @@ from harness.config import MetricsConfig  # noqa: E402
 from harness.data.example import Example  # noqa: E402
 from harness.metrics.base import ScoringInput  # noqa: E402
 from harness.metrics.rouge import ROUGE_TYPES, RougeMetric, UnicodeTokenizer, lsum_text  # noqa: E402
-from harness.results.run_folder import RunFolder  # noqa: E402
+from harness.runfolder.folder import RunFolder  # noqa: E402
 from harness.scoring import score_stream  # noqa: E402
 
 

@@ -23,8 +23,9 @@ from typing import Any
 
 from filelock import FileLock
 
-from harness.models.base import Generation, Model, TaskSpec
-from harness.results.schema import CacheInfo
+from harness.models.base import Generation, Model
+from harness.task import TaskSpec
+from harness.runfolder.schema import CacheInfo
 
 CACHE_FILE = "generations.sqlite"  # under run.cache_dir
 SCHEMA_VERSION = 1  # part of every key: bump when what an entry means changes

@@ -17,8 +17,8 @@ from harness.cache import GenerationCache
 from harness.data.example import Example
 from harness.models.base import Generation, Model
 from harness.progress import bar
-from harness.results.run_folder import RunFolder
-from harness.results.schema import PredictionRecord
+from harness.runfolder.folder import RunFolder
+from harness.runfolder.schema import PredictionRecord
 
 
 @dataclass

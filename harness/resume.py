@@ -19,7 +19,7 @@ from typing import Any
 from omegaconf import DictConfig, OmegaConf
 
 from harness.errors import InputError
-from harness.results.run_folder import RunFolder
+from harness.runfolder.folder import RunFolder
 
 # Settings that may change between the interrupted run and its resumption: they do not change results.
 VOLATILE_KEYS = ("run.resume", "run.chunk_size", "run.cache", "run.cache_dir", "metrics.workers")
@@ -47,7 +47,7 @@ def comparable(cfg: DictConfig | dict[str, Any]) -> dict[str, Any]:
     return plain
 
 
-def find_resumable(cfg: DictConfig) -> Path | None:
+def find_resumable(cfg: DictConfig) -> RunFolder | None:
     """The folder ``run.resume`` names (checked), the newest matching incomplete run for ``auto``, else None."""
     setting = cfg.run.resume
     if not setting:
@@ -56,16 +56,14 @@ def find_resumable(cfg: DictConfig) -> Path | None:
     if setting == "auto":
         runs = Path(cfg.run.output_root).glob("*/*/run.json")
         for run_json in sorted(runs, key=lambda p: (p.parent.parent.name, p.parent.name), reverse=True):
-            folder = run_json.parent
-            if _status(folder) != "complete" and _stored_config(folder) == wanted:
+            folder = RunFolder.open(run_json.parent)
+            if folder.status() != "complete" and comparable(folder.config()) == wanted:
                 return folder
         return None
-    folder = Path(setting)
-    if not (folder / "run.json").is_file() or not (folder / "config.yaml").is_file():
-        raise ResumeError(f"run.resume={setting}: not a run folder (no run.json or config.yaml)")
-    if _status(folder) == "complete" and not _n_errors(folder):
+    folder = RunFolder.open(setting, option="run.resume")
+    if folder.status() == "complete" and not folder.read_json("metrics.json").get("n_errors", 0):
         raise ResumeError(f"run.resume={setting}: the run is already complete, with no failed example to retry")
-    stored = _stored_config(folder)
+    stored = comparable(folder.config())
     if stored != wanted:
         raise ResumeError(f"run.resume={setting}: the run's config differs in {_differences(stored, wanted)}")
     return folder
@@ -109,19 +107,6 @@ def _repair(path: Path, keep_failed: bool) -> set[str]:
         os.fsync(target.fileno())
     os.replace(temporary, path)
     return ids
-
-
-def _status(folder: Path) -> str:
-    return json.loads((folder / "run.json").read_text(encoding="utf-8")).get("status", "")
-
-
-def _n_errors(folder: Path) -> int:
-    """How many examples of a complete run failed (they are retried when it is resumed)."""
-    return int(json.loads((folder / "metrics.json").read_text(encoding="utf-8")).get("n_errors", 0))
-
-
-def _stored_config(folder: Path) -> dict[str, Any]:
-    return comparable(OmegaConf.load(folder / "config.yaml"))
 
 
 def _differences(a: Any, b: Any, prefix: str = "") -> list[str]:

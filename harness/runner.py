@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import json
 import platform
 import subprocess
 import time
@@ -19,24 +18,19 @@ from harness.data.loading import fingerprint, load_examples
 from harness.errors import RunFailed
 from harness.generation import GenerationReport, generate_all
 from harness.metrics.registry import build_metrics
-from harness.models.base import Model, TaskSpec
+from harness.models.base import Model
 from harness.models.registry import build_model
 from harness.paths import PROJECT_ROOT
-from harness.results.run_folder import RunFolder
-from harness.results.schema import CacheInfo, RunInfo
-from harness.results.summary import summary_markdown
+from harness.runfolder.folder import RunFolder
+from harness.runfolder.schema import CacheInfo, RunInfo
+from harness.runfolder.summary import summary_markdown
 from harness.score_cache import SCORE_CACHE_FILE, ScoreCache
 from harness.scoring import score_run
+from harness.task import TaskSpec, task_spec
 from harness.timing import Timings
 
 _PACKAGES = ("harness", "torch", "transformers", "datasets", "evaluate", "hydra-core", "rouge-score",
              "bert-score", "sacrebleu")
-
-
-def task_spec(cfg: DictConfig) -> TaskSpec:
-    return TaskSpec(
-        name=cfg.task.name, source_lang=cfg.task.source_lang, target_lang=cfg.task.target_lang, mode=cfg.task.mode
-    )
 
 
 def run(cfg: DictConfig) -> Path:
@@ -63,10 +57,9 @@ def run(cfg: DictConfig) -> Path:
         identity = model.identity()
 
     previous = resume.find_resumable(cfg)
-    if previous is None:
-        folder = RunFolder.create(cfg.run.output_root, task.name, cfg.model.name, cfg.dataset.name, started)
-    else:
-        folder = RunFolder(previous)
+    folder = previous if previous is not None else RunFolder.create(
+        cfg.run.output_root, task.name, cfg.model.name, cfg.dataset.name, started
+    )
     with folder.locked():  # before anything is read or repaired: a live run is refused
         if previous is None:
             info = _run_info(cfg, model, identity, n_examples, data_fingerprint, folder, started)
@@ -142,7 +135,7 @@ def _check_error_rate(report: GenerationReport, n_examples: int, limit: float, f
 
 
 def _resumed_info(folder: RunFolder, data_fingerprint: str, now: datetime) -> RunInfo:
-    info: RunInfo = json.loads((folder.path / "run.json").read_text(encoding="utf-8"))
+    info = folder.info()
     if info["dataset"]["fingerprint"] != data_fingerprint:
         raise resume.ResumeError(
             f"run.resume={folder.path}: the dataset has changed since the run started "

@@ -17,7 +17,7 @@ from typing import Any
 
 from harness.cache import library_versions, open_sqlite, write_rows
 from harness.metrics.base import Metric, ScoringInput
-from harness.results.schema import CacheInfo
+from harness.runfolder.schema import CacheInfo
 
 SCORE_CACHE_FILE = "scores.sqlite"  # under run.cache_dir
 

@@ -25,9 +25,9 @@ from harness.generation import chunked
 from harness.metrics.aggregate import aggregate_columns
 from harness.metrics.base import Metric, ScoringInput
 from harness.progress import bar
-from harness.results.predictions_index import PredictionsIndex
-from harness.results.run_folder import RunFolder
-from harness.results.schema import Aggregate, MetricsFile, ScoreRecord
+from harness.runfolder.predictions_index import PredictionsIndex
+from harness.runfolder.folder import RunFolder
+from harness.runfolder.schema import Aggregate, MetricsFile, ScoreRecord
 from harness.score_cache import ScoreCache
 from harness.timing import Timings
 

@@ -1,4 +1,4 @@
-"""Where a run's time goes, stored in ``run.json`` as :class:`~harness.results.schema.RunTimings`:
+"""Where a run's time goes, stored in ``run.json`` as :class:`~harness.runfolder.schema.RunTimings`:
 wall seconds per stage (``load``: model, data and metrics; ``generate``; ``score``: the metrics;
 ``bootstrap``: the confidence intervals; ``write``: ``scores.jsonl`` and ``metrics.json``) and the
 seconds each metric took."""
@@ -9,7 +9,7 @@ import time
 from collections.abc import Iterator
 from contextlib import contextmanager
 
-from harness.results.schema import RunTimings
+from harness.runfolder.schema import RunTimings
 
 STAGES = ("load", "generate", "score", "bootstrap", "write")  # the order they are shown in
 

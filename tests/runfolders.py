@@ -1,4 +1,4 @@
-"""Writers of small run folders that follow the results contract (harness.results.schema).
+"""Writers of small run folders that follow the results contract (harness.runfolder.schema).
 
 They stand in for the runner in unit tests: each writes the six contract files the way the runner
 does, with aggregates computed from the per-example values it is given.

@@ -191,3 +191,13 @@ def test_a_facts_file_is_matched_against_the_whole_selection_not_the_shard(tmp_p
     run_dir = run_harness(tmp_path / "results", *files_run(data, f"dataset.facts_file={facts}",
                                                            "dataset.num_shards=3", "dataset.shard_index=2")[2:])
     assert [e["id"] for e in read_jsonl(run_dir / "examples.jsonl")] == ["d2"]
+
+
+def test_published_column_that_is_no_iso_date_names_column_and_row(cli: Cli, tmp_path: Path) -> None:
+    """The dateline anchors relative dates ("on Wednesday"): a value that is no date must stop the run at
+    load, naming the column and row, not fail (or be skipped) example by example while scoring."""
+    rows = [{**row, "published": "2024-06-20"} for row in ROWS]
+    rows[1]["published"] = "June 20th, 2024"
+    data = write_jsonl(tmp_path / "data.jsonl", rows)
+    expect_refusal(cli, tmp_path, files_run(data, "dataset.published_column=published", "metrics.names=[facts]"),
+                   "column published row 1", "'June 20th, 2024'", "ISO date")

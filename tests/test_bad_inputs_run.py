@@ -113,7 +113,7 @@ def test_resume_refuses_a_run_that_is_still_running(cli: Cli, tmp_path: Path) ->
     run_dir = _interrupted_run(tmp_path / "results")
     holder = subprocess.Popen(
         [sys.executable, "-c", "import sys, time\nfrom pathlib import Path\n"
-         "from harness.results.run_folder import RunFolder\nwith RunFolder(Path(sys.argv[1])).locked():\n"
+         "from harness.runfolder.folder import RunFolder\nwith RunFolder(Path(sys.argv[1])).locked():\n"
          "    print('locked', flush=True)\n    time.sleep(300)", str(run_dir)],
         cwd=ROOT, stdout=subprocess.PIPE, text=True,
     )

@@ -9,7 +9,8 @@ import pytest
 
 from conftest import read_json, read_jsonl
 from harness.cache import GenerationCache, cache_policy, model_key
-from harness.models.base import Generation, TaskSpec
+from harness.models.base import Generation
+from harness.task import TaskSpec
 from harness.models.lead import LeadModel
 from harness.models.predictions import PredictionsModel
 

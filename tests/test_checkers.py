@@ -33,7 +33,7 @@ from harness.errors import ConfigError
 from harness.metrics.base import ScoringInput
 from harness.metrics.checkers import ClassifierChecker, Seq2SeqChecker
 from harness.metrics.claim_support import budget_windows, word_count
-from harness.metrics.facts import nli_clause_decider
+from harness.metrics.facts import KeyFactsMetric, build_facts
 from harness.metrics.nli import nli_model
 
 SOURCE = "The council approved the budget on Tuesday. The schools will open in 2027. Critics voted against it."
@@ -277,8 +277,15 @@ def test_every_preset_composes() -> None:
 
 
 def test_clause_facts_decide_with_a_checker(tiny: dict) -> None:
-    cfg = compose_config(["+nli_model=minicheck_roberta_large", f"metrics.nli.name_or_path={tiny['roberta', False]}"])
-    assert nli_clause_decider(cfg.metrics)("The council met.", "The council met.") == "neutral"
+    """The facts metric gets the checker's decision (a MiniCheck never says contradicted) and names the
+    checker, with its kind and weights, in its signature."""
+    for answer, verdict in ((True, "entailment"), (False, "neutral")):
+        path = tiny["roberta", answer]
+        cfg = compose_config(["+nli_model=minicheck_roberta_large", f"metrics.nli.name_or_path={path}"])
+        metric = build_facts(cfg.metrics, None)
+        assert isinstance(metric, KeyFactsMetric) and metric.nli is not None
+        assert metric.nli("The council met.", "The council met.") == verdict
+        assert f"clauses:nli:nli_faithfulness|classifier|model:{path}|weights:" in metric.signature()
 
 
 def test_seq2seq_checker_through_a_run(tiny: dict, run_eval) -> None:

@@ -14,7 +14,7 @@ from conftest import WMT17, harness_cli, requires_wmt17
 from runfolders import wmt17_systems, write_run, write_translation_run, write_wmt17_runs
 
 from harness.results.compare import Comparison, IncomparableRuns, compare_runs, render_markdown
-from harness.results.load import load_run
+from harness.runfolder.load import load_run
 
 AR_TRIALS = 1000  # sacrebleu's default is 10000; both sides use this smaller count
 

@@ -12,7 +12,7 @@ from conftest import compose_config
 from harness.data.columns import DatasetError
 from harness.errors import InputError
 from harness.data.loading import load_examples
-from harness.models.base import TaskSpec
+from harness.task import TaskSpec
 
 ROWS = [
     {"doc": "The cat sat on the mat. It was happy.", "summary": "A cat sat.", "key": "a", "system": "x"},

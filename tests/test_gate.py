@@ -17,7 +17,7 @@ from harness.results.gate import (
     render_result,
     write_baseline,
 )
-from harness.results.load import load_run
+from harness.runfolder.load import load_run
 
 EXAMPLES = [{"id": f"e{i}", "source": f"Source {i}.", "references": [f"R {i}."], "meta": {}} for i in range(40)]
 REFS = [f"the cat number {i} sat on the mat today" for i in range(40)]

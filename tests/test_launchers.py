@@ -10,7 +10,7 @@ import pytest
 
 from conftest import harness_cli, read_json
 from harness.hydra_app import RUN_POINTER
-from harness.results.merge import merge_runs
+from harness.merge import merge_runs
 
 FAST = "metrics.names=[rouge]"
 

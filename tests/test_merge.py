@@ -9,7 +9,7 @@ import pytest
 
 from conftest import harness_cli, read_json, read_jsonl
 from harness.data.sharding import shard_bounds
-from harness.results.merge import MergeError, merge_runs
+from harness.merge import MergeError, merge_runs
 
 FAST = "metrics.names=[rouge,reference_free]"
 
@@ -108,7 +108,7 @@ def test_every_translation_loader_shards_after_selection(translation_data: dict[
     """Shards tile the selected examples (shuffle and limit first), with the ids of the whole selection."""
     from harness.hydra_app import compose_config
     from harness.data.loading import load_examples
-    from harness.runner import task_spec
+    from harness.task import task_spec
 
     def ids(*overrides: str) -> list[str]:
         cfg = compose_config(["task=translate", "task.target_lang=es", *translation_datasets(translation_data)[loader],

@@ -11,7 +11,8 @@ from omegaconf import OmegaConf
 from conftest import ROOT, compose_config
 from harness.data.example import Example
 from harness.data.seed import seed_summarisation_examples
-from harness.models.base import ModelLoadError, TaskSpec
+from harness.models.base import ModelLoadError
+from harness.task import TaskSpec
 from harness.models.registry import build_model
 from harness.models.tiny import build_tiny_model
 from harness.text import split_sentences

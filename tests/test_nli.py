@@ -163,5 +163,5 @@ def test_clause_decision_is_the_most_probable_label(tiny_model: Path) -> None:
     contradiction (0.7), never the label of the smaller probability."""
     metric = NLIFaithfulnessMetric(str(tiny_model))
     metric.model = StubClassifier(metric.tokenizer)
-    assert metric.decide("The schools will open in 2027.", "They open in 2027.") == "entailment"
-    assert metric.decide("Critics voted against it.", "They open in 2027.") == "contradiction"
+    assert metric.decide("The schools will open in 2027.", "They open soon.") == "entailment"
+    assert metric.decide("Critics voted against it.", "They open soon.") == "contradiction"

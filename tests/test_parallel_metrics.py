@@ -15,7 +15,7 @@ from harness.data.example import Example
 from harness.metrics.base import Metric, ScoringInput
 from harness.metrics.reference_free import ReferenceFreeMetric
 from harness.metrics.rouge import RougeMetric
-from harness.results.run_folder import RunFolder
+from harness.runfolder.folder import RunFolder
 from harness.scoring import score_stream
 
 WORDS = "the cat sat on a mat while dogs barked loudly at night in the old town square".split()

@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import json
 import os
+import re
 import shutil
 import signal
 import subprocess
@@ -22,6 +23,7 @@ from harness.models.base import Generation
 from harness.models.lead import LeadModel
 from harness.models.registry import register_backend
 from harness.resume import ResumeError
+from harness.runfolder.folder import RunFolderError
 from harness.errors import RunFailed
 
 FAST = "metrics.names=[rouge,reference_free]"
@@ -198,5 +200,5 @@ def test_configs_compare_resolved_and_differences_are_named(tmp_path: Path) -> N
     folder = tmp_path / "half"
     folder.mkdir()
     (folder / "run.json").write_text("{}", encoding="utf-8")
-    with pytest.raises(ResumeError, match="not a run folder"):
+    with pytest.raises(RunFolderError, match=re.escape(f"run.resume={folder}: not a run folder (no config.yaml)")):
         find_resumable(compose_config([f"run.resume={folder}"]))

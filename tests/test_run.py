@@ -10,7 +10,7 @@ import pytest
 
 from conftest import FRANK, read_json, read_jsonl, harness_cli, requires_shared
 from harness.models.predictions import PredictionsMismatch
-from harness.results.run_folder import RunFolder
+from harness.runfolder.folder import RunFolder
 
 RUN_FILES = {"config.yaml", "run.json", "examples.jsonl", "predictions.jsonl", "scores.jsonl", "metrics.json", "summary.md"}
 FAST = "metrics.names=[rouge,reference_free]"

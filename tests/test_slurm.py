@@ -18,7 +18,7 @@ import pytest
 
 from conftest import ROOT, harness_cli, read_json, read_jsonl
 from conftest import missing as requires_programs
-from harness.results.merge import merge_runs
+from harness.merge import merge_runs
 from slurm_cluster import PARTITION, SlurmCluster, missing_programs, slurm_cluster
 from test_launchers import sweep_runs
 

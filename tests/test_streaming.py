@@ -11,7 +11,7 @@ import pytest
 from conftest import compose_config, read_jsonl
 from harness.data.columns import TableExamples
 from harness.data.loading import load_examples
-from harness.models.base import TaskSpec
+from harness.task import TaskSpec
 
 
 def write_dataset(path: Path, n: int, words: int = 250) -> Path:

@@ -9,7 +9,7 @@ import pytest
 from runfolders import write_run, write_translation_run
 
 from harness.cli import main
-from harness.results.load import RunFolderError, load_run, load_runs
+from harness.runfolder.load import RunFolderError, load_run, load_runs
 from harness.results.table import filter_runs, group_runs, render_markdown, sort_rows
 
 EXAMPLES = [{"id": f"e{i}", "source": f"Source {i}.", "references": [f"R {i}."], "meta": {}} for i in range(4)]
@@ -111,6 +111,6 @@ def test_corpus_metrics_without_ci_get_one_from_their_statistics(tmp_path: Path)
     ],
 )
 def test_cells_hide_single_point_and_unknown_intervals(aggregate: dict, cell: str) -> None:
-    from harness.results.summary import format_aggregate
+    from harness.runfolder.summary import format_aggregate
 
     assert format_aggregate(aggregate) == cell

@@ -5,10 +5,13 @@ from __future__ import annotations
 import json
 
 import pysbd
+from hypothesis import HealthCheck, given, settings
+from hypothesis import strategies as st
+from pysbd.lang.english import English
 
 from conftest import FRANK, ROOT, requires_shared
 from harness.data.seed import seed_summarisation_examples
-from harness.text import BLOCK_CHARS, split_sentences
+from harness.text import BLOCK_CHARS, plain_sentences, split_sentences
 
 
 def pysbd_sentences(text: str) -> list[str]:
@@ -53,3 +56,48 @@ def test_a_long_paragraph_is_split_in_blocks_that_lose_no_text() -> None:
     changed = [s for s in theirs if s not in ours]
     assert changed == [s for s in theirs if s.startswith("'We were attacked out of nowhere")]
     assert len(ours) == len(theirs) + 2
+
+
+# Tokens that pysbd has rules for, beside plain words: abbreviations (any case), roman numerals,
+# single letters, numbers, quotes and apostrophes as tokenised news text writes them, dashes, list
+# markers, file extensions, "Co. KG", "I"/"I'm" after a period.
+_TRICKY = [
+    *English.Abbreviation.ABBREVIATIONS[::7], "Mr", "Dr", "no", "No", "pp", "art", "etc", "e.g", "u.s", "U.S",
+    "ii", "IV", "mix", "civil", "a", "A", "I", "i", "I'm", "I'll", "12", "3", "2012", "12.5", "'s", "'", "''", "`",
+    "``", "n't", "\\'s", "\\", "--", "-", "&", "%", "$5", "£", "/", ";", ":", ",", "co", "Co", "KG", "jpg", "a.m", "p.m", "’s",
+]
+_WORD = st.text(alphabet="abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ", min_size=1, max_size=6)
+_TOKEN = st.one_of(_WORD, _WORD, st.sampled_from(_TRICKY), st.sampled_from([".", ". ", " .", "'", "'s", "' ", " '"]))
+_PARAGRAPH = st.lists(st.tuples(_TOKEN, st.sampled_from([" ", " ", ""])), min_size=1, max_size=25).map(
+    lambda parts: " ".join("".join(t + sep for t, sep in parts).split())
+)
+
+
+@settings(max_examples=3000, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+@given(_PARAGRAPH)
+def test_plain_text_is_split_as_pysbd_splits_it(paragraph: str) -> None:
+    plain = plain_sentences(paragraph)
+    if plain is not None:
+        assert plain == pysbd_sentences(paragraph)
+
+
+def test_tokenised_and_ordinary_news_sentences_take_the_plain_path() -> None:
+    """The plain path is what makes ROUGE-Lsum fast; these typical summaries must take it."""
+    for text in [
+        "natalia moon , 23 , has become a tv sensation . she moved to the philippines in 2012 .",
+        "promise tamang has turned herself into angelina jolie 's character maleficent . the mother-of-six uses contouring .",
+        "The treaty was signed on Wednesday. It commits both sides to mutual assistance.",
+        "Putin and Kim signed the pact in Pyongyang; it takes effect on ratification",
+    ]:
+        assert plain_sentences(text) == pysbd_sentences(text), text
+
+
+@requires_shared
+def test_frank_summaries_and_references_split_as_pysbd_splits_them() -> None:
+    rows = [json.loads(line) for line in FRANK.read_text(encoding="utf-8").splitlines()]
+    texts = list(dict.fromkeys(t for row in rows for t in (row["summary"], row["reference"])))
+    plain = 0
+    for text in texts:
+        plain += plain_sentences(" ".join(text.split())) is not None
+        assert split_sentences(text) == pysbd_sentences(text), text[:80]
+    assert plain > len(texts) / 2

@@ -12,7 +12,8 @@ from omegaconf import OmegaConf
 from harness.config import ApertiumConfig
 from harness.data.example import Example
 from harness.models.apertium import ApertiumModel, apertium_mode
-from harness.models.base import ModelLoadError, TaskSpec
+from harness.models.base import ModelLoadError
+from harness.task import TaskSpec
 from conftest import read_jsonl, read_metrics, requires, run_harness
 
 

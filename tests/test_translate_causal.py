@@ -10,7 +10,8 @@ from omegaconf import OmegaConf
 
 from harness.config import HFCausalConfig, TinyCausalConfig
 from harness.data.example import Example
-from harness.models.base import ModelLoadError, TaskSpec
+from harness.models.base import ModelLoadError
+from harness.task import TaskSpec
 from harness.models.hf_causal import HFCausalModel
 from harness.models.tiny import build_tiny_model
 from harness.models.tiny_causal import TinyCausalModel

@@ -13,7 +13,7 @@ from harness.config import HubTranslationConfig, ParallelTextConfig, SeedDataset
 from harness.data.columns import DatasetError
 from harness.errors import InputError
 from harness.data.loading import load_examples
-from harness.models.base import TaskSpec
+from harness.task import TaskSpec
 from conftest import ROOT, read_jsonl, read_metrics, run_harness
 
 EN_ES = TaskSpec("translate", "en", "es")

@@ -16,7 +16,8 @@ from omegaconf import OmegaConf
 
 from harness.config import OpenAICompatibleConfig
 from harness.data.example import Example
-from harness.models.base import ModelLoadError, TaskSpec
+from harness.models.base import ModelLoadError
+from harness.task import TaskSpec
 from harness.models.openai_compatible import OpenAICompatibleModel
 from conftest import ROOT, read_jsonl, read_metrics, run_harness
 

@@ -9,7 +9,8 @@ from omegaconf import OmegaConf
 
 from harness.config import TinyModelConfig
 from harness.data.example import Example
-from harness.models.base import ModelLoadError, TaskSpec
+from harness.models.base import ModelLoadError
+from harness.task import TaskSpec
 from harness.models.tiny import TinySeq2SeqModel
 from conftest import read_jsonl, read_metrics, run_harness
 
@@ -96,7 +97,7 @@ def test_a_preset_for_another_language_pair_warns(
 ) -> None:
     from harness.hydra_app import compose_config
     from harness.models.registry import build_model
-    from harness.runner import task_spec
+    from harness.task import task_spec
 
     cfg = compose_config(["task=translate", *overrides])
     with pytest.raises(ModelLoadError):  # hub models: no hub here; the warning comes first

@@ -139,7 +139,8 @@ class TableExamples(Sequence[Example]):
             meta["facts"] = self.side_facts[example_id]
             meta["facts_origin"] = f"{cfg.facts_file}[{example_id}]"
         if cfg.published_column and row[cfg.published_column]:
-            meta["published"] = str(row[cfg.published_column])
+            origin = f"{self.origin} column {cfg.published_column} row {index}"
+            meta["published"] = _iso_date(row[cfg.published_column], origin)
         source = row[cfg.source_column]
         return Example(
             id=example_id,
@@ -184,6 +185,18 @@ def _require_unique(table: datasets.Dataset, column: str, origin: str) -> None:
         if str(value) in seen:
             raise DatasetError(f"{origin}: id {str(value)!r} in column {column!r} is not unique")
         seen.add(str(value))
+
+
+def _iso_date(value: Any, origin: str) -> str:
+    """``value`` (an ISO date or timestamp, or a date the loader parsed) as ISO text; the dateline
+    anchors relative dates ("on Wednesday"), so anything else stops the run at load."""
+    if isinstance(value, datetime.date):  # a datetime too
+        return value.isoformat()
+    try:
+        datetime.datetime.fromisoformat(str(value))
+        return str(value)
+    except ValueError:
+        raise InputError(f"{origin}: {str(value)!r} is not an ISO date (YYYY-MM-DD, optionally with a time)") from None
 
 
 def _fields(row: Mapping[str, Any], cfg: Any) -> dict[str, Any]:

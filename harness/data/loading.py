@@ -23,14 +23,22 @@ from harness.data.columns import (
 from harness.data.example import Example
 from harness.data.seed import seed_summarisation_examples
 from harness.data.sharding import shard_bounds
-from harness.models.base import TaskSpec
+from harness.task import TaskSpec
 from harness.paths import project_path
 from harness.plugins import Registry
 
 Examples = Collection[Example]
 Loader = Callable[[Any, TaskSpec], Examples]
-LOADERS: Registry[Loader] = Registry("dataset.loader", "harness.data")
-register_loader = LOADERS.register
+LOADERS: Registry[Loader] = Registry(
+    "dataset.loader",
+    {
+        "seed": "harness.data.loading:load_seed",
+        "files": "harness.data.loading:load_files",
+        "hub": "harness.data.loading:load_hub",
+        "parallel_text": "harness.data.parallel:load_parallel_text",
+        "hub_translation": "harness.data.parallel:load_hub_translation",
+    },
+)
 
 
 def load_examples(cfg: Any, task: TaskSpec) -> Examples:
@@ -50,8 +58,7 @@ def take_shard(examples: Examples, num_shards: int, index: int) -> Examples:
     return list(examples)[start:stop]
 
 
-@register_loader("seed")
-def _seed(cfg: Any, task: TaskSpec) -> Examples:
+def load_seed(cfg: Any, task: TaskSpec) -> Examples:
     if task.name == "translate":
         from harness.data.parallel import seed_loader  # it imports this module
 
@@ -59,14 +66,12 @@ def _seed(cfg: Any, task: TaskSpec) -> Examples:
     return select_examples(seed_summarisation_examples(project_path(cfg.spec), list(cfg.reference_keys)), cfg)
 
 
-@register_loader("files")
-def _files(cfg: Any, task: TaskSpec) -> Examples:
+def load_files(cfg: Any, task: TaskSpec) -> Examples:
     table = load_local_table(str(project_path(cfg.path)), cfg.format, cfg.split)
     return TableExamples(select_rows(table, cfg.where, cfg.shuffle, cfg.shuffle_seed, cfg.limit), cfg, cfg.path)
 
 
-@register_loader("hub")
-def _hub(cfg: Any, task: TaskSpec) -> Examples:
+def load_hub(cfg: Any, task: TaskSpec) -> Examples:
     table = load_hub_table(cfg.hub_name, cfg.config, cfg.split, cfg.revision)
     return TableExamples(select_rows(table, cfg.where, cfg.shuffle, cfg.shuffle_seed, cfg.limit), cfg, cfg.hub_name)
 

@@ -12,10 +12,10 @@ from typing import Any
 
 from harness.data.columns import DatasetError, load_hub_table, select_rows
 from harness.data.example import Example
-from harness.data.loading import register_loader, select_examples
+from harness.data.loading import select_examples
 from harness.data.seed import load_spec
 from harness.files import read_text
-from harness.models.base import TaskSpec
+from harness.task import TaskSpec
 from harness.paths import project_path
 from harness.text import split_sentences
 
@@ -27,7 +27,6 @@ def read_lines(path: str, option: str) -> list[str]:
     return [line.rstrip() for line in lines]
 
 
-@register_loader("parallel_text")
 def load_parallel_text(cfg: Any, task: TaskSpec) -> list[Example]:
     """One example per line; without ``dataset.source`` the examples carry ``meta["no_source"]``."""
     if not cfg.references and cfg.source is None:
@@ -56,7 +55,6 @@ def load_parallel_text(cfg: Any, task: TaskSpec) -> list[Example]:
     return select_examples(examples, cfg)
 
 
-@register_loader("hub_translation")
 def load_hub_translation(cfg: Any, task: TaskSpec) -> list[Example]:
     """Rows whose ``translation_column`` maps language codes to texts (``wmt16``, ``wmt19``, ...)."""
     table = load_hub_table(cfg.hub_name, cfg.config, cfg.split, cfg.revision)

@@ -7,7 +7,7 @@ from collections.abc import Iterable, Sequence
 
 import numpy as np
 
-from harness.results.schema import Aggregate
+from harness.runfolder.schema import Aggregate
 
 _MAX_CELLS = 2_000_000  # resampled values held at once (32 MB with their indices), whatever the run's size
 

@@ -12,7 +12,6 @@ from transformers import AutoConfig
 
 from harness.metrics.base import Metric, ScoringInput
 from harness.metrics.device import dtype_suffix, metric_device, metric_dtype
-from harness.metrics.registry import register_metric
 from harness.metrics.embedder import minilm_path
 from harness.models.base import ModelLoadError
 
@@ -72,8 +71,7 @@ class BertScoreMetric(Metric):
         return results
 
 
-@register_metric("bertscore")
-def _bertscore(cfg: Any, task: Any) -> Metric:
+def build_bertscore(cfg: Any, task: Any) -> Metric:
     return BertScoreMetric(
         cfg.bertscore_model, cfg.bertscore_num_layers, cfg.bertscore_batch_size, metric_device(cfg.device),
         metric_dtype(cfg.dtype),

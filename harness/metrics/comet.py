@@ -17,7 +17,6 @@ from typing import Any, ClassVar
 
 from harness.errors import ConfigError
 from harness.metrics.base import Metric, ScoringInput
-from harness.metrics.registry import register_metric
 
 
 class CometMetric(Metric):
@@ -67,8 +66,7 @@ class CometMetric(Metric):
         return {"comet": {self.model_name: {"skipped": self.skipped}}} if self.skipped else {}
 
 
-@register_metric("comet")
-def _comet(cfg: Any, task: Any) -> Metric:
+def build_comet(cfg: Any, task: Any) -> Metric:
     if not cfg.comet_model:
         raise ConfigError("metric 'comet' needs metrics.comet_model (e.g. Unbabel/wmt22-comet-da or a local model.ckpt)")
     return CometMetric(cfg.comet_model, cfg.comet_batch_size)

@@ -51,7 +51,6 @@ from harness.metrics.base import Metric, ScoringInput
 from harness.metrics.embedder import embed_sentences, sentence_similarity
 from harness.metrics.language import detect_language
 from harness.metrics.nli import nli_model
-from harness.metrics.registry import register_metric
 
 
 def example_facts(example: Example) -> tuple[Fact, ...]:
@@ -99,7 +98,7 @@ class KeyFactsMetric(Metric):
         self, lang: str | None = None, nli: NLIDecider | None = None, nli_name: str | None = None
     ) -> None:
         """``lang`` fixes the output language (else it is detected per output); ``nli`` decides clause
-        facts instead of the MiniLM similarity when given (``nli_name`` names it in the signature)."""
+        facts instead of the MiniLM similarity when given (``nli_name``, its signature, names it in ours)."""
         self.lang = lang
         self.nli = nli
         self.nli_name = nli_name
@@ -181,19 +180,14 @@ class AutoFactsMetric(Metric):
         return out
 
 
-def nli_clause_decider(cfg: Any) -> NLIDecider:
-    """The configured checker (``metrics.nli``) as a clause decider: an NLI model's most probable label
-    of entailment, contradiction and the rest; a support checker's (MiniCheck) entailment or neutral."""
-    return nli_model(cfg).decide
+def build_facts(cfg: Any, task: Any) -> Metric:
+    """Clause facts are decided by the ``metrics.nli`` checker when one is configured (``+nli_model=...``):
+    an NLI model's most probable label, a MiniCheck checker's supported or not; its signature names it."""
+    if cfg.nli.name_or_path is None:
+        return KeyFactsMetric(task_target_lang(task))
+    checker = nli_model(cfg)
+    return KeyFactsMetric(task_target_lang(task), checker.decide, checker.signature())
 
 
-@register_metric("facts")
-def _facts(cfg: Any, task: Any) -> Metric:
-    """Clause facts are decided by the ``metrics.nli`` model when one is configured (``+nli_model=...``)."""
-    name = cfg.nli.name_or_path
-    return KeyFactsMetric(task_target_lang(task), nli_clause_decider(cfg) if name else None, name)
-
-
-@register_metric("auto_facts")
-def _auto_facts(cfg: Any, task: Any) -> Metric:
+def build_auto_facts(cfg: Any, task: Any) -> Metric:
     return AutoFactsMetric(task_target_lang(task))

@@ -34,7 +34,6 @@ from spacy.lang.en.stop_words import STOP_WORDS
 from harness.data.example import text_hash
 from harness.metrics.base import Metric, ScoringInput
 from harness.metrics.device import dtype_suffix, metric_device, metric_dtype
-from harness.metrics.registry import register_metric
 from harness.metrics.embedder import load_minilm
 
 WEIGHTS: dict[str, float] = {"alignment": 0.45, "trigram_support": 0.45, "novel_words": 0.10}
@@ -309,8 +308,7 @@ class FaithfulnessMetric(Metric):
         return self.scorer.score([(item.example.source, item.output) for item in batch])
 
 
-@register_metric("faithfulness")
-def _faithfulness(cfg: Any, task: Any) -> Metric:
+def build_faithfulness(cfg: Any, task: Any) -> Metric:
     return FaithfulnessMetric(
         device=metric_device(cfg.device), batch_size=cfg.faithfulness_batch_size, dtype=metric_dtype(cfg.dtype)
     )

@@ -17,7 +17,6 @@ from sacrebleu.metrics import CHRF
 
 from harness.errors import ConfigError
 from harness.metrics.base import Metric, ScoringInput
-from harness.metrics.registry import register_metric
 
 
 @lru_cache(maxsize=1)
@@ -72,6 +71,5 @@ def _normalise(text: str) -> str:
     return " ".join(text.split()).casefold()
 
 
-@register_metric("language")
-def _language(cfg: Any, task: Any) -> Metric:
+def build_language(cfg: Any, task: Any) -> Metric:
     return LanguageMetric(task.target_lang, cfg.copy_chrf_threshold)

@@ -33,7 +33,6 @@ from harness.metrics.claim_support import (
 )
 from harness.metrics.device import dtype_suffix, metric_device, metric_dtype
 from harness.metrics.labels import find_label_id
-from harness.metrics.registry import register_metric
 from harness.models.base import ModelLoadError
 
 _ENTAILMENT_NAMES = ("entailment", "entail", "entailed", "supports", "support", "supported")
@@ -142,8 +141,7 @@ class NLIFaithfulnessMetric(Metric):
         return "contradiction" if contradiction > neutral else "neutral"
 
 
-@register_metric("nli_faithfulness")
-def _nli_faithfulness(cfg: Any, task: Any) -> Metric:
+def build_nli_faithfulness(cfg: Any, task: Any) -> Metric:
     return nli_model(cfg)
 
 

@@ -11,7 +11,6 @@ from collections.abc import Sequence
 from typing import Any
 
 from harness.metrics.base import Metric, ScoringInput
-from harness.metrics.registry import register_metric
 
 _TOKEN = re.compile(r"\w+", re.UNICODE)
 
@@ -75,6 +74,5 @@ class ReferenceFreeMetric(Metric):
         return values
 
 
-@register_metric("reference_free")
-def _reference_free(cfg: Any, task: Any) -> Metric:
+def build_reference_free(cfg: Any, task: Any) -> Metric:
     return ReferenceFreeMetric()

@@ -7,12 +7,29 @@ from typing import Any
 
 from harness.errors import ConfigError
 from harness.metrics.base import Metric
-from harness.models.base import TaskSpec
+from harness.task import TaskSpec
 from harness.plugins import Registry
 
 MetricBuilder = Callable[[Any, TaskSpec], Metric]
-METRICS: Registry[MetricBuilder] = Registry("metric (metrics.names or task.default_metrics)", "harness.metrics")
-register_metric = METRICS.register
+_SACREBLEU = "harness.metrics.sacrebleu_metrics:build_sacrebleu_metrics"  # bleu, chrf and ter share one builder
+METRICS: Registry[MetricBuilder] = Registry(
+    "metric (metrics.names or task.default_metrics)",
+    {
+        "rouge": "harness.metrics.rouge:build_rouge",
+        "bertscore": "harness.metrics.bertscore:build_bertscore",
+        "reference_free": "harness.metrics.reference_free:build_reference_free",
+        "faithfulness": "harness.metrics.faithfulness:build_faithfulness",
+        "nli_faithfulness": "harness.metrics.nli:build_nli_faithfulness",
+        "facts": "harness.metrics.facts:build_facts",
+        "auto_facts": "harness.metrics.facts:build_auto_facts",
+        "language": "harness.metrics.language:build_language",
+        "comet": "harness.metrics.comet:build_comet",
+        "bleu": _SACREBLEU,
+        "chrf": _SACREBLEU,
+        "chrf++": _SACREBLEU,
+        "ter": _SACREBLEU,
+    },
+)
 
 
 def build_metrics(cfg: Any, task: TaskSpec, default_names: list[str]) -> list[Metric]:

@@ -20,7 +20,6 @@ import regex
 from nltk.stem.snowball import SnowballStemmer
 
 from harness.metrics.base import Metric, ScoringInput
-from harness.metrics.registry import register_metric
 from harness.text import split_sentences
 
 ROUGE_TYPES = ("rouge1", "rouge2", "rougeL", "rougeLsum")
@@ -107,6 +106,5 @@ class RougeMetric(Metric):
         return {name: scores[name].fmeasure for name in ROUGE_TYPES}
 
 
-@register_metric("rouge")
-def _rouge(cfg: Any, task: Any) -> Metric:
+def build_rouge(cfg: Any, task: Any) -> Metric:
     return RougeMetric(use_stemmer=cfg.rouge_use_stemmer, lang=task.target_lang)

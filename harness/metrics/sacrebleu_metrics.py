@@ -17,7 +17,6 @@ from sacrebleu.metrics.base import Metric as SacreMetric
 
 from harness.errors import ConfigError
 from harness.metrics.base import Metric, ScoringInput
-from harness.metrics.registry import register_metric
 
 CORPUS_METRICS = ("bleu", "chrf", "chrf++", "ter")
 _ASIAN = {"zh", "ja", "ko"}  # TER's asian_support splits their characters
@@ -147,9 +146,5 @@ def _plain(value: Any) -> int | float:
     return float(value) if isinstance(value, float | np.floating) else int(value)
 
 
-@register_metric("bleu")
-@register_metric("chrf")
-@register_metric("chrf++")
-@register_metric("ter")
-def _sacrebleu(cfg: Any, task: Any) -> Metric:
+def build_sacrebleu_metrics(cfg: Any, task: Any) -> Metric:
     return SacreBleuMetrics(task.target_lang, cfg.sacrebleu_tokenize, cfg.sacrebleu_lowercase)

@@ -15,8 +15,8 @@ from typing import Any
 from lingua import IsoCode639_1, Language
 
 from harness.data.example import Example
-from harness.models.base import Generation, Model, ModelLoadError, TaskSpec
-from harness.models.registry import register_backend
+from harness.models.base import Generation, Model, ModelLoadError
+from harness.task import TaskSpec
 
 INSTALL_HINT = "install it with: apt-get install -y apertium apertium-eng-spa"
 
@@ -32,7 +32,6 @@ def apertium_mode(source_lang: str, target_lang: str) -> str:
     return "-".join(codes)
 
 
-@register_backend("apertium")
 class ApertiumModel(Model):
     def __init__(self, cfg: Any, task: TaskSpec) -> None:
         super().__init__(cfg, task)

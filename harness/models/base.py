@@ -9,6 +9,7 @@ from typing import Any, ClassVar
 
 from harness.data.example import Example
 from harness.errors import InputError
+from harness.task import TaskSpec
 
 
 class ModelLoadError(InputError, RuntimeError):
@@ -31,16 +32,6 @@ class Generation:
     seconds: float = 0.0
     truncated: bool = False
     error: str | None = None
-
-
-@dataclass(frozen=True)
-class TaskSpec:
-    """What the model is asked to do: ``summarise`` or ``translate`` (with languages)."""
-
-    name: str = "summarise"
-    source_lang: str = "en"
-    target_lang: str = "en"
-    mode: str = "sentence"  # translate: sentence | document
 
 
 class Model(ABC):

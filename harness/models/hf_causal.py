@@ -16,16 +16,15 @@ import torch
 from transformers import AutoModelForCausalLM
 
 from harness.data.example import Example
-from harness.models.base import Generation, ModelLoadError, TaskSpec
+from harness.models.base import Generation, ModelLoadError
+from harness.task import TaskSpec
 from harness.models.pretrained import PretrainedModel
 from harness.models.prompting import chat_messages, prompt_template
-from harness.models.registry import register_backend
 
 # End-of-turn tokens of common chat templates; those in the vocabulary stop generation.
 END_OF_TURN = ("<|im_end|>", "<|eot_id|>", "<end_of_turn>", "<|end|>", "<|endoftext|>")
 
 
-@register_backend("hf_causal")
 class HFCausalModel(PretrainedModel):
     def __init__(self, cfg: Any, task: TaskSpec) -> None:
         super().__init__(cfg, task)

@@ -12,9 +12,9 @@ from lingua import IsoCode639_3, Language
 from transformers import AutoModelForSeq2SeqLM
 
 from harness.data.example import Example
-from harness.models.base import Generation, ModelLoadError, TaskSpec
+from harness.models.base import Generation, ModelLoadError
+from harness.task import TaskSpec
 from harness.models.pretrained import PretrainedModel, input_limit
-from harness.models.registry import register_backend
 
 
 def language_pair_mismatch(cfg: Any, task: TaskSpec) -> str | None:
@@ -47,7 +47,6 @@ def _iso_639_1(code: str) -> str:
         return "?"
 
 
-@register_backend("hf_seq2seq")
 class HFSeq2SeqModel(PretrainedModel):
     def __init__(self, cfg: Any, task: TaskSpec) -> None:
         mismatch = language_pair_mismatch(cfg, task)

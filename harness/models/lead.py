@@ -7,11 +7,9 @@ from typing import Any
 
 from harness.data.example import Example
 from harness.models.base import Generation, Model
-from harness.models.registry import register_backend
 from harness.text import split_sentences
 
 
-@register_backend("lead")
 class LeadModel(Model):
     def identity(self) -> dict[str, Any]:
         return {"name": self.cfg.name, "backend": "lead", "params": {"k": self.cfg.k}}

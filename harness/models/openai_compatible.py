@@ -18,9 +18,9 @@ import httpx
 from omegaconf import OmegaConf
 
 from harness.data.example import Example
-from harness.models.base import Generation, Model, ModelLoadError, TaskSpec
+from harness.models.base import Generation, Model, ModelLoadError
+from harness.task import TaskSpec
 from harness.models.prompting import chat_messages, prompt_template
-from harness.models.registry import register_backend
 
 RETRY_STATUS = frozenset({408, 409, 429, 500, 502, 503, 504})
 
@@ -29,7 +29,6 @@ class RequestFailed(RuntimeError):
     """A request that retrying will not fix, or that ran out of retries."""
 
 
-@register_backend("openai_compatible")
 class OpenAICompatibleModel(Model):
     def __init__(self, cfg: Any, task: TaskSpec) -> None:
         super().__init__(cfg, task)

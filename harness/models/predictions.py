@@ -10,15 +10,14 @@ from typing import Any
 from harness.data.example import Example
 from harness.errors import InputError
 from harness.files import check_file, check_utf8, json_objects, read_text
-from harness.models.base import Generation, Model, ModelLoadError, TaskSpec
-from harness.models.registry import register_backend
+from harness.models.base import Generation, Model, ModelLoadError
+from harness.task import TaskSpec
 
 
 class PredictionsMismatch(InputError, ValueError):
     """Prediction ids (or lines) do not match the dataset's examples."""
 
 
-@register_backend("predictions")
 class PredictionsModel(Model):
     """Reads ``model.path`` (``.jsonl``: one object per line with id and output; any other file: one
     output per line, aligned with the dataset's rows) or takes ``model.column`` of the dataset."""

@@ -9,7 +9,8 @@ from typing import Any
 import torch
 from transformers import AutoConfig, AutoTokenizer, PreTrainedTokenizerBase
 
-from harness.models.base import Model, ModelLoadError, TaskSpec
+from harness.models.base import Model, ModelLoadError
+from harness.task import TaskSpec
 
 _DTYPES = {"float32": torch.float32, "float16": torch.float16, "bfloat16": torch.bfloat16}
 _UNBOUNDED = 100_000  # tokenizers report a huge model_max_length when they do not know it

@@ -10,7 +10,8 @@ from typing import Any
 
 from lingua import IsoCode639_1, Language
 
-from harness.models.base import ModelLoadError, TaskSpec
+from harness.models.base import ModelLoadError
+from harness.task import TaskSpec
 
 DEFAULT_PROMPTS = {
     "translate": (

@@ -15,7 +15,6 @@ from sumy.utils import get_stop_words
 
 from harness.data.example import Example
 from harness.models.base import Generation, Model, ModelLoadError
-from harness.models.registry import register_backend
 from harness.text import split_sentences
 
 _ALGORITHMS = {"textrank": TextRankSummarizer, "lexrank": LexRankSummarizer}
@@ -37,7 +36,6 @@ class _OfflineTokenizer:
         return _WORD.findall(sentence)
 
 
-@register_backend("sumy")
 class SumyModel(Model):
     def __init__(self, cfg: Any, task: Any) -> None:
         super().__init__(cfg, task)

@@ -42,9 +42,9 @@ from transformers import (
     T5ForConditionalGeneration,
 )
 
-from harness.models.base import ModelLoadError, TaskSpec
+from harness.models.base import ModelLoadError
+from harness.task import TaskSpec
 from harness.models.hf_seq2seq import HFSeq2SeqModel
-from harness.models.registry import register_backend
 from harness.paths import PROJECT_ROOT
 
 BUILD_VERSION = 1  # bump when the recipe changes, so cached models are rebuilt
@@ -230,7 +230,6 @@ def build_tiny_model(architecture: str, cache_dir: str | Path, seed: int = 0) ->
     return folder
 
 
-@register_backend("tiny")
 class TinySeq2SeqModel(HFSeq2SeqModel):
     """A tiny model built on first use, then loaded exactly like a hub model by :class:`HFSeq2SeqModel`."""
 

@@ -6,13 +6,11 @@ from typing import Any
 
 from omegaconf import OmegaConf
 
-from harness.models.base import TaskSpec
+from harness.task import TaskSpec
 from harness.models.hf_causal import HFCausalModel
-from harness.models.registry import register_backend
 from harness.models.tiny import build_tiny_model
 
 
-@register_backend("tiny_causal")
 class TinyCausalModel(HFCausalModel):
     def __init__(self, cfg: Any, task: TaskSpec) -> None:
         folder = build_tiny_model(cfg.architecture, cfg.cache_dir, cfg.build_seed)

@@ -1,1 +1,2 @@
-"""Run folders (the results contract), tables, comparisons, the regression gate and reports."""
+"""The analysis commands on top of run folders (read through :mod:`harness.runfolder`): tables,
+comparisons and significance tests, the regression gate and HTML reports."""

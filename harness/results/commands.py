@@ -11,7 +11,7 @@ from pathlib import Path
 from harness.errors import InputError
 from harness.results.compare import compare_runs, render_markdown
 from harness.results.gate import check_run, read_baseline, render_result, write_baseline
-from harness.results.load import load_run, load_runs
+from harness.runfolder.load import load_run, load_runs
 from harness.results.significance import DEFAULT_AR_TRIALS, DEFAULT_BOOTSTRAP_SAMPLES, DEFAULT_SEED
 from harness.results.table import (
     filter_runs,

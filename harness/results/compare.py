@@ -15,10 +15,10 @@ import numpy as np
 
 from harness.data.example import text_hash
 from harness.errors import InputError
-from harness.results.load import Run
+from harness.runfolder.load import Run
 from harness.results.metric_names import is_per_fact
-from harness.results.schema import Aggregate, ScoreRecord
-from harness.results.summary import markdown_text
+from harness.runfolder.schema import Aggregate, ScoreRecord
+from harness.runfolder.summary import markdown_text
 from harness.results.significance import (
     DEFAULT_AR_TRIALS,
     DEFAULT_BOOTSTRAP_SAMPLES,

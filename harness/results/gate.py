@@ -23,8 +23,8 @@ from typing import Any
 from harness.errors import InputError
 from harness.results.compare import compare_metrics, example_keys
 from harness.results.metric_names import higher_is_better
-from harness.results.load import Run
-from harness.results.schema import ScoreRecord
+from harness.runfolder.load import Run
+from harness.runfolder.schema import ScoreRecord
 from harness.results.significance import DEFAULT_BOOTSTRAP_SAMPLES, DEFAULT_SEED
 
 FORMAT = "harness-baseline/1"

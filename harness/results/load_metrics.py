@@ -6,7 +6,7 @@ import json
 from collections.abc import Sequence
 from pathlib import Path
 
-from harness.results.summary import facts_matrix, markdown_table
+from harness.runfolder.summary import facts_matrix, markdown_table
 
 
 def run_label(run_dir: Path) -> str:

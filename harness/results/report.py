@@ -20,7 +20,7 @@ from typing import Any
 from matplotlib.figure import Figure
 
 from harness.results.compare import FACT_VERDICTS
-from harness.results.load import Run
+from harness.runfolder.load import Run
 from harness.results.table import Group, group_runs, render_html
 
 UNSUPPORTED = "auto_facts.unsupported"  # details key: list of {type, text, span}

@@ -21,15 +21,15 @@ from typing import Any
 from harness.errors import InputError
 from harness.results.metric_names import higher_is_better, is_per_fact
 from harness.results.compare import has_value, metric_stats
-from harness.results.load import Run
-from harness.results.schema import Aggregate
+from harness.runfolder.load import Run
+from harness.runfolder.schema import Aggregate
 from harness.results.significance import (
     DEFAULT_BOOTSTRAP_SAMPLES,
     DEFAULT_SEED,
     PairedBootstrap,
     percentile_ci,
 )
-from harness.results.summary import format_aggregate, markdown_text
+from harness.runfolder.summary import format_aggregate, markdown_text
 
 
 @dataclass(frozen=True)

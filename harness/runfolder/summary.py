@@ -7,7 +7,7 @@ import math
 from collections.abc import Sequence
 from typing import Any
 
-from harness.results.schema import Aggregate, MetricsFile
+from harness.runfolder.schema import Aggregate, MetricsFile
 
 _HEADLINE = ("rouge1", "rouge2", "rougeL", "rougeLsum", "bertscore_f1", "bleu", "chrf", "chrf++", "ter",
              "facts.recall", "facts.contradiction_rate", "auto_facts.unsupported_rate",

@@ -1,18 +1,16 @@
-"""Read-only loading of run folders (see :mod:`harness.results.schema`) and their discovery."""
+"""Read-only loading of whole run folders as plain data (see :mod:`harness.runfolder.schema`), and their
+discovery under a results root: the input of the analysis commands (:mod:`harness.results`)."""
 
 from __future__ import annotations
 
-import json
 import sys
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
-import yaml
-
-from harness.errors import InputError
-from harness.results.schema import MetricsFile, PredictionRecord, RunInfo, ScoreRecord
+from harness.runfolder.folder import RunFolder, RunFolderError
+from harness.runfolder.schema import MetricsFile, PredictionRecord, RunInfo, ScoreRecord
 
 RUN_FILES = (
     "config.yaml",
@@ -22,10 +20,6 @@ RUN_FILES = (
     "scores.jsonl",
     "metrics.json",
 )
-
-
-class RunFolderError(InputError, ValueError):
-    """A folder is not a run folder, or is an incomplete one."""
 
 
 @dataclass(frozen=True)
@@ -85,27 +79,22 @@ def _name(config: dict[str, Any], group: str, info: RunInfo) -> str:
 
 def load_run(path: str | Path) -> Run:
     """Load a run folder; raise :class:`RunFolderError` naming the first missing or bad file."""
-    folder = Path(path)
-    if not folder.is_dir():
-        raise RunFolderError(f"{folder}: not a directory")
-    if not (folder / "run.json").is_file():
-        raise RunFolderError(f"{folder}: not a run folder (no run.json)")
-    info: RunInfo = _read_json(folder / "run.json")
-    missing = [name for name in RUN_FILES if not (folder / name).is_file()]
+    folder = RunFolder.open(path)
+    info = folder.info()
+    missing = [name for name in RUN_FILES if not (folder.path / name).is_file()]
     if missing:
         raise RunFolderError(
-            f"{folder}: incomplete run folder (status {info.get('status', '?')!r}): "
+            f"{folder.path}: incomplete run folder (status {info.get('status', '?')!r}): "
             f"missing {', '.join(missing)}"
         )
-    config = yaml.safe_load((folder / "config.yaml").read_text(encoding="utf-8")) or {}
     return Run(
-        path=folder,
-        config=config,
+        path=folder.path,
+        config=folder.config(),
         info=info,
-        examples=_read_jsonl(folder / "examples.jsonl"),
-        predictions=_read_jsonl(folder / "predictions.jsonl"),  # type: ignore[arg-type]
-        scores=_read_jsonl(folder / "scores.jsonl"),  # type: ignore[arg-type]
-        metrics=_read_json(folder / "metrics.json"),
+        examples=folder.read_jsonl("examples.jsonl"),
+        predictions=folder.read_jsonl("predictions.jsonl"),
+        scores=folder.read_jsonl("scores.jsonl"),
+        metrics=folder.read_json("metrics.json"),
     )
 
 
@@ -142,8 +131,8 @@ def load_runs(
         if named:
             runs.append(load_run(folder))
             continue
-        status = _read_json(folder / "run.json").get("status")
         try:
+            status = RunFolder.open(folder).status()
             if status == "complete" or (status == "failed" and include_failed):
                 runs.append(load_run(folder))
                 continue
@@ -155,22 +144,3 @@ def load_runs(
     if not runs:
         raise RunFolderError(f"no complete run in {', '.join(map(str, paths))}")
     return runs
-
-
-def _read_json(path: Path) -> Any:
-    try:
-        return json.loads(path.read_text(encoding="utf-8"))
-    except json.JSONDecodeError as error:
-        raise RunFolderError(f"{path}: invalid JSON ({error})") from error
-
-
-def _read_jsonl(path: Path) -> list[Any]:
-    records = []
-    with path.open(encoding="utf-8") as lines:
-        for number, line in enumerate(lines, 1):
-            if line.strip():
-                try:
-                    records.append(json.loads(line))
-                except json.JSONDecodeError as error:
-                    raise RunFolderError(f"{path}:{number}: invalid JSON ({error})") from error
-    return records

@@ -6,7 +6,7 @@ import json
 from pathlib import Path
 from types import TracebackType
 
-from harness.results.schema import PredictionRecord
+from harness.runfolder.schema import PredictionRecord
 
 
 class PredictionsIndex:

@@ -1,6 +1,8 @@
-"""Writing a run folder (the contract is in :mod:`harness.results.schema`).
+"""A run folder: writing a new one, and opening one that exists (the contract is in
+:mod:`harness.runfolder.schema`).
 
-Nothing already written is overwritten: a new folder is created exclusively (with a numeric suffix if
+:meth:`RunFolder.open` is the one check that a folder is a run folder; it raises :class:`RunFolderError`,
+naming the folder and what it lacks. Nothing already written is overwritten: a new folder is created exclusively (with a numeric suffix if
 the name is taken), JSONL files are only appended to, and the final JSON files are written to a
 temporary name and renamed into place.
 
@@ -22,14 +24,20 @@ from datetime import datetime
 from pathlib import Path
 from typing import Any, TextIO
 
+import yaml
 from omegaconf import DictConfig, OmegaConf
 
 from harness.errors import InputError
+from harness.runfolder.schema import RunInfo
 
 _UNSAFE = re.compile(r"[^A-Za-z0-9_.+-]+")
 
 
 LOCK_FILE = ".lock"
+
+
+class RunFolderError(InputError, ValueError):
+    """A folder is not a run folder, or one of its files is missing or unreadable."""
 
 
 class RunFolderBusy(InputError):
@@ -51,9 +59,69 @@ def _slug(text: str) -> str:
 
 
 class RunFolder:
+    """A new run folder to write (:meth:`create`), or an existing one to read or finish (:meth:`open`)."""
+
     def __init__(self, path: Path) -> None:
         self.path = path
         self._streams: dict[str, TextIO] = {}
+
+    @classmethod
+    def open(cls, path: str | Path, option: str | None = None) -> RunFolder:
+        """The run folder at ``path`` (a folder holding ``run.json`` and ``config.yaml``), or
+        :class:`RunFolderError` naming it (as ``option=path`` when an option named it) and what it lacks."""
+        folder = Path(path)
+        named = f"{option}={folder}" if option else str(folder)
+        if not folder.is_dir():
+            raise RunFolderError(f"{named}: not a directory")
+        missing = [name for name in ("run.json", "config.yaml") if not (folder / name).is_file()]
+        if missing:
+            raise RunFolderError(f"{named}: not a run folder (no {' or '.join(missing)})")
+        return cls(folder)
+
+    def info(self) -> RunInfo:
+        """``run.json``: what ran, where and how it went (rewritten as the run progresses)."""
+        info: RunInfo = self.read_json("run.json")
+        return info
+
+    def status(self) -> str:
+        """``running``, ``complete`` or ``failed`` (``running`` also for a run that was interrupted)."""
+        return str(self.info().get("status", ""))
+
+    def config(self) -> dict[str, Any]:
+        """``config.yaml``, the resolved config of the run, as plain data."""
+        path = self._existing("config.yaml")
+        try:
+            config = yaml.safe_load(path.read_text(encoding="utf-8")) or {}
+        except yaml.YAMLError as error:
+            raise RunFolderError(f"{path}: invalid YAML ({error})") from error
+        if not isinstance(config, dict):
+            raise RunFolderError(f"{path}: expected a mapping of config groups, found {type(config).__name__}")
+        return config
+
+    def read_json(self, name: str) -> Any:
+        path = self._existing(name)
+        try:
+            return json.loads(path.read_text(encoding="utf-8"))
+        except json.JSONDecodeError as error:
+            raise RunFolderError(f"{path}: invalid JSON ({error})") from error
+
+    def read_jsonl(self, name: str) -> list[Any]:
+        path = self._existing(name)
+        records = []
+        with path.open(encoding="utf-8") as lines:
+            for number, line in enumerate(lines, 1):
+                if line.strip():
+                    try:
+                        records.append(json.loads(line))
+                    except json.JSONDecodeError as error:
+                        raise RunFolderError(f"{path}:{number}: invalid JSON ({error})") from error
+        return records
+
+    def _existing(self, name: str) -> Path:
+        path = self.path / name
+        if not path.is_file():
+            raise RunFolderError(f"{path}: missing from the run folder")
+        return path
 
     @contextmanager
     def locked(self) -> Iterator[None]:

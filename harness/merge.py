@@ -16,17 +16,17 @@ from datetime import datetime
 from pathlib import Path
 from typing import Any
 
-from omegaconf import DictConfig, OmegaConf
+from omegaconf import OmegaConf
 
 from harness.data.example import Example
 from harness.data.loading import fingerprint
 from harness.errors import InputError
 from harness.metrics.registry import build_metrics
 from harness.resume import comparable
-from harness.results.run_folder import RunFolder
-from harness.results.schema import RunInfo
-from harness.results.summary import summary_markdown
-from harness.runner import task_spec
+from harness.runfolder.folder import RunFolder
+from harness.runfolder.schema import RunInfo
+from harness.runfolder.summary import summary_markdown
+from harness.task import task_spec
 from harness.scoring import score_run
 
 
@@ -52,22 +52,21 @@ class JsonlExamples:
                 yield Example(record["id"], record["source"], tuple(record["references"]), record["meta"])
 
 
-def merge_runs(shard_dirs: Sequence[Path], output_root: Path | None = None) -> Path:
+def merge_runs(shard_dirs: Sequence[str | Path], output_root: Path | None = None) -> Path:
     """Join complete shard runs into a new run folder (under ``output_root``, default the shards' root)."""
     clock, started = time.perf_counter(), datetime.now().astimezone()
     shards = _ordered_shards([Path(d) for d in shard_dirs])
-    cfg = OmegaConf.load(shards[0] / "config.yaml")
-    assert isinstance(cfg, DictConfig)
+    cfg = OmegaConf.create(shards[0].config())
     cfg.dataset.num_shards, cfg.dataset.shard_index = 1, 0
-    infos: list[RunInfo] = [json.loads((d / "run.json").read_text(encoding="utf-8")) for d in shards]
-    root = output_root or shards[0].parent.parent
+    infos = [shard.info() for shard in shards]
+    root = output_root or shards[0].path.parent.parent
     folder = RunFolder.create(root, cfg.task.name, cfg.model.name, cfg.dataset.name, started)
     try:
         folder.write_config(cfg)
         for name in ("examples.jsonl", "predictions.jsonl"):
             with (folder.path / name).open("x", encoding="utf-8") as target:
                 for shard in shards:
-                    with (shard / name).open(encoding="utf-8") as source:
+                    with (shard.path / name).open(encoding="utf-8") as source:
                         shutil.copyfileobj(source, target)
         examples = JsonlExamples(folder.path / "examples.jsonl")
         task = task_spec(cfg)
@@ -82,27 +81,26 @@ def merge_runs(shard_dirs: Sequence[Path], output_root: Path | None = None) -> P
     return folder.path
 
 
-def _ordered_shards(dirs: list[Path]) -> list[Path]:
+def _ordered_shards(dirs: list[Path]) -> list[RunFolder]:
     """The folders in shard order, after checking they are all the complete shards of one config."""
     if not dirs:
         raise MergeError("harness merge: name the shard run folders to join")
-    by_index: dict[int, Path] = {}
+    by_index: dict[int, RunFolder] = {}
     reference: dict[str, Any] | None = None
-    for folder in dirs:
-        if not (folder / "run.json").is_file() or not (folder / "config.yaml").is_file():
-            raise MergeError(f"{folder}: not a run folder (no run.json or config.yaml)")
-        status = json.loads((folder / "run.json").read_text(encoding="utf-8"))["status"]
+    for path in dirs:
+        folder = RunFolder.open(path)
+        status = folder.status()
         if status != "complete":
-            raise MergeError(f"{folder}: the run is {status}; finish it first (run.resume={folder})")
-        cfg = comparable(OmegaConf.load(folder / "config.yaml"))
+            raise MergeError(f"{path}: the run is {status}; finish it first (run.resume={path})")
+        cfg = comparable(folder.config())
         index = cfg["dataset"].pop("shard_index")
         if index in by_index:
-            raise MergeError(f"{folder} and {by_index[index]} are both shard {index}")
+            raise MergeError(f"{path} and {by_index[index].path} are both shard {index}")
         by_index[index] = folder
         if reference is None:
             reference = cfg
         elif cfg != reference:
-            raise MergeError(f"{folder}: its config differs from {dirs[0]}'s beyond dataset.shard_index")
+            raise MergeError(f"{path}: its config differs from {dirs[0]}'s beyond dataset.shard_index")
     assert reference is not None
     expected = reference["dataset"]["num_shards"]
     missing = sorted(set(range(expected)) - set(by_index))
