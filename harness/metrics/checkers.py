@@ -105,6 +105,8 @@ class SupportChecker(Metric):
             self.model = self._load(model, trust_remote_code)
         except (OSError, ValueError) as error:
             raise ModelLoadError.unloadable("metrics.nli.name_or_path", model, error) from error
+        if not self.tokenizer.is_fast:  # chunks are cut at token offsets, which only fast tokenizers give
+            raise ModelLoadError(f"checker model {model!r}: needs a fast (tokenizers) tokenizer, found a slow one")
         if self.tokenizer.eos_token is None:
             raise ModelLoadError(f"checker model {model!r}: its tokenizer has no eos token to join chunk and claim")
         self.model.to(device=self.device, dtype=dtype).eval()
