@@ -29,11 +29,11 @@ from pathlib import Path
 os.environ.setdefault("HARNESS_PROGRESS", "0")
 
 import numpy as np  # noqa: E402
+from _chrf import SentenceChrF  # noqa: E402
 from omegaconf import OmegaConf  # noqa: E402
 from rouge_score import rouge_scorer  # noqa: E402
 from sacrebleu.metrics import CHRF  # noqa: E402
 
-from _chrf import SentenceChrF  # noqa: E402
 from _data import frank_rows, wmt17_outputs  # noqa: E402
 from harness.config import MetricsConfig  # noqa: E402
 from harness.data.example import Example  # noqa: E402

@@ -40,8 +40,8 @@ def build_parser() -> argparse.ArgumentParser:
 
 
 def _merge(args: argparse.Namespace) -> int:
-    from harness.results.load_metrics import print_run_table
     from harness.merge import merge_runs
+    from harness.results.load_metrics import print_run_table
 
     print_run_table([merge_runs(args.shards, args.output_root)])
     return 0

@@ -373,7 +373,7 @@ def _check_bounds(node: DictConfig, prefix: str) -> None:
             continue
         value = node[key]
         if isinstance(value, DictConfig):
-            _check_bounds(value, f"{prefix}{key}.")
+            _check_bounds(value, f"{prefix}{key!s}.")
         elif key in limits and value is not None:
             problem = _out_of_bounds(value, **limits[key])
             if problem:

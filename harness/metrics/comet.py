@@ -17,10 +17,12 @@ from typing import Any, ClassVar
 
 from harness.errors import ConfigError
 from harness.metrics.base import Metric, ScoringInput
+from harness.metrics.metadata import HIGHER
 
 
 class CometMetric(Metric):
     name: ClassVar[str] = "comet"
+    score_keys = {"comet": HIGHER}
 
     def __init__(self, model: str, batch_size: int = 8, gpus: int = 0) -> None:
         self.model_name = model
@@ -68,5 +70,7 @@ class CometMetric(Metric):
 
 def build_comet(cfg: Any, task: Any) -> Metric:
     if not cfg.comet_model:
-        raise ConfigError("metric 'comet' needs metrics.comet_model (e.g. Unbabel/wmt22-comet-da or a local model.ckpt)")
+        raise ConfigError(
+            "metric 'comet' needs metrics.comet_model (e.g. Unbabel/wmt22-comet-da or a local model.ckpt)"
+        )
     return CometMetric(cfg.comet_model, cfg.comet_batch_size)

@@ -33,6 +33,7 @@ from harness.metrics.claim_support import (
 )
 from harness.metrics.device import dtype_suffix, metric_device, metric_dtype
 from harness.metrics.labels import find_label_id
+from harness.metrics.metadata import HIGHER
 from harness.models.base import ModelLoadError
 
 _ENTAILMENT_NAMES = ("entailment", "entail", "entailed", "supports", "support", "supported")
@@ -46,6 +47,7 @@ class NLIFaithfulnessMetric(Metric):
 
     name = "nli_faithfulness"
     cache_scores = True
+    score_keys = {"nli_faithfulness": HIGHER, "nli_faithfulness.*": HIGHER}
 
     def __init__(
         self,

@@ -5,10 +5,9 @@ from __future__ import annotations
 from collections.abc import Callable
 from typing import Any
 
-from harness.errors import ConfigError
 from harness.metrics.base import Metric
-from harness.task import TaskSpec
 from harness.plugins import Registry
+from harness.task import TaskSpec
 
 MetricBuilder = Callable[[Any, TaskSpec], Metric]
 _SACREBLEU = "harness.metrics.sacrebleu_metrics:build_sacrebleu_metrics"  # bleu, chrf and ter share one builder

@@ -20,6 +20,7 @@ import regex
 from nltk.stem.snowball import SnowballStemmer
 
 from harness.metrics.base import Metric, ScoringInput
+from harness.metrics.metadata import HIGHER
 from harness.text import split_sentences
 
 ROUGE_TYPES = ("rouge1", "rouge2", "rougeL", "rougeLsum")
@@ -76,6 +77,7 @@ def lsum_text(text: str, lang: str = "en") -> str:
 class RougeMetric(Metric):
     name = "rouge"
     parallel = True
+    score_keys = {"rouge*": HIGHER}
 
     def __init__(self, use_stemmer: bool = True, lang: str = "en", native: bool = True) -> None:
         """``native=False`` uses rouge-score even where rouge-score-rs is installed (for comparisons)."""

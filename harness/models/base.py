@@ -57,7 +57,7 @@ class Model(ABC):
     def generate(self, examples: Sequence[Example]) -> list[Generation]:
         """Outputs for ``examples``, in order."""
 
-    def validate(self, examples: Iterable[Example], whole_dataset: bool = False) -> None:
+    def validate(self, examples: Iterable[Example], whole_dataset: bool = False) -> None:  # noqa: B027 (optional hook)
         """Fail before any generation when the model cannot serve these examples (e.g. unmatched ids).
 
         ``examples`` may be a stream over a large dataset: iterate it once. ``whole_dataset``: they are all

@@ -13,8 +13,8 @@ from transformers import AutoModelForSeq2SeqLM
 
 from harness.data.example import Example
 from harness.models.base import Generation, ModelLoadError
-from harness.task import TaskSpec
 from harness.models.pretrained import PretrainedModel, input_limit
+from harness.task import TaskSpec
 
 
 def language_pair_mismatch(cfg: Any, task: TaskSpec) -> str | None:

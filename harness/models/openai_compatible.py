@@ -19,8 +19,8 @@ from omegaconf import OmegaConf
 
 from harness.data.example import Example
 from harness.models.base import Generation, Model, ModelLoadError
-from harness.task import TaskSpec
 from harness.models.prompting import chat_messages, prompt_template
+from harness.task import TaskSpec
 
 RETRY_STATUS = frozenset({408, 409, 429, 500, 502, 503, 504})
 

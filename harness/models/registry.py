@@ -5,8 +5,8 @@ from __future__ import annotations
 from typing import Any
 
 from harness.models.base import Model
-from harness.task import TaskSpec
 from harness.plugins import Registry
+from harness.task import TaskSpec
 
 BACKENDS: Registry[type[Model]] = Registry(
     "model.backend",

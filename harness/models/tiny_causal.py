@@ -6,9 +6,9 @@ from typing import Any
 
 from omegaconf import OmegaConf
 
-from harness.task import TaskSpec
 from harness.models.hf_causal import HFCausalModel
 from harness.models.tiny import build_tiny_model
+from harness.task import TaskSpec
 
 
 class TinyCausalModel(HFCausalModel):

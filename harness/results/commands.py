@@ -7,11 +7,11 @@ import argparse
 import sys
 from collections.abc import Callable
 from pathlib import Path
+from typing import Any
 
 from harness.errors import InputError
 from harness.results.compare import compare_runs, render_markdown
 from harness.results.gate import check_run, read_baseline, render_result, write_baseline
-from harness.runfolder.load import load_run, load_runs
 from harness.results.significance import DEFAULT_AR_TRIALS, DEFAULT_BOOTSTRAP_SAMPLES, DEFAULT_SEED
 from harness.results.table import (
     filter_runs,
@@ -23,6 +23,7 @@ from harness.results.table import (
     sort_rows,
 )
 from harness.results.table import render_markdown as table_markdown
+from harness.runfolder.load import load_run, load_runs
 
 
 def _output_file(output: str) -> Path:
@@ -81,7 +82,7 @@ def add_table_parser(subparsers: argparse._SubParsersAction[argparse.ArgumentPar
     parser.add_argument("--dataset", help="glob on the dataset name")
     parser.add_argument("--metrics", help="comma-separated globs of metric columns (default: all but "
                         "the per-fact indicators facts.<id>.supported/contradicted)")
-    parser.add_argument("--sort", metavar="METRIC", help="best first by METRIC (TER: lowest first)")
+    parser.add_argument("--sort", metavar="METRIC", help="best first by METRIC (lowest first where it declares so, e.g. TER)")
     parser.add_argument("--reverse", action="store_true", help="reverse the --sort order")
     parser.add_argument("--format", choices=["md", "csv", "json", "html"], default="md")
     parser.add_argument("--timings", action="store_true",
@@ -222,7 +223,7 @@ def run_report(args: argparse.Namespace) -> int:
     return 0
 
 
-def add_parsers(subparsers: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
+def add_parsers(subparsers: argparse._SubParsersAction[Any]) -> None:
     """Register all four commands."""
     for add in (add_table_parser, add_compare_parser, add_check_parser, add_report_parser):
         add(subparsers)

@@ -2,7 +2,9 @@
 :mod:`harness.runfolder.schema`).
 
 :meth:`RunFolder.open` is the one check that a folder is a run folder; it raises :class:`RunFolderError`,
-naming the folder and what it lacks. Nothing already written is overwritten: a new folder is created exclusively (with a numeric suffix if
+naming the folder and what it lacks.
+
+Nothing already written is overwritten: a new folder is created exclusively (with a numeric suffix if
 the name is taken), JSONL files are only appended to, and the final JSON files are written to a
 temporary name and renamed into place.
 
