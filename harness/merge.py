@@ -116,7 +116,9 @@ def _merged_info(infos: list[RunInfo], folder: RunFolder, examples: JsonlExample
     dataset = {k: v for k, v in first["dataset"].items() if k not in ("num_shards", "shard_index")}
     dataset.update(fingerprint=fingerprint(examples), n_examples=len(examples))
     cache = dict(first["cache"])
-    cache.update(hits=sum(i["cache"].get("hits", 0) for i in infos), misses=sum(i["cache"].get("misses", 0) for i in infos))
+    cache.update(
+        hits=sum(i["cache"].get("hits", 0) for i in infos), misses=sum(i["cache"].get("misses", 0) for i in infos)
+    )
     return RunInfo(
         run_id=f"{folder.path.parent.name}/{folder.path.name}",
         status="complete",

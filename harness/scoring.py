@@ -189,7 +189,9 @@ def _key_meta(metric: Metric, key: str, corpus: bool) -> KeyMeta:
     if meta is None:
         return KeyMeta(corpus=corpus)
     if meta.corpus != corpus:
-        declared, given = ("a corpus score", "per example") if meta.corpus else ("a per-example value", "as a corpus score")
+        declared, given = (
+            ("a corpus score", "per example") if meta.corpus else ("a per-example value", "as a corpus score")
+        )
         raise ValueError(f"metric {metric.name}: score key {key!r} is declared {declared} but was given {given}")
     return meta
 

@@ -10,7 +10,7 @@ from typing import Any
 import pytest
 import yaml
 
-from harness.facts import check_facts, fact_table, load_fact_spec
+from harness.facts import check_facts, fact_table, load_fact_spec, parse_facts
 from harness.facts.checker import FactVerdict
 
 SEED = Path(__file__).resolve().parents[1] / "seeds" / "russia-dprk-pact.yaml"
@@ -357,3 +357,54 @@ def test_a_weekday_in_a_signing_sentence_binds_to_the_signing_only() -> None:
     assert v["vladivostok_meeting"].verdict == "absent"
     unrelated = check_facts("Around 50 journalists covered the visit in 2023.", facts(), anchor=ANCHOR)
     assert {x.verdict for x in unrelated} == {"absent"}
+
+
+# Cases that pin what the checker does past the first mention, with spans that start alike, and with
+# mentions the checker must look beyond (each was a surviving mutant of benchmarks/mutation.py).
+LATER_MENTION_CASES: list[tuple[str, str, str, str, str | None]] = [
+    # A date bound to no fact does not end the search: the signing date after it still counts.
+    ("en", "On 1 May 2020 nothing happened. The treaty was signed on 20 June 2024.", "treaty_date", "contradicted",
+     "20 June 2024"),
+    # The February of the ministry's estimate (a fact of another kind dated by its evidence) is not the signing.
+    ("en", "South Korea's defence ministry estimated in February that North Korea had sent 190 tonnes since the "
+     "treaty was signed.", "treaty_date", "absent", None),
+    # A name after "of" is no noun counted ("tonnes of North Korean ammunition" still counts ammunition).
+    ("en", "North Korea sent Russia 190 tonnes of North Korean ammunition.", "ammunition_tonnage", "supported",
+     "190 tonnes"),
+    # A number with a unit that looks like a year is the quantity, not a date.
+    ("en", "North Korea sent Russia 1900 tonnes of ammunition.", "ammunition_tonnage", "contradicted", "1900 tonnes"),
+    # The longest form of a name at a position is the one reported ("Kim Dzong Un", not "Kim").
+    ("pl", "Kim Dzong Un i Rosja podpisali traktat.", "treaty_parties", "supported", "Kim Dzong Un"),
+    # Another party named first, then one of the parties.
+    ("en", "South Korea and Russia signed a pact.", "treaty_parties", "contradicted", "South Korea"),
+    # A place bound to no fact, or one inside a date ("in June"), does not end the search for the signing place.
+    ("en", "Kim met Putin in Vladivostok. The treaty was signed in Moscow.", "signing_place", "contradicted", "Moscow"),
+    ("en", "The treaty was signed in June in Moscow.", "signing_place", "contradicted", "Moscow"),
+]
+
+
+@pytest.mark.parametrize(("lang", "output", "fact_id", "expected", "text"), LATER_MENTION_CASES)
+def test_later_mentions_and_longest_names(
+    lang: str, output: str, fact_id: str, expected: str, text: str | None
+) -> None:
+    v = verdict(output, fact_id, lang)
+    assert (v.verdict, v.text) == (expected, text), v.reason
+
+
+def test_an_absent_party_is_named_in_the_reason() -> None:
+    v = verdict("Russia signed a pact.", "treaty_parties")
+    assert (v.verdict, v.reason) == ("absent", "not named in a sentence about its event: North Korea")
+
+
+def test_a_count_without_a_unit_is_compared_as_stated() -> None:
+    """A quantity fact with no unit (a count, named by its cues) is compared with the number itself."""
+    troops = parse_facts(
+        [{"id": "troops", "kind": "quantity", "value": 10000, "cues": {"en": ["troops", "soldiers"]},
+          "evidence": "North Korea sent 10,000 troops"}],
+        "test",
+    )
+    stated = {
+        output: next(v for v in check_facts(output, troops, anchor=ANCHOR)).verdict
+        for output in ("North Korea sent 10,000 troops to Russia.", "North Korea sent 20,000 troops to Russia.")
+    }
+    assert list(stated.values()) == ["supported", "contradicted"]

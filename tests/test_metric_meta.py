@@ -93,7 +93,7 @@ def test_every_key_of_the_committed_baselines_is_declared(path: Path) -> None:
     by name, the declarations agree except for the keys whose name hid their direction."""
     declared = {
         pattern: meta
-        for cls in _subclasses(Metric)
+        for cls in _metric_classes()
         for pattern, meta in cls.score_keys.items()
         if pattern != "*"  # evaluate modules: any name
     }
@@ -138,8 +138,15 @@ def test_scoring_stores_the_declarations(tmp_path: Path) -> None:
         _score(tmp_path / "x", [_Misdeclared()], items)
 
 
-def _subclasses(cls: type[Metric]) -> list[type[Metric]]:
-    return [sub for direct in cls.__subclasses__() for sub in (direct, *_subclasses(direct))]
+def _metric_classes() -> list[type[Metric]]:
+    """Every subclass of :class:`Metric` imported so far."""
+    found: list[type[Metric]] = []
+    pending = list(Metric.__subclasses__())
+    while pending:
+        cls = pending.pop()
+        found.append(cls)
+        pending += cls.__subclasses__()
+    return found
 
 
 def _match(declared: dict[str, KeyMeta], key: str) -> KeyMeta | None:

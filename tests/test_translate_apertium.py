@@ -10,10 +10,10 @@ import pytest
 from omegaconf import OmegaConf
 
 from conftest import read_jsonl, read_metrics, requires, run_harness
-from harness.config import ApertiumConfig
 from harness.data.example import Example
 from harness.models.apertium import ApertiumModel, apertium_mode
 from harness.models.base import ModelLoadError
+from harness.models.config import ApertiumConfig
 from harness.task import TaskSpec
 
 

@@ -9,9 +9,9 @@ import pytest
 from omegaconf import OmegaConf
 
 from conftest import read_jsonl, read_metrics, run_harness
-from harness.config import HFCausalConfig, TinyCausalConfig
 from harness.data.example import Example
 from harness.models.base import ModelLoadError
+from harness.models.config import HFCausalConfig, TinyCausalConfig
 from harness.models.hf_causal import HFCausalModel
 from harness.models.tiny import build_tiny_model
 from harness.models.tiny_causal import TinyCausalModel

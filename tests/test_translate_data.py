@@ -10,8 +10,8 @@ import yaml
 from omegaconf import OmegaConf
 
 from conftest import ROOT, read_jsonl, read_metrics, run_harness
-from harness.config import HubTranslationConfig, ParallelTextConfig, SeedDatasetConfig
 from harness.data.columns import DatasetError
+from harness.data.config import HubTranslationConfig, ParallelTextConfig, SeedDatasetConfig
 from harness.data.loading import load_examples
 from harness.errors import InputError
 from harness.task import TaskSpec

@@ -15,9 +15,9 @@ import yaml
 from omegaconf import OmegaConf
 
 from conftest import ROOT, read_jsonl, read_metrics, run_harness
-from harness.config import OpenAICompatibleConfig
 from harness.data.example import Example
 from harness.models.base import ModelLoadError
+from harness.models.config import OpenAICompatibleConfig
 from harness.models.openai_compatible import OpenAICompatibleModel
 from harness.task import TaskSpec
 

@@ -43,7 +43,9 @@ def test_corpus_scores_equal_sacrebleu_api() -> None:
     assert values["chrf"] == CHRF().corpus_score(HYPS, refs).score
     assert values["chrf++"] == CHRF(word_order=2).corpus_score(HYPS, refs).score
     assert values["ter"] == TER().corpus_score(HYPS, refs).score
-    assert metric.signatures()["bleu"] == f"nrefs:2|case:mixed|eff:no|tok:13a|smooth:exp|version:{sacrebleu.__version__}"
+    assert (
+        metric.signatures()["bleu"] == f"nrefs:2|case:mixed|eff:no|tok:13a|smooth:exp|version:{sacrebleu.__version__}"
+    )
 
 
 def test_per_example_stats_rebuild_corpus_scores() -> None:
@@ -59,7 +61,12 @@ def test_per_example_stats_rebuild_corpus_scores() -> None:
         summed = np.array([[sum(column) for column in zip(*stats, strict=True)]])
         assert hook.scorer(name, metric.settings()[name])(summed)[0] == pytest.approx(corpus[name], abs=1e-9)
     sentence = BLEU().sentence_score(HYPS[0], list(REFS[0]))  # its statistics, through the public API
-    assert per_example[0]["sacrebleu_stats"]["bleu"] == [sentence.sys_len, sentence.ref_len, *sentence.counts, *sentence.totals]
+    assert per_example[0]["sacrebleu_stats"]["bleu"] == [
+        sentence.sys_len,
+        sentence.ref_len,
+        *sentence.counts,
+        *sentence.totals,
+    ]
     assert per_example[0]["sentence_chrf"] == CHRF().sentence_score(HYPS[0], list(REFS[0])).score
     assert 0 <= per_example[1]["sentence_bleu"] < per_example[0]["sentence_bleu"] <= 100
     json.dumps(per_example)  # JSON-safe for scores.jsonl
@@ -78,7 +85,7 @@ def test_unavailable_tokenizer_is_a_config_error(monkeypatch: pytest.MonkeyPatch
         raise RuntimeError("Japanese tokenization requires extra dependencies")
 
     monkeypatch.setattr("harness.metrics.sacrebleu_adapter.BLEU", unavailable)
-    with pytest.raises(ConfigError, match="metrics.sacrebleu_tokenize"):
+    with pytest.raises(ConfigError, match="metrics.sacrebleu.tokenize"):
         SacreBleuMetrics("ja")
 
 
@@ -153,8 +160,22 @@ def test_streamed_corpus_scores_equal_sacrebleu(chunk_size: int) -> None:
 def cli_scores(reference: Path, hypothesis: Path, metrics: list[str], width: int) -> list[float]:
     """What ``sacrebleu REF -i SYS -m ... -b -w WIDTH`` prints."""
     printed = subprocess.run(
-        [sys.executable, "-m", "sacrebleu", str(reference), "-i", str(hypothesis), "-m", *metrics, "-b", "-w", str(width)],
-        capture_output=True, text=True, check=True,
+        [
+            sys.executable,
+            "-m",
+            "sacrebleu",
+            str(reference),
+            "-i",
+            str(hypothesis),
+            "-m",
+            *metrics,
+            "-b",
+            "-w",
+            str(width),
+        ],
+        capture_output=True,
+        text=True,
+        check=True,
     ).stdout
     return json.loads(printed)
 
@@ -172,7 +193,9 @@ def test_wmt17_run_equals_sacrebleu_cli(system: str, tmp_path: Path) -> None:
     )
     metrics = read_metrics(folder)
     assert metrics["bleu"]["n"] == 3004
-    assert metrics["bleu"]["signature"] == f"nrefs:1|case:mixed|eff:no|tok:13a|smooth:exp|version:{sacrebleu.__version__}"
+    assert (
+        metrics["bleu"]["signature"] == f"nrefs:1|case:mixed|eff:no|tok:13a|smooth:exp|version:{sacrebleu.__version__}"
+    )
     bleu, chrf = cli_scores(reference, hypothesis, ["bleu", "chrf"], 1)  # the default printout
     assert (f"{metrics['bleu']['value']:.1f}", f"{metrics['chrf']['value']:.1f}") == (f"{bleu:.1f}", f"{chrf:.1f}")
     printed = cli_scores(reference, hypothesis, ["bleu", "chrf", "ter"], 4)

@@ -8,9 +8,9 @@ import pytest
 from omegaconf import OmegaConf
 
 from conftest import read_jsonl, read_metrics, run_harness
-from harness.config import TinyModelConfig
 from harness.data.example import Example
 from harness.models.base import ModelLoadError
+from harness.models.config import TinyModelConfig
 from harness.models.tiny import TinySeq2SeqModel
 from harness.task import TaskSpec
 

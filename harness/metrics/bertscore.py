@@ -11,6 +11,7 @@ import torch
 from transformers import AutoConfig
 
 from harness.metrics.base import Metric, ScoringInput
+from harness.metrics.config import MetricsConfig
 from harness.metrics.device import dtype_suffix, metric_device, metric_dtype
 from harness.metrics.embedder import minilm_path
 from harness.metrics.metadata import HIGHER
@@ -34,7 +35,7 @@ class BertScoreMetric(Metric):
         try:
             self.num_layers = num_layers or AutoConfig.from_pretrained(self.model).num_hidden_layers
         except (OSError, ValueError) as error:
-            raise ModelLoadError.unloadable("metrics.bertscore_model", self.model, error) from error
+            raise ModelLoadError.unloadable("metrics.bertscore.model", self.model, error) from error
         self.batch_size = batch_size
         self.device = device
         self.dtype = dtype
@@ -76,8 +77,8 @@ class BertScoreMetric(Metric):
         return results
 
 
-def build_bertscore(cfg: Any, task: Any) -> Metric:
+def build_bertscore(cfg: MetricsConfig, task: Any) -> Metric:
     return BertScoreMetric(
-        cfg.bertscore_model, cfg.bertscore_num_layers, cfg.bertscore_batch_size, metric_device(cfg.device),
+        cfg.bertscore.model, cfg.bertscore.num_layers, cfg.bertscore.batch_size, metric_device(cfg.device),
         metric_dtype(cfg.dtype),
     )

@@ -48,6 +48,7 @@ from harness.facts.relations import RELATIONS_VERSION
 from harness.facts.spec import Fact, parse_facts
 from harness.facts.table import contradiction_rate, fact_table, recall
 from harness.metrics.base import Metric, ScoringInput
+from harness.metrics.config import MetricsConfig
 from harness.metrics.embedder import embed_sentences, sentence_similarity
 from harness.metrics.language import detect_language
 from harness.metrics.metadata import HIGHER, LOWER
@@ -196,7 +197,7 @@ class AutoFactsMetric(Metric):
         return out
 
 
-def build_facts(cfg: Any, task: Any) -> Metric:
+def build_facts(cfg: MetricsConfig, task: Any) -> Metric:
     """Clause facts are decided by the ``metrics.nli`` checker when one is configured (``+nli_model=...``):
     an NLI model's most probable label, a MiniCheck checker's supported or not; its signature names it."""
     if cfg.nli.name_or_path is None:
@@ -205,5 +206,5 @@ def build_facts(cfg: Any, task: Any) -> Metric:
     return KeyFactsMetric(task_target_lang(task), checker.decide, checker.signature())
 
 
-def build_auto_facts(cfg: Any, task: Any) -> Metric:
+def build_auto_facts(cfg: MetricsConfig, task: Any) -> Metric:
     return AutoFactsMetric(task_target_lang(task))

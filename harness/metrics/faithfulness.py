@@ -33,6 +33,7 @@ from spacy.lang.en.stop_words import STOP_WORDS
 
 from harness.data.example import text_hash
 from harness.metrics.base import Metric, ScoringInput
+from harness.metrics.config import MetricsConfig
 from harness.metrics.device import dtype_suffix, metric_device, metric_dtype
 from harness.metrics.embedder import load_minilm
 from harness.metrics.metadata import HIGHER
@@ -310,7 +311,7 @@ class FaithfulnessMetric(Metric):
         return self.scorer.score([(item.example.source, item.output) for item in batch])
 
 
-def build_faithfulness(cfg: Any, task: Any) -> Metric:
+def build_faithfulness(cfg: MetricsConfig, task: Any) -> Metric:
     return FaithfulnessMetric(
-        device=metric_device(cfg.device), batch_size=cfg.faithfulness_batch_size, dtype=metric_dtype(cfg.dtype)
+        device=metric_device(cfg.device), batch_size=cfg.faithfulness.batch_size, dtype=metric_dtype(cfg.dtype)
     )

@@ -17,6 +17,7 @@ from sacrebleu.metrics import CHRF
 
 from harness.errors import ConfigError
 from harness.metrics.base import Metric, ScoringInput
+from harness.metrics.config import MetricsConfig
 from harness.metrics.metadata import HIGHER, LOWER
 
 
@@ -75,5 +76,5 @@ def _normalise(text: str) -> str:
     return " ".join(text.split()).casefold()
 
 
-def build_language(cfg: Any, task: Any) -> Metric:
-    return LanguageMetric(task.target_lang, cfg.copy_chrf_threshold)
+def build_language(cfg: MetricsConfig, task: Any) -> Metric:
+    return LanguageMetric(task.target_lang, cfg.language.copy_chrf_threshold)

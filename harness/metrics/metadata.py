@@ -5,7 +5,8 @@ the whole corpus, not the mean of per-example values). A corpus score that can b
 subset of the examples names a :class:`CorpusHook`: the metric stores per-example sufficient
 statistics in ``scores.jsonl`` (under the hook's ``stats_key``) and the hook scores any sum of them.
 Paired tests, the regression gate and the table's intervals resample through the hook, so none of
-them knows which library computed the score.
+them knows which library computed the score. A key that no pattern of a metric's ``score_keys``
+matches is stored as higher-is-better, and as a corpus score exactly when ``corpus`` gave it.
 
 Hooks are found by name (the name stored in ``metrics.json``) in a lazy registry: a hook's module is
 imported only when the hook is used, so reading results does not import every scoring library.

@@ -31,6 +31,7 @@ from harness.metrics.claim_support import (
     sentence_windows,
     source_sentences,
 )
+from harness.metrics.config import MetricsConfig
 from harness.metrics.device import dtype_suffix, metric_device, metric_dtype
 from harness.metrics.labels import find_label_id
 from harness.metrics.metadata import HIGHER
@@ -143,14 +144,14 @@ class NLIFaithfulnessMetric(Metric):
         return "contradiction" if contradiction > neutral else "neutral"
 
 
-def build_nli_faithfulness(cfg: Any, task: Any) -> Metric:
+def build_nli_faithfulness(cfg: MetricsConfig, task: Any) -> Metric:
     return nli_model(cfg)
 
 
 ClaimChecker = NLIFaithfulnessMetric | SupportChecker
 
 
-def nli_model(cfg: Any) -> ClaimChecker:
+def nli_model(cfg: MetricsConfig) -> ClaimChecker:
     """The checker of ``metrics.nli`` (``kind``: an NLI model, a MiniCheck-style classifier or
     seq2seq checker) on the metrics' device and dtype: the metric, and the clause decider of key facts."""
     nli = cfg.nli

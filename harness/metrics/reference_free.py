@@ -11,6 +11,7 @@ from collections.abc import Sequence
 from typing import Any
 
 from harness.metrics.base import Metric, ScoringInput
+from harness.metrics.config import MetricsConfig
 from harness.metrics.metadata import HIGHER
 
 _TOKEN = re.compile(r"\w+", re.UNICODE)
@@ -79,5 +80,5 @@ class ReferenceFreeMetric(Metric):
         return values
 
 
-def build_reference_free(cfg: Any, task: Any) -> Metric:
+def build_reference_free(cfg: MetricsConfig, task: Any) -> Metric:
     return ReferenceFreeMetric()

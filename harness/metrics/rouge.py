@@ -20,6 +20,7 @@ import regex
 from nltk.stem.snowball import SnowballStemmer
 
 from harness.metrics.base import Metric, ScoringInput
+from harness.metrics.config import MetricsConfig
 from harness.metrics.metadata import HIGHER
 from harness.text import split_sentences
 
@@ -108,5 +109,5 @@ class RougeMetric(Metric):
         return {name: scores[name].fmeasure for name in ROUGE_TYPES}
 
 
-def build_rouge(cfg: Any, task: Any) -> Metric:
-    return RougeMetric(use_stemmer=cfg.rouge_use_stemmer, lang=task.target_lang)
+def build_rouge(cfg: MetricsConfig, task: Any) -> Metric:
+    return RougeMetric(use_stemmer=cfg.rouge.use_stemmer, lang=task.target_lang)

@@ -51,13 +51,18 @@ def build_sacrebleu(name: str, settings: Mapping[str, Any]) -> SacreMetric:
             raise ConfigError(
                 f"BLEU tokenizer for target language {settings.get('trg_lang')!r} is unavailable: {error}. "
                 "Install sacrebleu's extra (pip install 'sacrebleu[ja]' / 'sacrebleu[ko]') "
-                "or set metrics.sacrebleu_tokenize (e.g. char or 13a)."
+                "or set metrics.sacrebleu.tokenize (e.g. char or 13a)."
             ) from error
     if name in ("chrf", "chrf++"):
         return CHRF(**settings)
     if name == "ter":
         return TER(**settings)
     raise ValueError(f"unknown sacrebleu metric {name!r}; expected one of {CORPUS_METRICS}")
+
+
+def bleu_tokenizer(metric: SacreMetric) -> str:
+    """The tokenizer a BLEU object resolved (``13a``, ``zh``, ``ja-mecab``, ...)."""
+    return cast(BLEU, metric).tokenizer_signature
 
 
 def segment_statistics(metric: SacreMetric, hypothesis: str, references: Sequence[str]) -> Row:

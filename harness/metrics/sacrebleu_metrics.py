@@ -14,12 +14,14 @@ from dataclasses import dataclass, field
 from typing import Any, ClassVar
 
 from harness.metrics.base import Metric, ScoringInput
+from harness.metrics.config import MetricsConfig
 from harness.metrics.metadata import HIGHER, KeyMeta
 from harness.metrics.sacrebleu_adapter import (
     CORPUS_METRICS,
     STATS_KEY,
     Row,
     add_statistics,
+    bleu_tokenizer,
     build_sacrebleu,
     metric_settings,
     score_statistics,
@@ -54,7 +56,7 @@ class SacreBleuMetrics(Metric):
     def __init__(self, target_lang: str = "en", tokenize: str | None = None, lowercase: bool = False) -> None:
         self._settings = metric_settings(target_lang, tokenize, lowercase)
         self._metrics = {name: build_sacrebleu(name, self._settings[name]) for name in CORPUS_METRICS}
-        self._settings["bleu"]["tokenize"] = self._metrics["bleu"].tokenizer_signature  # resolved: 13a, zh, ...
+        self._settings["bleu"]["tokenize"] = bleu_tokenizer(self._metrics["bleu"])
         # Sentence BLEU uses the effective n-gram order, as sacrebleu's sentence_bleu does.
         self._sentence_bleu = build_sacrebleu("bleu", {**self._settings["bleu"], "effective_order": True})
         self._n_refs: int | str = "?"  # for signatures: references per example, -1 when they vary
@@ -126,5 +128,5 @@ def _n_refs(items: Sequence[ScoringInput]) -> int:
     return counts.pop() if len(counts) == 1 else -1
 
 
-def build_sacrebleu_metrics(cfg: Any, task: Any) -> Metric:
-    return SacreBleuMetrics(task.target_lang, cfg.sacrebleu_tokenize, cfg.sacrebleu_lowercase)
+def build_sacrebleu_metrics(cfg: MetricsConfig, task: Any) -> Metric:
+    return SacreBleuMetrics(task.target_lang, cfg.sacrebleu.tokenize, cfg.sacrebleu.lowercase)

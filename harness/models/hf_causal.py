@@ -17,6 +17,7 @@ from transformers import AutoModelForCausalLM
 
 from harness.data.example import Example
 from harness.models.base import Generation, ModelLoadError
+from harness.models.config import HFCausalConfig
 from harness.models.pretrained import PretrainedModel
 from harness.models.prompting import chat_messages, prompt_template
 from harness.task import TaskSpec
@@ -25,8 +26,8 @@ from harness.task import TaskSpec
 END_OF_TURN = ("<|im_end|>", "<|eot_id|>", "<end_of_turn>", "<|end|>", "<|endoftext|>")
 
 
-class HFCausalModel(PretrainedModel):
-    def __init__(self, cfg: Any, task: TaskSpec) -> None:
+class HFCausalModel(PretrainedModel[HFCausalConfig]):
+    def __init__(self, cfg: HFCausalConfig, task: TaskSpec) -> None:
         super().__init__(cfg, task)
         self.template = prompt_template(cfg.prompt, task)
         if not getattr(self.tokenizer, "chat_template", None):

@@ -13,7 +13,7 @@ import shutil
 import tempfile
 from collections.abc import Callable
 from pathlib import Path
-from typing import Any
+from typing import cast
 
 import sentencepiece as spm
 import torch
@@ -42,6 +42,7 @@ from transformers import (
 )
 
 from harness.models.base import ModelLoadError
+from harness.models.config import TinyModelConfig
 from harness.models.hf_seq2seq import HFSeq2SeqModel
 from harness.paths import PROJECT_ROOT
 from harness.task import TaskSpec
@@ -240,7 +241,7 @@ def build_tiny_model(architecture: str, cache_dir: str | Path, seed: int = 0) ->
 class TinySeq2SeqModel(HFSeq2SeqModel):
     """A tiny model built on first use, then loaded exactly like a hub model by :class:`HFSeq2SeqModel`."""
 
-    def __init__(self, cfg: Any, task: TaskSpec) -> None:
+    def __init__(self, cfg: TinyModelConfig, task: TaskSpec) -> None:
         folder = build_tiny_model(cfg.architecture, cfg.cache_dir, cfg.build_seed)
-        resolved = OmegaConf.merge(cfg, {"name_or_path": str(folder)})
-        super().__init__(resolved, task)
+        resolved = OmegaConf.merge(cfg, {"name_or_path": str(folder)})  # still a node of cfg's schema
+        super().__init__(cast(TinyModelConfig, resolved), task)

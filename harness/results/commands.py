@@ -82,7 +82,9 @@ def add_table_parser(subparsers: argparse._SubParsersAction[argparse.ArgumentPar
     parser.add_argument("--dataset", help="glob on the dataset name")
     parser.add_argument("--metrics", help="comma-separated globs of metric columns (default: all but "
                         "the per-fact indicators facts.<id>.supported/contradicted)")
-    parser.add_argument("--sort", metavar="METRIC", help="best first by METRIC (lowest first where it declares so, e.g. TER)")
+    parser.add_argument(
+        "--sort", metavar="METRIC", help="best first by METRIC (lowest first where it declares so, e.g. TER)"
+    )
     parser.add_argument("--reverse", action="store_true", help="reverse the --sort order")
     parser.add_argument("--format", choices=["md", "csv", "json", "html"], default="md")
     parser.add_argument("--timings", action="store_true",

@@ -177,7 +177,7 @@ def compare_metrics(
         if is_per_fact(name):
             skipped["facts.<id>.supported/contradicted"] = "per-fact indicators: see the key facts that flipped"
             continue
-        lacking = [label for label, agg in zip(labels, aggregates) if name not in agg]
+        lacking = [label for label, agg in zip(labels, aggregates, strict=True) if name not in agg]
         if lacking:
             skipped[name] = f"not reported by {', '.join(lacking)}"
             continue
@@ -191,12 +191,12 @@ def compare_metrics(
         shared = [
             i
             for i in ids
-            if all(has_value(name, agg[name], recs.get(i)) for agg, recs in zip(aggregates, records))
+            if all(has_value(name, agg[name], recs.get(i)) for agg, recs in zip(aggregates, records, strict=True))
         ]
         if not shared:
             skipped[name] = "no example has a value in every run"
             continue
-        stats = [metric_stats(name, agg[name], recs, shared) for agg, recs in zip(aggregates, records)]
+        stats = [metric_stats(name, agg[name], recs, shared) for agg, recs in zip(aggregates, records, strict=True)]
         n = len(shared)
         if n not in bootstraps:
             bootstraps[n] = PairedBootstrap(n, bootstrap_samples, seed)
@@ -230,7 +230,7 @@ def compare_metrics(
                         p_bootstrap=result.p_value,
                         p_ar=p,
                     )
-                    for label, result, p in zip(labels[1:], results, p_ar)
+                    for label, result, p in zip(labels[1:], results, p_ar, strict=True)
                 ],
             )
         )
@@ -290,9 +290,9 @@ def compare_runs(
         moved_by=by_metric.name if by_metric else None,
         moved={
             label: moved_examples(runs[0], run, by_metric.name, top) if by_metric else []
-            for label, run in zip(labels[1:], runs[1:])
+            for label, run in zip(labels[1:], runs[1:], strict=True)
         },
-        flips={label: fact_flips(runs[0], run) for label, run in zip(labels[1:], runs[1:])},
+        flips={label: fact_flips(runs[0], run) for label, run in zip(labels[1:], runs[1:], strict=True)},
     )
 
 
@@ -322,8 +322,8 @@ def moved_examples(baseline: Run, system: Run, name: str, top: int) -> list[Move
             baseline=before[i],
             system=after[i],
             delta=after[i] - before[i],
-            baseline_output=base_out.get(i, {}).get("output"),
-            system_output=sys_out.get(i, {}).get("output"),
+            baseline_output=base_out[i]["output"] if i in base_out else None,
+            system_output=sys_out[i]["output"] if i in sys_out else None,
         )
         for i in before
         if i in after and after[i] != before[i]

@@ -6,9 +6,9 @@ statistics of corpus scores) for the paired significance test. Which way is wors
 metric declared (see :mod:`harness.results.metric_meta`). A metric fails when it is worse than the
 baseline by more than its tolerance; the paired bootstrap then says whether the drop is significant
 (p below ``alpha``). A drop within the tolerance passes without the test: on a handful of examples
-the bootstrap has no spread (at n = 1 every drop gets the smallest p, 1/(samples+1)). With ``any_change`` a move in either
-direction beyond the tolerance fails too, so that a deliberate change must come with a rewritten
-baseline.
+the bootstrap has no spread (at n = 1 every drop gets the smallest p, 1/(samples+1)). With ``any_change``
+a move in either direction beyond the tolerance fails too, so that a deliberate change must come with a
+rewritten baseline.
 """
 
 from __future__ import annotations

@@ -221,7 +221,7 @@ def render_csv(groups: Sequence[Group]) -> str:
             ]
             for name in metrics:
                 agg = row.cells.get(name)
-                ci = (agg or {}).get("ci") or ["", ""]
+                ci: list[Any] = (agg or {}).get("ci") or ["", ""]
                 values += [
                     "" if agg is None else agg.get("value", ""), ci[0], ci[1],
                     "" if agg is None else agg.get("signature", ""),

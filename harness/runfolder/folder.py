@@ -20,7 +20,7 @@ import fcntl
 import json
 import os
 import re
-from collections.abc import Iterator
+from collections.abc import Iterator, Mapping, Sequence
 from contextlib import contextmanager
 from datetime import datetime
 from pathlib import Path
@@ -180,7 +180,7 @@ class RunFolder:
         temporary.write_text(json.dumps(data, indent=2, ensure_ascii=False, allow_nan=True) + "\n", encoding="utf-8")
         os.replace(temporary, target)
 
-    def append_jsonl(self, name: str, records: list[dict[str, Any]]) -> None:
+    def append_jsonl(self, name: str, records: Sequence[Mapping[str, Any]]) -> None:
         """Append records and flush, so that a crash loses at most the records not yet handed in."""
         stream = self._streams.get(name)
         if stream is None:
