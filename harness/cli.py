@@ -9,6 +9,7 @@ from typing import NoReturn
 
 from harness.errors import InputError, report_input_error
 from harness.results.commands import add_parsers
+from harness.tracking.command import add_log_parser
 
 
 class _Parser(argparse.ArgumentParser):
@@ -36,6 +37,7 @@ def build_parser() -> argparse.ArgumentParser:
     merge.add_argument("--output-root", type=Path, default=None, help="where to create the run (default: the shards')")
     merge.set_defaults(handler=_merge)
     add_parsers(commands)
+    add_log_parser(commands)
     return parser
 
 

@@ -149,6 +149,7 @@ def test_find_label_id() -> None:
     assert find_label_id({0: "a"}, ("entailment",), 5) is None
 
 
+@pytest.mark.slow
 def test_nli_metric_through_a_run_with_the_tiny_classifier(tiny_model: Path, run_eval) -> None:
     import json
 

@@ -72,8 +72,8 @@ def test_the_readme_has_the_commands_this_file_checks() -> None:
     assert len(run_commands()) >= 14
     # `merge` (the Slurm section's) runs in tests/test_merge.py and tests/test_slurm.py.
     assert {harness_part(c)[0] for c in readme_commands() if "python -m harness" in c} == {
-        "run", "table", "compare", "check", "report", "merge"
-    }
+        "run", "table", "compare", "check", "report", "merge", "log", "export"
+    }  # `log` and `export` (the tracking section's) run in tests/test_tracking.py and tests/test_export.py
 
 
 @pytest.mark.parametrize("command", run_commands())
