@@ -31,13 +31,25 @@ class FaithfulnessConfig:
 
 @dataclass
 class NLIConfig:
-    """The entailment model of ``nli_faithfulness`` (presets: ``+nli_model=deberta_v3_base_mnli``)."""
+    """The checker of ``nli_faithfulness`` and clause facts (presets: ``+nli_model=deberta_v3_base_mnli``,
+    ``+nli_model=minicheck_flan_t5_large``; see harness.metrics.nli and harness.metrics.checkers)."""
 
     name_or_path: str | None = None
-    entailment_label: str | None = None  # default: found by name in config.id2label
+    # nli: 3-way entailment classifier (SummaC-ZS); classifier: P(supported) of a sequence classifier
+    # (MiniCheck-RoBERTa/DeBERTa); seq2seq: P("1") against P("0") as first answer token (MiniCheck-Flan-T5).
+    kind: str = bounded("nli", choices=("nli", "classifier", "seq2seq"))
+    entailment_label: str | None = None  # nli: default found by name in config.id2label
     contradiction_label: str | None = None
+    supported_label: str | None = None  # classifier: a label name or class id; default found by name
+    label_words: list[str] = field(default_factory=lambda: ["0", "1"])  # seq2seq: [unsupported, supported]
+    input_prefix: str = ""  # classifier/seq2seq: before "chunk<eos>claim" ("predict: " for Flan-T5)
+    split_claims: bool = True  # classifier/seq2seq: score each output sentence (else the output whole)
     trust_remote_code: bool = False
+    # Source chunks: chunk_sentences consecutive sentences, unless whole sentences are packed up to
+    # chunk_words whitespace words or chunk_tokens model tokens (classifier/seq2seq; at most one of them).
     chunk_sentences: int = bounded(2, low=1)
+    chunk_words: int | None = bounded(None, low=1)
+    chunk_tokens: int | None = bounded(None, low=1)
     max_length: int = bounded(512, low=1)
     batch_size: int = bounded(16, low=1)
     device: str | None = None  # default: metrics.device
