@@ -21,6 +21,7 @@ from omegaconf import OmegaConf
 from harness.data.example import Example
 from harness.data.loading import fingerprint
 from harness.errors import InputError
+from harness.metrics.config import with_metric_nodes
 from harness.metrics.registry import build_metrics
 from harness.resume import comparable
 from harness.runfolder.folder import RunFolder
@@ -57,7 +58,8 @@ def merge_runs(shard_dirs: Sequence[str | Path], output_root: Path | None = None
     """Join complete shard runs into a new run folder (under ``output_root``, default the shards' root)."""
     clock, started, timings = time.perf_counter(), datetime.now().astimezone(), Timings()
     shards = _ordered_shards([Path(d) for d in shard_dirs])
-    cfg = OmegaConf.create(shards[0].config())
+    config = shards[0].config()
+    cfg = OmegaConf.create({**config, "metrics": with_metric_nodes(config["metrics"])})
     cfg.dataset.num_shards, cfg.dataset.shard_index = 1, 0
     infos = [shard.info() for shard in shards]
     root = output_root or shards[0].path.parent.parent

@@ -162,3 +162,19 @@ def test_predictions_file_of_the_whole_dataset_scores_a_shard_or_a_limit(run_eva
         assert rows and all(row["output"] == outputs[row["id"]] for row in rows)
     assert sum(len(read_jsonl(s / "predictions.jsonl")) for s in shards) == len(outputs)
     assert len(read_jsonl(limited / "predictions.jsonl")) == 5
+
+
+@pytest.mark.slow
+def test_shards_written_before_the_per_metric_config_nodes_still_merge(run_eval, data: Path, tmp_path: Path) -> None:
+    """Shard folders whose config.yaml has the old flat metric keys (``metrics.rouge_use_stemmer``) are
+    read with those keys moved to their node, instead of failing on the missing node."""
+    common = ("model=lead", "dataset=files", f"dataset.path={data}", "dataset.limit=8", "debug=fast")
+    whole = run_eval(*common)
+    shards = [run_eval(*common, "dataset.num_shards=2", f"dataset.shard_index={i}") for i in (0, 1)]
+    for shard in shards:
+        config = shard / "config.yaml"
+        text = config.read_text(encoding="utf-8")
+        assert "  rouge:\n    use_stemmer: true\n" in text
+        config.write_text(text.replace("  rouge:\n    use_stemmer: true\n", "  rouge_use_stemmer: true\n"), "utf-8")
+    merged = merge_runs(shards, tmp_path / "merged")
+    assert read_json(merged / "metrics.json") == read_json(whole / "metrics.json")

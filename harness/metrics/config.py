@@ -6,6 +6,7 @@ the new key named."""
 from __future__ import annotations
 
 from dataclasses import dataclass, field
+from typing import Any
 
 from omegaconf import MISSING
 
@@ -162,3 +163,14 @@ RENAMED = {
     "comet_model": "comet.model",
     "comet_batch_size": "comet.batch_size",
 }
+
+
+def with_metric_nodes(metrics: dict[str, Any]) -> dict[str, Any]:
+    """A ``metrics`` config written by an earlier version, its flat keys moved into their node (the run
+    folders of shards written then can still be merged)."""
+    upgraded = {key: value for key, value in metrics.items() if key not in RENAMED}
+    for old, new in RENAMED.items():
+        if old in metrics:
+            node, option = new.split(".")
+            upgraded[node] = {**upgraded.get(node, {}), option: metrics[old]}
+    return upgraded
