@@ -169,3 +169,32 @@ def test_a_long_source_in_chunks_maps_every_token_to_its_sentence() -> None:
     assert torch.bincount(encoding.token_sentence, minlength=8).tolist() == lengths
     assert encoding.token_sentence.tolist() == sorted(encoding.token_sentence.tolist())
     assert len(encoding.token_embeddings) == sum(lengths)
+
+
+def test_an_unpunctuated_caption_is_cut_into_pieces_of_at_most_100_words() -> None:
+    caption = " ".join(f"word{i}" for i in range(250))
+    pieces = split_sentences(caption + ". Next sentence.")
+    assert [len(p.split()) for p in pieces] == [100, 100, 50, 2]
+    assert " ".join(pieces[:3]) == caption + "."
+
+
+def test_a_chunk_longer_than_the_model_is_truncated_to_512_positions() -> None:
+    """A single 100-word "sentence" of long numbers tokenises to far more than 512 word pieces: the
+    encoder sees its first 510 (512 with the special tokens), and every kept token has its sentence."""
+    scorer = FaithfulnessMetric().scorer
+    sentence = " ".join(f"{1000003 * (i + 7)}x{i}" for i in range(100))
+    assert len(scorer.tokenizer(sentence, add_special_tokens=False)["input_ids"]) > 600
+    (encoding,) = scorer.encode_sources([sentence])
+    assert len(encoding.token_embeddings) == 510
+    assert encoding.token_sentence.tolist() == [0] * 510
+
+
+def test_faithfulness_goes_through_the_score_cache(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    from harness.score_cache import ScoreCache
+
+    metric = FaithfulnessMetric()
+    cache = ScoreCache(tmp_path / "scores")
+    items = [ScoringInput(Example(id="leeds", source=SOURCE), FAITHFUL)]
+    first = cache.score(metric, items)
+    monkeypatch.setattr(metric.scorer, "score", lambda pairs: pytest.fail("scored again despite the cache"))
+    assert cache.score(metric, items) == first
