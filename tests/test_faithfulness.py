@@ -5,7 +5,7 @@ import torch
 
 from conftest import requires_shared
 
-from harness.data.example import Example
+from harness.data.example import Example, text_hash
 from harness.metrics.base import ScoringInput
 from harness.metrics.embedder import minilm_path
 from harness.metrics.faithfulness import FaithfulnessMetric, normalise, split_sentences
@@ -105,10 +105,32 @@ def test_source_encoded_once(metric: FaithfulnessMetric, monkeypatch: pytest.Mon
 
 
 def test_empty_output_and_empty_source(metric: FaithfulnessMetric) -> None:
-    (result,) = score(metric, "")
-    assert result["faithfulness"] == pytest.approx(1.0)
+    empty, faithful = score(metric, "", FAITHFUL)  # an empty output does not stop the batch
+    assert empty["faithfulness"] == pytest.approx(1.0)
+    assert faithful["faithfulness"] > 0.95
     (result,) = metric.score([ScoringInput(Example(id="e", source=""), "Leeds approved a budget.")])
     assert 0.0 <= result["faithfulness"] < 0.5
+    assert result["faithfulness.alignment"] == 0.0 and result["faithfulness.trigram_support"] == 0.0
+
+
+def test_one_token_texts_are_aligned(metric: FaithfulnessMetric) -> None:
+    (result,) = metric.score([ScoringInput(Example(id="one", source="Leeds"), "Leeds")])
+    assert len(metric.scorer.encode_sources(["Leeds"])[0].token_embeddings) == 1
+    assert result["faithfulness.alignment"] > 0.99 and result["faithfulness.trigram_support"] == 1.0
+
+
+def test_short_and_wordless_output_sentences(metric: FaithfulnessMetric) -> None:
+    """A one-word sentence is checked by unigrams; one without words counts as supported."""
+    leeds, wordless, unrelated = score(metric, "Leeds.", "?!", "A volcano erupted in Iceland.")
+    assert leeds["faithfulness.trigram_support"] == 1.0
+    assert wordless["faithfulness.trigram_support"] == 1.0 and wordless["faithfulness.novel_words"] == 1.0
+    assert unrelated["faithfulness.trigram_support"] == 0.0
+
+
+def test_sentences_beyond_the_encoders_limit_are_left_out_of_the_alignment(metric: FaithfulnessMetric) -> None:
+    long_output = " ".join([FAITHFUL] * 20)  # about 700 word pieces: the later sentences are cut off
+    (result,) = score(metric, long_output)
+    assert 0.5 < result["faithfulness.alignment"] <= 1.0  # a mean over the kept sentences, not NaN
 
 
 def test_more_distinct_sources_than_cache_slots() -> None:
@@ -118,6 +140,16 @@ def test_more_distinct_sources_than_cache_slots() -> None:
     results = scorer.score(pairs + pairs[:1])
     assert len(results) == 5 and len(scorer._cache) == 2
     assert results[0] == results[4]
+    scorer._cache.clear()
+    scorer.score(pairs[:3])
+    assert list(scorer._cache) == [text_hash(source) for source, _ in pairs[1:3]]  # the oldest goes first
+
+
+def test_the_default_cache_keeps_the_256_most_recent_sources() -> None:
+    scorer = FaithfulnessMetric().scorer
+    sources = [f"Item {i}." for i in range(257)]
+    scorer.encode_sources(sources)
+    assert list(scorer._cache) == [text_hash(source) for source in sources[1:]]
 
 
 def test_signature_names_settings(metric: FaithfulnessMetric) -> None:
@@ -150,6 +182,30 @@ LONG_SOURCE = " ".join(
     enumerate([("Leeds", "schools"), ("York", "parks"), ("Hull", "bridges"), ("Bradford", "libraries"),
                ("Wakefield", "clinics"), ("Harrogate", "roads"), ("Halifax", "depots"), ("Barnsley", "pools")])
 )
+
+
+def test_chunks_fill_up_to_256_tokens() -> None:
+    scorer = FaithfulnessMetric().scorer
+
+    def sentence(tokens: int) -> str:  # "a a ... a." is one word piece per "a" and one for the stop
+        text = " ".join(["a"] * (tokens - 1)) + "."
+        assert len(scorer.tokenizer(text, add_special_tokens=False)["input_ids"]) == tokens
+        return text
+
+    s128, s129, t128 = sentence(128), sentence(129), sentence(128).replace("a.", "b.")
+    assert scorer._chunks([s128, t128]) == [[s128, t128]]  # exactly 256 fits
+    assert scorer._chunks([s129, s128]) == [[s129], [s128]]  # 257 does not
+    assert scorer._chunks([s129, s128, t128]) == [[s129], [s128, t128]]  # a new chunk starts empty
+
+
+def test_a_long_source_in_one_chunk_maps_every_token_to_its_sentence() -> None:
+    scorer = FaithfulnessMetric().scorer
+    source = "A " + LONG_SOURCE  # a first word piece that ends at character 1
+    sentences = split_sentences(normalise(source))
+    lengths = [len(scorer.tokenizer(s, add_special_tokens=False)["input_ids"]) for s in sentences]
+    assert len(scorer._chunks(sentences)) == 1
+    (encoding,) = scorer.encode_sources([source])
+    assert torch.bincount(encoding.token_sentence, minlength=8).tolist() == lengths
 
 
 def test_a_long_source_in_chunks_maps_every_token_to_its_sentence() -> None:
