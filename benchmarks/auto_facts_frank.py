@@ -164,7 +164,9 @@ def main() -> None:
     results, seconds = score_rows(rows)
     if args.save:
         with args.save.open("w", encoding="utf-8") as handle:
-            handle.writelines(json.dumps({"id": row["id"], **values}) + "\n" for row, values in zip(rows, results))
+            handle.writelines(
+                json.dumps({"id": row["id"], **values}) + "\n" for row, values in zip(rows, results, strict=True)
+            )
 
     print(f"data: {args.data} ({len(rows)} summaries, {len({r['doc_id'] for r in rows})} articles)")
     print(f"metric: {AutoFactsMetric().signature()}\n")

@@ -50,9 +50,19 @@ def main() -> None:
     runs = [json.loads((run(cfg) / "run.json").read_text(encoding="utf-8")) for _ in range(2)]
     cold, warm = runs
     assert warm["cache"]["hits"] == args.n and warm["cache"]["misses"] == 0
-    print(json.dumps({"n": args.n, "threads": args.threads, "metrics": args.metrics, "cold_seconds": cold["wall_seconds"],
-                      "cached_seconds": warm["wall_seconds"], "speedup": cold["wall_seconds"] / warm["wall_seconds"]},
-                     indent=2))
+    print(
+        json.dumps(
+            {
+                "n": args.n,
+                "threads": args.threads,
+                "metrics": args.metrics,
+                "cold_seconds": cold["wall_seconds"],
+                "cached_seconds": warm["wall_seconds"],
+                "speedup": cold["wall_seconds"] / warm["wall_seconds"],
+            },
+            indent=2,
+        )
+    )
 
 
 if __name__ == "__main__":

@@ -5,7 +5,8 @@ Both sides run as command-line programs on the same files, with the same metrics
 result is a time ratio, harness / sacrebleu (target: <= 1). The run folders are built first (not
 timed) by the tests' run-folder writer: one translation run per system, with the same sacrebleu
 sentence statistics as the runner stores (``tests/test_compare.py::test_compare_on_runner_runs``
-checks that), in seconds instead of the runner's minutes. The printed BLEU scores and p-values of both are checked equal.
+checks that), in seconds instead of the runner's minutes. The printed BLEU scores
+and p-values of both are checked equal.
 
     python benchmarks/compare_wmt17.py [--metrics bleu chrf] [--repeat 3]
 """
@@ -64,7 +65,9 @@ def main() -> int:
     print(f"systems: {len(order)} (baseline {BASELINE}), metrics: {' '.join(args.metrics)}, "
           f"bootstrap: 1000, seed: 12345, cores: {os.cpu_count()}")
     print(f"harness compare : {ours_best:.2f} s (best of {args.repeat}: {', '.join(f'{t:.2f}' for t in ours_times)})")
-    print(f"sacrebleu       : {theirs_best:.2f} s (best of {args.repeat}: {', '.join(f'{t:.2f}' for t in theirs_times)})")
+    print(
+        f"sacrebleu       : {theirs_best:.2f} s (best of {args.repeat}: {', '.join(f'{t:.2f}' for t in theirs_times)})"
+    )
     print(f"ratio harness / sacrebleu: {ours_best / theirs_best:.3f}")
     print(f"p-values equal: {sorted(ours_p) == sorted(theirs_p)} ({len(theirs_p)} compared)")
     return 0

@@ -18,12 +18,12 @@ from pathlib import Path
 import torch
 from omegaconf import OmegaConf
 
-from harness.config import TinyModelConfig
 from harness.data.example import Example
 from harness.data.seed import seed_summarisation_examples
-from harness.task import TaskSpec
+from harness.models.config import TinyModelConfig
 from harness.models.tiny import TinySeq2SeqModel
 from harness.paths import PROJECT_ROOT
+from harness.task import TaskSpec
 
 
 def examples() -> list[Example]:
@@ -32,7 +32,9 @@ def examples() -> list[Example]:
     return seed + [Example(f"s{i}", s) for i, s in enumerate(sentences)]
 
 
-def generate(architecture: str, cache: Path, device: str, dtype: str) -> tuple[list[str | None], list[bool], float, str]:
+def generate(
+    architecture: str, cache: Path, device: str, dtype: str
+) -> tuple[list[str | None], list[bool], float, str]:
     cfg = OmegaConf.structured(
         TinyModelConfig(name=f"tiny_{architecture}", architecture=architecture, cache_dir=str(cache), device=device,
                         dtype=dtype, num_beams=1, max_new_tokens=32, min_new_tokens=8, batch_size=8)
@@ -75,7 +77,9 @@ def main() -> None:
                 outputs, _, seconds, _ = generate(architecture, Path(cache), "cuda", dtype)
                 entry[f"{dtype}_seconds"] = seconds
                 entry[f"{dtype}_nonempty"] = sum(bool(o) for o in outputs)
-                entry[f"{dtype}_agreement_with_fp32"] = sum(a == b for a, b in zip(outputs, auto, strict=True)) / len(outputs)
+                entry[f"{dtype}_agreement_with_fp32"] = sum(a == b for a, b in zip(outputs, auto, strict=True)) / len(
+                    outputs
+                )
                 if not all(outputs):
                     failures.append(f"{architecture}: {dtype} gave empty outputs")
             report[architecture] = entry

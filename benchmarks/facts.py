@@ -34,8 +34,8 @@ from facts_suite import SEED, SUITE_DIR, VERDICTS, load_cases  # noqa: E402
 from harness.facts import check_facts, load_fact_spec  # noqa: E402
 from harness.facts.clauses import SIMILARITY_LANGS, sentence_pieces  # noqa: E402
 from harness.facts.spec import ClauseFact  # noqa: E402
-from harness.metrics.facts import KeyFactsMetric  # noqa: E402
 from harness.metrics.embedder import sentence_similarity  # noqa: E402
+from harness.metrics.facts import KeyFactsMetric  # noqa: E402
 
 
 def _accuracy_rows(title: str, rows: list[tuple[str, bool]]) -> list[str]:
@@ -63,15 +63,18 @@ def calibrate(cases: list, facts: tuple) -> None:
     print("|---|---|---|---|")
     for weight in [w / 10 for w in range(0, 16)]:
         best = [max((sim + weight * share for sim, share in flat), default=0.0) for flat, _, _ in samples]
-        about = [b for b, (_, yes, _) in zip(best, samples) if yes]
-        not_about = [b for b, (_, yes, _) in zip(best, samples) if not yes]
+        about = [b for b, (_, yes, _) in zip(best, samples, strict=True) if yes]
+        not_about = [b for b, (_, yes, _) in zip(best, samples, strict=True) if not yes]
         grid = [t / 100 for t in range(10, 200)]
         errors = {t: sum(b < t for b in about) + sum(b >= t for b in not_about) for t in grid}
         fewest = min(errors.values())
         band = [t for t in grid if errors[t] == fewest]
-        low, high = max((b for b in not_about if b < band[0]), default=0.0), min((b for b in about if b >= band[-1]), default=0.0)
+        low, high = (
+            max((b for b in not_about if b < band[0]), default=0.0),
+            min((b for b in about if b >= band[-1]), default=0.0),
+        )
         print(f"| {weight:.1f} | {fewest} | {band[0]:.2f}..{band[-1]:.2f} | {high - low:.3f} |")
-        for b, (_, yes, label) in zip(best, samples):
+        for b, (_, yes, label) in zip(best, samples, strict=True):
             if fewest and (b >= band[0]) != yes:
                 print(f"|   | {label}: {'about' if yes else 'not about'} but scores {b:.2f} | | |")
 

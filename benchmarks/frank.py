@@ -19,11 +19,10 @@ from __future__ import annotations
 import argparse
 import json
 import os
+import sys
 import time
 from pathlib import Path
 from typing import Any
-
-import sys
 
 import numpy as np
 import torch
@@ -31,9 +30,9 @@ import torch
 REPO = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(REPO))  # this checkout's harness, even if another copy is installed
 
-from harness.data.example import Example
-from harness.metrics.base import Metric, ScoringInput
-from harness.metrics.partial_correlation import partial_correlation, residualise
+from harness.data.example import Example  # noqa: E402
+from harness.metrics.base import Metric, ScoringInput  # noqa: E402
+from harness.metrics.partial_correlation import partial_correlation, residualise  # noqa: E402
 
 SUBSETS = {"all": None, "cnndm": "cnndm", "bbc": "bbc"}
 BASELINES = ("BertScore P Art", "FactCC", "DAE", "Dep Entail", "QAGS", "FEQA", "Rouge L", "Bleu")
@@ -95,7 +94,7 @@ def run_metric(
         for begin in range(0, len(inputs), batch_size):
             scored.extend(metric.score(inputs[begin : begin + batch_size]))
         seconds[dataset] = (time.perf_counter() - start, time.process_time() - cpu_start)
-        for i, values in zip(order, scored):
+        for i, values in zip(order, scored, strict=True):
             results[i] = values
     return results, seconds
 
@@ -181,7 +180,7 @@ def main() -> None:
 
     if args.save:
         with args.save.open("w", encoding="utf-8") as handle:
-            for row, values in zip(rows, results):
+            for row, values in zip(rows, results, strict=True):
                 handle.write(json.dumps({"id": row["id"], **values}) + "\n")
 
     table: dict[str, list[float]] = {args.metric: [r[args.metric] for r in results]}

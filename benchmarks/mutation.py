@@ -259,7 +259,9 @@ def mutants(module: str, path: Path) -> Iterator[Mutant]:
         if mutated == original:
             continue
         line = getattr(node, "lineno", 0)
-        yield Mutant(module, function, line, getattr(node, "end_lineno", line), original, mutated, ast.unparse(mutated_tree))
+        yield Mutant(
+            module, function, line, getattr(node, "end_lineno", line), original, mutated, ast.unparse(mutated_tree)
+        )
 
 
 class _MutantLoader(importlib.abc.MetaPathFinder, importlib.abc.Loader):
@@ -268,7 +270,9 @@ class _MutantLoader(importlib.abc.MetaPathFinder, importlib.abc.Loader):
     def __init__(self, name: str, filename: str, source: str) -> None:
         self.name, self.filename, self.source = name, filename, source
 
-    def find_spec(self, fullname: str, path: object = None, target: ModuleType | None = None) -> importlib.machinery.ModuleSpec | None:
+    def find_spec(
+        self, fullname: str, path: object = None, target: ModuleType | None = None
+    ) -> importlib.machinery.ModuleSpec | None:
         if fullname != self.name:
             return None
         return importlib.util.spec_from_loader(fullname, self, origin=self.filename)

@@ -29,15 +29,15 @@ from pathlib import Path
 os.environ.setdefault("HARNESS_PROGRESS", "0")
 
 import numpy as np  # noqa: E402
+from _chrf import SentenceChrF  # noqa: E402
 from omegaconf import OmegaConf  # noqa: E402
 from rouge_score import rouge_scorer  # noqa: E402
 from sacrebleu.metrics import CHRF  # noqa: E402
 
-from _chrf import SentenceChrF  # noqa: E402
 from _data import frank_rows, wmt17_outputs  # noqa: E402
-from harness.config import MetricsConfig  # noqa: E402
 from harness.data.example import Example  # noqa: E402
 from harness.metrics.base import ScoringInput  # noqa: E402
+from harness.metrics.config import MetricsConfig  # noqa: E402
 from harness.metrics.rouge import ROUGE_TYPES, RougeMetric, UnicodeTokenizer, lsum_text  # noqa: E402
 from harness.runfolder.folder import RunFolder  # noqa: E402
 from harness.scoring import score_stream  # noqa: E402

@@ -24,8 +24,8 @@ from typing import Any
 from filelock import FileLock
 
 from harness.models.base import Generation, Model
-from harness.task import TaskSpec
 from harness.runfolder.schema import CacheInfo
+from harness.task import TaskSpec
 
 CACHE_FILE = "generations.sqlite"  # under run.cache_dir
 SCHEMA_VERSION = 1  # part of every key: bump when what an entry means changes

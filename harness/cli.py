@@ -9,6 +9,7 @@ from typing import NoReturn
 
 from harness.errors import InputError, report_input_error
 from harness.results.commands import add_parsers
+from harness.tracking.command import add_log_parser
 
 
 class _Parser(argparse.ArgumentParser):
@@ -48,12 +49,13 @@ def build_parser() -> argparse.ArgumentParser:
     meta.add_argument("--batch-size", type=int, default=32, help="summaries per metric call")
     meta.set_defaults(handler=_meta_eval)
     add_parsers(commands)
+    add_log_parser(commands)
     return parser
 
 
 def _merge(args: argparse.Namespace) -> int:
-    from harness.results.load_metrics import print_run_table
     from harness.merge import merge_runs
+    from harness.results.load_metrics import print_run_table
 
     print_run_table([merge_runs(args.shards, args.output_root)])
     return 0

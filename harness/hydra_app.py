@@ -15,8 +15,8 @@ from hydra.types import RunMode
 from omegaconf import DictConfig
 
 from harness.cluster_jobs import in_cluster_job, record_failure
-from harness.config import register_configs, validate_config
-from harness.errors import InputError, RunFailed, report_input_error
+from harness.config import register_configs, reject_renamed_keys, validate_config
+from harness.errors import ConfigError, InputError, RunFailed, report_input_error
 from harness.results.load_metrics import print_run_table
 
 CONFIG_DIR = str(Path(__file__).resolve().parents[1] / "configs")
@@ -50,6 +50,7 @@ def hydra_run(cfg: DictConfig) -> str | None:
 
 def compose_config(overrides: Sequence[str] = ()) -> DictConfig:
     """The config ``harness run <overrides>`` would run with (for tests, benchmarks and scripts)."""
+    reject_renamed_keys(overrides)
     register_configs()
     with initialize_config_dir(config_dir=CONFIG_DIR, version_base="1.3"):
         cfg = compose(config_name="config", overrides=list(overrides))
@@ -70,6 +71,10 @@ def _quiet_libraries() -> None:
 
 def main(argv: list[str]) -> None:
     """Run the Hydra app with ``argv`` as its command line (overrides, ``-m``, ``--cfg job``, ...)."""
+    try:
+        reject_renamed_keys(arg for arg in argv if not arg.startswith("-"))
+    except ConfigError as error:
+        sys.exit(report_input_error(error))
     register_configs()
     saved = sys.argv
     sys.argv = ["harness run", *argv]

@@ -13,12 +13,10 @@ from omegaconf import DictConfig
 class MultirunTable(Callback):
     def on_multirun_end(self, config: DictConfig, **kwargs: Any) -> None:
         from harness.cluster_jobs import read_failures, report_failures
-        from harness.hydra_app import RUN_POINTER
         from harness.results.load_metrics import print_run_table, run_label
 
         sweep_dir = Path(config.hydra.sweep.dir)
-        pointers = sorted(sweep_dir.glob(f"*/{RUN_POINTER}"), key=lambda p: int(p.parent.name))
-        jobs = [json.loads(p.read_text(encoding="utf-8")) for p in pointers]
+        jobs = sweep_jobs(sweep_dir)
         failures = read_failures(sweep_dir)
         if not jobs and not failures:
             return
@@ -30,6 +28,14 @@ class MultirunTable(Callback):
             print_run_table(runs, labels)
         if failures:
             report_failures(failures, swept)
+
+
+def sweep_jobs(sweep_dir: Path) -> list[dict[str, Any]]:
+    """The jobs of a sweep that wrote a run, in job order: ``{"run_dir": ..., "overrides": [...]}``."""
+    from harness.hydra_app import RUN_POINTER
+
+    pointers = sorted(sweep_dir.glob(f"*/{RUN_POINTER}"), key=lambda p: int(p.parent.name))
+    return [json.loads(p.read_text(encoding="utf-8")) for p in pointers]
 
 
 def varying_overrides(per_job: list[list[str]]) -> set[str]:

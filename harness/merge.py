@@ -26,8 +26,9 @@ from harness.resume import comparable
 from harness.runfolder.folder import RunFolder
 from harness.runfolder.schema import RunInfo
 from harness.runfolder.summary import summary_markdown
-from harness.task import task_spec
 from harness.scoring import score_run
+from harness.task import task_spec
+from harness.timing import Timings
 
 
 class MergeError(InputError, ValueError):
@@ -54,7 +55,7 @@ class JsonlExamples:
 
 def merge_runs(shard_dirs: Sequence[str | Path], output_root: Path | None = None) -> Path:
     """Join complete shard runs into a new run folder (under ``output_root``, default the shards' root)."""
-    clock, started = time.perf_counter(), datetime.now().astimezone()
+    clock, started, timings = time.perf_counter(), datetime.now().astimezone(), Timings()
     shards = _ordered_shards([Path(d) for d in shard_dirs])
     cfg = OmegaConf.create(shards[0].config())
     cfg.dataset.num_shards, cfg.dataset.shard_index = 1, 0
@@ -68,14 +69,15 @@ def merge_runs(shard_dirs: Sequence[str | Path], output_root: Path | None = None
                 for shard in shards:
                     with (shard.path / name).open(encoding="utf-8") as source:
                         shutil.copyfileobj(source, target)
-        examples = JsonlExamples(folder.path / "examples.jsonl")
-        task = task_spec(cfg)
-        metrics = build_metrics(cfg.metrics, task, list(cfg.task.default_metrics))
-        metrics_file = score_run(metrics, examples, len(examples), folder, cfg.metrics)
+        with timings.stage("load"):
+            examples = JsonlExamples(folder.path / "examples.jsonl")
+            metrics = build_metrics(cfg.metrics, task_spec(cfg), list(cfg.task.default_metrics))
+        metrics_file = score_run(metrics, examples, len(examples), folder, cfg.metrics, timings=timings)
     finally:
         folder.close()
     info = _merged_info(infos, folder, examples, started)
     info["wall_seconds"] = sum(i["wall_seconds"] or 0.0 for i in infos) + time.perf_counter() - clock
+    info["timings"] = timings.as_dict()  # the merge's own: reading the shards and scoring again
     folder.write_json("run.json", info)
     folder.write_text("summary.md", summary_markdown(dict(info), metrics_file))
     return folder.path
@@ -114,7 +116,9 @@ def _merged_info(infos: list[RunInfo], folder: RunFolder, examples: JsonlExample
     dataset = {k: v for k, v in first["dataset"].items() if k not in ("num_shards", "shard_index")}
     dataset.update(fingerprint=fingerprint(examples), n_examples=len(examples))
     cache = dict(first["cache"])
-    cache.update(hits=sum(i["cache"].get("hits", 0) for i in infos), misses=sum(i["cache"].get("misses", 0) for i in infos))
+    cache.update(
+        hits=sum(i["cache"].get("hits", 0) for i in infos), misses=sum(i["cache"].get("misses", 0) for i in infos)
+    )
     return RunInfo(
         run_id=f"{folder.path.parent.name}/{folder.path.name}",
         status="complete",

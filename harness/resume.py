@@ -14,9 +14,9 @@ import json
 import os
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any
+from typing import Any, cast
 
-from omegaconf import DictConfig, OmegaConf
+from omegaconf import Container, DictConfig, ListConfig, OmegaConf
 
 from harness.errors import InputError
 from harness.runfolder.folder import RunFolder
@@ -38,9 +38,12 @@ class ResumeState:
     done: set[str] = field(default_factory=set)
 
 
-def comparable(cfg: DictConfig | dict[str, Any]) -> dict[str, Any]:
+def comparable(cfg: DictConfig | ListConfig | dict[str, Any]) -> dict[str, Any]:
     """The resolved config without :data:`VOLATILE_KEYS`."""
-    plain = OmegaConf.to_container(cfg, resolve=True) if isinstance(cfg, DictConfig) else json.loads(json.dumps(cfg))
+    plain = OmegaConf.to_container(cfg, resolve=True) if isinstance(cfg, Container) else json.loads(json.dumps(cfg))
+    if not isinstance(plain, dict):
+        raise InputError(f"a run's config.yaml is a mapping of config groups, not a {type(plain).__name__}")
+    plain = cast(dict[str, Any], plain)  # the keys of a Hydra config are strings
     for dotted in VOLATILE_KEYS:
         group, key = dotted.split(".")
         plain.get(group, {}).pop(key, None)
@@ -100,7 +103,7 @@ def _repair(path: Path, keep_failed: bool) -> set[str]:
         return ids
     temporary = path.with_name(f".{path.name}.tmp")
     with path.open(encoding="utf-8") as source, temporary.open("w", encoding="utf-8") as target:
-        for line, kept in zip(source, keep):
+        for line, kept in zip(source, keep, strict=False):  # a torn last line has no entry in keep: dropped
             if kept:
                 target.write(line)
         target.flush()

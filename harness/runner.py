@@ -7,7 +7,7 @@ import subprocess
 import time
 from datetime import datetime
 from pathlib import Path
-from typing import Any
+from typing import Any, cast
 
 from omegaconf import DictConfig, OmegaConf
 
@@ -22,7 +22,7 @@ from harness.models.base import Model
 from harness.models.registry import build_model
 from harness.paths import PROJECT_ROOT
 from harness.runfolder.folder import RunFolder
-from harness.runfolder.schema import CacheInfo, RunInfo
+from harness.runfolder.schema import CacheInfo, ModelIdentity, RunInfo
 from harness.runfolder.summary import summary_markdown
 from harness.score_cache import SCORE_CACHE_FILE, ScoreCache
 from harness.scoring import score_run
@@ -84,7 +84,7 @@ def run(cfg: DictConfig) -> Path:
             if score_cache:
                 info["score_cache"] = score_cache.info()
         except BaseException as error:
-            info.update(status="failed", finished=datetime.now().astimezone().isoformat())
+            info.update({"status": "failed", "finished": datetime.now().astimezone().isoformat()})
             if isinstance(error, RunFailed):
                 info["error"] = str(error)
             folder.write_json("run.json", info)
@@ -97,11 +97,13 @@ def run(cfg: DictConfig) -> Path:
                 score_cache.close()
         wall = time.perf_counter() - clock
         info.update(
-            status="complete",
-            finished=datetime.now().astimezone().isoformat(),
-            wall_seconds=wall,
-            examples_per_second=n_examples / wall if wall > 0 else None,
-            timings=timings.as_dict(),
+            {
+                "status": "complete",
+                "finished": datetime.now().astimezone().isoformat(),
+                "wall_seconds": wall,
+                "examples_per_second": n_examples / wall if wall > 0 else None,
+                "timings": timings.as_dict(),
+            }
         )
         folder.write_json("run.json", info)
         folder.write_text("summary.md", summary_markdown(dict(info), metrics_file))
@@ -142,7 +144,7 @@ def _resumed_info(folder: RunFolder, data_fingerprint: str, now: datetime) -> Ru
             f"(fingerprint {info['dataset']['fingerprint']} there, {data_fingerprint} now)"
         )
     info.pop("error", None)
-    info.update(status="running", finished=None, git_commit=_git_commit())
+    info.update({"status": "running", "finished": None, "git_commit": _git_commit()})
     info["resumed"] = [*info.get("resumed", []), now.isoformat()]
     return info
 
@@ -172,7 +174,7 @@ def _run_info(
         task=dict(
             name=cfg.task.name, source_lang=cfg.task.source_lang, target_lang=cfg.task.target_lang, mode=cfg.task.mode
         ),
-        model=identity,
+        model=cast(ModelIdentity, identity),
         dataset=dataset,
         seed=cfg.run.seed,
         device=model.device,

@@ -24,9 +24,10 @@ from harness.data.example import Example
 from harness.generation import chunked
 from harness.metrics.aggregate import aggregate_columns
 from harness.metrics.base import Metric, ScoringInput
+from harness.metrics.metadata import KeyMeta
 from harness.progress import bar
-from harness.runfolder.predictions_index import PredictionsIndex
 from harness.runfolder.folder import RunFolder
+from harness.runfolder.predictions_index import PredictionsIndex
 from harness.runfolder.schema import Aggregate, MetricsFile, ScoreRecord
 from harness.score_cache import ScoreCache
 from harness.timing import Timings
@@ -84,7 +85,14 @@ def score_run(
 
     with PredictionsIndex(folder.path / "predictions.jsonl") as predictions:
         metrics_file = score_stream(metrics, scorable(), total, folder, cfg, cache, timings)
-    metrics_file.update(n_errors=len(errors), errors=errors, **counts)
+    metrics_file.update(
+        {
+            "n_errors": len(errors),
+            "errors": errors,
+            "n_truncated": counts["n_truncated"],
+            "n_blank_references": counts["n_blank_references"],
+        }
+    )
     with timings.stage("write"):
         folder.write_json("metrics.json", metrics_file)
     return metrics_file
@@ -142,13 +150,16 @@ def score_stream(
         aggregates: dict[str, Aggregate] = aggregate_columns(
             columns.arrays(), signatures, cfg.bootstrap_samples, cfg.bootstrap_seed
         )
+    for key, aggregate in aggregates.items():
+        aggregate.update(_key_meta(owners[key], key, corpus=False).fields())  # type: ignore[typeddict-item]
     tables: dict[str, Any] = {}
     for metric, state, kept in zip(metrics, corpus_states, table_results, strict=True):
         start = time.perf_counter()
         corpus = metric.corpus_finish(state)
         settings = metric.settings()  # after the corpus scores: sacrebleu knows nrefs then
         for key, value in corpus.items():
-            aggregates[key] = Aggregate(value=value, n=scored, signature=_signature(metric, key), corpus=True)
+            aggregates[key] = Aggregate(value=value, n=scored, signature=_signature(metric, key))
+            aggregates[key].update(_key_meta(metric, key, corpus=True).fields())  # type: ignore[typeddict-item]
             if key in settings:
                 aggregates[key]["settings"] = settings[key]
         tables.update(metric.tables(kept))
@@ -169,6 +180,20 @@ def score_stream(
 def _signature(metric: Metric, key: str) -> str:
     """The signature of one score key: its own where the metric gives several, else the metric's."""
     return metric.signatures().get(key, metric.signature())
+
+
+def _key_meta(metric: Metric, key: str, corpus: bool) -> KeyMeta:
+    """The metric's declaration of ``key``, which must agree with where the value came from (``corpus``
+    or per-example ``score``); an undeclared key is taken as higher-is-better."""
+    meta = metric.key_meta(key)
+    if meta is None:
+        return KeyMeta(corpus=corpus)
+    if meta.corpus != corpus:
+        declared, given = (
+            ("a corpus score", "per example") if meta.corpus else ("a per-example value", "as a corpus score")
+        )
+        raise ValueError(f"metric {metric.name}: score key {key!r} is declared {declared} but was given {given}")
+    return meta
 
 
 def _score(metric: Metric, chunk: Sequence[ScoringInput]) -> list[dict[str, Any]]:

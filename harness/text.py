@@ -21,7 +21,7 @@ from __future__ import annotations
 
 import re
 from collections.abc import Iterator
-from functools import lru_cache
+from functools import cache, lru_cache
 from typing import Any
 
 import pysbd
@@ -30,12 +30,11 @@ from pysbd.lang.english import English
 from pysbd.languages import LANGUAGE_CODES
 from pysbd.utils import TextSpan
 
-
 _WHITESPACE = re.compile(r"\s+")
 _REGEX_SPECIAL = set(".^$*+?{}[]\\|")
 
 
-@lru_cache(maxsize=None)
+@cache
 def _compiled(pattern: str, flags: int = 0) -> re.Pattern[str]:
     """pysbd builds a pattern per abbreviation; more than ``re``'s own cache holds, so every
     segmentation recompiled them (half of its time on summary-length text)."""
@@ -70,7 +69,7 @@ def _deduplicated_replacer(base: type[AbbreviationReplacer]) -> type[Abbreviatio
     """``base`` with the abbreviation scan applying each distinct (abbreviation, next character)
     substitution once instead of once per occurrence; same result, linear time."""
 
-    class Replacer(base):  # type: ignore[misc, valid-type]
+    class Replacer(base):
         def search_for_abbreviations_in_string(self, text: str) -> str:
             lowered = text.lower()
             before_periods = _words_before_periods(lowered)
@@ -78,7 +77,7 @@ def _deduplicated_replacer(base: type[AbbreviationReplacer]) -> type[Abbreviatio
                 stripped = abbr.strip()
                 if stripped not in lowered or not _may_apply(stripped, before_periods):
                     continue
-                matches = _compiled(r"(?:^|\s|\r|\n){}".format(stripped), re.IGNORECASE).findall(text)
+                matches = _compiled(rf"(?:^|\s|\r|\n){stripped}", re.IGNORECASE).findall(text)
                 if not matches:
                     continue
                 next_chars = _compiled(r"(?<={" + str(re.escape(stripped)) + "} ).{1}").findall(text)
@@ -93,7 +92,7 @@ def _deduplicated_replacer(base: type[AbbreviationReplacer]) -> type[Abbreviatio
         def replace_period_of_abbr(self, txt: str, abbr: str) -> str:
             """pysbd's, with its pattern compiled once."""
             pattern = _compiled(
-                r"(?<=\s{abbr})\.(?=((\.|\:|-|\?|,)|(\s([a-z]|I\s|I'm|I'll|\d|\())))".format(abbr=re.escape(abbr.strip()))
+                rf"(?<=\s{re.escape(abbr.strip())})\.(?=((\.|\:|-|\?|,)|(\s([a-z]|I\s|I'm|I'll|\d|\())))"
             )
             return pattern.sub("∯", " " + txt)[1:]
 
@@ -105,6 +104,8 @@ _TRAILING_SPACE = re.compile(r"\s*")
 
 class LinearSegmenter(pysbd.Segmenter):
     """pysbd's segmenter (``clean=False``) in time linear in the text's length."""
+
+    language_module: Any  # pysbd's rules of the language (a class)
 
     def __init__(self, language: str = "en") -> None:
         super().__init__(language=language, clean=False)
@@ -177,7 +178,9 @@ def _plain_period(paragraph: str, at: int) -> bool:
             return False
     if not word:
         return at > 0
-    return bool(_PLAIN_WORD.fullmatch(word)) and not _ROMAN_NUMERAL.fullmatch(word) and not _ABBREVIATION.fullmatch(word)
+    return (
+        bool(_PLAIN_WORD.fullmatch(word)) and not _ROMAN_NUMERAL.fullmatch(word) and not _ABBREVIATION.fullmatch(word)
+    )
 
 
 def plain_sentences(paragraph: str) -> list[str] | None:
@@ -188,7 +191,9 @@ def plain_sentences(paragraph: str) -> list[str] | None:
     FRANK) at a small fraction of the cost, and most summaries and references are such text."""
     if not _PLAIN_CHARS.fullmatch(paragraph) or "--" in paragraph or _QUOTE_BEFORE_CAPITAL.search(paragraph):
         return None
-    if _QUOTE_BEFORE_SPACE.search(paragraph) and any("." in q.group() for q in _BETWEEN_SINGLE_QUOTES.finditer(paragraph)):
+    if _QUOTE_BEFORE_SPACE.search(paragraph) and any(
+        "." in q.group() for q in _BETWEEN_SINGLE_QUOTES.finditer(paragraph)
+    ):
         return None
     at = paragraph.find(".")
     while at != -1:

@@ -12,6 +12,7 @@ from pathlib import Path
 from typing import Any, NoReturn
 
 import pytest
+
 from harness.hydra_app import compose_config
 
 ROOT = Path(__file__).resolve().parents[1]
@@ -59,7 +60,9 @@ def harness_cli(*args: str, cwd: Path = ROOT, check: bool = True) -> subprocess.
         [sys.executable, "-m", "harness", *args], cwd=cwd, capture_output=True, text=True, env=env, timeout=600
     )
     if check and result.returncode != 0:
-        raise AssertionError(f"harness {' '.join(args)} failed ({result.returncode}):\n{result.stdout}\n{result.stderr}")
+        raise AssertionError(
+            f"harness {' '.join(args)} failed ({result.returncode}):\n{result.stdout}\n{result.stderr}"
+        )
     return result
 
 

@@ -13,9 +13,9 @@ from typing import Any
 
 import numpy as np
 import yaml
-from conftest import WMT17
 from sacrebleu.metrics import BLEU, CHRF, TER
 
+from conftest import WMT17
 from harness.data.example import text_hash
 
 SEED = 12345
@@ -62,7 +62,7 @@ def write_run(
     folder = root / day / f"{time}_{task}_{model}_{dataset}".replace("/", "-")
     folder.mkdir(parents=True)
     details = details or [{} for _ in examples]
-    errors = {ex["id"]: "generation failed" for ex, out in zip(examples, outputs) if out is None}
+    errors = {ex["id"]: "generation failed" for ex, out in zip(examples, outputs, strict=True) if out is None}
     config = {
         "task": {"name": task},
         "model": {"name": model},
@@ -100,20 +100,20 @@ def write_run(
                 "truncated": False,
                 "error": errors.get(ex["id"]),
             }
-            for ex, out in zip(examples, outputs)
+            for ex, out in zip(examples, outputs, strict=True)
         ],
     )
     _write_jsonl(
         folder / "scores.jsonl",
         [
             {"id": ex["id"], "scores": sc, "details": de}
-            for ex, sc, de, out in zip(examples, scores, details, outputs)
+            for ex, sc, de, out in zip(examples, scores, details, outputs, strict=True)
             if out is not None
         ],
     )
     aggregates: dict[str, Any] = {}
     for name, signature in (signatures or {}).items():
-        values = [sc[name] for sc, out in zip(scores, outputs) if out is not None and name in sc]
+        values = [sc[name] for sc, out in zip(scores, outputs, strict=True) if out is not None and name in sc]
         aggregates[name] = _mean_aggregate(values, signature)
     aggregates.update(corpus or {})
     metrics = {
@@ -146,7 +146,7 @@ def write_translation_run(
     statistics per example and corpus scores with their settings and signature."""
     examples = [
         {"id": f"{i:05d}", "source": src, "references": [ref], "meta": {}}
-        for i, (src, ref) in enumerate(zip(sources, references))
+        for i, (src, ref) in enumerate(zip(sources, references, strict=True))
     ]
     details: list[dict[str, Any]] = [{"sacrebleu_stats": {}} for _ in examples]
     corpus: dict[str, dict[str, Any]] = {}
@@ -156,7 +156,7 @@ def write_translation_run(
         metric = cls(**kwargs)
         stats = metric._extract_corpus_statistics(list(outputs), [list(references)])
         score = metric._aggregate_and_compute(stats)
-        for record, row in zip(details, stats):
+        for record, row in zip(details, stats, strict=True):
             record["sacrebleu_stats"][name] = [float(x) if isinstance(x, float) else x for x in row]
         corpus[name] = {
             "value": score.score,

@@ -11,6 +11,9 @@ from pathlib import Path
 import pytest
 
 from bad_input import assert_one_line_error, tree_digest
+from harness.errors import ConfigError
+from harness.hydra_app import compose_config
+from harness.metrics.config import RENAMED
 
 Cli = Callable[..., tuple[int, str, str]]
 
@@ -33,6 +36,9 @@ BAD_OPTIONS = [
     (["metrics.workers=0"], "metrics.workers=0", "at least 1"),
     (["run.max_error_rate=1.5"], "run.max_error_rate=1.5", "[0, 1]"),
     (["model.k=0"], "model.k=0", "at least 1"),
+    (["metrics.bertscore.batch_size=0"], "metrics.bertscore.batch_size=0", "at least 1"),
+    (["metrics.nli.max_length=0"], "metrics.nli.max_length=0", "at least 1"),
+    (["metrics.language.copy_chrf_threshold=101"], "metrics.language.copy_chrf_threshold=101", "[0, 100]"),
     (["model=tiny_t5", "model.num_beams=0"], "model.num_beams=0", "at least 1"),
     (["dataset.num_shards=2", "dataset.shard_index=2"], "dataset.shard_index=2", "dataset.num_shards=2"),
     (["task.name=summarize"], "task.name='summarize'", "summarise, translate"),
@@ -48,6 +54,16 @@ def test_a_bad_option_is_one_line_naming_it(cli: Cli, results: Path, overrides: 
     status, stderr, _ = cli("run", f"run.output_root={results}", *overrides)
     assert_one_line_error(status, stderr, culprit, expected)
     assert tree_digest(results.parent) == before
+
+
+@pytest.mark.parametrize(("old", "new"), sorted(RENAMED.items()))
+def test_a_flat_metric_key_of_earlier_versions_names_its_new_key(cli: Cli, results: Path, old: str, new: str) -> None:
+    before = tree_digest(results.parent)
+    status, stderr, _ = cli("run", f"run.output_root={results}", f"metrics.{old}=1")
+    assert_one_line_error(status, stderr, f"metrics.{old}", f"now metrics.{new}")
+    assert tree_digest(results.parent) == before
+    with pytest.raises(ConfigError, match=f"now metrics.{new}"):
+        compose_config([f"+metrics.{old}=1"])
 
 
 @pytest.mark.parametrize("option", ["output_root", "cache_dir"])

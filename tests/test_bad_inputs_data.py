@@ -163,11 +163,11 @@ def test_no_column_error_lists_only_the_files_columns(cli: Cli, tmp_path: Path) 
     assert "__harness_row__" not in line
 
 
-@pytest.mark.parametrize("option", ["metrics.bertscore_model", "metrics.nli.name_or_path"])
+@pytest.mark.parametrize("option", ["metrics.bertscore.model", "metrics.nli.name_or_path"])
 def test_a_metric_model_that_does_not_exist(cli: Cli, tmp_path: Path, option: str) -> None:
     data = write_jsonl(tmp_path / "data.jsonl", ROWS)
     missing = tmp_path / "no-such-model"
-    metric = "bertscore" if option == "metrics.bertscore_model" else "nli_faithfulness"
+    metric = "bertscore" if option == "metrics.bertscore.model" else "nli_faithfulness"
     expect_refusal(cli, tmp_path, files_run(data, f"metrics.names=[{metric}]", f"{option}={missing}"),
                    f"{option}='{missing}' could not be loaded")
 

@@ -8,10 +8,10 @@ from collections.abc import Callable
 from pathlib import Path
 
 import pytest
-from runfolders import write_run
 
 from bad_input import assert_one_line_error, tree_digest
 from conftest import harness_cli
+from runfolders import write_run
 
 Cli = Callable[..., tuple[int, str, str]]
 EXAMPLES = [{"id": f"e{i}", "source": f"Source {i}.", "references": [f"R {i}."], "meta": {}} for i in range(4)]

@@ -10,11 +10,9 @@ import pytest
 from conftest import read_json, read_jsonl
 from harness.cache import GenerationCache, cache_policy, model_key
 from harness.models.base import Generation
-from harness.task import TaskSpec
 from harness.models.lead import LeadModel
 from harness.models.predictions import PredictionsModel
-
-FAST = "metrics.names=[rouge,reference_free]"
+from harness.task import TaskSpec
 
 
 def test_hits_misses_and_only_successes_stored(tmp_path: Path) -> None:
@@ -70,7 +68,7 @@ def test_concurrent_writers(tmp_path: Path) -> None:
     assert all(g is not None and g.output.startswith(f"out {i} from") for i, g in enumerate(found))
 
 
-def _opener(folder: str, rounds: int, start: "multiprocessing.synchronize.Barrier") -> None:
+def _opener(folder: str, rounds: int, start: multiprocessing.synchronize.Barrier) -> None:
     for round_ in range(rounds):
         start.wait(20)
         GenerationCache(Path(folder) / f"fresh-{round_}.sqlite", "shared-model").close()
@@ -92,8 +90,8 @@ def test_runs_starting_together_share_a_fresh_cache(tmp_path: Path) -> None:
 
 def test_rerun_comes_from_the_cache(run_eval, tmp_path: Path) -> None:
     cache_dir = f"run.cache_dir={tmp_path / 'cache'}"
-    first = run_eval("model=tiny_t5", FAST, cache_dir)
-    again = run_eval("model=tiny_t5", FAST, cache_dir)
+    first = run_eval("model=tiny_t5", "debug=fast", cache_dir)
+    again = run_eval("model=tiny_t5", "debug=fast", cache_dir)
     cold, warm = read_json(first / "run.json")["cache"], read_json(again / "run.json")["cache"]
     assert cold["enabled"] and cold["key"] == warm["key"]
     assert (cold["hits"], cold["misses"], warm["hits"], warm["misses"]) == (0, 1, 1, 0)
@@ -105,8 +103,8 @@ def test_another_dtype_is_another_model(run_eval, tmp_path: Path) -> None:
     """A bfloat16 run must not read the float32 run's outputs: dtype (and the device) are part of the
     model identity, hence of the cache key and run.json."""
     cache_dir = f"run.cache_dir={tmp_path / 'cache'}"
-    full = run_eval("model=tiny_t5", FAST, cache_dir)
-    half = run_eval("model=tiny_t5", "model.dtype=bfloat16", FAST, cache_dir)
+    full = run_eval("model=tiny_t5", "debug=fast", cache_dir)
+    half = run_eval("model=tiny_t5", "model.dtype=bfloat16", "debug=fast", cache_dir)
     full_info, half_info = read_json(full / "run.json"), read_json(half / "run.json")
     assert (full_info["model"]["dtype"], half_info["model"]["dtype"]) == ("float32", "bfloat16")
     assert full_info["model"]["device"] == half_info["model"]["device"] == "cpu"
@@ -125,6 +123,8 @@ def test_another_dtype_is_another_model(run_eval, tmp_path: Path) -> None:
 def test_runs_without_the_cache_say_why(run_eval, tmp_path: Path, overrides: tuple[str, ...], reason: str) -> None:
     data = tmp_path / "d.jsonl"
     data.write_text('{"source": "A cat sat. It was happy.", "reference": "A cat.", "summary": "A cat sat."}\n')
-    run_dir = run_eval("dataset=files", f"dataset.path={data}", FAST, f"run.cache_dir={tmp_path / 'c'}", *overrides)
+    run_dir = run_eval(
+        "dataset=files", f"dataset.path={data}", "debug=fast", f"run.cache_dir={tmp_path / 'c'}", *overrides
+    )
     cache = read_json(run_dir / "run.json")["cache"]
     assert cache["enabled"] is False and reason in cache["reason"] and cache["hits"] == 0

@@ -10,11 +10,11 @@ from pathlib import Path
 from typing import Any
 
 import pytest
-from conftest import WMT17, harness_cli, requires_wmt17
-from runfolders import wmt17_systems, write_run, write_translation_run, write_wmt17_runs
 
+from conftest import WMT17, harness_cli, requires_wmt17
 from harness.results.compare import Comparison, IncomparableRuns, compare_runs, render_markdown
 from harness.runfolder.load import load_run
+from runfolders import wmt17_systems, write_run, write_translation_run, write_wmt17_runs
 
 AR_TRIALS = 1000  # sacrebleu's default is 10000; both sides use this smaller count
 
@@ -44,7 +44,7 @@ def _sacrebleu_table(args: list[str]) -> dict[str, list[dict[str, str]]]:
                 assert match, cell
                 rows[current].append({"score": match[1], "mean": match[2], "ci": match[3]})
         else:
-            for column, cell in zip(rows[current], cells):
+            for column, cell in zip(rows[current], cells, strict=True):
                 column["p"] = re.fullmatch(r"\(p = ([\d.]+)\)\*?", cell)[1]  # type: ignore[index]
     return rows
 

@@ -5,11 +5,18 @@ from __future__ import annotations
 from pathlib import Path
 
 import pytest
+from hydra import compose, initialize_config_dir
 from hydra.errors import ConfigCompositionException
+from omegaconf import OmegaConf
 from omegaconf.errors import ConfigKeyError, ValidationError
 
 from conftest import ROOT, compose_config, harness_cli
+from harness.config import register_configs
 from harness.errors import ConfigError
+from harness.hydra_app import CONFIG_DIR
+from harness.metrics.registry import build_metrics
+from harness.models.config import BACKENDS
+from harness.task import TaskSpec
 
 
 @pytest.mark.parametrize("group", ["model", "dataset", "task", "metrics"])
@@ -23,6 +30,16 @@ def test_every_option_of_a_group_composes(group: str) -> None:
             assert "no value given" in str(error), error
             continue
         assert cfg[group] is not None
+
+
+@pytest.mark.parametrize("others", [[], ["task=translate", "model=apertium"]])
+def test_debug_fast_is_the_cheap_metrics_override(others: list[str]) -> None:
+    """`debug=fast` (configs/debug/) composes to what the tests' repeated override set before it, over
+    any task, and a later override still wins."""
+    fast = compose_config([*others, "debug=fast"])
+    assert fast == compose_config([*others, "metrics.names=[rouge,reference_free]"])
+    assert fast != compose_config(others)
+    assert compose_config([*others, "debug=fast", "metrics.names=[rouge]"]).metrics.names == ["rouge"]
 
 
 def test_default_config_is_the_seed_with_lead() -> None:
@@ -70,3 +87,36 @@ def test_cli_reports_bad_input_as_one_clear_line(tmp_path: Path) -> None:
     assert result.returncode == 2
     assert result.stderr.strip() == f"harness: error: model.path: {tmp_path / 'nope.jsonl'} does not exist"
     assert not (tmp_path / "results").exists()
+
+
+@pytest.mark.parametrize("preset", sorted(p.stem for p in (ROOT / "configs" / "model").glob("*.yaml")))
+def test_each_model_preset_starts_from_its_backends_schema(preset: str) -> None:
+    """Composed without validation (some presets leave a path for the user to set)."""
+    register_configs()
+    with initialize_config_dir(config_dir=CONFIG_DIR, version_base="1.3"):
+        cfg = compose(config_name="config", overrides=[f"model={preset}"])
+    schema = OmegaConf.get_type(cfg.model)
+    assert schema is not None and schema.__module__ == "harness.models.config"
+    assert schema.backend == cfg.model.backend and cfg.model.backend in BACKENDS.names()
+
+
+@pytest.mark.parametrize(
+    ("override", "metric", "expected"),
+    [
+        ("metrics.rouge.use_stemmer=false", "rouge", "stem:no"),
+        ("metrics.sacrebleu.tokenize=char", "bleu", "tok:char"),
+        ("metrics.sacrebleu.lowercase=true", "bleu", "case:lc|eff:no|tok:13a"),  # BLEU (chrF is always lc)
+    ],
+)
+def test_a_metric_reads_its_own_config_node(override: str, metric: str, expected: str) -> None:
+    def signature(*overrides: str) -> str:
+        cfg = compose_config(["task=translate", "task.target_lang=de", f"metrics.names=[{metric}]", *overrides])
+        return build_metrics(cfg.metrics, TaskSpec(target_lang="de"), [])[0].signature()
+
+    assert expected in signature(override) and expected not in signature()
+
+
+def test_the_language_metric_reads_its_copy_threshold() -> None:
+    cfg = compose_config(["metrics.names=[language]", "metrics.language.copy_chrf_threshold=50"])
+    (metric,) = build_metrics(cfg.metrics, TaskSpec(), [])
+    assert metric.copy_threshold == 50

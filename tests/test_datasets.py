@@ -10,13 +10,18 @@ import pytest
 
 from conftest import compose_config
 from harness.data.columns import DatasetError
-from harness.errors import InputError
 from harness.data.loading import load_examples
+from harness.errors import InputError
 from harness.task import TaskSpec
 
 ROWS = [
     {"doc": "The cat sat on the mat. It was happy.", "summary": "A cat sat.", "key": "a", "system": "x"},
-    {"doc": "Dogs bark loudly at night. Neighbours complain.", "summary": ["Dogs bark.", "Loud dogs."], "key": "b", "system": "y"},
+    {
+        "doc": "Dogs bark loudly at night. Neighbours complain.",
+        "summary": ["Dogs bark.", "Loud dogs."],
+        "key": "b",
+        "system": "y",
+    },
     {"doc": "Rain fell all day in Paris. Streets flooded.", "summary": "Rain in Paris.", "key": "c", "system": "x"},
 ]
 
@@ -45,7 +50,9 @@ def test_jsonl_with_single_and_multiple_references(tmp_path: Path) -> None:
 
 @pytest.mark.parametrize("suffix", ["csv", "parquet"])
 def test_csv_and_parquet(tmp_path: Path, suffix: str) -> None:
-    frame = pd.DataFrame([dict(r, summary=r["summary"] if isinstance(r["summary"], str) else r["summary"][0]) for r in ROWS])
+    frame = pd.DataFrame(
+        [dict(r, summary=r["summary"] if isinstance(r["summary"], str) else r["summary"][0]) for r in ROWS]
+    )
     path = tmp_path / f"d.{suffix}"
     frame.to_csv(path, index=False) if suffix == "csv" else frame.to_parquet(path)
     examples = files_examples(path)

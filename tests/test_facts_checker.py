@@ -10,7 +10,7 @@ from typing import Any
 import pytest
 import yaml
 
-from harness.facts import check_facts, fact_table, load_fact_spec
+from harness.facts import check_facts, fact_table, load_fact_spec, parse_facts
 from harness.facts.checker import FactVerdict
 
 SEED = Path(__file__).resolve().parents[1] / "seeds" / "russia-dprk-pact.yaml"
@@ -55,11 +55,20 @@ CASES: list[tuple[str, str, str, str | None]] = [
     ("The treaty was signed in June 2024.", "treaty_date", "absent", None),  # coarser: not stated
     # slot confusion: a year or month for another event is not the signing date
     ("The treaty was signed on 19 June. In 2022 Russia invaded Ukraine.", "treaty_date", "supported", "19 June"),
-    ("South Korea's defence ministry estimated at the end of February that 190 tonnes were sent.",
-     "treaty_date", "absent", None),
+    (
+        "South Korea's defence ministry estimated at the end of February that 190 tonnes were sent.",
+        "treaty_date",
+        "absent",
+        None,
+    ),
     ("Kim visited Vladivostok in September 2023, where he met Putin.", "treaty_date", "absent", None),
     # ---- date: month and year facts ----
-    ("Kim visited Vladivostok in September 2023, where he met Putin.", "vladivostok_meeting", "supported", "September 2023"),
+    (
+        "Kim visited Vladivostok in September 2023, where he met Putin.",
+        "vladivostok_meeting",
+        "supported",
+        "September 2023",
+    ),
     ("Last year Kim met Putin in Vladivostok in September.", "vladivostok_meeting", "supported", "September"),
     ("Kim met Putin in Vladivostok in October 2023.", "vladivostok_meeting", "contradicted", "October 2023"),
     ("Kim met Putin in Vladivostok last year.", "vladivostok_meeting", "absent", None),
@@ -71,23 +80,43 @@ CASES: list[tuple[str, str, str, str | None]] = [
     # ---- quantity: tonnage ----
     ("North Korea sent Russia around 190 tonnes of ammunition.", "ammunition_tonnage", "supported", "190 tonnes"),
     ("North Korea sent Russia 190 tonnes of ammunition.", "ammunition_tonnage", "supported", "190 tonnes"),
-    ("North Korea sent Russia one hundred and ninety tonnes of ammunition.", "ammunition_tonnage", "supported",
-     "one hundred and ninety tonnes"),
+    (
+        "North Korea sent Russia one hundred and ninety tonnes of ammunition.",
+        "ammunition_tonnage",
+        "supported",
+        "one hundred and ninety tonnes",
+    ),
     ("North Korea sent Russia 190,000 kg of ammunition.", "ammunition_tonnage", "supported", "190,000 kg"),
     ("North Korea sent Russia 190000 kilograms of ammunition.", "ammunition_tonnage", "supported", "190000 kilograms"),
-    ("North Korea sent Russia 0.19 thousand tonnes of ammunition.", "ammunition_tonnage", "supported",
-     "0.19 thousand tonnes"),
+    (
+        "North Korea sent Russia 0.19 thousand tonnes of ammunition.",
+        "ammunition_tonnage",
+        "supported",
+        "0.19 thousand tonnes",
+    ),
     ("North Korea sent Russia about 200 tonnes of ammunition.", "ammunition_tonnage", "supported", "200 tonnes"),
-    ("North Korea sent Russia roughly 190 metric tons of ammunition.", "ammunition_tonnage", "supported",
-     "190 metric tons"),
+    (
+        "North Korea sent Russia roughly 190 metric tons of ammunition.",
+        "ammunition_tonnage",
+        "supported",
+        "190 metric tons",
+    ),
     ("North Korea sent Russia 290 tonnes of ammunition.", "ammunition_tonnage", "contradicted", "290 tonnes"),
-    ("North Korea sent Russia 190 million tonnes of ammunition.", "ammunition_tonnage", "contradicted",
-     "190 million tonnes"),
+    (
+        "North Korea sent Russia 190 million tonnes of ammunition.",
+        "ammunition_tonnage",
+        "contradicted",
+        "190 million tonnes",
+    ),
     ("North Korea sent Russia 200 tonnes of ammunition.", "ammunition_tonnage", "contradicted", "200 tonnes"),
     ("North Korea sent Russia 190 kg of ammunition.", "ammunition_tonnage", "contradicted", "190 kg"),
     ("Russia shipped 5,000 tonnes of grain to North Korea.", "ammunition_tonnage", "absent", None),
-    ("North Korea sent Russia 190 tonnes of ammunition and received 5,000 tonnes of grain.",
-     "ammunition_tonnage", "supported", "190 tonnes"),
+    (
+        "North Korea sent Russia 190 tonnes of ammunition and received 5,000 tonnes of grain.",
+        "ammunition_tonnage",
+        "supported",
+        "190 tonnes",
+    ),
     ("The talks lasted about two hours.", "ammunition_tonnage", "absent", None),
     # ---- quantity: duration ----
     ("The talks lasted about two hours.", "talks_duration", "supported", "two hours"),
@@ -106,8 +135,12 @@ CASES: list[tuple[str, str, str, str | None]] = [
     ("Russia signed a pact.", "treaty_parties", "absent", None),
     # Another party named with one of them fills the parties' slot with a wrong value.
     ("Russia and South Korea signed a pact.", "treaty_parties", "contradicted", "South Korea"),
-    ("They signed a comprehensive strategic partnership treaty.", "treaty_kind", "supported",
-     "comprehensive strategic partnership treaty"),
+    (
+        "They signed a comprehensive strategic partnership treaty.",
+        "treaty_kind",
+        "supported",
+        "comprehensive strategic partnership treaty",
+    ),
     ("They signed a strategic partnership agreement.", "treaty_kind", "supported", "strategic partnership agreement"),
     ("They signed a trade deal.", "treaty_kind", "absent", None),
     ("The treaty was signed in Pyongyang.", "signing_place", "supported", "Pyongyang"),
@@ -115,34 +148,82 @@ CASES: list[tuple[str, str, str, str | None]] = [
     ("The treaty was signed in Vladivostok on Wednesday.", "signing_place", "contradicted", "Vladivostok"),
     ("Kim met Putin during his visit to Vladivostok in September.", "signing_place", "absent", None),
     ("According to Moscow, the treaty was signed.", "signing_place", "absent", None),
-    ("South Korea's defence ministry estimated the shipments.", "ammunition_estimate_source", "supported",
-     "South Korea's defence ministry"),
-    ("The South Korean defence ministry estimated the shipments.", "ammunition_estimate_source", "supported",
-     "South Korean defence ministry"),
+    (
+        "South Korea's defence ministry estimated the shipments.",
+        "ammunition_estimate_source",
+        "supported",
+        "South Korea's defence ministry",
+    ),
+    (
+        "The South Korean defence ministry estimated the shipments.",
+        "ammunition_estimate_source",
+        "supported",
+        "South Korean defence ministry",
+    ),
     ("The US estimated the shipments.", "ammunition_estimate_source", "absent", None),
     # ---- clause ----
-    ("The pact obliges both sides to support each other in case of aggression.", "mutual_defence_clause",
-     "supported", "both sides to support each other in case of aggression"),
-    ("It includes a mutual defence clause against attack.", "mutual_defence_clause", "supported",
-     "mutual defence clause against attack"),
-    ("The treaty does not include a mutual defence clause.", "mutual_defence_clause", "contradicted",
-     "does not include a mutual defence"),
-    ("There is no mutual assistance in the event of aggression.", "mutual_defence_clause", "contradicted",
-     "no mutual assistance in the event of aggression"),
+    (
+        "The pact obliges both sides to support each other in case of aggression.",
+        "mutual_defence_clause",
+        "supported",
+        "both sides to support each other in case of aggression",
+    ),
+    (
+        "It includes a mutual defence clause against attack.",
+        "mutual_defence_clause",
+        "supported",
+        "mutual defence clause against attack",
+    ),
+    (
+        "The treaty does not include a mutual defence clause.",
+        "mutual_defence_clause",
+        "contradicted",
+        "does not include a mutual defence",
+    ),
+    (
+        "There is no mutual assistance in the event of aggression.",
+        "mutual_defence_clause",
+        "contradicted",
+        "no mutual assistance in the event of aggression",
+    ),
     ("The treaty covers trade.", "mutual_defence_clause", "absent", None),
-    ("Putin said Russia does not rule out military-technical cooperation.", "military_technical_cooperation",
-     "supported", "not rule out military-technical"),
-    ("Putin said military-technical cooperation is possible.", "military_technical_cooperation", "supported",
-     "military-technical cooperation is possible"),
-    ("Putin ruled out military-technical cooperation with North Korea.", "military_technical_cooperation",
-     "contradicted", "ruled out military-technical"),
-    ("Russia excludes military cooperation with Pyongyang.", "military_technical_cooperation", "contradicted",
-     "excludes military cooperation"),
+    (
+        "Putin said Russia does not rule out military-technical cooperation.",
+        "military_technical_cooperation",
+        "supported",
+        "not rule out military-technical",
+    ),
+    (
+        "Putin said military-technical cooperation is possible.",
+        "military_technical_cooperation",
+        "supported",
+        "military-technical cooperation is possible",
+    ),
+    (
+        "Putin ruled out military-technical cooperation with North Korea.",
+        "military_technical_cooperation",
+        "contradicted",
+        "ruled out military-technical",
+    ),
+    (
+        "Russia excludes military cooperation with Pyongyang.",
+        "military_technical_cooperation",
+        "contradicted",
+        "excludes military cooperation",
+    ),
     ("Putin praised the talks.", "military_technical_cooperation", "absent", None),
-    ("They also signed agreements on healthcare, education and science.", "other_agreements", "supported",
-     "healthcare, education and science"),
-    ("They did not sign agreements on health, education or science.", "other_agreements", "contradicted",
-     "did not sign agreements on health, education or science"),
+    (
+        "They also signed agreements on healthcare, education and science.",
+        "other_agreements",
+        "supported",
+        "healthcare, education and science",
+    ),
+    (
+        "They did not sign agreements on health, education or science.",
+        "other_agreements",
+        "contradicted",
+        "did not sign agreements on health, education or science",
+    ),
     ("They also signed agreements on healthcare.", "other_agreements", "absent", None),
 ]
 
@@ -276,3 +357,54 @@ def test_a_weekday_in_a_signing_sentence_binds_to_the_signing_only() -> None:
     assert v["vladivostok_meeting"].verdict == "absent"
     unrelated = check_facts("Around 50 journalists covered the visit in 2023.", facts(), anchor=ANCHOR)
     assert {x.verdict for x in unrelated} == {"absent"}
+
+
+# Cases that pin what the checker does past the first mention, with spans that start alike, and with
+# mentions the checker must look beyond (each was a surviving mutant of benchmarks/mutation.py).
+LATER_MENTION_CASES: list[tuple[str, str, str, str, str | None]] = [
+    # A date bound to no fact does not end the search: the signing date after it still counts.
+    ("en", "On 1 May 2020 nothing happened. The treaty was signed on 20 June 2024.", "treaty_date", "contradicted",
+     "20 June 2024"),
+    # The February of the ministry's estimate (a fact of another kind dated by its evidence) is not the signing.
+    ("en", "South Korea's defence ministry estimated in February that North Korea had sent 190 tonnes since the "
+     "treaty was signed.", "treaty_date", "absent", None),
+    # A name after "of" is no noun counted ("tonnes of North Korean ammunition" still counts ammunition).
+    ("en", "North Korea sent Russia 190 tonnes of North Korean ammunition.", "ammunition_tonnage", "supported",
+     "190 tonnes"),
+    # A number with a unit that looks like a year is the quantity, not a date.
+    ("en", "North Korea sent Russia 1900 tonnes of ammunition.", "ammunition_tonnage", "contradicted", "1900 tonnes"),
+    # The longest form of a name at a position is the one reported ("Kim Dzong Un", not "Kim").
+    ("pl", "Kim Dzong Un i Rosja podpisali traktat.", "treaty_parties", "supported", "Kim Dzong Un"),
+    # Another party named first, then one of the parties.
+    ("en", "South Korea and Russia signed a pact.", "treaty_parties", "contradicted", "South Korea"),
+    # A place bound to no fact, or one inside a date ("in June"), does not end the search for the signing place.
+    ("en", "Kim met Putin in Vladivostok. The treaty was signed in Moscow.", "signing_place", "contradicted", "Moscow"),
+    ("en", "The treaty was signed in June in Moscow.", "signing_place", "contradicted", "Moscow"),
+]
+
+
+@pytest.mark.parametrize(("lang", "output", "fact_id", "expected", "text"), LATER_MENTION_CASES)
+def test_later_mentions_and_longest_names(
+    lang: str, output: str, fact_id: str, expected: str, text: str | None
+) -> None:
+    v = verdict(output, fact_id, lang)
+    assert (v.verdict, v.text) == (expected, text), v.reason
+
+
+def test_an_absent_party_is_named_in_the_reason() -> None:
+    v = verdict("Russia signed a pact.", "treaty_parties")
+    assert (v.verdict, v.reason) == ("absent", "not named in a sentence about its event: North Korea")
+
+
+def test_a_count_without_a_unit_is_compared_as_stated() -> None:
+    """A quantity fact with no unit (a count, named by its cues) is compared with the number itself."""
+    troops = parse_facts(
+        [{"id": "troops", "kind": "quantity", "value": 10000, "cues": {"en": ["troops", "soldiers"]},
+          "evidence": "North Korea sent 10,000 troops"}],
+        "test",
+    )
+    stated = {
+        output: next(v for v in check_facts(output, troops, anchor=ANCHOR)).verdict
+        for output in ("North Korea sent 10,000 troops to Russia.", "North Korea sent 20,000 troops to Russia.")
+    }
+    assert list(stated.values()) == ["supported", "contradicted"]

@@ -33,14 +33,20 @@ def test_a_wrong_signing_date_is_a_contradiction_in_the_run(run_eval, tmp_path: 
     [record] = read_jsonl(run_dir / "scores.jsonl")
     verdict = next(v for v in record["details"]["facts.verdicts"] if v["fact_id"] == "treaty_date")
     start, end = verdict["span"]
-    assert verdict["verdict"] == "contradicted" and WRONG_DATE[start:end] == verdict["text"] and "20 June" in verdict["text"]
+    assert (
+        verdict["verdict"] == "contradicted"
+        and WRONG_DATE[start:end] == verdict["text"]
+        and "20 June" in verdict["text"]
+    )
 
 
 def test_lead_reports_fact_recall_and_contradictions(run_eval) -> None:
     metrics = read_json(run_eval("model=lead", "metrics.names=[facts,auto_facts]") / "metrics.json")
     assert {"facts.recall", "facts.contradiction_rate"} <= set(metrics["metrics"])
     assert 0 < metrics["metrics"]["facts.recall"]["value"] < 1
-    assert set(metrics["tables"]["facts"]) == {f["id"] for f in yaml.safe_load((ROOT / "seeds/russia-dprk-pact.yaml").read_text())["facts"]}
+    assert set(metrics["tables"]["facts"]) == {
+        f["id"] for f in yaml.safe_load((ROOT / "seeds/russia-dprk-pact.yaml").read_text())["facts"]
+    }
 
 
 def test_a_malformed_fact_spec_fails_at_load_naming_file_fact_and_field(run_eval, tmp_path: Path) -> None:
@@ -116,7 +122,10 @@ def test_frank_unsupported_rates_per_system(run_eval) -> None:
                            f"+dataset.where.system={system}", "metrics.names=[auto_facts]")
         rates[system] = read_json(run_dir / "metrics.json")["metrics"]
     # XSum-style BERTS2S invents numbers and names far more often than CNN/DM BART (FRANK's human labels agree).
-    assert rates["BERTS2S"]["auto_facts.unsupported_rate"]["value"] > 3 * rates["bart"]["auto_facts.unsupported_rate"]["value"]
+    assert (
+        rates["BERTS2S"]["auto_facts.unsupported_rate"]["value"]
+        > 3 * rates["bart"]["auto_facts.unsupported_rate"]["value"]
+    )
     assert rates["BERTS2S"]["auto_facts.unsupported_numbers"]["n"] == 74
 
 

@@ -8,7 +8,7 @@ from typing import Any
 import pytest
 import yaml
 
-from harness.facts import FactSpecError, read_fact_sidefile, load_fact_spec, parse_facts
+from harness.facts import FactSpecError, load_fact_spec, parse_facts, read_fact_sidefile
 from harness.facts.dates import PartialDate
 from harness.facts.spec import ClauseFact, DateFact, EntityFact, QuantityFact
 
@@ -33,7 +33,11 @@ def test_seed_spec_loads_with_stable_ids() -> None:
     assert isinstance(by_id["treaty_date"], DateFact) and by_id["treaty_date"].value == PartialDate(2024, 6, 19)
     assert by_id["vladivostok_meeting"].value == PartialDate(2023, 9)  # type: ignore[union-attr]
     tonnage = by_id["ammunition_tonnage"]
-    assert isinstance(tonnage, QuantityFact) and (tonnage.value, tonnage.unit, tonnage.approximate) == (190, "tonne", True)
+    assert isinstance(tonnage, QuantityFact) and (tonnage.value, tonnage.unit, tonnage.approximate) == (
+        190,
+        "tonne",
+        True,
+    )
     parties = by_id["treaty_parties"]
     assert isinstance(parties, EntityFact) and [n[0] for n in parties.names] == ["Russia", "North Korea"]
     clause = by_id["mutual_defence_clause"]
@@ -76,7 +80,9 @@ BAD: list[tuple[str, dict[str, Any], str, str]] = [
 
 
 @pytest.mark.parametrize(("case", "raw", "fact_id", "field"), BAD, ids=[b[0] for b in BAD])
-def test_malformed_spec_names_file_fact_and_field(tmp_path: Path, case: str, raw: dict, fact_id: str, field: str) -> None:
+def test_malformed_spec_names_file_fact_and_field(
+    tmp_path: Path, case: str, raw: dict, fact_id: str, field: str
+) -> None:
     path = tmp_path / "bad.yaml"
     path.write_text(yaml.safe_dump({"facts": [raw]}))
     with pytest.raises(FactSpecError) as err:

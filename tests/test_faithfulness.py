@@ -4,7 +4,6 @@ import pytest
 import torch
 
 from conftest import requires_shared
-
 from harness.data.example import Example, text_hash
 from harness.metrics.base import ScoringInput
 from harness.metrics.embedder import minilm_path
@@ -165,7 +164,9 @@ def test_frank_through_a_run_writes_faithfulness_per_summary(run_eval) -> None:
                        "dataset.limit=12", "metrics.names=[faithfulness]")
     records = read_jsonl(run_dir / "scores.jsonl")
     assert len(records) == 12 and all(0 <= r["scores"]["faithfulness"] <= 1 for r in records)
-    assert {"faithfulness.alignment", "faithfulness.trigram_support", "faithfulness.novel_words"} <= set(records[0]["scores"])
+    assert {"faithfulness.alignment", "faithfulness.trigram_support", "faithfulness.novel_words"} <= set(
+        records[0]["scores"]
+    )
     assert read_json(run_dir / "metrics.json")["metrics"]["faithfulness"]["n"] == 12
 
 
@@ -219,7 +220,7 @@ def test_a_long_source_in_chunks_maps_every_token_to_its_sentence() -> None:
     assert len(sentences) == 8 and len(chunks) > 2 and [s for c in chunks for s in c] == sentences
     sizes = [sum(lengths[sentences.index(s)] for s in chunk) for chunk in chunks]
     assert all(size <= 40 for size in sizes)
-    assert all(size + lengths[sentences.index(nxt[0])] > 40 for size, nxt in zip(sizes, chunks[1:]))
+    assert all(size + lengths[sentences.index(nxt[0])] > 40 for size, nxt in zip(sizes, chunks[1:], strict=False))
     (encoding,) = scorer.encode_sources([LONG_SOURCE])
     assert encoding.num_sentences == 8
     assert torch.bincount(encoding.token_sentence, minlength=8).tolist() == lengths

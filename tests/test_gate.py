@@ -5,7 +5,6 @@ import math
 from pathlib import Path
 
 import pytest
-from runfolders import write_run, write_translation_run
 
 from conftest import ROOT
 from harness.cli import main
@@ -18,6 +17,7 @@ from harness.results.gate import (
     write_baseline,
 )
 from harness.runfolder.load import load_run
+from runfolders import write_run, write_translation_run
 
 EXAMPLES = [{"id": f"e{i}", "source": f"Source {i}.", "references": [f"R {i}."], "meta": {}} for i in range(40)]
 REFS = [f"the cat number {i} sat on the mat today" for i in range(40)]
@@ -142,7 +142,9 @@ def test_gate_on_real_runs(run_eval, tmp_path: Path) -> None:
 
     def predictions(name: str, outputs: list[str]) -> Path:
         path = tmp_path / f"{name}.jsonl"
-        path.write_text("".join(json.dumps({"id": r["id"], "output": o}) + "\n" for r, o in zip(rows, outputs)))
+        path.write_text(
+            "".join(json.dumps({"id": r["id"], "output": o}) + "\n" for r, o in zip(rows, outputs, strict=True))
+        )
         return run_eval("model=predictions", f"model.path={path}", *dataset)
 
     good = predictions("good", [r["ref"] for r in rows])
@@ -168,7 +170,9 @@ def test_python_api_defaults_and_lower_is_better_metrics(tmp_path: Path) -> None
     """Defaults: tolerance 0, alpha 0.05, no any_change. A contradiction rate falling is better."""
     base = _scores(tmp_path, {"rouge1": [0.5] * 10, "facts.contradiction_rate": [0.3] * 10}, "2026-01-01/10-00-00")
     better = _scores(tmp_path, {"rouge1": [0.6] * 10, "facts.contradiction_rate": [0.2] * 10}, "2026-01-01/11-00-00")
-    worse = _scores(tmp_path, {"rouge1": [0.5] * 10, "facts.contradiction_rate": [0.3] * 9 + [0.31]}, "2026-01-01/12-00-00")
+    worse = _scores(
+        tmp_path, {"rouge1": [0.5] * 10, "facts.contradiction_rate": [0.3] * 9 + [0.31]}, "2026-01-01/12-00-00"
+    )
     baseline = write_baseline(load_run(base), tmp_path / "deep" / "er" / "b.json")  # folders made as needed
     assert _gate(better, baseline).passed
     result = _gate(worse, baseline)

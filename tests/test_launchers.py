@@ -12,8 +12,6 @@ from conftest import harness_cli, read_json
 from harness.hydra_app import RUN_POINTER
 from harness.merge import merge_runs
 
-FAST = "metrics.names=[rouge]"
-
 
 def sweep_runs(root: Path) -> list[Path]:
     pointers = sorted(root.glob(f".multirun/*/*/{RUN_POINTER}"), key=lambda p: int(p.parent.name))
@@ -23,21 +21,42 @@ def sweep_runs(root: Path) -> list[Path]:
 @pytest.mark.slow
 def test_joblib_runs_shards_in_parallel_and_merge_equals_the_whole(tmp_path: Path) -> None:
     data = tmp_path / "d.jsonl"
-    data.write_text("".join(json.dumps({"source": f"Item {i} here. It rained {i} days.", "reference": f"Rain {i}."}) + "\n"
-                            for i in range(9)), encoding="utf-8")
-    common = ["model=lead", "dataset=files", f"dataset.path={data}", FAST, f"run.cache_dir={tmp_path / 'cache'}"]
-    harness_cli("run", "-m", "hydra/launcher=joblib", "hydra.launcher.n_jobs=2", *common,
-                "dataset.num_shards=2", "dataset.shard_index=0,1", f"run.output_root={tmp_path / 'sharded'}")
+    data.write_text(
+        "".join(
+            json.dumps({"source": f"Item {i} here. It rained {i} days.", "reference": f"Rain {i}."}) + "\n"
+            for i in range(9)
+        ),
+        encoding="utf-8",
+    )
+    common = [
+        "model=lead",
+        "dataset=files",
+        f"dataset.path={data}",
+        "debug=fast",
+        f"run.cache_dir={tmp_path / 'cache'}",
+    ]
+    harness_cli(
+        "run",
+        "-m",
+        "hydra/launcher=joblib",
+        "hydra.launcher.n_jobs=2",
+        *common,
+        "dataset.num_shards=2",
+        "dataset.shard_index=0,1",
+        f"run.output_root={tmp_path / 'sharded'}",
+    )
     shards = sweep_runs(tmp_path / "sharded")
     assert len(shards) == 2 and all(read_json(s / "run.json")["status"] == "complete" for s in shards)
-    whole = Path(harness_cli("run", *common, f"run.output_root={tmp_path / 'whole'}").stdout.split("run folder: ")[-1].strip())
+    whole = Path(
+        harness_cli("run", *common, f"run.output_root={tmp_path / 'whole'}").stdout.split("run folder: ")[-1].strip()
+    )
     merged = merge_runs(shards)
     assert read_json(merged / "metrics.json") == read_json(whole / "metrics.json")
 
 
 @pytest.mark.slow
 def test_submitit_local_sweep(tmp_path: Path) -> None:
-    result = harness_cli("run", "-m", "hydra/launcher=submitit_local", "model=lead,textrank", FAST,
+    result = harness_cli("run", "-m", "hydra/launcher=submitit_local", "model=lead,textrank", "debug=fast",
                          f"run.output_root={tmp_path}", f"run.cache_dir={tmp_path / 'cache'}")
     runs = sweep_runs(tmp_path)
     assert [r.name.split("_", 2)[2] for r in runs] == ["lead_seed", "textrank_seed"]
@@ -57,7 +76,7 @@ def test_a_failed_submitit_job_is_reported_with_its_log(tmp_path: Path) -> None:
     """Bad input inside a cluster job: one line naming the job, the culprit and the job's log; exit 2."""
     missing = tmp_path / "missing.jsonl"
     result = harness_cli("run", "-m", "hydra/launcher=submitit_local", "dataset=files", f"dataset.path={missing}",
-                         FAST, f"run.output_root={tmp_path}", check=False)
+                         "debug=fast", f"run.output_root={tmp_path}", check=False)
     (log,) = tmp_path.glob(".multirun/*/.submitit/*/*_log.err")
     assert result.returncode == 2 and "Traceback" not in result.stderr
     assert result.stderr.strip().splitlines()[-1] == (

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+from itertools import pairwise
 from pathlib import Path
 
 import pytest
@@ -11,15 +12,13 @@ from conftest import harness_cli, read_json, read_jsonl
 from harness.data.sharding import shard_bounds
 from harness.merge import MergeError, merge_runs
 
-FAST = "metrics.names=[rouge,reference_free]"
-
 
 def test_shard_bounds_tile_the_range() -> None:
     for n in (0, 1, 7, 10):
         for shards in (1, 3, 4):
             bounds = [shard_bounds(n, shards, i) for i in range(shards)]
             assert bounds[0][0] == 0 and bounds[-1][1] == n
-            assert all(a[1] == b[0] for a, b in zip(bounds, bounds[1:]))
+            assert all(a[1] == b[0] for a, b in pairwise(bounds))
             assert max(b - a for a, b in bounds) - min(b - a for a, b in bounds) <= 1
     with pytest.raises(ValueError, match="dataset.shard_index=3"):
         shard_bounds(10, 3, 3)
@@ -27,15 +26,20 @@ def test_shard_bounds_tile_the_range() -> None:
 
 @pytest.fixture
 def data(tmp_path: Path) -> Path:
-    rows = [{"source": f"Story {i} starts. Officials met {i} times. Talks ended late.", "reference": f"Officials met {i} times."}
-            for i in range(23)]
+    rows = [
+        {
+            "source": f"Story {i} starts. Officials met {i} times. Talks ended late.",
+            "reference": f"Officials met {i} times.",
+        }
+        for i in range(23)
+    ]
     path = tmp_path / "d.jsonl"
     path.write_text("".join(json.dumps(r) + "\n" for r in rows), encoding="utf-8")
     return path
 
 
 def test_merged_shards_equal_the_unsharded_run(run_eval, data: Path, tmp_path: Path) -> None:
-    common = ("model=lead", "dataset=files", f"dataset.path={data}", "dataset.limit=20", FAST)
+    common = ("model=lead", "dataset=files", f"dataset.path={data}", "dataset.limit=20", "debug=fast")
     whole = run_eval(*common)
     shards = [run_eval(*common, "dataset.num_shards=3", f"dataset.shard_index={i}") for i in (2, 0, 1)]
     assert [read_json(s / "run.json")["dataset"]["n_examples"] for s in shards] == [6, 7, 7]
@@ -48,10 +52,13 @@ def test_merged_shards_equal_the_unsharded_run(run_eval, data: Path, tmp_path: P
     assert info["dataset"] == whole_info["dataset"] and info["status"] == "complete"
     assert info["merged_from"] == [read_json(shards[i] / "run.json")["run_id"] for i in (1, 2, 0)]
     assert read_json(merged / "run.json")["model"] == whole_info["model"]
+    # where the merge's own time went (it scores the joined outputs again), as for any run
+    assert set(info["timings"]["stages"]) == {"load", "score", "bootstrap", "write"}
+    assert set(info["timings"]["metrics"]) == set(whole_info["timings"]["metrics"])
 
 
 def test_merge_refuses_missing_incomplete_or_foreign_shards(run_eval, data: Path) -> None:
-    common = ("model=lead", "dataset=files", f"dataset.path={data}", FAST, "dataset.num_shards=2")
+    common = ("model=lead", "dataset=files", f"dataset.path={data}", "debug=fast", "dataset.num_shards=2")
     first, second = (run_eval(*common, f"dataset.shard_index={i}") for i in (0, 1))
     other = run_eval(*common, "dataset.shard_index=1", "model.k=1")
     with pytest.raises(MergeError, match=r"shards \[1\] are not among"):
@@ -66,7 +73,7 @@ def test_merge_refuses_missing_incomplete_or_foreign_shards(run_eval, data: Path
 
 @pytest.mark.slow
 def test_merge_command_line(run_eval, data: Path, tmp_path: Path) -> None:
-    common = ("model=lead", "dataset=files", f"dataset.path={data}", FAST, "dataset.num_shards=2")
+    common = ("model=lead", "dataset=files", f"dataset.path={data}", "debug=fast", "dataset.num_shards=2")
     shards = [str(run_eval(*common, f"dataset.shard_index={i}")) for i in (0, 1)]
     result = harness_cli("merge", *shards, "--output-root", str(tmp_path / "joined"))
     assert "| lead_files |" in result.stdout.replace("summarise_", "") and "run folder:" in result.stdout
@@ -106,8 +113,8 @@ def translation_datasets(data: dict[str, str]) -> dict[str, tuple[str, ...]]:
 @pytest.mark.parametrize("loader", ["parallel_text", "hub_translation", "seed"])
 def test_every_translation_loader_shards_after_selection(translation_data: dict[str, str], loader: str) -> None:
     """Shards tile the selected examples (shuffle and limit first), with the ids of the whole selection."""
-    from harness.hydra_app import compose_config
     from harness.data.loading import load_examples
+    from harness.hydra_app import compose_config
     from harness.task import task_spec
 
     def ids(*overrides: str) -> list[str]:
@@ -140,7 +147,7 @@ def test_merged_translation_shards_equal_the_unsharded_run(run_eval, translation
 def test_predictions_file_of_the_whole_dataset_scores_a_shard_or_a_limit(run_eval, data: Path) -> None:
     """A previous run's predictions.jsonl covers the whole dataset; a shard or a ``limit`` of the same
     dataset reads its own ids from it (ids outside the selection are expected there, not an error)."""
-    common = ("dataset=files", f"dataset.path={data}", FAST)
+    common = ("dataset=files", f"dataset.path={data}", "debug=fast")
     whole = run_eval("model=lead", *common)
     predictions = ("model=predictions", f"model.path={whole / 'predictions.jsonl'}", *common)
     shards = [run_eval(*predictions, "dataset.num_shards=2", f"dataset.shard_index={i}") for i in range(2)]

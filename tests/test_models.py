@@ -12,9 +12,9 @@ from conftest import ROOT, compose_config
 from harness.data.example import Example
 from harness.data.seed import seed_summarisation_examples
 from harness.models.base import ModelLoadError
-from harness.task import TaskSpec
 from harness.models.registry import build_model
 from harness.models.tiny import build_tiny_model
+from harness.task import TaskSpec
 from harness.text import split_sentences
 
 SEED = seed_summarisation_examples(ROOT / "seeds" / "russia-dprk-pact.yaml", ["short"])

@@ -10,9 +10,9 @@ import pytest
 from omegaconf import OmegaConf
 
 from conftest import FRANK, read_json, read_jsonl, requires_shared
-from harness.config import MetricsConfig
 from harness.data.example import Example
 from harness.metrics.base import Metric, ScoringInput
+from harness.metrics.config import MetricsConfig
 from harness.metrics.reference_free import ReferenceFreeMetric
 from harness.metrics.rouge import RougeMetric
 from harness.runfolder.folder import RunFolder

@@ -72,8 +72,8 @@ def test_the_readme_has_the_commands_this_file_checks() -> None:
     assert len(run_commands()) >= 14
     # `merge` (the Slurm section's) runs in tests/test_merge.py and tests/test_slurm.py.
     assert {harness_part(c)[0] for c in readme_commands() if "python -m harness" in c} == {
-        "run", "table", "compare", "check", "report", "merge"
-    }
+        "run", "table", "compare", "check", "report", "merge", "log", "export"
+    }  # `log` and `export` (the tracking section's) run in tests/test_tracking.py and tests/test_export.py
 
 
 @pytest.mark.parametrize("command", run_commands())
@@ -112,7 +112,11 @@ def test_offline_commands_run_as_written(tmp_path: Path) -> None:
     # Quick start: five summarisers on the seed, one table.
     table = subprocess.run(
         [sys.executable, "-m", "harness", *readme("pip install -e . && python -m harness run")],
-        cwd=cwd, capture_output=True, text=True, timeout=900, env={**env, "HARNESS_PROGRESS": "0", "PYTHONPATH": str(ROOT)},
+        cwd=cwd,
+        capture_output=True,
+        text=True,
+        timeout=900,
+        env={**env, "HARNESS_PROGRESS": "0", "PYTHONPATH": str(ROOT)},
     )
     assert table.returncode == 0, table.stderr
     for model in ("lead", "textrank", "lexrank", "tiny_t5", "tiny_bart"):
@@ -146,7 +150,9 @@ def test_offline_commands_run_as_written(tmp_path: Path) -> None:
     (cwd / "system.de").write_text("Der Vertrag wurde unterzeichnet.\nEr gilt sofort.\n", encoding="utf-8")
     (cwd / "newstest2017.ref.de").write_text("Der Vertrag wurde am Mittwoch unterzeichnet.\nEr gilt ab sofort.\n")
     cli(cwd, *readme("python -m harness run task=translate model=predictions"))
-    cli(cwd, *readme("python -m harness run -m model=predictions model.column=summary dataset=frank"), "dataset.limit=5")
+    cli(
+        cwd, *readme("python -m harness run -m model=predictions model.column=summary dataset=frank"), "dataset.limit=5"
+    )
 
     # Reading runs: the synopsis lines with their placeholders filled and each option used once.
     table = readme("python -m harness table")
@@ -165,7 +171,9 @@ def test_offline_commands_run_as_written(tmp_path: Path) -> None:
     (cwd / baseline).parent.mkdir(parents=True)
     shutil.copy(ROOT / baseline, cwd / baseline)
     tiny_t5 = str(runs(cwd, "tiny_t5")[0])
-    assert "PASS" in cli(cwd, "check", tiny_t5, "--baseline", baseline, "--tolerance", "1e-6", "--alpha", "0.05", "--any-change")
+    assert "PASS" in cli(
+        cwd, "check", tiny_t5, "--baseline", baseline, "--tolerance", "1e-6", "--alpha", "0.05", "--any-change"
+    )
     assert "PASS" in cli(cwd, "check", tiny_t5, "--baseline", baseline, "--tolerance", "rouge1=0.01")
     write = readme("python -m harness check RUN --baseline FILE --write-baseline")
     assert write[1:] == ["RUN", "--baseline", "FILE", "--write-baseline"]

@@ -8,15 +8,20 @@ from pathlib import Path
 from typing import Any
 
 import pytest
-from conftest import requires
-from runfolders import write_run
 
+from conftest import requires
 from harness.cli import main
 from harness.results.report import Highlight, highlight
+from runfolders import write_run
 
 ATTACK = "Pact signed in 2023 <script>alert('x')</script> & <img src=x onerror=alert(1)>"
 EXAMPLES = [
-    {"id": "ex<1>", "source": "Russia and <b>North Korea</b> signed a pact in 2024.", "references": ["Pact signed in 2024."], "meta": {}}
+    {
+        "id": "ex<1>",
+        "source": "Russia and <b>North Korea</b> signed a pact in 2024.",
+        "references": ["Pact signed in 2024."],
+        "meta": {},
+    }
 ]
 
 
@@ -26,13 +31,19 @@ def _facts(verdict: str) -> dict[str, Any]:
             {"fact_id": "year", "kind": "date", "verdict": verdict, "span": [15, 19], "text": "signed in 2024"},
             {"fact_id": "who", "kind": "entity", "verdict": "supported", "span": None, "text": "Russia & DPRK"},
         ],
-        "auto_facts.unsupported": [{"type": "date", "text": "2023", "span": [15, 19]}, {"type": "entity", "text": "Pact", "span": [0, 4]}],
+        "auto_facts.unsupported": [
+            {"type": "date", "text": "2023", "span": [15, 19]},
+            {"type": "entity", "text": "Pact", "span": [0, 4]},
+        ],
     }
 
 
 @pytest.fixture
 def report(tmp_path: Path) -> Path:
-    for model, output, verdict, rouge in [("lead", "Pact signed in 2024.", "supported", 0.6), ("evil", ATTACK, "contradicted", 0.2)]:
+    for model, output, verdict, rouge in [
+        ("lead", "Pact signed in 2024.", "supported", 0.6),
+        ("evil", ATTACK, "contradicted", 0.2),
+    ]:
         write_run(
             tmp_path / "results",
             task="summarise",
@@ -40,12 +51,25 @@ def report(tmp_path: Path) -> Path:
             dataset="seed",
             examples=EXAMPLES,
             outputs=[output],
-            scores=[{"rouge1": rouge, "facts.recall": 1.0 if verdict == "supported" else 0.5,
-                     "facts.year.supported": float(verdict == "supported")}],
+            scores=[
+                {
+                    "rouge1": rouge,
+                    "facts.recall": 1.0 if verdict == "supported" else 0.5,
+                    "facts.year.supported": float(verdict == "supported"),
+                }
+            ],
             details=[_facts(verdict)],
             signatures={"rouge1": "rouge", "facts.recall": "facts", "facts.year.supported": "facts"},
-            tables={"facts": {"year": {"supported": int(verdict == "supported"), "contradicted": int(verdict != "supported"), "absent": 0},
-                              "who": {"supported": 1, "contradicted": 0, "absent": 0}}},
+            tables={
+                "facts": {
+                    "year": {
+                        "supported": int(verdict == "supported"),
+                        "contradicted": int(verdict != "supported"),
+                        "absent": 0,
+                    },
+                    "who": {"supported": 1, "contradicted": 0, "absent": 0},
+                }
+            },
             stamp=f"2026-01-01/1{len(model)}-00-00",
         )
     out = tmp_path / "report.html"
@@ -89,8 +113,12 @@ def test_report_in_headless_chromium(report: Path, tmp_path: Path) -> None:
     output's <script> is text, not an element. HARNESS_SCREENSHOT=path keeps the screenshot."""
     screenshot = Path(os.environ.get("HARNESS_SCREENSHOT") or tmp_path / "report.png")
     flags = ["chromium", "--headless", "--no-sandbox", "--disable-gpu", "--window-size=1280,1800"]
-    subprocess.run([*flags, f"--screenshot={screenshot}", report.as_uri()], check=True, capture_output=True, timeout=120)
+    subprocess.run(
+        [*flags, f"--screenshot={screenshot}", report.as_uri()], check=True, capture_output=True, timeout=120
+    )
     assert screenshot.stat().st_size > 10_000
-    dom = subprocess.run([*flags, "--dump-dom", report.as_uri()], check=True, capture_output=True, text=True, timeout=120).stdout
+    dom = subprocess.run(
+        [*flags, "--dump-dom", report.as_uri()], check=True, capture_output=True, text=True, timeout=120
+    ).stdout
     assert "<script" not in dom.lower()
     assert "&lt;script&gt;alert('x')&lt;/script&gt;" in dom

@@ -19,14 +19,13 @@ import torch
 
 from conftest import ROOT, harness_cli, read_json, read_jsonl
 from harness.data.example import Example
+from harness.errors import RunFailed
 from harness.models.base import Generation
 from harness.models.lead import LeadModel
 from harness.models.registry import register_backend
 from harness.resume import ResumeError
 from harness.runfolder.folder import RunFolderError
-from harness.errors import RunFailed
 
-FAST = "metrics.names=[rouge,reference_free]"
 FAILING: set[str] = set()  # ids the flaky backend fails on
 
 
@@ -36,7 +35,10 @@ class FlakyLead(LeadModel):
 
     def generate(self, examples: Sequence[Example]) -> list[Generation]:
         outputs = super().generate(examples)
-        return [Generation(None, error="TimeoutError: no answer") if e.id in FAILING else g for e, g in zip(examples, outputs)]
+        return [
+            Generation(None, error="TimeoutError: no answer") if e.id in FAILING else g
+            for e, g in zip(examples, outputs, strict=True)
+        ]
 
 
 def write_dataset(path: Path, n: int) -> Path:
@@ -69,7 +71,7 @@ def test_kill_9_then_resume_equals_an_uninterrupted_run(tmp_path: Path, run_eval
     data = write_dataset(tmp_path / "d.jsonl", n)
     config = [
         "model=tiny_t5", "model.batch_size=1", "model.num_beams=1", "model.max_new_tokens=4", "model.min_new_tokens=4",
-        "dataset=files", f"dataset.path={data}", "dataset.id_column=id", FAST, "run.chunk_size=4",
+        "dataset=files", f"dataset.path={data}", "dataset.id_column=id", "debug=fast", "run.chunk_size=4",
         f"run.cache_dir={tmp_path / 'cache'}",
     ]
     root = tmp_path / "killed"
@@ -120,7 +122,7 @@ def test_kill_9_then_resume_equals_an_uninterrupted_run(tmp_path: Path, run_eval
 def test_failures_fail_the_run_past_max_error_rate_and_are_retried_on_resume(run_eval, tmp_path: Path) -> None:
     data = write_dataset(tmp_path / "d.jsonl", 10)
     config = ["model=lead", "model.backend=flaky_lead", "dataset=files", f"dataset.path={data}", "dataset.id_column=id",
-              FAST, "run.cache=false", "run.chunk_size=3", "run.max_error_rate=0.1"]
+              "debug=fast", "run.cache=false", "run.chunk_size=3", "run.max_error_rate=0.1"]
     FAILING.update({"doc2", "doc5"})
     try:
         with pytest.raises(RunFailed, match=r"2 of 10 examples failed \(20.0% > run.max_error_rate=10.0%\): "
@@ -145,7 +147,7 @@ def test_failures_fail_the_run_past_max_error_rate_and_are_retried_on_resume(run
 
 def test_auto_resume_repairs_a_torn_line_and_finishes_the_newest_incomplete_run(run_eval, tmp_path: Path) -> None:
     data = write_dataset(tmp_path / "d.jsonl", 12)
-    config = ["model=lead", "dataset=files", f"dataset.path={data}", FAST, "run.chunk_size=5"]
+    config = ["model=lead", "dataset=files", f"dataset.path={data}", "debug=fast", "run.chunk_size=5"]
     complete = run_eval(*config)
     expected = read_json(complete / "metrics.json")
     crashed = run_eval(*config)  # then made to look as if killed while writing line 8
@@ -164,7 +166,7 @@ def test_auto_resume_repairs_a_torn_line_and_finishes_the_newest_incomplete_run(
 
 def test_resume_refuses_another_config_changed_data_or_a_complete_run(run_eval, tmp_path: Path) -> None:
     data = write_dataset(tmp_path / "d.jsonl", 4)
-    config = ["model=lead", "dataset=files", f"dataset.path={data}", FAST]
+    config = ["model=lead", "dataset=files", f"dataset.path={data}", "debug=fast"]
     run_dir = run_eval(*config)
     with pytest.raises(ResumeError, match="already complete"):
         run_eval(*config, f"run.resume={run_dir}")
@@ -179,7 +181,7 @@ def test_resume_refuses_another_config_changed_data_or_a_complete_run(run_eval, 
 
 def test_auto_resume_picks_the_newest_of_several_incomplete_runs(run_eval, tmp_path: Path) -> None:
     data = write_dataset(tmp_path / "d.jsonl", 6)
-    config = ["model=lead", "dataset=files", f"dataset.path={data}", FAST]
+    config = ["model=lead", "dataset=files", f"dataset.path={data}", "debug=fast"]
     newest = run_eval(*config)
     older = newest.parents[1] / "2000-01-01" / newest.name
     shutil.copytree(newest, older)

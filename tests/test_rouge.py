@@ -45,7 +45,9 @@ PAIRS = [
 
 def test_equals_rouge_score_on_sentence_split_lines() -> None:
     direct = rouge_scorer.RougeScorer(list(ROUGE_TYPES), use_stemmer=True)
-    ours = RougeMetric().score([ScoringInput(Example(str(i), "src", (ref,)), out) for i, (ref, out) in enumerate(PAIRS)])
+    ours = RougeMetric().score(
+        [ScoringInput(Example(str(i), "src", (ref,)), out) for i, (ref, out) in enumerate(PAIRS)]
+    )
     for (reference, output), scores in zip(PAIRS, ours, strict=True):
         expected = direct.score("\n".join(split_sentences(reference)), "\n".join(split_sentences(output)))
         assert scores == {name: expected[name].fmeasure for name in ROUGE_TYPES}
@@ -126,10 +128,20 @@ def test_native_equals_rouge_score_on_wmt17_outputs(lang: str, use_stemmer: bool
 @pytest.mark.parametrize("use_stemmer", [True, False])
 def test_native_equals_rouge_score_on_empty_and_unicode_text(lang: str, use_stemmer: bool) -> None:
     texts = [
-        "", " ", "\n\n", "...", "The cat sat. The cat sat on the mat!", "Straße STRASSE ｓｔｒａｓｓｅ",
-        "Правительство объявило новые меры. Меры вступят в силу завтра.", "今天天气很好。我们去公园吧！",
-        "วันนี้อากาศดีมาก เราไปสวนกันเถอะ", "Zażółć gęślą jaźń, powiedział. Ñandú café naïve.", "नमस्ते दुनिया। यह एक परीक्षण है।",
-        "\ud800 lone surrogate", "e\u0301 combining acute", "x" * 3 + " 3.50 don't",
+        "",
+        " ",
+        "\n\n",
+        "...",
+        "The cat sat. The cat sat on the mat!",
+        "Straße STRASSE ｓｔｒａｓｓｅ",
+        "Правительство объявило новые меры. Меры вступят в силу завтра.",
+        "今天天气很好。我们去公园吧！",
+        "วันนี้อากาศดีมาก เราไปสวนกันเถอะ",
+        "Zażółć gęślą jaźń, powiedział. Ñandú café naïve.",
+        "नमस्ते दुनिया। यह एक परीक्षण है।",
+        "\ud800 lone surrogate",
+        "e\u0301 combining acute",
+        "x" * 3 + " 3.50 don't",
     ]
     pairs = [([a], b) for a in texts for b in texts] + [([a, b], a + " " + b) for a in texts for b in texts]
     assert_same_scores(pairs, lang, use_stemmer)

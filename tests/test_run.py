@@ -8,12 +8,19 @@ from pathlib import Path
 
 import pytest
 
-from conftest import FRANK, read_json, read_jsonl, harness_cli, requires_shared
+from conftest import FRANK, harness_cli, read_json, read_jsonl, requires_shared
 from harness.models.predictions import PredictionsMismatch
 from harness.runfolder.folder import RunFolder
 
-RUN_FILES = {"config.yaml", "run.json", "examples.jsonl", "predictions.jsonl", "scores.jsonl", "metrics.json", "summary.md"}
-FAST = "metrics.names=[rouge,reference_free]"
+RUN_FILES = {
+    "config.yaml",
+    "run.json",
+    "examples.jsonl",
+    "predictions.jsonl",
+    "scores.jsonl",
+    "metrics.json",
+    "summary.md",
+}
 
 
 def test_lead_on_the_seed_writes_a_complete_run_folder(run_eval) -> None:
@@ -52,8 +59,8 @@ def test_tiny_t5_on_the_seed(run_eval, tmp_path: Path) -> None:
 
 
 def test_predictions_reproduce_a_previous_run(run_eval) -> None:
-    first = run_eval("model=textrank", FAST)
-    again = run_eval("model=predictions", f"model.path={first / 'predictions.jsonl'}", FAST)
+    first = run_eval("model=textrank", "debug=fast")
+    again = run_eval("model=predictions", f"model.path={first / 'predictions.jsonl'}", "debug=fast")
     assert read_json(again / "metrics.json")["metrics"] == read_json(first / "metrics.json")["metrics"]
     assert read_jsonl(again / "scores.jsonl") == read_jsonl(first / "scores.jsonl")
 
@@ -73,7 +80,7 @@ ROWS = [
 
 def files_overrides(path: Path) -> list[str]:
     return ["dataset=files", f"dataset.path={path}", "dataset.source_column=text", "dataset.reference_column=ref",
-            "dataset.id_column=id", FAST]
+            "dataset.id_column=id", "debug=fast"]
 
 
 def test_empty_and_null_sources_are_recorded_and_the_rest_scored(run_eval, tmp_path: Path) -> None:
@@ -99,7 +106,11 @@ def test_text_predictions_align_with_rows(run_eval, tmp_path: Path) -> None:
 def test_prediction_ids_that_do_not_match_are_an_error(run_eval, tmp_path: Path) -> None:
     data = write_rows(tmp_path / "d.jsonl", [ROWS[0], ROWS[3]])
     predictions = write_rows(tmp_path / "p.jsonl", [{"id": "a", "output": "x"}, {"id": "zz", "output": "y"}])
-    with pytest.raises(PredictionsMismatch, match=r"1 dataset ids have no prediction \(e.g. \['d'\]\).*1 prediction ids are not in the dataset \(e.g. \['zz'\]\)"):
+    with pytest.raises(
+        PredictionsMismatch,
+        match=r"1 dataset ids have no prediction \(e.g. \['d'\]\)"
+        r".*1 prediction ids are not in the dataset \(e.g. \['zz'\]\)",
+    ):
         run_eval("model=predictions", f"model.path={predictions}", *files_overrides(data))
     assert not (tmp_path / "results").exists()  # failed before any run folder was written
 
@@ -116,7 +127,7 @@ def test_too_short_prediction_file_is_an_error(run_eval, tmp_path: Path) -> None
 def test_frank_summaries_as_a_predictions_column(run_eval) -> None:
     run_dir = run_eval(
         "model=predictions", "model.column=summary", "dataset=frank", f"dataset.path={FRANK}",
-        "+dataset.where.system=bart", FAST,
+        "+dataset.where.system=bart", "debug=fast",
     )
     metrics = read_json(run_dir / "metrics.json")
     frank = [json.loads(line) for line in FRANK.read_text().splitlines()]
@@ -141,8 +152,11 @@ def test_evaluate_module_by_local_path(run_eval, tmp_path: Path) -> None:
         "import datasets\nimport evaluate\n\n\n"
         "class WordMatch(evaluate.Metric):\n"
         "    def _info(self):\n"
-        "        features = datasets.Features({'predictions': datasets.Value('string'), 'references': datasets.Value('string')})\n"
-        "        return evaluate.MetricInfo(description='exact match', citation='', inputs_description='', features=features)\n\n"
+        "        value = datasets.Value('string')\n"
+        "        features = datasets.Features({'predictions': value, 'references': value})\n"
+        "        return evaluate.MetricInfo(\n"
+        "            description='exact match', citation='', inputs_description='', features=features\n"
+        "        )\n\n"
         "    def _compute(self, predictions, references):\n"
         "        return {'exact': sum(p == r for p, r in zip(predictions, references)) / len(predictions)}\n"
     )
@@ -163,7 +177,7 @@ def test_unknown_metric_fails_before_any_work(run_eval, tmp_path: Path) -> None:
 
 @pytest.mark.slow
 def test_multirun_prints_one_table_with_a_row_per_run(tmp_path: Path) -> None:
-    result = harness_cli("run", "-m", "model=lead,textrank", FAST, f"run.output_root={tmp_path}")
+    result = harness_cli("run", "-m", "model=lead,textrank", "debug=fast", f"run.output_root={tmp_path}")
     table = [line for line in result.stdout.splitlines() if line.startswith("| summarise_")]
     labels = [line.split("|")[1].strip() for line in table]
     assert labels == ["summarise_lead_seed model=lead", "summarise_textrank_seed model=textrank"]

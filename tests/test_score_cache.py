@@ -78,7 +78,10 @@ def test_rescoring_a_run_hits_the_score_cache(run_eval, tmp_path: Path) -> None:
     again = run_eval("model=predictions", f"model.path={predictions}", "metrics.names=[faithfulness,rouge]",
                      f"run.cache_dir={cache_dir}")
     assert read_json(first / "run.json")["score_cache"]["misses"] == 1
-    assert read_json(again / "run.json")["score_cache"] == read_json(again / "run.json")["score_cache"] | {"hits": 1, "misses": 0}
+    assert read_json(again / "run.json")["score_cache"] == read_json(again / "run.json")["score_cache"] | {
+        "hits": 1,
+        "misses": 0,
+    }
     assert read_jsonl(again / "scores.jsonl") == read_jsonl(first / "scores.jsonl")
     assert read_json(again / "metrics.json")["metrics"] == read_json(first / "metrics.json")["metrics"]
     # A changed output is scored afresh.
@@ -86,7 +89,9 @@ def test_rescoring_a_run_hits_the_score_cache(run_eval, tmp_path: Path) -> None:
     record["output"] = "North Korea and Russia signed a pact on 20 June."
     edited = tmp_path / "edited.jsonl"
     edited.write_text(json.dumps(record) + "\n")
-    third = run_eval("model=predictions", f"model.path={edited}", "metrics.names=[faithfulness]", f"run.cache_dir={cache_dir}")
+    third = run_eval(
+        "model=predictions", f"model.path={edited}", "metrics.names=[faithfulness]", f"run.cache_dir={cache_dir}"
+    )
     assert read_json(third / "run.json")["score_cache"]["misses"] == 1
 
 

@@ -5,13 +5,16 @@ import pytest
 from sacrebleu.metrics import BLEU, CHRF, TER
 from sacrebleu.significance import PairedTest
 
+from harness.errors import ConfigError
+from harness.metrics.metadata import corpus_hook
+from harness.metrics.sacrebleu_adapter import build_sacrebleu, segment_statistics
 from harness.results.significance import (
     ApproximateRandomization,
     PairedBootstrap,
+    SufficientStats,
     corpus_stats,
     mean_stats,
     percentile_ci,
-    sacrebleu_metric,
 )
 
 WORDS = "der die das ein eine Haus Hund Katze lief schnell langsam nach heute gestern .".split()
@@ -23,28 +26,34 @@ def _corpus(seed: int, n: int = 120) -> list[str]:
 
 
 METRICS = {"bleu": BLEU, "chrf": CHRF, "chrf++": lambda: CHRF(word_order=2), "ter": TER}
+SETTINGS = {"bleu": {}, "chrf": {}, "chrf++": {"word_order": 2}, "ter": {}}
 
 
-@pytest.mark.parametrize("metric_cls", METRICS.values(), ids=METRICS.keys())
+def sacrebleu_stats(name: str, hyps: list[str], refs: list[str]) -> SufficientStats:
+    """A system's statistics as compare builds them: the adapter's rows, the hook's scorer."""
+    hook = corpus_hook("sacrebleu")
+    metric = build_sacrebleu(name, SETTINGS[name])
+    rows = [segment_statistics(metric, hyp, [ref]) for hyp, ref in zip(hyps, refs, strict=True)]
+    return corpus_stats(rows, hook.scorer(name, SETTINGS[name]), hook.resample_dtype)
+
+
+@pytest.mark.parametrize("name", METRICS)
 @pytest.mark.parametrize("test_type", ["bs", "ar"])
-def test_matches_sacrebleu_paired_test(metric_cls: type, test_type: str) -> None:
+def test_matches_sacrebleu_paired_test(name: str, test_type: str) -> None:
     """Against sacrebleu's own paired tests; system "same" is the baseline again, so every resampled
     difference ties with the observed one (0) and sacrebleu's p-value is 1/(n+1), not 1."""
     refs = _corpus(0)
     base = _corpus(1)
     systems = [("base", base), ("a", _corpus(2)), ("b", refs[:60] + _corpus(3)[60:]), ("same", list(base))]
-    _, expected = PairedTest(systems, {"m": metric_cls()}, [refs], test_type, 500)()
+    _, expected = PairedTest(systems, {"m": METRICS[name]()}, [refs], test_type, 500)()
     (column,) = [key for key in expected if key != "System"]
-    stats = [
-        corpus_stats(metric_cls()._extract_corpus_statistics(hyps, [refs]), metric_cls())
-        for _, hyps in systems
-    ]
+    stats = [sacrebleu_stats(name, hyps, refs) for _, hyps in systems]
     if test_type == "bs":
         test = PairedBootstrap(len(refs), 500)
         mean, ci = test.estimate(stats[0])
         assert mean == pytest.approx(expected[column][0].mean, abs=1e-4)
         assert ci == pytest.approx(expected[column][0].ci, abs=1e-4)
-        for ours, theirs in zip(test.compare(stats[0], stats[1:]), expected[column][1:]):
+        for ours, theirs in zip(test.compare(stats[0], stats[1:]), expected[column][1:], strict=True):
             assert ours.score == theirs.score
             assert ours.p_value == theirs.p_value
             assert ours.mean == pytest.approx(theirs.mean, abs=1e-4)
@@ -107,10 +116,12 @@ def test_unpaired_inputs_are_rejected() -> None:
 
 
 def test_sacrebleu_metric_from_settings() -> None:
-    metric = sacrebleu_metric("chrf++", {"word_order": 2})
+    metric = build_sacrebleu("chrf++", {"word_order": 2})
     assert isinstance(metric, CHRF) and metric.word_order == 2
-    with pytest.raises(ValueError, match="unknown corpus metric"):
-        sacrebleu_metric("rouge1", {})
+    with pytest.raises(ValueError, match="unknown sacrebleu metric"):
+        build_sacrebleu("rouge1", {})
+    with pytest.raises(ConfigError, match="corpus hook .*'rouge' is unknown; available: \\['sacrebleu'\\]"):
+        corpus_hook("rouge")
 
 
 def test_defaults_are_sacrebleus() -> None:

@@ -8,6 +8,7 @@ import tracemalloc
 from pathlib import Path
 
 import pytest
+
 from conftest import compose_config, read_jsonl
 from harness.data.columns import TableExamples
 from harness.data.loading import load_examples

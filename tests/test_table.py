@@ -6,16 +6,18 @@ import json
 from pathlib import Path
 
 import pytest
-from runfolders import write_run, write_translation_run
 
 from harness.cli import main
-from harness.runfolder.load import RunFolderError, load_run, load_runs
 from harness.results.table import filter_runs, group_runs, render_markdown, sort_rows
+from harness.runfolder.load import RunFolderError, load_run, load_runs
+from runfolders import write_run, write_translation_run
 
 EXAMPLES = [{"id": f"e{i}", "source": f"Source {i}.", "references": [f"R {i}."], "meta": {}} for i in range(4)]
 
 
-def _run(root: Path, model: str, rouge: float, signature: str = "rouge|stem:yes", stamp: str = "2026-01-01/12-00-00") -> Path:
+def _run(
+    root: Path, model: str, rouge: float, signature: str = "rouge|stem:yes", stamp: str = "2026-01-01/12-00-00"
+) -> Path:
     return write_run(
         root,
         task="summarise",

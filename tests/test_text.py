@@ -64,7 +64,8 @@ def test_a_long_paragraph_is_split_in_blocks_that_lose_no_text() -> None:
 _TRICKY = [
     *English.Abbreviation.ABBREVIATIONS[::7], "Mr", "Dr", "no", "No", "pp", "art", "etc", "e.g", "u.s", "U.S",
     "ii", "IV", "mix", "civil", "a", "A", "I", "i", "I'm", "I'll", "12", "3", "2012", "12.5", "'s", "'", "''", "`",
-    "``", "n't", "\\'s", "\\", "--", "-", "&", "%", "$5", "£", "/", ";", ":", ",", "co", "Co", "KG", "jpg", "a.m", "p.m", "’s",
+    "``", "n't", "\\'s", "\\", "--", "-", "&", "%", "$5", "£", "/", ";", ":", ",", "co", "Co", "KG", "jpg", "a.m",
+    "p.m", "’s",
 ]
 _WORD = st.text(alphabet="abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ", min_size=1, max_size=6)
 _TOKEN = st.one_of(_WORD, _WORD, st.sampled_from(_TRICKY), st.sampled_from([".", ". ", " .", "'", "'s", "' ", " '"]))
@@ -85,7 +86,8 @@ def test_tokenised_and_ordinary_news_sentences_take_the_plain_path() -> None:
     """The plain path is what makes ROUGE-Lsum fast; these typical summaries must take it."""
     for text in [
         "natalia moon , 23 , has become a tv sensation . she moved to the philippines in 2012 .",
-        "promise tamang has turned herself into angelina jolie 's character maleficent . the mother-of-six uses contouring .",
+        "promise tamang has turned herself into angelina jolie 's character maleficent ."
+        " the mother-of-six uses contouring .",
         "The treaty was signed on Wednesday. It commits both sides to mutual assistance.",
         "Putin and Kim signed the pact in Pyongyang; it takes effect on ratification",
     ]:

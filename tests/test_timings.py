@@ -27,7 +27,10 @@ def test_run_json_says_where_the_time_went(run_eval: Callable[..., Path], worker
         assert sum(metrics.values()) <= stages["score"]
     summary = (folder / "summary.md").read_text(encoding="utf-8")
     assert "## Where the time went" in summary
-    assert f"| metric rouge | {metrics['rouge']:.2f} |" in summary and f"| bootstrap | {stages['bootstrap']:.2f} |" in summary
+    assert (
+        f"| metric rouge | {metrics['rouge']:.2f} |" in summary
+        and f"| bootstrap | {stages['bootstrap']:.2f} |" in summary
+    )
 
 
 def test_table_shows_timings(run_eval: Callable[..., Path]) -> None:

@@ -9,12 +9,12 @@ from pathlib import Path
 import pytest
 from omegaconf import OmegaConf
 
-from harness.config import ApertiumConfig
+from conftest import read_jsonl, read_metrics, requires, run_harness
 from harness.data.example import Example
 from harness.models.apertium import ApertiumModel, apertium_mode
 from harness.models.base import ModelLoadError
+from harness.models.config import ApertiumConfig
 from harness.task import TaskSpec
-from conftest import read_jsonl, read_metrics, requires, run_harness
 
 
 def _has_eng_spa() -> bool:

@@ -8,14 +8,14 @@ from pathlib import Path
 import pytest
 from omegaconf import OmegaConf
 
-from harness.config import HFCausalConfig, TinyCausalConfig
+from conftest import read_jsonl, read_metrics, run_harness
 from harness.data.example import Example
 from harness.models.base import ModelLoadError
-from harness.task import TaskSpec
+from harness.models.config import HFCausalConfig, TinyCausalConfig
 from harness.models.hf_causal import HFCausalModel
 from harness.models.tiny import build_tiny_model
 from harness.models.tiny_causal import TinyCausalModel
-from conftest import read_jsonl, read_metrics, run_harness
+from harness.task import TaskSpec
 
 TASK = TaskSpec("translate", "en", "es")
 SHORT = Example("a", "Hello there.")
@@ -60,7 +60,9 @@ def test_long_source_is_shortened_and_marked(cache_dir: Path) -> None:
 def test_prompt_and_system_prompt_from_the_config(cache_dir: Path) -> None:
     model = tiny(cache_dir, prompt="{source_lang} -> {target_lang}: {source}", system_prompt="You translate news.")
     prompt, _ = model._prompt(SHORT)
-    assert "<|im_start|>system\nYou translate news.<|im_end|>" in prompt and "English -> Spanish: Hello there." in prompt
+    assert (
+        "<|im_start|>system\nYou translate news.<|im_end|>" in prompt and "English -> Spanish: Hello there." in prompt
+    )
     assert model.identity()["params"]["prompt"] == "{source_lang} -> {target_lang}: {source}"
     with pytest.raises(ModelLoadError, match="placeholders"):
         tiny(cache_dir, prompt="Translate {text}")

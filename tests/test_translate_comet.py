@@ -7,9 +7,9 @@ from pathlib import Path
 
 import pytest
 
+from conftest import read_metrics, run_harness
 from harness.errors import ConfigError
 from harness.metrics.comet import CometMetric
-from conftest import read_metrics, run_harness
 
 
 def test_unavailable_model_is_skipped_with_a_reason(capsys: pytest.CaptureFixture[str]) -> None:
@@ -21,7 +21,7 @@ def test_unavailable_model_is_skipped_with_a_reason(capsys: pytest.CaptureFixtur
 
 
 def test_comet_needs_a_configured_model(tmp_path: Path) -> None:
-    with pytest.raises(ConfigError, match="metrics.comet_model"):
+    with pytest.raises(ConfigError, match="metrics.comet.model"):
         run_harness(tmp_path, "task=translate", "model=apertium", "dataset=seed", "metrics.names=[comet]")
 
 
@@ -30,7 +30,7 @@ def test_skipped_comet_is_recorded_in_the_run(tmp_path: Path) -> None:
     outputs.write_text("Hola.\n" * 12, encoding="utf-8")
     folder = run_harness(
         tmp_path, "task=translate", "model=predictions", f"model.path={outputs}", "dataset=seed",
-        "metrics.names=[chrf,comet]", "metrics.comet_model=/nonexistent/model.ckpt",
+        "metrics.names=[chrf,comet]", "metrics.comet.model=/nonexistent/model.ckpt",
     )
     assert "chrf" in read_metrics(folder) and "comet" not in read_metrics(folder)
     tables = json.loads((folder / "metrics.json").read_text(encoding="utf-8"))["tables"]

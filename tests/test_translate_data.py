@@ -9,12 +9,12 @@ import pytest
 import yaml
 from omegaconf import OmegaConf
 
-from harness.config import HubTranslationConfig, ParallelTextConfig, SeedDatasetConfig
-from harness.data.columns import DatasetError
-from harness.errors import InputError
-from harness.data.loading import load_examples
-from harness.task import TaskSpec
 from conftest import ROOT, read_jsonl, read_metrics, run_harness
+from harness.data.columns import DatasetError
+from harness.data.config import HubTranslationConfig, ParallelTextConfig, SeedDatasetConfig
+from harness.data.loading import load_examples
+from harness.errors import InputError
+from harness.task import TaskSpec
 
 EN_ES = TaskSpec("translate", "en", "es")
 SPEC = yaml.safe_load((ROOT / "seeds" / "russia-dprk-pact.yaml").read_text(encoding="utf-8"))
@@ -65,7 +65,10 @@ def parallel(**overrides: object) -> list:
 
 def test_parallel_text_with_several_references(tmp_path: Path) -> None:
     source = write(tmp_path / "src.en", ["The cat.", "The dog.  "])
-    refs = [write(tmp_path / "ref1.es", ["El gato.", "El perro."]), write(tmp_path / "ref2.es", ["Un gato.", "Un perro."])]
+    refs = [
+        write(tmp_path / "ref1.es", ["El gato.", "El perro."]),
+        write(tmp_path / "ref2.es", ["Un gato.", "Un perro."]),
+    ]
     examples = parallel(source=source, references=refs)
     assert [(e.id, e.source, e.references) for e in examples] == [
         ("0", "The cat.", ("El gato.", "Un gato.")),
@@ -94,7 +97,10 @@ def test_hub_translation_column(tmp_path: Path) -> None:
     """A local folder stands in for the hub (same ``datasets.load_dataset`` path as wmt16 / wmt19)."""
     folder = tmp_path / "wmt-like"
     folder.mkdir()
-    rows = [{"translation": {"de": "Der Hund.", "en": "The dog."}}, {"translation": {"de": "Die Katze.", "en": "The cat."}}]
+    rows = [
+        {"translation": {"de": "Der Hund.", "en": "The dog."}},
+        {"translation": {"de": "Die Katze.", "en": "The cat."}},
+    ]
     (folder / "test.jsonl").write_text("".join(json.dumps(r) + "\n" for r in rows), encoding="utf-8")
     cfg = OmegaConf.merge(OmegaConf.structured(HubTranslationConfig), {"hub_name": str(folder), "split": "test"})
     examples = load_examples(cfg, TaskSpec("translate", "de", "en"))
@@ -109,7 +115,11 @@ def test_presets_compose() -> None:
 
     wmt16 = compose_config(["task=translate", "dataset=wmt16_ro_en", "model=m2m100_418m"])
     wmt19 = compose_config(["task=translate", "dataset=wmt19_de_en", "model=nllb_200_distilled_600m"])
-    assert (wmt16.dataset.hub_name, wmt16.dataset.config, wmt16.dataset.translation_column) == ("wmt/wmt16", "ro-en", "translation")
+    assert (wmt16.dataset.hub_name, wmt16.dataset.config, wmt16.dataset.translation_column) == (
+        "wmt/wmt16",
+        "ro-en",
+        "translation",
+    )
     assert wmt16.model.tgt_lang_code == "es" and wmt19.dataset.config == "de-en"
     assert wmt19.task.default_metrics == ["bleu", "chrf", "ter", "facts", "language"]
 
@@ -124,8 +134,15 @@ def test_jsonl_with_column_mapping_end_to_end(tmp_path: Path) -> None:
     data.write_text("".join(json.dumps(r) + "\n" for r in rows), encoding="utf-8")
     outputs = write(tmp_path / "outputs.txt", [r["system"] for r in rows])
     folder = run_harness(
-        tmp_path, "task=translate", "dataset=files", f"dataset.path={data}", "dataset.source_column=en",
-        "dataset.reference_column=es", "model=predictions", f"model.path={outputs}", "metrics.names=[bleu,chrf,bertscore]",
+        tmp_path,
+        "task=translate",
+        "dataset=files",
+        f"dataset.path={data}",
+        "dataset.source_column=en",
+        "dataset.reference_column=es",
+        "model=predictions",
+        f"model.path={outputs}",
+        "metrics.names=[bleu,chrf,bertscore]",
     )
     metrics = read_metrics(folder)
     assert metrics["bleu"]["signature"].startswith("nrefs:2|")

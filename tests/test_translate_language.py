@@ -16,7 +16,9 @@ def score(output: str, source: str = SOURCE, **meta: object) -> dict[str, object
 
 
 def test_on_target_output() -> None:
-    scores = score("El Ministerio de Defensa de Corea del Sur estimó que Corea del Norte ha enviado a Rusia 190 toneladas.")
+    scores = score(
+        "El Ministerio de Defensa de Corea del Sur estimó que Corea del Norte ha enviado a Rusia 190 toneladas."
+    )
     assert scores == {"language.detected": "es", "language.on_target": 1, "language.copy": 0}
 
 

@@ -14,12 +14,12 @@ import pytest
 import yaml
 from omegaconf import OmegaConf
 
-from harness.config import OpenAICompatibleConfig
+from conftest import ROOT, read_jsonl, read_metrics, run_harness
 from harness.data.example import Example
 from harness.models.base import ModelLoadError
-from harness.task import TaskSpec
+from harness.models.config import OpenAICompatibleConfig
 from harness.models.openai_compatible import OpenAICompatibleModel
-from conftest import ROOT, read_jsonl, read_metrics, run_harness
+from harness.task import TaskSpec
 
 SECRET = "sk-test-do-not-store-0123456789"
 SPEC = yaml.safe_load((ROOT / "seeds" / "russia-dprk-pact.yaml").read_text(encoding="utf-8"))

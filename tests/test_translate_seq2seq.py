@@ -7,12 +7,12 @@ from pathlib import Path
 import pytest
 from omegaconf import OmegaConf
 
-from harness.config import TinyModelConfig
+from conftest import read_jsonl, read_metrics, run_harness
 from harness.data.example import Example
 from harness.models.base import ModelLoadError
-from harness.task import TaskSpec
+from harness.models.config import TinyModelConfig
 from harness.models.tiny import TinySeq2SeqModel
-from conftest import read_jsonl, read_metrics, run_harness
+from harness.task import TaskSpec
 
 TASK = TaskSpec("translate", "en", "es")
 SOURCES = [Example("a", "North Korea has sent Russia around 190 tonnes of ammunition."), Example("b", "Hello.")]

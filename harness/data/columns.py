@@ -86,7 +86,8 @@ class TableExamples(Sequence[Example]):
             if getattr(cfg, option) is not None:
                 _require_column(table, getattr(cfg, option), f"dataset.{option}")
         self.table = table
-        self.cfg = OmegaConf.to_object(cfg) if isinstance(cfg, DictConfig) else cfg  # plain attributes: read per row
+        # Plain attributes: read per row.
+        self.cfg: Any = OmegaConf.to_object(cfg) if isinstance(cfg, DictConfig) else cfg
         self.origin = origin
         self.id_offset = id_offset
         self.side_facts = _load_facts_file(cfg.facts_file) if cfg.facts_file else {}

@@ -1,9 +1,12 @@
 """Build the examples of a run from the ``dataset`` config group; ``dataset.loader`` picks the loader.
 
-A loader returns :data:`Examples`: a sized collection that can be iterated more than once (the runner
-makes one pass to check the data, one to generate and one to score), e.g. a list or a
-:class:`~harness.data.columns.TableExamples` that streams its rows. A loader selects (``where``,
-``shuffle``, ``limit``); sharding is applied after it, in :func:`load_examples`, the same for every loader.
+A loader reads the whole dataset: a list of examples, or a :class:`Table` of rows whose examples are
+built after the selection. Then :func:`load_examples` selects (``where``, ``shuffle``, ``limit``) and
+takes this run's shard (``num_shards``, ``shard_index``), once and the same for every loader.
+
+The result is :data:`Examples`: a sized collection that can be iterated more than once (the runner makes
+one pass to check the data, one to generate and one to score), e.g. a list or a
+:class:`~harness.data.columns.TableExamples` that streams its rows.
 """
 
 from __future__ import annotations
@@ -11,7 +14,10 @@ from __future__ import annotations
 import hashlib
 import random
 from collections.abc import Callable, Collection, Iterable
+from dataclasses import dataclass
 from typing import Any
+
+import datasets
 
 from harness.data.columns import (
     DatasetError,
@@ -21,14 +27,24 @@ from harness.data.columns import (
     select_rows,
 )
 from harness.data.example import Example
-from harness.data.seed import seed_summarisation_examples
+from harness.data.seed import seed_summarisation_examples, seed_translation_examples
 from harness.data.sharding import shard_bounds
-from harness.task import TaskSpec
 from harness.paths import project_path
 from harness.plugins import Registry
+from harness.task import TaskSpec
 
 Examples = Collection[Example]
-Loader = Callable[[Any, TaskSpec], Examples]
+
+
+@dataclass(frozen=True)
+class Table:
+    """A dataset's rows, whose examples are built from the rows the selection keeps (so they can stream)."""
+
+    rows: datasets.Dataset
+    examples: Callable[[datasets.Dataset], Examples]
+
+
+Loader = Callable[[Any, TaskSpec], list[Example] | Table]
 LOADERS: Registry[Loader] = Registry(
     "dataset.loader",
     {
@@ -42,9 +58,22 @@ LOADERS: Registry[Loader] = Registry(
 
 
 def load_examples(cfg: Any, task: TaskSpec) -> Examples:
-    """The examples named by a ``dataset`` config: the loader reads them and applies ``where``, ``shuffle``
-    and ``limit``; then this run's shard (``num_shards``, ``shard_index``) is taken here, for every loader."""
-    return take_shard(LOADERS.get(cfg.loader)(cfg, task), cfg.num_shards, cfg.shard_index)
+    """The examples named by a ``dataset`` config: the loader reads them, then ``where``, ``shuffle`` and
+    ``limit`` select and this run's shard (``num_shards``, ``shard_index``) is taken, for every loader."""
+    return take_shard(select(LOADERS.get(cfg.loader)(cfg, task), cfg), cfg.num_shards, cfg.shard_index)
+
+
+def select(loaded: list[Example] | Table, cfg: Any) -> Examples:
+    """``where`` (column == value, or value in a list), seeded ``shuffle``, then ``limit``. A table's rows
+    are selected before its examples are built; a list's examples have no columns to filter with ``where``."""
+    if isinstance(loaded, Table):
+        return loaded.examples(select_rows(loaded.rows, cfg.where, cfg.shuffle, cfg.shuffle_seed, cfg.limit))
+    if cfg.where:
+        raise DatasetError(f"dataset.where is not supported for dataset {cfg.name!r}, which has no columns")
+    if cfg.shuffle:
+        loaded = loaded.copy()
+        random.Random(cfg.shuffle_seed).shuffle(loaded)
+    return loaded[: cfg.limit] if cfg.limit is not None else loaded
 
 
 def take_shard(examples: Examples, num_shards: int, index: int) -> Examples:
@@ -58,32 +87,20 @@ def take_shard(examples: Examples, num_shards: int, index: int) -> Examples:
     return list(examples)[start:stop]
 
 
-def load_seed(cfg: Any, task: TaskSpec) -> Examples:
+def load_seed(cfg: Any, task: TaskSpec) -> list[Example]:
     if task.name == "translate":
-        from harness.data.parallel import seed_loader  # it imports this module
-
-        return seed_loader(cfg, task)
-    return select_examples(seed_summarisation_examples(project_path(cfg.spec), list(cfg.reference_keys)), cfg)
+        return seed_translation_examples(project_path(cfg.spec), task)
+    return seed_summarisation_examples(project_path(cfg.spec), list(cfg.reference_keys))
 
 
-def load_files(cfg: Any, task: TaskSpec) -> Examples:
+def load_files(cfg: Any, task: TaskSpec) -> Table:
     table = load_local_table(str(project_path(cfg.path)), cfg.format, cfg.split)
-    return TableExamples(select_rows(table, cfg.where, cfg.shuffle, cfg.shuffle_seed, cfg.limit), cfg, cfg.path)
+    return Table(table, lambda rows: TableExamples(rows, cfg, cfg.path))
 
 
-def load_hub(cfg: Any, task: TaskSpec) -> Examples:
+def load_hub(cfg: Any, task: TaskSpec) -> Table:
     table = load_hub_table(cfg.hub_name, cfg.config, cfg.split, cfg.revision)
-    return TableExamples(select_rows(table, cfg.where, cfg.shuffle, cfg.shuffle_seed, cfg.limit), cfg, cfg.hub_name)
-
-
-def select_examples(examples: list[Example], cfg: Any) -> list[Example]:
-    """``shuffle`` and ``limit`` for loaders whose data has no columns to filter with ``where``."""
-    if cfg.where:
-        raise DatasetError(f"dataset.where is not supported for dataset {cfg.name!r}, which has no columns")
-    if cfg.shuffle:
-        examples = examples.copy()
-        random.Random(cfg.shuffle_seed).shuffle(examples)
-    return examples[: cfg.limit] if cfg.limit is not None else examples
+    return Table(table, lambda rows: TableExamples(rows, cfg, cfg.hub_name))
 
 
 def fingerprint(examples: Iterable[Example]) -> str:

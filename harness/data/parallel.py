@@ -1,4 +1,5 @@
-"""Translation data: line-aligned text files, hub datasets with a ``translation`` dict, and the seed article.
+"""Translation data: line-aligned text files and hub datasets with a ``translation`` dict (the seed
+article's translations are in :mod:`harness.data.seed`).
 
 Line-aligned files are the MT community's convention (sacrebleu, WMT): line i of the source and of each
 reference file belong to example i. Lines are read as sacrebleu's command line reads them (trailing
@@ -7,17 +8,16 @@ whitespace stripped), so corpus scores computed here match ``sacrebleu REF -i SY
 
 from __future__ import annotations
 
-from pathlib import Path
 from typing import Any
 
-from harness.data.columns import DatasetError, load_hub_table, select_rows
+import datasets
+
+from harness.data.columns import DatasetError, load_hub_table
 from harness.data.example import Example
-from harness.data.loading import select_examples
-from harness.data.seed import load_spec
+from harness.data.loading import Table
 from harness.files import read_text
-from harness.task import TaskSpec
 from harness.paths import project_path
-from harness.text import split_sentences
+from harness.task import TaskSpec
 
 
 def read_lines(path: str, option: str) -> list[str]:
@@ -52,19 +52,23 @@ def load_parallel_text(cfg: Any, task: TaskSpec) -> list[Example]:
                 meta=meta,
             )
         )
-    return select_examples(examples, cfg)
+    return examples
 
 
-def load_hub_translation(cfg: Any, task: TaskSpec) -> list[Example]:
+def load_hub_translation(cfg: Any, task: TaskSpec) -> Table:
     """Rows whose ``translation_column`` maps language codes to texts (``wmt16``, ``wmt19``, ...)."""
     table = load_hub_table(cfg.hub_name, cfg.config, cfg.split, cfg.revision)
     if cfg.translation_column not in table.column_names:
         raise DatasetError(
             f"dataset.translation_column: no column {cfg.translation_column!r}; the columns are {table.column_names}"
         )
-    table = select_rows(table, cfg.where, cfg.shuffle, cfg.shuffle_seed, cfg.limit)
+    return Table(table, lambda rows: _translation_examples(rows, cfg, task))
+
+
+def _translation_examples(rows: datasets.Dataset, cfg: Any, task: TaskSpec) -> list[Example]:
+    """One example per selected row, numbered in the selection."""
     examples = []
-    for index, row in enumerate(table):
+    for index, row in enumerate(rows):
         pair = row[cfg.translation_column]
         for lang in (task.source_lang, task.target_lang):
             if lang not in pair:
@@ -81,56 +85,3 @@ def load_hub_translation(cfg: Any, task: TaskSpec) -> list[Example]:
             )
         )
     return examples
-
-
-def seed_translation_examples(spec_path: Path, task: TaskSpec) -> list[Example]:
-    """The seed article's body sentences with their human reference translations.
-
-    Sentence mode: one example per sentence, with the key facts whose evidence lies in that sentence
-    (matched on the English text; evidence spanning sentences goes to the one holding most of it);
-    document mode: one example with all sentences and all facts.
-    ``meta["lang"]`` is the target language, so the key-fact checker reads the translation in it.
-    """
-    spec = load_spec(spec_path)
-    sentences: dict[str, list[str]] = spec.get("translation", {})
-    for role, lang in (("source_lang", task.source_lang), ("target_lang", task.target_lang)):
-        if lang not in sentences:
-            raise DatasetError(f"task.{role}={lang!r}: {spec_path} has translations in {sorted(sentences)} only")
-    english = sentences["en"]
-    facts: list[dict[str, Any]] = spec.get("facts", [])
-    meta = {"published": str(spec["published"]), "lang": task.target_lang, "facts_origin": str(spec_path)}
-    source, target = sentences[task.source_lang], sentences[task.target_lang]
-    if task.mode == "document":
-        return [
-            Example(
-                id=f"{spec['id']}-doc",
-                source=" ".join(source),
-                references=(" ".join(target),),
-                meta={**meta, "facts": facts},
-            )
-        ]
-    if task.mode != "sentence":
-        raise DatasetError(f"task.mode={task.mode!r}; expected sentence or document")
-    homes = [_evidence_sentence(fact, english) for fact in facts]
-    return [
-        Example(
-            id=f"{spec['id']}-s{index + 1:02d}",
-            source=source[index],
-            references=(target[index],),
-            meta={**meta, "facts": [fact for fact, home in zip(facts, homes, strict=True) if home == index]},
-        )
-        for index in range(len(english))
-    ]
-
-
-def _evidence_sentence(fact: dict[str, Any], sentences: list[str]) -> int | None:
-    """The index of the sentence holding most of the fact's evidence; None if none holds any."""
-    parts = [part.rstrip(".") for part in split_sentences(str(fact.get("evidence", "")))]
-    overlaps = [sum(len(part) for part in parts if part in sentence) for sentence in sentences]
-    best = max(range(len(sentences)), key=overlaps.__getitem__)
-    return best if overlaps[best] else None
-
-
-def seed_loader(cfg: Any, task: TaskSpec) -> list[Example]:
-    """``dataset=seed`` under ``task=translate``."""
-    return select_examples(seed_translation_examples(project_path(cfg.spec), task), cfg)

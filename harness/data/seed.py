@@ -1,4 +1,5 @@
-"""The seed article: a raw news-page scrape cleaned into the text models see, with its gold annotations."""
+"""The seed article: a raw news-page scrape cleaned into the text models see, with its gold annotations,
+and its body sentences with human translations."""
 
 from __future__ import annotations
 
@@ -12,6 +13,8 @@ import yaml
 from harness.data.columns import DatasetError
 from harness.data.example import Example
 from harness.facts.spec import load_yaml_as_written, parse_facts
+from harness.task import TaskSpec
+from harness.text import split_sentences
 
 _DATELINE = re.compile(r"^\d{1,2} [A-Z][a-z]+ \d{4} \d{1,2}:\d{2}$")
 
@@ -102,3 +105,51 @@ def seed_summarisation_examples(spec_path: Path, reference_keys: list[str]) -> l
     parse_facts(meta["facts"], str(spec_path))  # a malformed spec fails here, naming file, fact and field
     references = tuple(" ".join(str(spec["references"][key]).split()) for key in reference_keys)
     return [Example(id=str(spec["id"]), source=article.text, references=references, meta=meta)]
+
+
+def seed_translation_examples(spec_path: Path, task: TaskSpec) -> list[Example]:
+    """The seed article's body sentences with their human reference translations.
+
+    Sentence mode: one example per sentence, with the key facts whose evidence lies in that sentence
+    (matched on the English text; evidence spanning sentences goes to the one holding most of it);
+    document mode: one example with all sentences and all facts.
+    ``meta["lang"]`` is the target language, so the key-fact checker reads the translation in it.
+    """
+    spec = load_spec(spec_path)
+    sentences: dict[str, list[str]] = spec.get("translation", {})
+    for role, lang in (("source_lang", task.source_lang), ("target_lang", task.target_lang)):
+        if lang not in sentences:
+            raise DatasetError(f"task.{role}={lang!r}: {spec_path} has translations in {sorted(sentences)} only")
+    english = sentences["en"]
+    facts: list[dict[str, Any]] = spec.get("facts", [])
+    meta = {"published": str(spec["published"]), "lang": task.target_lang, "facts_origin": str(spec_path)}
+    source, target = sentences[task.source_lang], sentences[task.target_lang]
+    if task.mode == "document":
+        return [
+            Example(
+                id=f"{spec['id']}-doc",
+                source=" ".join(source),
+                references=(" ".join(target),),
+                meta={**meta, "facts": facts},
+            )
+        ]
+    if task.mode != "sentence":
+        raise DatasetError(f"task.mode={task.mode!r}; expected sentence or document")
+    homes = [_evidence_sentence(fact, english) for fact in facts]
+    return [
+        Example(
+            id=f"{spec['id']}-s{index + 1:02d}",
+            source=source[index],
+            references=(target[index],),
+            meta={**meta, "facts": [fact for fact, home in zip(facts, homes, strict=True) if home == index]},
+        )
+        for index in range(len(english))
+    ]
+
+
+def _evidence_sentence(fact: dict[str, Any], sentences: list[str]) -> int | None:
+    """The index of the sentence holding most of the fact's evidence; None if none holds any."""
+    parts = [part.rstrip(".") for part in split_sentences(str(fact.get("evidence", "")))]
+    overlaps = [sum(len(part) for part in parts if part in sentence) for sentence in sentences]
+    best = max(range(len(sentences)), key=overlaps.__getitem__)
+    return best if overlaps[best] else None

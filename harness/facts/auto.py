@@ -119,7 +119,10 @@ def load_spacy() -> Any | None:
 @lru_cache(maxsize=16)
 def parse(text: str) -> Any:
     """The English parse of a text, cached so that the outputs of one source share its parse."""
-    return load_spacy()(text)
+    nlp = load_spacy()
+    if nlp is None:
+        raise RuntimeError(f"no spaCy English pipeline is installed (tried {', '.join(SPACY_MODELS)})")
+    return nlp(text)
 
 
 def extractor_name(lang: str = "en") -> str:
@@ -162,9 +165,9 @@ def _number_supported(q: Quantity, others: Sequence[Quantity]) -> bool:
     for o in others:
         if quantities_match(q.value, o.value):
             return True
-        if q.unit and o.unit and dimension(q.unit)[0] == dimension(o.unit)[0]:
-            if quantities_match(q.in_base_unit(), o.in_base_unit()):
-                return True
+        same_dimension = q.unit and o.unit and dimension(q.unit)[0] == dimension(o.unit)[0]
+        if same_dimension and quantities_match(q.in_base_unit(), o.in_base_unit()):
+            return True
     return False
 
 
@@ -186,21 +189,23 @@ class _Source:
 
     def __init__(self, text: str, lang: str) -> None:
         items = extract_items(text, lang, with_entities=False)
-        self.dates = [i.value for i in items if i.type == "date"]
-        self.numbers = [i.value for i in items if i.type == "number"]
+        self.dates = [i.value for i in items if isinstance(i.value, PartialDate)]
+        self.numbers = [i.value for i in items if isinstance(i.value, Quantity)]
         self.words = {t.norm for t in tokens(text)}
         self.lower = text.lower()
 
     def supports(self, item: Item) -> bool:
-        if item.type == "date":
+        value = item.value  # a date's PartialDate, a number's Quantity, None for an entity
+        if isinstance(value, PartialDate):
             # A year also counts when the source has it as a plain number, and vice versa below.
-            return _date_supported(item.value, self.dates) or (  # type: ignore[arg-type]
-                item.value.month is None and item.value.weekday is None  # type: ignore[union-attr]
-                and any(quantities_match(float(item.value.year or 0), n.value) for n in self.numbers)  # type: ignore[union-attr]
+            return _date_supported(value, self.dates) or (
+                value.month is None
+                and value.weekday is None
+                and any(quantities_match(float(value.year or 0), n.value) for n in self.numbers)
             )
-        if item.type == "number":
-            years = [Quantity(float(d.year), None, 0, 0, False, False) for d in self.dates if d and d.year]
-            return _number_supported(item.value, [*self.numbers, *years])  # type: ignore[arg-type]
+        if isinstance(value, Quantity):
+            years = [Quantity(float(d.year), None, 0, 0, False, False) for d in self.dates if d.year]
+            return _number_supported(value, [*self.numbers, *years])
         if item.text.lower() in self.lower:
             return True
         words = [w for w in (fold(t.text) for t in tokens(item.text)) if len(w) > 1 and w not in STOPWORDS]

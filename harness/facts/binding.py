@@ -67,7 +67,11 @@ def _evidence_cues(fact: Fact) -> list[str]:
         evidence = evidence[: d.start] + evidence[d.end :]
     if isinstance(fact, ClauseFact):
         evidence += " " + fact.statement
-    words = [t.norm for t in tokens(evidence) if not t.text[:1].isupper() and t.norm not in STOPWORDS and not t.norm.isdigit()]
+    words = [
+        t.norm
+        for t in tokens(evidence)
+        if not t.text[:1].isupper() and t.norm not in STOPWORDS and not t.norm.isdigit()
+    ]
     if isinstance(fact, EntityFact):
         own = {w for names in fact.names for form in names for w in content_words(form)}
         words = [w for w in words if w not in own]

@@ -210,10 +210,10 @@ def _check_parties(fact: EntityFact, binder: Binder, lang: str) -> tuple[_Eviden
         a, b = (m.start(1), m.end(1)), (m.start(2), m.end(2))
         for own, other in ((a, b), (b, a)):
             if _overlaps(own, all_own) and not _overlaps(other, all_own) and not _overlaps(other, places):
-                bound = binder.bind(other, [fact], rivals=binder.other_events(fact))
-                if bound.fact is not None:
+                rival = binder.bind(other, [fact], rivals=binder.other_events(fact))
+                if rival.fact is not None:
                     ev.contradictions.append((other, f"party {output[other[0]:other[1]]!r} is none of "
-                                              f"{', '.join(n[0] for n in fact.names)} ({bound.reason})"))
+                                              f"{', '.join(n[0] for n in fact.names)} ({rival.reason})"))
     return ev, "not named in a sentence about its event: " + ", ".join(missing)
 
 

@@ -228,6 +228,8 @@ def decide_clause(
         verdict = "supported" if flips % 2 == statement_odd else "contradicted"
         marks = [s for p in relevant for s in p.keyword_spans] + cues
         span = (min(s for s, _ in marks), max(e for _, e in marks)) if marks else whole.span
-        polarity = (f"{len(cues)} negation cue(s): " + ", ".join(output[s:e] for s, e in cues)) if cues else "no negation"
+        polarity = (
+            (f"{len(cues)} negation cue(s): " + ", ".join(output[s:e] for s, e in cues)) if cues else "no negation"
+        )
         found.setdefault(verdict, ClauseDecision(verdict, span, f"{why}; {polarity}"))
     return found.get("contradicted") or found.get("supported")

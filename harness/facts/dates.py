@@ -144,8 +144,8 @@ def _patterns(lang: str) -> list[tuple[str, re.Pattern[str]]]:
     year_of = {"en": r",?\s+", "es": r"\s+(?:de|del)\s+", "pl": r"\s+"}[lang]
     m = rf"(?P<m>{months})"
     pats = [
-        ("iso", rf"(?P<y>\d{{4}})-(?P<m>\d{{2}})(?:-(?P<d>\d{{2}}))?"),
-        ("numeric", rf"(?P<d>[0-3]?\d)[./](?P<m>[01]?\d)[./](?P<y>\d{{4}})"),
+        ("iso", r"(?P<y>\d{4})-(?P<m>\d{2})(?:-(?P<d>\d{2}))?"),
+        ("numeric", r"(?P<d>[0-3]?\d)[./](?P<m>[01]?\d)[./](?P<y>\d{4})"),
         ("dmy", rf"{day}{of}\s+{m}(?:{year_of}{year}{suffix})?"),
     ]
     if lang == "en":
@@ -231,7 +231,9 @@ def find_dates(text: str, anchor: datetime | date | None = None, lang: str = "en
     for m in weekday_re.finditer(text):
         weekday = weekday_index[fold(m.group())] - 1
         # Merge with an explicit date right after ("Wednesday, 19 June 2024", "miércoles 19 de junio").
-        nxt = next((d for d in found if 0 <= d.start - m.end() <= 3 and text[m.end() : d.start].strip(" ,") == ""), None)
+        nxt = next(
+            (d for d in found if 0 <= d.start - m.end() <= 3 and text[m.end() : d.start].strip(" ,") == ""), None
+        )
         if nxt is not None:
             found.remove(nxt)
             found.append(DateMention(nxt.value, m.start(), nxt.end, nxt.relative))
@@ -248,12 +250,12 @@ def find_dates(text: str, anchor: datetime | date | None = None, lang: str = "en
                 value = _resolve_relative(kind, offset, anchor_day)
                 # A month right before a relative year is one date: "February this year",
                 # "febrero de este año", "lutego tego roku".
-                month = next((d for d in found if d.value.year is None and d.value.month is not None
+                before = next((d for d in found if d.value.year is None and d.value.month is not None
                               and d.end <= m.start() and _MONTH_YEAR_GLUE.fullmatch(text[d.end : m.start()])), None)
-                if kind == "year" and month is not None:
-                    found.remove(month)
-                    merged = PartialDate(value.year, month.value.month, month.value.day)
-                    found.append(DateMention(merged, month.start, m.end(), True))
+                if kind == "year" and before is not None:
+                    found.remove(before)
+                    merged = PartialDate(value.year, before.value.month, before.value.day)
+                    found.append(DateMention(merged, before.start, m.end(), True))
                     continue
                 found.append(DateMention(value, m.start(), m.end(), True, anchored_day=kind == "day"))
     return _fill_years(text, sorted(found, key=lambda d: d.start), anchor_day)
@@ -278,5 +280,7 @@ def _fill_years(text: str, mentions: list[DateMention], anchor: date | None) -> 
         if year is None and anchor is not None:
             year = anchor.year if (v.month, v.day or 1) <= (anchor.month, anchor.day) else anchor.year - 1
         filled = PartialDate(year, v.month, v.day)
-        out.append(DateMention(filled if filled.is_valid() else v, mention.start, mention.end, True, mention.anchored_day))
+        out.append(
+            DateMention(filled if filled.is_valid() else v, mention.start, mention.end, True, mention.anchored_day)
+        )
     return out

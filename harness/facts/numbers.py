@@ -15,11 +15,19 @@ from harness.facts.text import fold
 
 # --- number words -------------------------------------------------------------------------------
 
-_EN_UNITS = "zero one two three four five six seven eight nine ten eleven twelve thirteen fourteen fifteen sixteen seventeen eighteen nineteen".split()
+_EN_UNITS = (
+    "zero one two three four five six seven eight nine ten eleven twelve thirteen fourteen fifteen sixteen seventeen"
+    " eighteen nineteen"
+).split()
 _EN_TENS = "twenty thirty forty fifty sixty seventy eighty ninety".split()
-_ES_UNITS = "cero uno dos tres cuatro cinco seis siete ocho nueve diez once doce trece catorce quince dieciséis diecisiete dieciocho diecinueve".split()
+_ES_UNITS = (
+    "cero uno dos tres cuatro cinco seis siete ocho nueve diez once doce trece catorce quince dieciséis diecisiete"
+    " dieciocho diecinueve"
+).split()
 _ES_TENS = "veinte treinta cuarenta cincuenta sesenta setenta ochenta noventa".split()
-_ES_TWENTIES = "veintiuno veintidós veintitrés veinticuatro veinticinco veintiséis veintisiete veintiocho veintinueve".split()
+_ES_TWENTIES = (
+    "veintiuno veintidós veintitrés veinticuatro veinticinco veintiséis veintisiete veintiocho veintinueve".split()
+)
 _ES_HUNDREDS = "doscientos trescientos cuatrocientos quinientos seiscientos setecientos ochocientos novecientos".split()
 # Polish: nominative and the oblique (genitive/locative) forms used after prepositions and with nouns.
 _PL_UNITS = [
@@ -210,9 +218,9 @@ def _number_spans(text: str, lang: str) -> list[tuple[int, int, float, bool]]:
             parts.pop()
         while parts and parts[0][0] in _CONNECTORS[lang]:
             parts.pop(0)
-        value = _parse_number_words([p[0] for p in parts], lang) if parts else None
-        if value is not None:
-            found.append((m.start() + parts[0][1], m.start() + parts[-1][2], value, True))
+        words_value = _parse_number_words([p[0] for p in parts], lang) if parts else None
+        if words_value is not None:
+            found.append((m.start() + parts[0][1], m.start() + parts[-1][2], words_value, True))
     return sorted(found)
 
 

@@ -179,7 +179,7 @@ def check_relations(output_doc: Any, source: SourceView, embed: Embed) -> list[M
         return []
     similarity = embed([s.text for s in sentences]) @ source.embeddings.T
     mentions = []
-    for sentence, row in zip(sentences, similarity):
+    for sentence, row in zip(sentences, similarity, strict=True):
         best = float(row.max())
         for token in sentence:
             if not is_content(token):

@@ -115,7 +115,7 @@ def parse_partial_date(text: str) -> PartialDate | None:
     if not m:
         return None
     year, month, day = (int(g) if g else None for g in m.groups())
-    candidate = PartialDate(year, month, day)  # type: ignore[arg-type]
+    candidate = PartialDate(year, month, day)
     return candidate if candidate.is_valid() else None
 
 
@@ -217,9 +217,9 @@ def _parse_fact(raw: Any, origin: str, index: int) -> Fact:
             aliases = {values[0]: aliases}
         if not isinstance(aliases, dict):
             raise r.error("aliases", "expected a list (one name) or a mapping from name to aliases")
-        unknown = set(aliases) - set(values)
-        if unknown:
-            raise r.error("aliases", f"aliases for names not in value: {sorted(unknown)}")
+        not_named = set(aliases) - set(values)
+        if not_named:
+            raise r.error("aliases", f"aliases for names not in value: {sorted(not_named)}")
         names = tuple(
             (name, *(r.strings(aliases[name], f"aliases.{name}") if name in aliases else ()))
             for name in values

@@ -36,7 +36,9 @@ def aggregate_means(
     for values in per_example:
         for key, value in values.items():
             columns.setdefault(key, []).append(value)
-    return aggregate_columns({k: np.asarray(v, dtype=np.float64) for k, v in columns.items()}, signatures, samples, seed)
+    return aggregate_columns(
+        {k: np.asarray(v, dtype=np.float64) for k, v in columns.items()}, signatures, samples, seed
+    )
 
 
 def aggregate_columns(

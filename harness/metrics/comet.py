@@ -1,6 +1,6 @@
-"""COMET (``pip install 'harness[comet]'``), loaded only when ``metrics.comet_model`` names a model.
+"""COMET (``pip install 'harness[comet]'``), loaded only when ``metrics.comet.model`` names a model.
 
-``comet_model`` is a hub name (``Unbabel/wmt22-comet-da``, downloaded by COMET) or a local checkpoint
+``metrics.comet.model`` is a hub name (``Unbabel/wmt22-comet-da``, downloaded by COMET) or a local checkpoint
 (``.../checkpoints/model.ckpt``). Where the package or the model is unavailable, the metric is
 skipped: it warns once, scores nothing, and records the reason in ``metrics.json`` under ``tables``.
 Each example is scored against its first reference; reference-free (QE) models such as CometKiwi
@@ -17,10 +17,13 @@ from typing import Any, ClassVar
 
 from harness.errors import ConfigError
 from harness.metrics.base import Metric, ScoringInput
+from harness.metrics.config import MetricsConfig
+from harness.metrics.metadata import HIGHER
 
 
 class CometMetric(Metric):
     name: ClassVar[str] = "comet"
+    score_keys = {"comet": HIGHER}
 
     def __init__(self, model: str, batch_size: int = 8, gpus: int = 0) -> None:
         self.model_name = model
@@ -66,7 +69,7 @@ class CometMetric(Metric):
         return {"comet": {self.model_name: {"skipped": self.skipped}}} if self.skipped else {}
 
 
-def build_comet(cfg: Any, task: Any) -> Metric:
-    if not cfg.comet_model:
-        raise ConfigError("metric 'comet' needs metrics.comet_model (e.g. Unbabel/wmt22-comet-da or a local model.ckpt)")
-    return CometMetric(cfg.comet_model, cfg.comet_batch_size)
+def build_comet(cfg: MetricsConfig, task: Any) -> Metric:
+    if not cfg.comet.model:
+        raise ConfigError("metric 'comet' needs metrics.comet.model (e.g. Unbabel/wmt22-comet-da or a local model.ckpt)")
+    return CometMetric(cfg.comet.model, cfg.comet.batch_size)

@@ -8,10 +8,14 @@ from typing import Any
 
 from harness.errors import ConfigError
 from harness.metrics.base import Metric, ScoringInput
+from harness.metrics.metadata import KeyMeta
 
 
 class EvaluateModuleMetric(Metric):
     """Wraps ``evaluate.load(path)``. Its numeric outputs are corpus-level values named ``<module>.<key>``."""
+
+    # Modules do not say which way is better: their values are taken as higher-is-better.
+    score_keys = {"*": KeyMeta(corpus=True)}
 
     def __init__(self, path: str) -> None:
         import evaluate

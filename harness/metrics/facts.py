@@ -41,15 +41,17 @@ from typing import Any, ClassVar
 
 from harness.data.example import Example
 from harness.facts.auto import NOVEL_WORDS_FLAG, check_auto, extractor_name
-from harness.facts.relations import RELATIONS_VERSION
 from harness.facts.checker import check_facts
-from harness.facts.dates import RULE_LANGS
 from harness.facts.clauses import CLAUSE_THRESHOLD, KEYWORD_ONLY_SHARE, KEYWORD_WEIGHT, NLIDecider
+from harness.facts.dates import RULE_LANGS
+from harness.facts.relations import RELATIONS_VERSION
 from harness.facts.spec import Fact, parse_facts
 from harness.facts.table import contradiction_rate, fact_table, recall
 from harness.metrics.base import Metric, ScoringInput
+from harness.metrics.config import MetricsConfig
 from harness.metrics.embedder import embed_sentences, sentence_similarity
 from harness.metrics.language import detect_language
+from harness.metrics.metadata import HIGHER, LOWER
 from harness.metrics.nli import nli_model
 
 
@@ -93,6 +95,12 @@ def task_target_lang(task: Any) -> str | None:
 class KeyFactsMetric(Metric):
     name: ClassVar[str] = "facts"
     parallel: ClassVar[bool] = True
+    score_keys = {
+        "facts.recall": HIGHER,
+        "facts.contradiction_rate": LOWER,
+        "facts.*.supported": HIGHER,
+        "facts.*.contradicted": LOWER,
+    }
 
     def __init__(
         self, lang: str | None = None, nli: NLIDecider | None = None, nli_name: str | None = None
@@ -105,8 +113,10 @@ class KeyFactsMetric(Metric):
 
     def signature(self) -> str:
         clauses = (
-            f"nli:{self.nli_name}" if self.nli is not None
-            else f"minilm-l6-mean+{KEYWORD_WEIGHT:g}*keywords>={CLAUSE_THRESHOLD:g}(en),keywords>={KEYWORD_ONLY_SHARE:.2f}"
+            f"nli:{self.nli_name}"
+            if self.nli is not None
+            else f"minilm-l6-mean+{KEYWORD_WEIGHT:g}*keywords>={CLAUSE_THRESHOLD:g}(en),"
+            f"keywords>={KEYWORD_ONLY_SHARE:.2f}"
         )
         return f"facts|checker:rules-v2|lang:{self.lang or 'detected'}|anchor:published|clauses:{clauses}"
 
@@ -142,6 +152,13 @@ class KeyFactsMetric(Metric):
 class AutoFactsMetric(Metric):
     name: ClassVar[str] = "auto_facts"
     parallel: ClassVar[bool] = True
+    score_keys = {
+        "auto_facts.unsupported_*": LOWER,
+        "auto_facts.reference_recall": HIGHER,
+        "auto_facts.flagged": LOWER,
+        "auto_facts.novel_words": LOWER,
+        "auto_facts.worst_gap": LOWER,  # the worst-supported word's gap: higher is worse
+    }
 
     def __init__(self, lang: str | None = None) -> None:
         """``lang`` fixes the output language; by default it is chosen per output as for ``facts``."""
@@ -180,7 +197,7 @@ class AutoFactsMetric(Metric):
         return out
 
 
-def nli_clause_decider(cfg: Any) -> NLIDecider:
+def nli_clause_decider(cfg: MetricsConfig) -> NLIDecider:
     """The configured entailment model (``metrics.nli``) as a clause decider: the label whose
     probability is highest among entailment, contradiction and the rest."""
     model = nli_model(cfg)
@@ -195,11 +212,11 @@ def nli_clause_decider(cfg: Any) -> NLIDecider:
     return decide
 
 
-def build_facts(cfg: Any, task: Any) -> Metric:
+def build_facts(cfg: MetricsConfig, task: Any) -> Metric:
     """Clause facts are decided by the ``metrics.nli`` model when one is configured (``+nli_model=...``)."""
     name = cfg.nli.name_or_path
     return KeyFactsMetric(task_target_lang(task), nli_clause_decider(cfg) if name else None, name)
 
 
-def build_auto_facts(cfg: Any, task: Any) -> Metric:
+def build_auto_facts(cfg: MetricsConfig, task: Any) -> Metric:
     return AutoFactsMetric(task_target_lang(task))

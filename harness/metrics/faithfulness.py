@@ -33,8 +33,10 @@ from spacy.lang.en.stop_words import STOP_WORDS
 
 from harness.data.example import text_hash
 from harness.metrics.base import Metric, ScoringInput
+from harness.metrics.config import MetricsConfig
 from harness.metrics.device import dtype_suffix, metric_device, metric_dtype
 from harness.metrics.embedder import load_minilm
+from harness.metrics.metadata import HIGHER
 
 WEIGHTS: dict[str, float] = {"alignment": 0.45, "trigram_support": 0.45, "novel_words": 0.10}
 EMBEDDING_LAYER = 4
@@ -158,7 +160,7 @@ class FaithfulnessScorer:
         chunks: list[list[str]] = []
         current: list[str] = []
         size = 0
-        for sentence, length in zip(sentences, lengths):
+        for sentence, length in zip(sentences, lengths, strict=True):
             if current and size + length > self.max_chunk_tokens:
                 chunks.append(current)
                 current, size = [], 0
@@ -212,7 +214,7 @@ class FaithfulnessScorer:
         outputs = [split_sentences(normalise(output)) for _, output in pairs]
         embedded = iter(self._embed([sentences for sentences in outputs if sentences]))
         results = []
-        for source, sentences in zip(sources, outputs):
+        for source, sentences in zip(sources, outputs, strict=True):
             if not sentences:
                 results.append(_combine(1.0, 1.0, 1.0, []))
                 continue
@@ -293,6 +295,7 @@ class FaithfulnessMetric(Metric):
 
     name = "faithfulness"
     cache_scores = True
+    score_keys = {"faithfulness": HIGHER, "faithfulness.*": HIGHER}  # novel_words is 1 / (1 + k)
 
     def __init__(self, device: str = "cpu", batch_size: int = 16, dtype: torch.dtype = torch.float32) -> None:
         self.scorer = FaithfulnessScorer(device=device, batch_size=batch_size, dtype=dtype)
@@ -308,7 +311,7 @@ class FaithfulnessMetric(Metric):
         return self.scorer.score([(item.example.source, item.output) for item in batch])
 
 
-def build_faithfulness(cfg: Any, task: Any) -> Metric:
+def build_faithfulness(cfg: MetricsConfig, task: Any) -> Metric:
     return FaithfulnessMetric(
-        device=metric_device(cfg.device), batch_size=cfg.faithfulness_batch_size, dtype=metric_dtype(cfg.dtype)
+        device=metric_device(cfg.device), batch_size=cfg.faithfulness.batch_size, dtype=metric_dtype(cfg.dtype)
     )

@@ -17,6 +17,8 @@ from sacrebleu.metrics import CHRF
 
 from harness.errors import ConfigError
 from harness.metrics.base import Metric, ScoringInput
+from harness.metrics.config import MetricsConfig
+from harness.metrics.metadata import HIGHER, LOWER
 
 
 @lru_cache(maxsize=1)
@@ -41,6 +43,7 @@ def detect_language(text: str) -> str | None:
 
 class LanguageMetric(Metric):
     name: ClassVar[str] = "language"
+    score_keys = {"language.on_target": HIGHER, "language.copy": LOWER}  # copy: the source came back
 
     def __init__(self, target_lang: str, copy_threshold: float = 90.0) -> None:
         lingua_language(target_lang)  # fail before scoring for a language lingua does not know
@@ -63,7 +66,9 @@ class LanguageMetric(Metric):
         source = item.example.source
         if source.strip() and not item.example.meta.get("no_source"):
             similarity = self._chrf.sentence_score(item.output, [source]).score
-            scores["language.copy"] = int(_normalise(item.output) == _normalise(source) or similarity > self.copy_threshold)
+            scores["language.copy"] = int(
+                _normalise(item.output) == _normalise(source) or similarity > self.copy_threshold
+            )
         return scores
 
 
@@ -71,5 +76,5 @@ def _normalise(text: str) -> str:
     return " ".join(text.split()).casefold()
 
 
-def build_language(cfg: Any, task: Any) -> Metric:
-    return LanguageMetric(task.target_lang, cfg.copy_chrf_threshold)
+def build_language(cfg: MetricsConfig, task: Any) -> Metric:
+    return LanguageMetric(task.target_lang, cfg.language.copy_chrf_threshold)

@@ -19,8 +19,10 @@ from transformers import AutoModelForSequenceClassification, AutoTokenizer
 
 from harness.errors import ConfigError
 from harness.metrics.base import Metric, ScoringInput
+from harness.metrics.config import MetricsConfig
 from harness.metrics.device import dtype_suffix, metric_device, metric_dtype
 from harness.metrics.faithfulness import normalise, split_sentences
+from harness.metrics.metadata import HIGHER
 from harness.models.base import ModelLoadError
 
 _ENTAILMENT_NAMES = ("entailment", "entail", "entailed", "supports", "support", "supported")
@@ -46,6 +48,7 @@ class NLIFaithfulnessMetric(Metric):
 
     name = "nli_faithfulness"
     cache_scores = True
+    score_keys = {"nli_faithfulness": HIGHER, "nli_faithfulness.*": HIGHER}
 
     def __init__(
         self,
@@ -149,11 +152,11 @@ class NLIFaithfulnessMetric(Metric):
         return results
 
 
-def build_nli_faithfulness(cfg: Any, task: Any) -> Metric:
+def build_nli_faithfulness(cfg: MetricsConfig, task: Any) -> Metric:
     return nli_model(cfg)
 
 
-def nli_model(cfg: Any) -> NLIFaithfulnessMetric:
+def nli_model(cfg: MetricsConfig) -> NLIFaithfulnessMetric:
     """The entailment model of ``metrics.nli`` on the metrics' device and dtype (the metric, and the
     clause decider of key facts)."""
     nli = cfg.nli
@@ -163,8 +166,13 @@ def nli_model(cfg: Any) -> NLIFaithfulnessMetric:
             "or a preset, e.g. +nli_model=deberta_v3_base_mnli"
         )
     return NLIFaithfulnessMetric(
-        nli.name_or_path, device=metric_device(nli.device or cfg.device), batch_size=nli.batch_size, chunk_sentences=nli.chunk_sentences,
-        max_length=nli.max_length, entailment_label=nli.entailment_label,
-        contradiction_label=nli.contradiction_label, trust_remote_code=nli.trust_remote_code,
+        nli.name_or_path,
+        device=metric_device(nli.device or cfg.device),
+        batch_size=nli.batch_size,
+        chunk_sentences=nli.chunk_sentences,
+        max_length=nli.max_length,
+        entailment_label=nli.entailment_label,
+        contradiction_label=nli.contradiction_label,
+        trust_remote_code=nli.trust_remote_code,
         dtype=metric_dtype(cfg.dtype),
     )

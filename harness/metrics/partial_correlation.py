@@ -25,7 +25,7 @@ class PartialCorrelation:
     n: int
 
 
-def residualise(values: Sequence[float], groups: Sequence[Hashable]) -> np.ndarray:
+def residualise(values: Sequence[float] | np.ndarray, groups: Sequence[Hashable]) -> np.ndarray:
     """Residuals of ``values`` after least-squares regression on one-hot ``groups`` (plus intercept).
 
     With only a categorical regressor this equals subtracting each group's mean.

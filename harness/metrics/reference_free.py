@@ -11,6 +11,8 @@ from collections.abc import Sequence
 from typing import Any
 
 from harness.metrics.base import Metric, ScoringInput
+from harness.metrics.config import MetricsConfig
+from harness.metrics.metadata import HIGHER
 
 _TOKEN = re.compile(r"\w+", re.UNICODE)
 
@@ -30,7 +32,9 @@ def extractive_fragments(article: Sequence[str], summary: Sequence[str]) -> list
         best = 0
         for j in positions.get(summary[i], ()):
             length = 0
-            while i + length < len(summary) and j + length < len(article) and summary[i + length] == article[j + length]:
+            while (
+                i + length < len(summary) and j + length < len(article) and summary[i + length] == article[j + length]
+            ):
                 length += 1
             best = max(best, length)
         if best:
@@ -52,6 +56,8 @@ def novel_ngram_ratio(article: Sequence[str], summary: Sequence[str], n: int) ->
 class ReferenceFreeMetric(Metric):
     name = "reference_free"
     parallel = True
+    # Descriptive statistics of the output with no better direction; ranked higher-first, as before.
+    score_keys = {key: HIGHER for key in ("length", "compression", "coverage", "density", "novel_*gram")}
 
     def signature(self) -> str:
         return "reference-free|tok:lower-word|fragments:grusky2018|novel:1-3"
@@ -74,5 +80,5 @@ class ReferenceFreeMetric(Metric):
         return values
 
 
-def build_reference_free(cfg: Any, task: Any) -> Metric:
+def build_reference_free(cfg: MetricsConfig, task: Any) -> Metric:
     return ReferenceFreeMetric()

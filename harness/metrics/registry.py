@@ -3,14 +3,13 @@
 from __future__ import annotations
 
 from collections.abc import Callable
-from typing import Any
 
-from harness.errors import ConfigError
 from harness.metrics.base import Metric
-from harness.task import TaskSpec
+from harness.metrics.config import MetricsConfig
 from harness.plugins import Registry
+from harness.task import TaskSpec
 
-MetricBuilder = Callable[[Any, TaskSpec], Metric]
+MetricBuilder = Callable[[MetricsConfig, TaskSpec], Metric]
 _SACREBLEU = "harness.metrics.sacrebleu_metrics:build_sacrebleu_metrics"  # bleu, chrf and ter share one builder
 METRICS: Registry[MetricBuilder] = Registry(
     "metric (metrics.names or task.default_metrics)",
@@ -32,7 +31,7 @@ METRICS: Registry[MetricBuilder] = Registry(
 )
 
 
-def build_metrics(cfg: Any, task: TaskSpec, default_names: list[str]) -> list[Metric]:
+def build_metrics(cfg: MetricsConfig, task: TaskSpec, default_names: list[str]) -> list[Metric]:
     """The metrics of a run: named ones, then any ``evaluate`` modules from ``metrics.evaluate_modules``."""
     from harness.metrics.evaluate_modules import EvaluateModuleMetric
 

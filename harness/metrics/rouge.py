@@ -20,6 +20,8 @@ import regex
 from nltk.stem.snowball import SnowballStemmer
 
 from harness.metrics.base import Metric, ScoringInput
+from harness.metrics.config import MetricsConfig
+from harness.metrics.metadata import HIGHER
 from harness.text import split_sentences
 
 ROUGE_TYPES = ("rouge1", "rouge2", "rougeL", "rougeLsum")
@@ -76,6 +78,7 @@ def lsum_text(text: str, lang: str = "en") -> str:
 class RougeMetric(Metric):
     name = "rouge"
     parallel = True
+    score_keys = {"rouge*": HIGHER}
 
     def __init__(self, use_stemmer: bool = True, lang: str = "en", native: bool = True) -> None:
         """``native=False`` uses rouge-score even where rouge-score-rs is installed (for comparisons)."""
@@ -106,5 +109,5 @@ class RougeMetric(Metric):
         return {name: scores[name].fmeasure for name in ROUGE_TYPES}
 
 
-def build_rouge(cfg: Any, task: Any) -> Metric:
-    return RougeMetric(use_stemmer=cfg.rouge_use_stemmer, lang=task.target_lang)
+def build_rouge(cfg: MetricsConfig, task: Any) -> Metric:
+    return RougeMetric(use_stemmer=cfg.rouge.use_stemmer, lang=task.target_lang)

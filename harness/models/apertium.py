@@ -16,6 +16,7 @@ from lingua import IsoCode639_1, Language
 
 from harness.data.example import Example
 from harness.models.base import Generation, Model, ModelLoadError
+from harness.models.config import ApertiumConfig
 from harness.task import TaskSpec
 
 INSTALL_HINT = "install it with: apt-get install -y apertium apertium-eng-spa"
@@ -32,8 +33,8 @@ def apertium_mode(source_lang: str, target_lang: str) -> str:
     return "-".join(codes)
 
 
-class ApertiumModel(Model):
-    def __init__(self, cfg: Any, task: TaskSpec) -> None:
+class ApertiumModel(Model[ApertiumConfig]):
+    def __init__(self, cfg: ApertiumConfig, task: TaskSpec) -> None:
         super().__init__(cfg, task)
         executable = shutil.which(cfg.executable)
         if executable is None:

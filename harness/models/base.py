@@ -5,11 +5,14 @@ from __future__ import annotations
 from abc import ABC, abstractmethod
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
-from typing import Any, ClassVar
+from typing import Any, ClassVar, Generic, TypeVar
 
 from harness.data.example import Example
 from harness.errors import InputError
+from harness.models.config import ModelConfig
 from harness.task import TaskSpec
+
+C = TypeVar("C", bound=ModelConfig)
 
 
 class ModelLoadError(InputError, RuntimeError):
@@ -34,18 +37,19 @@ class Generation:
     error: str | None = None
 
 
-class Model(ABC):
+class Model(ABC, Generic[C]):
     """A summariser or translator.
 
     ``generate`` receives a chunk of examples and returns one :class:`Generation` per example in the
     same order. A failing example yields ``Generation(output=None, error=...)``; it never raises for a
     single bad example. Construction raises :class:`ModelLoadError` if the model cannot be used.
     ``cacheable = False`` keeps a backend's outputs out of the generation cache (:mod:`harness.cache`).
+    ``cfg`` is the backend's own schema (:mod:`harness.models.config`), as composed by Hydra.
     """
 
     cacheable: ClassVar[bool] = True
 
-    def __init__(self, cfg: Any, task: TaskSpec) -> None:
+    def __init__(self, cfg: C, task: TaskSpec) -> None:
         self.cfg = cfg
         self.task = task
 
@@ -57,7 +61,7 @@ class Model(ABC):
     def generate(self, examples: Sequence[Example]) -> list[Generation]:
         """Outputs for ``examples``, in order."""
 
-    def validate(self, examples: Iterable[Example], whole_dataset: bool = False) -> None:
+    def validate(self, examples: Iterable[Example], whole_dataset: bool = False) -> None:  # noqa: B027 (optional hook)
         """Fail before any generation when the model cannot serve these examples (e.g. unmatched ids).
 
         ``examples`` may be a stream over a large dataset: iterate it once. ``whole_dataset``: they are all

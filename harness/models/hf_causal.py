@@ -17,20 +17,23 @@ from transformers import AutoModelForCausalLM
 
 from harness.data.example import Example
 from harness.models.base import Generation, ModelLoadError
-from harness.task import TaskSpec
+from harness.models.config import HFCausalConfig
 from harness.models.pretrained import PretrainedModel
 from harness.models.prompting import chat_messages, prompt_template
+from harness.task import TaskSpec
 
 # End-of-turn tokens of common chat templates; those in the vocabulary stop generation.
 END_OF_TURN = ("<|im_end|>", "<|eot_id|>", "<end_of_turn>", "<|end|>", "<|endoftext|>")
 
 
-class HFCausalModel(PretrainedModel):
-    def __init__(self, cfg: Any, task: TaskSpec) -> None:
+class HFCausalModel(PretrainedModel[HFCausalConfig]):
+    def __init__(self, cfg: HFCausalConfig, task: TaskSpec) -> None:
         super().__init__(cfg, task)
         self.template = prompt_template(cfg.prompt, task)
         if not getattr(self.tokenizer, "chat_template", None):
-            raise ModelLoadError(f"model.name_or_path={cfg.name_or_path!r} has no chat template; use an instruction model")
+            raise ModelLoadError(
+                f"model.name_or_path={cfg.name_or_path!r} has no chat template; use an instruction model"
+            )
         self.tokenizer.padding_side = "left"
         if self.tokenizer.pad_token_id is None:
             self.tokenizer.pad_token = self.tokenizer.eos_token

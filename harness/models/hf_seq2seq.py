@@ -13,11 +13,12 @@ from transformers import AutoModelForSeq2SeqLM
 
 from harness.data.example import Example
 from harness.models.base import Generation, ModelLoadError
-from harness.task import TaskSpec
+from harness.models.config import HFSeq2SeqConfig
 from harness.models.pretrained import PretrainedModel, input_limit
+from harness.task import TaskSpec
 
 
-def language_pair_mismatch(cfg: Any, task: TaskSpec) -> str | None:
+def language_pair_mismatch(cfg: HFSeq2SeqConfig, task: TaskSpec) -> str | None:
     """Why the model translates another language pair than the task asks for, or None.
 
     The pair is the preset's ``language_pair`` or else its language codes (ISO 639-1 as M2M100 takes
@@ -47,8 +48,8 @@ def _iso_639_1(code: str) -> str:
         return "?"
 
 
-class HFSeq2SeqModel(PretrainedModel):
-    def __init__(self, cfg: Any, task: TaskSpec) -> None:
+class HFSeq2SeqModel(PretrainedModel[HFSeq2SeqConfig]):
+    def __init__(self, cfg: HFSeq2SeqConfig, task: TaskSpec) -> None:
         mismatch = language_pair_mismatch(cfg, task)
         if mismatch:
             print(f"harness: warning: {mismatch}", file=sys.stderr)

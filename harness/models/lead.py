@@ -7,10 +7,11 @@ from typing import Any
 
 from harness.data.example import Example
 from harness.models.base import Generation, Model
+from harness.models.config import LeadConfig
 from harness.text import split_sentences
 
 
-class LeadModel(Model):
+class LeadModel(Model[LeadConfig]):
     def identity(self) -> dict[str, Any]:
         return {"name": self.cfg.name, "backend": "lead", "params": {"k": self.cfg.k}}
 

@@ -19,8 +19,9 @@ from omegaconf import OmegaConf
 
 from harness.data.example import Example
 from harness.models.base import Generation, Model, ModelLoadError
-from harness.task import TaskSpec
+from harness.models.config import OpenAICompatibleConfig
 from harness.models.prompting import chat_messages, prompt_template
+from harness.task import TaskSpec
 
 RETRY_STATUS = frozenset({408, 409, 429, 500, 502, 503, 504})
 
@@ -29,8 +30,8 @@ class RequestFailed(RuntimeError):
     """A request that retrying will not fix, or that ran out of retries."""
 
 
-class OpenAICompatibleModel(Model):
-    def __init__(self, cfg: Any, task: TaskSpec) -> None:
+class OpenAICompatibleModel(Model[OpenAICompatibleConfig]):
+    def __init__(self, cfg: OpenAICompatibleConfig, task: TaskSpec) -> None:
         super().__init__(cfg, task)
         if OmegaConf.is_missing(cfg, "model_name"):
             raise ModelLoadError("model=openai_compatible needs model.model_name (the name the server expects)")

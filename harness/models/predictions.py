@@ -11,6 +11,7 @@ from harness.data.example import Example
 from harness.errors import InputError
 from harness.files import check_file, check_utf8, json_objects, read_text
 from harness.models.base import Generation, Model, ModelLoadError
+from harness.models.config import PredictionsConfig
 from harness.task import TaskSpec
 
 
@@ -18,13 +19,13 @@ class PredictionsMismatch(InputError, ValueError):
     """Prediction ids (or lines) do not match the dataset's examples."""
 
 
-class PredictionsModel(Model):
+class PredictionsModel(Model[PredictionsConfig]):
     """Reads ``model.path`` (``.jsonl``: one object per line with id and output; any other file: one
     output per line, aligned with the dataset's rows) or takes ``model.column`` of the dataset."""
 
     cacheable = False  # reading outputs is cheaper than looking them up
 
-    def __init__(self, cfg: Any, task: TaskSpec) -> None:
+    def __init__(self, cfg: PredictionsConfig, task: TaskSpec) -> None:
         super().__init__(cfg, task)
         if (cfg.path is None) == (cfg.column is None):
             raise ModelLoadError("model=predictions needs exactly one of model.path or model.column")

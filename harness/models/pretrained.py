@@ -4,13 +4,16 @@ from __future__ import annotations
 
 import hashlib
 from pathlib import Path
-from typing import Any
+from typing import Any, TypeVar
 
 import torch
 from transformers import AutoConfig, AutoTokenizer, PreTrainedTokenizerBase
 
 from harness.models.base import Model, ModelLoadError
+from harness.models.config import PretrainedModelConfig
 from harness.task import TaskSpec
+
+P = TypeVar("P", bound=PretrainedModelConfig)
 
 _DTYPES = {"float32": torch.float32, "float16": torch.float16, "bfloat16": torch.bfloat16}
 _UNBOUNDED = 100_000  # tokenizers report a huge model_max_length when they do not know it
@@ -40,7 +43,7 @@ def resolve_dtype(requested: str, device: str) -> torch.dtype:
     return _DTYPES[requested]
 
 
-def load_pretrained(loader: Any, cfg: Any, **kwargs: Any) -> Any:
+def load_pretrained(loader: Any, cfg: PretrainedModelConfig, **kwargs: Any) -> Any:
     """``loader.from_pretrained`` with errors that say which model failed and why."""
     try:
         return loader.from_pretrained(
@@ -83,12 +86,12 @@ def input_limit(tokenizer: PreTrainedTokenizerBase, model_config: Any, configure
     return 512
 
 
-class PretrainedModel(Model):
+class PretrainedModel(Model[P]):
     """A backend around ``from_pretrained``: picks the device, loads the config first (it names
     remote-code and missing-model problems), then the tokenizer; subclasses load the model with
     :meth:`load_model` and describe their generation settings in :meth:`params`."""
 
-    def __init__(self, cfg: Any, task: TaskSpec) -> None:
+    def __init__(self, cfg: P, task: TaskSpec) -> None:
         super().__init__(cfg, task)
         self._device = resolve_device(cfg.device)
         self._dtype = resolve_dtype(cfg.dtype, self._device)

@@ -15,6 +15,8 @@ from sumy.utils import get_stop_words
 
 from harness.data.example import Example
 from harness.models.base import Generation, Model, ModelLoadError
+from harness.models.config import SumyConfig
+from harness.task import TaskSpec
 from harness.text import split_sentences
 
 _ALGORITHMS = {"textrank": TextRankSummarizer, "lexrank": LexRankSummarizer}
@@ -36,8 +38,8 @@ class _OfflineTokenizer:
         return _WORD.findall(sentence)
 
 
-class SumyModel(Model):
-    def __init__(self, cfg: Any, task: Any) -> None:
+class SumyModel(Model[SumyConfig]):
+    def __init__(self, cfg: SumyConfig, task: TaskSpec) -> None:
         super().__init__(cfg, task)
         if cfg.algorithm not in _ALGORITHMS:
             raise ModelLoadError(f"model.algorithm={cfg.algorithm!r} is unknown; available: {sorted(_ALGORITHMS)}")

@@ -12,15 +12,14 @@ import os
 import shutil
 import tempfile
 from collections.abc import Callable
-from dataclasses import replace
 from pathlib import Path
-from typing import Any
+from typing import cast
 
 import sentencepiece as spm
 import torch
 import yaml
 from omegaconf import OmegaConf
-from tokenizers import Tokenizer, models, normalizers, pre_tokenizers, processors, trainers, decoders
+from tokenizers import Tokenizer, decoders, models, normalizers, pre_tokenizers, processors, trainers
 from transformers import (
     BartConfig,
     BartForConditionalGeneration,
@@ -43,9 +42,10 @@ from transformers import (
 )
 
 from harness.models.base import ModelLoadError
-from harness.task import TaskSpec
+from harness.models.config import TinyModelConfig
 from harness.models.hf_seq2seq import HFSeq2SeqModel
 from harness.paths import PROJECT_ROOT
+from harness.task import TaskSpec
 
 BUILD_VERSION = 1  # bump when the recipe changes, so cached models are rebuilt
 _SEEDS_DIR = PROJECT_ROOT / "seeds"
@@ -88,8 +88,9 @@ def _t5() -> tuple[PreTrainedTokenizerFast, PretrainedConfig, type[PreTrainedMod
     tokenizer.add_special_tokens({"pad_token": "<pad>", "eos_token": "</s>", "unk_token": "<unk>"})
     config = T5Config(
         vocab_size=len(tokenizer), d_model=32, d_kv=8, d_ff=64, num_layers=2, num_decoder_layers=2,
-        num_heads=4, pad_token_id=0, eos_token_id=1, decoder_start_token_id=0,
+        num_heads=4, pad_token_id=0, eos_token_id=1,
     )
+    config.decoder_start_token_id = 0  # a generic config attribute, not in T5Config's signature
     return tokenizer, config, T5ForConditionalGeneration
 
 
@@ -189,7 +190,14 @@ def _qwen2() -> tuple[PreTrainedTokenizerBase, PretrainedConfig, type[PreTrained
 
 def _llama() -> tuple[PreTrainedTokenizerBase, PretrainedConfig, type[PreTrainedModel]]:
     """Llama 3 layout: header-delimited turns, ``<|eot_id|>`` ends a turn, no pad token of its own."""
-    special = ["<|begin_of_text|>", "<|end_of_text|>", "<|start_header_id|>", "<|end_header_id|>", "<|eot_id|>", "<unk>"]
+    special = [
+        "<|begin_of_text|>",
+        "<|end_of_text|>",
+        "<|start_header_id|>",
+        "<|end_header_id|>",
+        "<|eot_id|>",
+        "<unk>",
+    ]
     tokenizer = train_tokenizer(special, "$A")
     tokenizer.add_special_tokens({"bos_token": "<|begin_of_text|>", "eos_token": "<|eot_id|>", "unk_token": "<unk>"})
     tokenizer.chat_template = LLAMA3_TEMPLATE
@@ -233,7 +241,7 @@ def build_tiny_model(architecture: str, cache_dir: str | Path, seed: int = 0) ->
 class TinySeq2SeqModel(HFSeq2SeqModel):
     """A tiny model built on first use, then loaded exactly like a hub model by :class:`HFSeq2SeqModel`."""
 
-    def __init__(self, cfg: Any, task: TaskSpec) -> None:
+    def __init__(self, cfg: TinyModelConfig, task: TaskSpec) -> None:
         folder = build_tiny_model(cfg.architecture, cfg.cache_dir, cfg.build_seed)
-        resolved = OmegaConf.merge(cfg, {"name_or_path": str(folder)})
-        super().__init__(resolved, task)
+        resolved = OmegaConf.merge(cfg, {"name_or_path": str(folder)})  # still a node of cfg's schema
+        super().__init__(cast(TinyModelConfig, resolved), task)

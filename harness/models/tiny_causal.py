@@ -2,16 +2,18 @@
 
 from __future__ import annotations
 
-from typing import Any
+from typing import cast
 
 from omegaconf import OmegaConf
 
-from harness.task import TaskSpec
+from harness.models.config import TinyCausalConfig
 from harness.models.hf_causal import HFCausalModel
 from harness.models.tiny import build_tiny_model
+from harness.task import TaskSpec
 
 
 class TinyCausalModel(HFCausalModel):
-    def __init__(self, cfg: Any, task: TaskSpec) -> None:
+    def __init__(self, cfg: TinyCausalConfig, task: TaskSpec) -> None:
         folder = build_tiny_model(cfg.architecture, cfg.cache_dir, cfg.build_seed)
-        super().__init__(OmegaConf.merge(cfg, {"name_or_path": str(folder)}), task)
+        resolved = OmegaConf.merge(cfg, {"name_or_path": str(folder)})  # still a node of cfg's schema
+        super().__init__(cast(TinyCausalConfig, resolved), task)

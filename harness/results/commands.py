@@ -7,11 +7,11 @@ import argparse
 import sys
 from collections.abc import Callable
 from pathlib import Path
+from typing import Any
 
 from harness.errors import InputError
 from harness.results.compare import compare_runs, render_markdown
 from harness.results.gate import check_run, read_baseline, render_result, write_baseline
-from harness.runfolder.load import load_run, load_runs
 from harness.results.significance import DEFAULT_AR_TRIALS, DEFAULT_BOOTSTRAP_SAMPLES, DEFAULT_SEED
 from harness.results.table import (
     filter_runs,
@@ -23,6 +23,7 @@ from harness.results.table import (
     sort_rows,
 )
 from harness.results.table import render_markdown as table_markdown
+from harness.runfolder.load import load_run, load_runs
 
 
 def _output_file(output: str) -> Path:
@@ -71,6 +72,11 @@ def _alpha(text: str) -> float:
     return value
 
 
+def _include_failed_option(parser: argparse.ArgumentParser) -> None:
+    parser.add_argument("--include-failed", action="store_true",
+                        help="also take failed runs found under a results root (if they hold every file)")
+
+
 def add_table_parser(subparsers: argparse._SubParsersAction[argparse.ArgumentParser]) -> argparse.ArgumentParser:
     parser = subparsers.add_parser(
         "table", help="one row per run, a column per metric, comparable runs grouped"
@@ -81,14 +87,25 @@ def add_table_parser(subparsers: argparse._SubParsersAction[argparse.ArgumentPar
     parser.add_argument("--dataset", help="glob on the dataset name")
     parser.add_argument("--metrics", help="comma-separated globs of metric columns (default: all but "
                         "the per-fact indicators facts.<id>.supported/contradicted)")
-    parser.add_argument("--sort", metavar="METRIC", help="best first by METRIC (TER: lowest first)")
+    parser.add_argument(
+        "--sort", metavar="METRIC", help="best first by METRIC (lowest first where it declares so, e.g. TER)"
+    )
     parser.add_argument("--reverse", action="store_true", help="reverse the --sort order")
-    parser.add_argument("--format", choices=["md", "csv", "json", "html"], default="md")
+    parser.add_argument("--format", choices=["md", "csv", "json", "html", "latex", "markdown"], default="md",
+                        help="md: the leaderboard with CIs and signatures; latex (booktabs), markdown: tables for "
+                        "papers, value ± half the 95%% CI, best per column in bold, --baseline markers")
+    parser.add_argument("--baseline", metavar="RUN", help="latex/markdown: mark runs that differ from this run "
+                        "folder in the paired bootstrap (p < --alpha)")
+    parser.add_argument("--alpha", type=_alpha, default=0.05,
+                        help="significance level of the markers (default %(default)s)")
+    parser.add_argument("--digits", type=_at_least(0), default=3, help="latex/markdown: decimals (default %(default)s)")
+    parser.add_argument("--samples", type=_at_least(1), default=DEFAULT_BOOTSTRAP_SAMPLES,
+                        help="paired bootstrap resamples for --baseline (default %(default)s)")
+    parser.add_argument("--seed", type=int, default=DEFAULT_SEED, help="bootstrap seed (default %(default)s)")
     parser.add_argument("--timings", action="store_true",
                         help="where each run's time went: seconds per stage and per metric (md, csv or json)")
     parser.add_argument("-o", "--output", help="write to this file instead of stdout")
-    parser.add_argument("--include-failed", action="store_true",
-                        help="also show failed runs found under a results root (if they hold every file)")
+    _include_failed_option(parser)
     parser.set_defaults(handler=run_table)
     return parser
 
@@ -96,6 +113,8 @@ def add_table_parser(subparsers: argparse._SubParsersAction[argparse.ArgumentPar
 def run_table(args: argparse.Namespace) -> int:
     if args.output:
         _output_file(args.output)  # before any work
+    if args.baseline and args.format not in ("latex", "markdown"):
+        raise InputError("table --baseline: needs --format latex or markdown")
     runs = load_runs(args.paths, args.include_failed)
     runs = filter_runs(runs, task=args.task, model=args.model, dataset=args.dataset)
     if not runs:
@@ -108,7 +127,16 @@ def run_table(args: argparse.Namespace) -> int:
     groups = group_runs(runs, args.metrics.split(",") if args.metrics else None)
     if args.sort:
         sort_rows(groups, args.sort, reverse=args.reverse)
-    if args.format == "html":
+    if args.format in ("latex", "markdown"):
+        from harness.results import paper_table
+
+        tables = paper_table.paper_tables(
+            groups, runs, Path(args.baseline) if args.baseline else None,
+            alpha=args.alpha, digits=args.digits, samples=args.samples, seed=args.seed,
+        )
+        render = paper_table.render_latex if args.format == "latex" else paper_table.render_markdown
+        _emit(render(tables), args.output)
+    elif args.format == "html":
         from harness.results.report import html_page  # matplotlib: imported only when needed
 
         _emit(html_page("Leaderboard", render_html(groups)), args.output)
@@ -207,8 +235,7 @@ def add_report_parser(subparsers: argparse._SubParsersAction[argparse.ArgumentPa
     parser.add_argument("-o", "--output", default="report.html")
     parser.add_argument("--max-examples", type=_at_least(0), default=50,
                         help="examples shown with their outputs (default %(default)s)")
-    parser.add_argument("--include-failed", action="store_true",
-                        help="also show failed runs found under a results root (if they hold every file)")
+    _include_failed_option(parser)
     parser.set_defaults(handler=run_report)
     return parser
 
@@ -222,7 +249,33 @@ def run_report(args: argparse.Namespace) -> int:
     return 0
 
 
-def add_parsers(subparsers: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
-    """Register all four commands."""
-    for add in (add_table_parser, add_compare_parser, add_check_parser, add_report_parser):
+def add_export_parser(subparsers: argparse._SubParsersAction[argparse.ArgumentParser]) -> argparse.ArgumentParser:
+    from harness.results.export import FORMATS
+
+    parser = subparsers.add_parser(
+        "export", help="examples, predictions and scores of runs as one table: a row per example and run"
+    )
+    parser.add_argument("paths", nargs="+", help="run folders or results roots")
+    parser.add_argument("--format", choices=FORMATS, default="parquet")
+    parser.add_argument("-o", "--output", required=True, help="the file to write (never overwritten)")
+    _include_failed_option(parser)
+    parser.set_defaults(handler=run_export)
+    return parser
+
+
+def run_export(args: argparse.Namespace) -> int:
+    from harness.results.export import export_frame, write_export
+
+    output = _output_file(args.output)
+    if output.exists():
+        raise InputError(f"-o {args.output}: already exists; export never overwrites a file")
+    frame = export_frame(load_runs(args.paths, args.include_failed))
+    write_export(frame, output, args.format)
+    print(f"wrote {args.output}: {len(frame)} rows, {len(frame.columns)} columns", file=sys.stderr)
+    return 0
+
+
+def add_parsers(subparsers: argparse._SubParsersAction[Any]) -> None:
+    """Register the commands that read run folders."""
+    for add in (add_table_parser, add_compare_parser, add_check_parser, add_report_parser, add_export_parser):
         add(subparsers)

@@ -2,7 +2,8 @@
 
 The first run is the baseline. Every metric that all runs report with the same signature is
 tested with sacrebleu's paired bootstrap and approximate randomisation; corpus metrics are
-resampled from their stored sacrebleu sentence statistics (``details["sacrebleu_stats"]``).
+resampled from the per-example statistics their corpus hook stored (see
+:mod:`harness.results.metric_meta`).
 """
 
 from __future__ import annotations
@@ -11,14 +12,13 @@ import json
 import math
 from collections.abc import Sequence
 from dataclasses import asdict, dataclass
+from typing import Any
+
 import numpy as np
 
 from harness.data.example import text_hash
 from harness.errors import InputError
-from harness.runfolder.load import Run
-from harness.results.metric_names import is_per_fact
-from harness.runfolder.schema import Aggregate, ScoreRecord
-from harness.runfolder.summary import markdown_text
+from harness.results.metric_meta import corpus_hook_of, is_per_fact
 from harness.results.significance import (
     DEFAULT_AR_TRIALS,
     DEFAULT_BOOTSTRAP_SAMPLES,
@@ -28,8 +28,10 @@ from harness.results.significance import (
     SufficientStats,
     corpus_stats,
     mean_stats,
-    sacrebleu_metric,
 )
+from harness.runfolder.load import Run
+from harness.runfolder.schema import Aggregate, ScoreRecord
+from harness.runfolder.summary import markdown_text
 
 FLIP_ORDER = {("supported", "contradicted"): 0, ("contradicted", "supported"): 1}
 FACT_VERDICTS = "facts.verdicts"  # details key: list of {fact_id, kind, verdict, span, text}
@@ -135,18 +137,19 @@ def metric_stats(
     name: str, aggregate: Aggregate, records: dict[str, ScoreRecord], ids: Sequence[str]
 ) -> SufficientStats:
     """Per-example statistics of one metric over ``ids``, in that order."""
-    if aggregate.get("corpus"):
-        settings = aggregate.get("settings", {})  # type: ignore[typeddict-item]
-        rows = [records[i]["details"]["sacrebleu_stats"][name] for i in ids]
-        return corpus_stats(rows, sacrebleu_metric(name, settings))
-    return mean_stats([records[i]["scores"][name] for i in ids])
+    hook = corpus_hook_of(aggregate)
+    if hook is None:
+        return mean_stats([records[i]["scores"][name] for i in ids])
+    rows = [records[i]["details"][hook.stats_key][name] for i in ids]
+    return corpus_stats(rows, hook.scorer(name, aggregate.get("settings", {})), hook.resample_dtype)
 
 
 def has_value(name: str, aggregate: Aggregate, record: ScoreRecord | None) -> bool:
     if record is None:
         return False
-    if aggregate.get("corpus"):
-        return name in record.get("details", {}).get("sacrebleu_stats", {})
+    hook = corpus_hook_of(aggregate)
+    if hook is not None:
+        return name in record.get("details", {}).get(hook.stats_key, {})
     value = record.get("scores", {}).get(name)
     return value is not None and not math.isnan(value)
 
@@ -174,12 +177,12 @@ def compare_metrics(
         if is_per_fact(name):
             skipped["facts.<id>.supported/contradicted"] = "per-fact indicators: see the key facts that flipped"
             continue
-        lacking = [label for label, agg in zip(labels, aggregates) if name not in agg]
+        lacking = [label for label, agg in zip(labels, aggregates, strict=True) if name not in agg]
         if lacking:
             skipped[name] = f"not reported by {', '.join(lacking)}"
             continue
-        if base_aggregate.get("corpus") and any("settings" not in agg[name] for agg in aggregates):
-            skipped[name] = "corpus metric without its sacrebleu settings in metrics.json"
+        if base_aggregate.get("corpus") and any(corpus_hook_of(agg[name]) is None for agg in aggregates):
+            skipped[name] = "corpus score without a hook that recomputes it from per-example statistics"
             continue
         signatures = {agg[name].get("signature", "") for agg in aggregates}
         if len(signatures) > 1:
@@ -188,12 +191,12 @@ def compare_metrics(
         shared = [
             i
             for i in ids
-            if all(has_value(name, agg[name], recs.get(i)) for agg, recs in zip(aggregates, records))
+            if all(has_value(name, agg[name], recs.get(i)) for agg, recs in zip(aggregates, records, strict=True))
         ]
         if not shared:
             skipped[name] = "no example has a value in every run"
             continue
-        stats = [metric_stats(name, agg[name], recs, shared) for agg, recs in zip(aggregates, records)]
+        stats = [metric_stats(name, agg[name], recs, shared) for agg, recs in zip(aggregates, records, strict=True)]
         n = len(shared)
         if n not in bootstraps:
             bootstraps[n] = PairedBootstrap(n, bootstrap_samples, seed)
@@ -227,7 +230,7 @@ def compare_metrics(
                         p_bootstrap=result.p_value,
                         p_ar=p,
                     )
-                    for label, result, p in zip(labels[1:], results, p_ar)
+                    for label, result, p in zip(labels[1:], results, p_ar, strict=True)
                 ],
             )
         )
@@ -287,28 +290,26 @@ def compare_runs(
         moved_by=by_metric.name if by_metric else None,
         moved={
             label: moved_examples(runs[0], run, by_metric.name, top) if by_metric else []
-            for label, run in zip(labels[1:], runs[1:])
+            for label, run in zip(labels[1:], runs[1:], strict=True)
         },
-        flips={label: fact_flips(runs[0], run) for label, run in zip(labels[1:], runs[1:])},
+        flips={label: fact_flips(runs[0], run) for label, run in zip(labels[1:], runs[1:], strict=True)},
     )
 
 
 def per_example_values(run: Run, name: str) -> dict[str, float]:
-    """Each example's own value of a metric; for a corpus metric, the score of its sentence
-    statistics alone (e.g. sentence BLEU with the corpus settings)."""
+    """Each example's own value of a metric; for a corpus metric, the score of its statistics alone
+    (e.g. sentence BLEU with the corpus settings)."""
     aggregate = run.metrics["metrics"][name]
     records = [r for r in run.scores if has_value(name, aggregate, r)]
-    if not aggregate.get("corpus"):
+    hook = corpus_hook_of(aggregate)
+    if hook is None:
         return {r["id"]: float(r["scores"][name]) for r in records}
-    metric = sacrebleu_metric(name, aggregate.get("settings", {}))  # type: ignore[typeddict-item]
-    return {
-        r["id"]: float(
-            metric._compute_score_from_stats(
-                np.asarray(r["details"]["sacrebleu_stats"][name], dtype=np.float64)
-            ).score
-        )
-        for r in records
-    }
+    if not records:
+        return {}
+    score_sums = hook.scorer(name, aggregate.get("settings", {}))
+    rows: list[Any] = [r["details"][hook.stats_key][name] for r in records]
+    scores = score_sums(np.asarray(rows, dtype=np.float64).reshape(len(rows), -1))
+    return {r["id"]: float(score) for r, score in zip(records, scores, strict=True)}
 
 
 def moved_examples(baseline: Run, system: Run, name: str, top: int) -> list[MovedExample]:
@@ -321,8 +322,8 @@ def moved_examples(baseline: Run, system: Run, name: str, top: int) -> list[Move
             baseline=before[i],
             system=after[i],
             delta=after[i] - before[i],
-            baseline_output=base_out.get(i, {}).get("output"),
-            system_output=sys_out.get(i, {}).get("output"),
+            baseline_output=base_out[i]["output"] if i in base_out else None,
+            system_output=sys_out[i]["output"] if i in sys_out else None,
         )
         for i in before
         if i in after and after[i] != before[i]

@@ -1,13 +1,14 @@
 """The regression gate: a run against a recorded baseline.
 
-A baseline file is a run reduced to what the gate needs: its metrics (with signatures and sacrebleu
-settings), the identity of its examples, and per-example values (numeric scores and sacrebleu
-sentence statistics) for the paired significance test. A metric fails when it is worse than the
+A baseline file is a run reduced to what the gate needs: its metrics (with signatures, metadata and
+corpus settings), the identity of its examples, and per-example values (numeric scores and the
+statistics of corpus scores) for the paired significance test. Which way is worse is what each
+metric declared (see :mod:`harness.results.metric_meta`). A metric fails when it is worse than the
 baseline by more than its tolerance; the paired bootstrap then says whether the drop is significant
 (p below ``alpha``). A drop within the tolerance passes without the test: on a handful of examples
-the bootstrap has no spread (at n = 1 every drop gets the smallest p, 1/(samples+1)). With ``any_change`` a move in either
-direction beyond the tolerance fails too, so that a deliberate change must come with a rewritten
-baseline.
+the bootstrap has no spread (at n = 1 every drop gets the smallest p, 1/(samples+1)). With ``any_change``
+a move in either direction beyond the tolerance fails too, so that a deliberate change must come with a
+rewritten baseline.
 """
 
 from __future__ import annotations
@@ -22,10 +23,10 @@ from typing import Any
 
 from harness.errors import InputError
 from harness.results.compare import compare_metrics, example_keys
-from harness.results.metric_names import higher_is_better
+from harness.results.metric_meta import corpus_hook_of, higher_is_better
+from harness.results.significance import DEFAULT_BOOTSTRAP_SAMPLES, DEFAULT_SEED
 from harness.runfolder.load import Run
 from harness.runfolder.schema import ScoreRecord
-from harness.results.significance import DEFAULT_BOOTSTRAP_SAMPLES, DEFAULT_SEED
 
 FORMAT = "harness-baseline/1"
 
@@ -69,6 +70,8 @@ def _example_identity(run: Run) -> dict[str, str]:
 
 def baseline_from_run(run: Run) -> dict[str, Any]:
     """The baseline record of a run (see the module docstring)."""
+    aggregates = run.metrics["metrics"]
+    stats_keys = {hook.stats_key for hook in map(corpus_hook_of, aggregates.values()) if hook is not None}
     return {
         "format": FORMAT,
         "run": {
@@ -79,14 +82,12 @@ def baseline_from_run(run: Run) -> dict[str, Any]:
             "dataset": run.dataset,
         },
         "examples": _example_identity(run),
-        "metrics": run.metrics["metrics"],
+        "metrics": aggregates,
         "scores": [
             {
                 "id": record["id"],
                 "scores": record["scores"],
-                "details": {
-                    k: v for k, v in record["details"].items() if k == "sacrebleu_stats"
-                },
+                "details": {k: v for k, v in record["details"].items() if k in stats_keys},
             }
             for record in run.scores
         ],
@@ -162,7 +163,14 @@ def check_run(
                 tolerance=tolerance,
                 p_value=p_values.get(name),
                 failures=_failures(
-                    name, base_value, value, tolerance, p_values.get(name), alpha, any_change
+                    name,
+                    higher_is_better(name, run_metrics.get(name, {}), aggregate),
+                    base_value,
+                    value,
+                    tolerance,
+                    p_values.get(name),
+                    alpha,
+                    any_change,
                 ),
             )
         )
@@ -176,6 +184,7 @@ def check_run(
 
 def _failures(
     name: str,
+    higher_better: bool,
     baseline: float,
     value: float | None,
     tolerance: float,
@@ -185,7 +194,7 @@ def _failures(
 ) -> list[str]:
     if value is None or math.isnan(value):
         return [f"{name}: missing from the run"]
-    worse_by = (baseline - value) if higher_is_better(name) else (value - baseline)
+    worse_by = (baseline - value) if higher_better else (value - baseline)
     failures = []
     if worse_by > tolerance:
         failures.append(

@@ -2,10 +2,10 @@
 
 from __future__ import annotations
 
-import json
 from collections.abc import Sequence
 from pathlib import Path
 
+from harness.runfolder.folder import RunFolder
 from harness.runfolder.summary import facts_matrix, markdown_table
 
 
@@ -15,7 +15,7 @@ def run_label(run_dir: Path) -> str:
 
 def print_run_table(run_dirs: Sequence[Path], labels: Sequence[str] | None = None) -> None:
     labels = labels or [run_label(d) for d in run_dirs]
-    rows = [(label, json.loads((d / "metrics.json").read_text(encoding="utf-8"))) for label, d in zip(labels, run_dirs, strict=True)]
+    rows = [(label, RunFolder(d).read_json("metrics.json")) for label, d in zip(labels, run_dirs, strict=True)]
     print(markdown_table(rows))
     matrix = facts_matrix(rows)
     if matrix:

@@ -13,15 +13,15 @@ import base64
 import html
 import io
 import math
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from typing import Any
 
 from matplotlib.figure import Figure
 
 from harness.results.compare import FACT_VERDICTS
-from harness.runfolder.load import Run
 from harness.results.table import Group, group_runs, render_html
+from harness.runfolder.load import Run
 
 UNSUPPORTED = "auto_facts.unsupported"  # details key: list of {type, text, span}
 CSP = "default-src 'none'; img-src data:; style-src 'unsafe-inline'"
@@ -116,7 +116,8 @@ def chart(group: Group) -> str:
     figure = Figure(figsize=(4.2 * ncols, 3.2 * nrows))
     for index, name in enumerate(columns):
         axes = figure.add_subplot(nrows, ncols, index + 1)
-        values, errors = [], [[], []]
+        values: list[float] = []
+        errors: list[list[float]] = [[], []]
         for row in group.rows:
             cell = row.cells.get(name, {})
             value = cell.get("value", math.nan)
@@ -167,7 +168,7 @@ def fact_table(runs: Sequence[Run]) -> str:
 
 
 def _output_block(
-    run: Run, prediction: dict[str, Any] | None, details: dict[str, Any]
+    run: Run, prediction: Mapping[str, Any] | None, details: dict[str, Any]
 ) -> str:
     if prediction is None or prediction.get("output") is None:
         error = (prediction or {}).get("error") or "no output"
@@ -206,10 +207,10 @@ def examples_section(runs: Sequence[Run], max_examples: int) -> str:
             outputs = "".join(
                 _output_block(
                     run,
-                    by_id.get(example["id"]),  # type: ignore[arg-type]
-                    details.get(example["id"], {}).get("details", {}),
+                    by_id.get(example["id"]),
+                    details[example["id"]].get("details", {}) if example["id"] in details else {},
                 )
-                for run, by_id, details in zip(members, predictions, scores)
+                for run, by_id, details in zip(members, predictions, scores, strict=True)
             )
             parts.append(
                 f'<div class="example"><h4>{esc(example["id"])}</h4><table>'

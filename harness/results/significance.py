@@ -2,9 +2,9 @@
 
 Every metric is seen as per-example sufficient statistics (an ``n x k`` array) plus a function
 that scores a sum of rows. A per-example mean (ROUGE, facts.recall) has one column and scores
-``sum / n``; a corpus metric (BLEU, chrF, TER) has sacrebleu's sentence statistics and scores
-through the rebuilt sacrebleu metric's ``_compute_score_from_stats``. Resampling sums rows, so
-corpus metrics are recomputed from sentence statistics, never averaged from sentence scores.
+``sum / n``; a corpus metric (BLEU, chrF, TER) has the statistics its corpus hook stored and scores
+through the hook (see :mod:`harness.metrics.metadata`). Resampling sums rows, so corpus metrics are
+recomputed from per-example statistics, never averaged from sentence scores.
 
 Both tests draw their random numbers exactly as sacrebleu does for the same seed and sample
 count (one generator per compared system, seeded alike), so their p-values agree with
@@ -20,27 +20,19 @@ from dataclasses import dataclass
 from typing import Any
 
 import numpy as np
-from sacrebleu.metrics import BLEU, CHRF, TER
 
 DEFAULT_SEED = 12345  # sacrebleu's default for SACREBLEU_SEED
 DEFAULT_BOOTSTRAP_SAMPLES = 1000
 DEFAULT_AR_TRIALS = 10000
 _AR_CHUNK = 1000  # trials per matrix product: bounds memory to chunk x n floats
 
-CORPUS_METRICS: dict[str, type[BLEU] | type[CHRF] | type[TER]] = {
-    "bleu": BLEU,
-    "chrf": CHRF,
-    "chrf++": CHRF,
-    "ter": TER,
-}
-
 
 @dataclass(frozen=True)
 class SufficientStats:
     """Per-example statistics and how a sum of them becomes a score.
 
-    ``resample_dtype`` is float32 for sacrebleu metrics because sacrebleu's bootstrap scores
-    float32 sums; using the same dtype reproduces its numbers to the last digit.
+    ``resample_dtype`` is the dtype of resampled sums: a corpus hook's (float32 for sacrebleu,
+    as its bootstrap scores float32 sums).
     """
 
     stats: np.ndarray  # (n_examples, k)
@@ -58,23 +50,16 @@ def mean_stats(values: Sequence[float] | np.ndarray) -> SufficientStats:
     return SufficientStats(column, lambda sums: sums[:, 0] / n)
 
 
-def sacrebleu_metric(name: str, settings: dict[str, Any]) -> BLEU | CHRF | TER:
-    """Rebuild the sacrebleu metric object of a corpus metric from its stored settings."""
-    if name not in CORPUS_METRICS:
-        raise ValueError(f"unknown corpus metric {name!r}; known: {sorted(CORPUS_METRICS)}")
-    return CORPUS_METRICS[name](**settings)
-
-
-def corpus_stats(stats: Sequence[Sequence[float]], metric: BLEU | CHRF | TER) -> SufficientStats:
-    """Statistics of a sacrebleu corpus metric from its per-sentence statistics."""
+def corpus_stats(
+    stats: Sequence[Sequence[float]] | np.ndarray,
+    score_sums: Callable[[np.ndarray], np.ndarray],
+    resample_dtype: type[np.floating[Any]] = np.float64,
+) -> SufficientStats:
+    """Statistics of a corpus metric: per-example rows and the function that scores their sums."""
     array = np.asarray(stats)
     if array.dtype.kind not in "iuf":
-        raise ValueError("sacrebleu statistics must be numeric")
-
-    def score_sums(sums: np.ndarray) -> np.ndarray:
-        return np.array([metric._compute_score_from_stats(row).score for row in sums])
-
-    return SufficientStats(array, score_sums, np.float32)
+        raise ValueError("corpus statistics must be numeric")
+    return SufficientStats(array, score_sums, resample_dtype)
 
 
 def estimate_ci(samples: np.ndarray) -> tuple[float, float]:

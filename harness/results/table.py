@@ -19,16 +19,16 @@ from fnmatch import fnmatch
 from typing import Any
 
 from harness.errors import InputError
-from harness.results.metric_names import higher_is_better, is_per_fact
 from harness.results.compare import has_value, metric_stats
-from harness.runfolder.load import Run
-from harness.runfolder.schema import Aggregate
+from harness.results.metric_meta import corpus_hook_of, higher_is_better, is_per_fact
 from harness.results.significance import (
     DEFAULT_BOOTSTRAP_SAMPLES,
     DEFAULT_SEED,
     PairedBootstrap,
     percentile_ci,
 )
+from harness.runfolder.load import Run
+from harness.runfolder.schema import Aggregate
 from harness.runfolder.summary import format_aggregate, markdown_text
 
 
@@ -86,7 +86,7 @@ def shown(name: str, patterns: Sequence[str] | None) -> bool:
 def corpus_cis(run: Run, cells: dict[str, Aggregate]) -> dict[str, Aggregate]:
     """``cells`` with a bootstrap CI for every corpus metric stored without one, resampled from its
     sentence statistics with the run's bootstrap settings."""
-    missing = [n for n, a in cells.items() if a.get("corpus") and not a.get("ci") and "settings" in a]
+    missing = [n for n, a in cells.items() if not a.get("ci") and corpus_hook_of(a) is not None]
     if not missing:
         return cells
     records = run.scores_by_id()
@@ -170,7 +170,8 @@ def sort_rows(groups: Sequence[Group], metric: str, reverse: bool = False) -> No
         raise InputError(f"--sort {metric}: no run has this metric; the metrics are {', '.join(known)}")
     for group in groups:
         ranked = [r for r in group.rows if not math.isnan(value(r))]
-        ranked.sort(key=value, reverse=higher_is_better(metric) != reverse)
+        declared = [row.cells[metric] for row in ranked]
+        ranked.sort(key=value, reverse=higher_is_better(metric, *declared) != reverse)
         group.rows = ranked + [r for r in group.rows if math.isnan(value(r))]
 
 
@@ -220,7 +221,7 @@ def render_csv(groups: Sequence[Group]) -> str:
             ]
             for name in metrics:
                 agg = row.cells.get(name)
-                ci = (agg or {}).get("ci") or ["", ""]
+                ci: list[Any] = (agg or {}).get("ci") or ["", ""]
                 values += [
                     "" if agg is None else agg.get("value", ""), ci[0], ci[1],
                     "" if agg is None else agg.get("signature", ""),

@@ -2,7 +2,9 @@
 :mod:`harness.runfolder.schema`).
 
 :meth:`RunFolder.open` is the one check that a folder is a run folder; it raises :class:`RunFolderError`,
-naming the folder and what it lacks. Nothing already written is overwritten: a new folder is created exclusively (with a numeric suffix if
+naming the folder and what it lacks.
+
+Nothing already written is overwritten: a new folder is created exclusively (with a numeric suffix if
 the name is taken), JSONL files are only appended to, and the final JSON files are written to a
 temporary name and renamed into place.
 
@@ -18,7 +20,7 @@ import fcntl
 import json
 import os
 import re
-from collections.abc import Iterator
+from collections.abc import Iterator, Mapping, Sequence
 from contextlib import contextmanager
 from datetime import datetime
 from pathlib import Path
@@ -178,7 +180,7 @@ class RunFolder:
         temporary.write_text(json.dumps(data, indent=2, ensure_ascii=False, allow_nan=True) + "\n", encoding="utf-8")
         os.replace(temporary, target)
 
-    def append_jsonl(self, name: str, records: list[dict[str, Any]]) -> None:
+    def append_jsonl(self, name: str, records: Sequence[Mapping[str, Any]]) -> None:
         """Append records and flush, so that a crash loses at most the records not yet handed in."""
         stream = self._streams.get(name)
         if stream is None:

@@ -139,7 +139,9 @@ def load_runs(
         except RunFolderError as error:
             on_skip(str(error))
             continue
-        hint = "use --include-failed" if status == "failed" else "in progress, or interrupted: finish it with run.resume"
+        hint = (
+            "use --include-failed" if status == "failed" else "in progress, or interrupted: finish it with run.resume"
+        )
         on_skip(f"{folder}: status {status!r} ({hint})")
     if not runs:
         raise RunFolderError(f"no complete run in {', '.join(map(str, paths))}")

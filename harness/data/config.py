@@ -1,0 +1,90 @@
+"""Datasets: each ``configs/dataset/`` option's schema; ``dataset.loader`` names the loader in
+:data:`harness.data.loading.LOADERS` that reads it."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from typing import Any
+
+from omegaconf import MISSING
+
+from harness.schema import bounded, register_schema
+
+
+@dataclass
+class DatasetConfig:
+    name: str = MISSING
+    loader: str = MISSING  # which loader in harness.data.loading builds the examples
+    limit: int | None = bounded(None, low=1)
+    shuffle: bool = False
+    shuffle_seed: int = 0
+    where: dict[str, Any] = field(default_factory=dict)  # keep rows whose columns have these values
+    num_shards: int = bounded(1, low=1)  # split the selected examples into contiguous shards, one per job
+    shard_index: int = bounded(0, low=0)  # which shard this run evaluates (0-based); join with `harness merge`
+
+
+@register_schema("dataset", "seed")
+@dataclass
+class SeedDatasetConfig(DatasetConfig):
+    name: str = "seed"
+    loader: str = "seed"
+    spec: str = "seeds/russia-dprk-pact.yaml"
+    reference_keys: list[str] = field(default_factory=lambda: ["short", "headline"])
+
+
+@dataclass
+class ColumnsConfig(DatasetConfig):
+    source_column: str = "source"
+    reference_column: str | None = "reference"  # a string or a list of strings per row
+    id_column: str | None = None  # default: the row index
+    facts_column: str | None = None
+    facts_file: str | None = None  # YAML/JSON mapping example id -> list of fact specs
+    published_column: str | None = None  # dateline that anchors relative dates
+
+
+@register_schema("dataset", "files")
+@dataclass
+class FilesDatasetConfig(ColumnsConfig):
+    name: str = "files"
+    loader: str = "files"
+    path: str = MISSING
+    format: str | None = bounded(None, choices=("json", "csv", "parquet"))  # default: from the file extension
+    split: str = "train"
+
+
+@dataclass
+class HubLocation:
+    """Where a dataset is on the Hugging Face hub (``datasets.load_dataset`` arguments)."""
+
+    hub_name: str = MISSING
+    config: str | None = None
+    split: str = "test"
+    revision: str | None = None
+
+
+@register_schema("dataset", "hf")
+@dataclass
+class HubDatasetConfig(ColumnsConfig, HubLocation):
+    name: str = "hf"
+    loader: str = "hub"
+
+
+@register_schema("dataset", "parallel_text")
+@dataclass
+class ParallelTextConfig(DatasetConfig):
+    """Line-aligned plain text files: line i of each file belongs to example i."""
+
+    name: str = "parallel_text"
+    loader: str = "parallel_text"
+    source: str | None = None  # null: score existing outputs against references only (meta no_source)
+    references: list[str] = field(default_factory=list)
+
+
+@register_schema("dataset", "hub_translation")
+@dataclass
+class HubTranslationConfig(DatasetConfig, HubLocation):
+    """A hub dataset whose rows hold a ``{lang: text}`` dict (WMT style); languages come from the task."""
+
+    name: str = "hub_translation"
+    loader: str = "hub_translation"
+    translation_column: str = "translation"

@@ -1,0 +1,64 @@
+"""Building blocks of the structured configs: :func:`bounded` fields, :func:`register_schema` and the
+check of bounds.
+
+Each package declares the schemas of its own backends beside its code (``harness/models/config.py``,
+``harness/data/config.py``, ``harness/metrics/config.py``) and registers them here; ``harness.config``
+assembles them into the schema of a run. A YAML option of a group starts from its schema
+(``defaults: [/schema/<group>/<name>@_here_]``), so a misspelt key or a wrong type fails at composition.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from dataclasses import field, fields, is_dataclass
+from typing import Any, TypeVar
+
+from hydra.core.config_store import ConfigStore
+from omegaconf import DictConfig, OmegaConf
+
+from harness.errors import ConfigError
+
+S = TypeVar("S", bound=type)
+
+
+def bounded(default: Any, low: float | None = None, high: float | None = None, choices: tuple[Any, ...] = ()) -> Any:
+    """A field whose value must lie in ``[low, high]`` (or be one of ``choices``); checked by
+    :func:`check_bounds` when a config is composed. ``None`` always passes (it means "default")."""
+    return field(default=default, metadata={"low": low, "high": high, "choices": choices})
+
+
+def register_schema(group: str, name: str) -> Callable[[S], S]:
+    """A class decorator: the dataclass is the schema ``/schema/<group>/<name>`` that YAML options extend."""
+
+    def decorate(schema: S) -> S:
+        ConfigStore.instance().store(group=f"schema/{group}", name=name, node=schema)
+        return schema
+
+    return decorate
+
+
+def check_bounds(node: DictConfig, prefix: str = "") -> None:
+    """Raise :class:`ConfigError` naming the first value of ``node`` (recursively) outside its bounds."""
+    schema = OmegaConf.get_type(node)
+    limits = {f.name: f.metadata for f in fields(schema) if f.metadata} if is_dataclass(schema) else {}
+    for key in map(str, node):
+        if OmegaConf.is_missing(node, key):
+            continue
+        value = node[key]
+        if isinstance(value, DictConfig):
+            check_bounds(value, f"{prefix}{key}.")
+        elif key in limits and value is not None:
+            problem = _out_of_bounds(value, **limits[key])
+            if problem:
+                raise ConfigError(f"{prefix}{key}={value!r}: expected {problem}")
+
+
+def _out_of_bounds(value: Any, low: float | None, high: float | None, choices: tuple[Any, ...]) -> str | None:
+    """What ``value`` should have been, or None when it is fine."""
+    if choices:
+        return None if value in choices else f"one of {', '.join(map(str, choices))}"
+    if (low is None or value >= low) and (high is None or value <= high):
+        return None
+    if high is None:
+        return f"a value of at least {low}"
+    return f"a value in [{low}, {high}]"
