@@ -15,22 +15,18 @@ from __future__ import annotations
 
 import hashlib
 import json
-import sqlite3
 from collections.abc import Iterable, Mapping, Sequence
-from importlib.metadata import PackageNotFoundError, version
 from pathlib import Path
 from typing import Any
 
-from filelock import FileLock
-
 from harness.models.base import Generation, Model
 from harness.runfolder.schema import CacheInfo
+from harness.sqlite_store import open_sqlite, select_many, write_rows
 from harness.task import TaskSpec
+from harness.versions import library_versions
 
 CACHE_FILE = "generations.sqlite"  # under run.cache_dir
 SCHEMA_VERSION = 1  # part of every key: bump when what an entry means changes
-_TIMEOUT_SECONDS = 60.0  # how long a writer waits for another run's write lock
-_LIBRARIES = ("torch", "transformers")
 
 
 def model_key(identity: Mapping[str, Any], task: TaskSpec) -> str:
@@ -57,48 +53,6 @@ def cache_policy(model: Model, identity: Mapping[str, Any]) -> str | None:
     return None
 
 
-def library_versions() -> dict[str, str | None]:
-    """Versions of the libraries whose numerics outputs and scores depend on."""
-    return {name: package_version(name) for name in _LIBRARIES}
-
-
-def open_sqlite(path: Path, schema: str) -> sqlite3.Connection:
-    """A connection in autocommit and WAL mode, so that concurrent runs can share the file.
-
-    Switching a fresh file to WAL needs an exclusive lock that SQLite refuses at once ("database is
-    locked"), without its busy timeout, while another process is doing the same; so the setup (WAL
-    switch and ``schema``) runs under a file lock next to the database.
-    """
-    path.parent.mkdir(parents=True, exist_ok=True)
-    with FileLock(f"{path}.lock", timeout=_TIMEOUT_SECONDS):
-        db = sqlite3.connect(path, timeout=_TIMEOUT_SECONDS, isolation_level=None)
-        db.execute("PRAGMA journal_mode=WAL")
-        db.execute("PRAGMA synchronous=NORMAL")
-        db.execute(schema)
-    return db
-
-
-def write_rows(db: sqlite3.Connection, statement: str, rows: Sequence[tuple[Any, ...]]) -> None:
-    """``executemany`` in one short write transaction."""
-    if not rows:
-        return
-    db.execute("BEGIN IMMEDIATE")
-    try:
-        db.executemany(statement, rows)
-    except BaseException:
-        db.execute("ROLLBACK")
-        raise
-    db.execute("COMMIT")
-
-
-def package_version(package: str) -> str | None:
-    """The installed version of ``package``, or None."""
-    try:
-        return version(package)
-    except PackageNotFoundError:
-        return None
-
-
 class GenerationCache:
     """Outputs by (model key, source hash). Each call is one short transaction (WAL mode), so many
     runs may read and write the same file at once."""
@@ -117,16 +71,11 @@ class GenerationCache:
     def get_many(self, texts: Sequence[str]) -> list[Generation | None]:
         """The cached generation of each text, or None; counts hits and misses."""
         keys = [source_key(t) for t in texts]
-        found: dict[str, Generation] = {}
-        unique = sorted(set(keys))
-        for start in range(0, len(unique), 500):  # stay under SQLite's bound-variable limit
-            part = unique[start : start + 500]
-            rows = self._db.execute(
-                f"SELECT source, output, seconds, truncated FROM generations WHERE model = ? AND source IN "
-                f"({','.join('?' * len(part))})",
-                [self.key, *part],
-            )
-            found.update({s: Generation(output=o, seconds=sec, truncated=bool(t)) for s, o, sec, t in rows})
+        rows = select_many(
+            self._db, "SELECT source, output, seconds, truncated FROM generations WHERE model = ? AND source IN ({})",
+            self.key, keys,
+        )
+        found = {s: Generation(output=o, seconds=sec, truncated=bool(t)) for s, o, sec, t in rows}
         results = [found.get(k) for k in keys]
         hits = sum(r is not None for r in results)
         self.hits += hits

@@ -12,7 +12,7 @@ from typing import Any, cast
 from omegaconf import DictConfig, OmegaConf
 
 from harness import resume
-from harness.cache import CACHE_FILE, GenerationCache, cache_policy, disabled_info, model_key, package_version
+from harness.cache import CACHE_FILE, GenerationCache, cache_policy, disabled_info, model_key
 from harness.data.columns import DatasetError
 from harness.data.loading import fingerprint, load_examples
 from harness.errors import RunFailed
@@ -28,6 +28,7 @@ from harness.score_cache import SCORE_CACHE_FILE, ScoreCache
 from harness.scoring import score_run
 from harness.task import TaskSpec, task_spec
 from harness.timing import Timings
+from harness.versions import package_version
 
 _PACKAGES = ("harness", "torch", "transformers", "datasets", "evaluate", "hydra-core", "rouge-score",
              "bert-score", "sacrebleu")
@@ -81,6 +82,9 @@ def run(cfg: DictConfig) -> Path:
             _check_error_rate(report, n_examples, cfg.run.max_error_rate, folder)
             metrics_file = score_run(metrics, examples, n_examples, folder, cfg.metrics, score_cache, timings)
             info["n_truncated"] = metrics_file["n_truncated"]
+            usage = {metric.name: metric.usage() for metric in metrics if metric.usage()}
+            if usage:
+                info["metric_usage"] = usage
             if score_cache:
                 info["score_cache"] = score_cache.info()
         except BaseException as error:

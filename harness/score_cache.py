@@ -15,9 +15,10 @@ from collections.abc import Sequence
 from pathlib import Path
 from typing import Any
 
-from harness.cache import library_versions, open_sqlite, write_rows
 from harness.metrics.base import Metric, ScoringInput
 from harness.runfolder.schema import CacheInfo
+from harness.sqlite_store import open_sqlite, select_many, write_rows
+from harness.versions import library_versions
 
 SCORE_CACHE_FILE = "scores.sqlite"  # under run.cache_dir
 
@@ -67,16 +68,8 @@ class ScoreCache:
         return [found[item] for item in items]
 
     def _lookup(self, key: str, items: list[str]) -> dict[str, dict[str, Any]]:
-        found: dict[str, dict[str, Any]] = {}
-        unique = sorted(set(items))
-        for start in range(0, len(unique), 500):  # stay under SQLite's bound-variable limit
-            part = unique[start : start + 500]
-            rows = self._db.execute(
-                f"SELECT item, result FROM scores WHERE metric = ? AND item IN ({','.join('?' * len(part))})",
-                [key, *part],
-            )
-            found.update({item: json.loads(result) for item, result in rows})
-        return found
+        rows = select_many(self._db, "SELECT item, result FROM scores WHERE metric = ? AND item IN ({})", key, items)
+        return {item: json.loads(result) for item, result in rows}
 
     def info(self) -> CacheInfo:
         return CacheInfo(enabled=True, hits=self.hits, misses=self.misses, path=str(self.path))

@@ -6,14 +6,13 @@ from __future__ import annotations
 import json
 import subprocess
 import sys
-import threading
 from collections.abc import Callable, Iterator
-from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from pathlib import Path
 
 import pytest
 
 from bad_input import assert_one_line_error, tree_digest
+from chat_server import Body, ChatServer, serving
 from conftest import ROOT, read_json, run_harness
 
 Cli = Callable[..., tuple[int, str, str]]
@@ -21,49 +20,25 @@ KEY = "sk-hardening-0123456789abcdef"
 QUICK = ("metrics.bootstrap_samples=10", "run.cache=false")
 
 
-class EchoingServer(ThreadingHTTPServer):
+class EchoingServer(ChatServer):
     """A chat server that refuses the key, echoing it, for sources containing ``refuse`` (all when None)."""
 
-    daemon_threads = True
-
     def __init__(self) -> None:
-        super().__init__(("127.0.0.1", 0), _Handler)
+        super().__init__(self._answer)
         self.refuse: str | None = None
 
-
-class _Handler(BaseHTTPRequestHandler):
-    server: EchoingServer
-
-    def log_message(self, *args: object) -> None:
-        pass
-
-    def do_GET(self) -> None:
-        self._reply(200, {"data": []})
-
-    def do_POST(self) -> None:
-        body = json.loads(self.rfile.read(int(self.headers["Content-Length"])))
+    def _answer(self, body: Body, authorization: str | None) -> str | tuple[int, Body]:
         source = body["messages"][-1]["content"]
-        if self.server.refuse is None or self.server.refuse in source:
-            self._reply(401, {"error": f"invalid key {self.headers.get('Authorization')}\nfor this model"})
-        else:
-            self._reply(200, {"choices": [{"message": {"content": source.rsplit(chr(10), 1)[-1]}}]})
-
-    def _reply(self, status: int, payload: dict[str, object]) -> None:
-        data = json.dumps(payload).encode()
-        self.send_response(status)
-        self.send_header("Content-Length", str(len(data)))
-        self.end_headers()
-        self.wfile.write(data)
+        if self.refuse is None or self.refuse in source:
+            return 401, {"error": f"invalid key {authorization}\nfor this model"}
+        return str(source.rsplit(chr(10), 1)[-1])
 
 
 @pytest.fixture
 def server(monkeypatch: pytest.MonkeyPatch) -> Iterator[EchoingServer]:
     monkeypatch.setenv("HARDENING_KEY", KEY)
-    chat = EchoingServer()
-    threading.Thread(target=chat.serve_forever, daemon=True).start()
-    yield chat
-    chat.shutdown()
-    chat.server_close()
+    with serving(EchoingServer()) as chat:
+        yield chat
 
 
 def _http_run(server: EchoingServer, root: Path) -> list[str]:
@@ -77,6 +52,7 @@ def _all_text(folder: Path) -> str:
     return "".join(path.read_text(encoding="utf-8") for path in folder.rglob("*") if path.is_file())
 
 
+@pytest.mark.slow
 def test_a_run_where_every_example_failed_is_a_failed_run(cli: Cli, server: EchoingServer, tmp_path: Path) -> None:
     status, stderr, _ = cli(*_http_run(server, tmp_path / "results"))
     line = assert_one_line_error(status, stderr, "every example failed", "12 x HTTP 401", "run.resume=", code=1)
@@ -87,6 +63,7 @@ def test_a_run_where_every_example_failed_is_a_failed_run(cli: Cli, server: Echo
     assert KEY not in stderr and KEY not in _all_text(run_dir)
 
 
+@pytest.mark.slow
 def test_an_echoed_key_is_stored_and_printed_nowhere(cli: Cli, server: EchoingServer, tmp_path: Path) -> None:
     server.refuse = "Pyongyang"  # a few of the 12 sentences: the run completes with their errors
     status, stderr, out = cli(*_http_run(server, tmp_path / "results"))
@@ -109,6 +86,7 @@ def _interrupted_run(root: Path) -> Path:
     return run_dir
 
 
+@pytest.mark.slow
 def test_resume_refuses_a_run_that_is_still_running(cli: Cli, tmp_path: Path) -> None:
     run_dir = _interrupted_run(tmp_path / "results")
     holder = subprocess.Popen(
@@ -145,6 +123,7 @@ def _predictions(path: Path, outputs: dict[str, str | None], truncated: tuple[st
     return path
 
 
+@pytest.mark.slow
 def test_a_complete_run_with_failures_can_be_resumed_to_retry_them(cli: Cli, tmp_path: Path) -> None:
     outputs = {i: "Rusia firmó un pacto." for i in SENTENCES}
     path = _predictions(tmp_path / "outputs.jsonl", {**outputs, SENTENCES[3]: None})

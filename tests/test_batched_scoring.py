@@ -37,6 +37,7 @@ def assert_close(a: list[dict], b: list[dict]) -> None:
                 assert value == y[key], key
 
 
+@pytest.mark.slow
 @requires_shared
 @pytest.mark.parametrize("make", [FaithfulnessMetric, BertScoreMetric], ids=["faithfulness", "bertscore"])
 def test_batched_equals_per_example_in_any_order(make: type) -> None:
@@ -68,6 +69,7 @@ def test_dtype_is_checked_and_named_in_the_signature() -> None:
     assert BertScoreMetric(dtype=torch.float16).signature().endswith("|dtype:float16")
 
 
+@pytest.mark.slow
 @requires_shared
 def test_bfloat16_scores_are_close_to_float32() -> None:
     items = frank_items(4)

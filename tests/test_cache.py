@@ -88,6 +88,7 @@ def test_runs_starting_together_share_a_fresh_cache(tmp_path: Path) -> None:
     assert [w.exitcode for w in workers] == [0] * 6
 
 
+@pytest.mark.slow
 def test_rerun_comes_from_the_cache(run_eval, tmp_path: Path) -> None:
     cache_dir = f"run.cache_dir={tmp_path / 'cache'}"
     first = run_eval("model=tiny_t5", "debug=fast", cache_dir)
@@ -99,6 +100,7 @@ def test_rerun_comes_from_the_cache(run_eval, tmp_path: Path) -> None:
     assert read_json(first / "metrics.json") == read_json(again / "metrics.json")
 
 
+@pytest.mark.slow
 def test_another_dtype_is_another_model(run_eval, tmp_path: Path) -> None:
     """A bfloat16 run must not read the float32 run's outputs: dtype (and the device) are part of the
     model identity, hence of the cache key and run.json."""

@@ -223,6 +223,7 @@ def frank_figures() -> Any:
     return bench, rows, results
 
 
+@pytest.mark.slow
 @requires_shared
 @needs_spacy
 def test_frank_validation_meets_targets(frank_figures: Any) -> None:
@@ -232,6 +233,7 @@ def test_frank_validation_meets_targets(frank_figures: Any) -> None:
     assert f.ente_auc >= 0.65 and f.circe_auc >= 0.65
 
 
+@pytest.mark.slow
 @requires_shared
 @needs_spacy
 def test_frank_cross_validated_flag_holds(frank_figures: Any) -> None:

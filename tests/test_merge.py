@@ -38,6 +38,7 @@ def data(tmp_path: Path) -> Path:
     return path
 
 
+@pytest.mark.slow
 def test_merged_shards_equal_the_unsharded_run(run_eval, data: Path, tmp_path: Path) -> None:
     common = ("model=lead", "dataset=files", f"dataset.path={data}", "dataset.limit=20", "debug=fast")
     whole = run_eval(*common)
@@ -57,6 +58,7 @@ def test_merged_shards_equal_the_unsharded_run(run_eval, data: Path, tmp_path: P
     assert set(info["timings"]["metrics"]) == set(whole_info["timings"]["metrics"])
 
 
+@pytest.mark.slow
 def test_merge_refuses_missing_incomplete_or_foreign_shards(run_eval, data: Path) -> None:
     common = ("model=lead", "dataset=files", f"dataset.path={data}", "debug=fast", "dataset.num_shards=2")
     first, second = (run_eval(*common, f"dataset.shard_index={i}") for i in (0, 1))
@@ -128,6 +130,7 @@ def test_every_translation_loader_shards_after_selection(translation_data: dict[
     assert [i for shard in shards for i in shard] == whole
 
 
+@pytest.mark.slow
 def test_merged_translation_shards_equal_the_unsharded_run(run_eval, translation_data: dict[str, str],
                                                           tmp_path: Path) -> None:
     """Outputs read line by line (``model=predictions``): each shard takes the lines of its own rows."""
@@ -144,6 +147,7 @@ def test_merged_translation_shards_equal_the_unsharded_run(run_eval, translation
     assert read_jsonl(merged / "scores.jsonl") == read_jsonl(whole / "scores.jsonl")
 
 
+@pytest.mark.slow
 def test_predictions_file_of_the_whole_dataset_scores_a_shard_or_a_limit(run_eval, data: Path) -> None:
     """A previous run's predictions.jsonl covers the whole dataset; a shard or a ``limit`` of the same
     dataset reads its own ids from it (ids outside the selection are expected there, not an error)."""

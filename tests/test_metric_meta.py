@@ -14,10 +14,10 @@ import pytest
 from omegaconf import OmegaConf
 
 from conftest import ROOT
-from harness.config import MetricsConfig
 from harness.data.example import Example
 from harness.metrics import bertscore, comet, facts, faithfulness, language, nli, reference_free, rouge  # noqa: F401
 from harness.metrics.base import Metric, ScoringInput
+from harness.metrics.config import MetricsConfig
 from harness.metrics.metadata import LOWER, KeyMeta
 from harness.metrics.sacrebleu_adapter import SacreBleuHook
 from harness.metrics.sacrebleu_metrics import SacreBleuMetrics

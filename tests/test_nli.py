@@ -149,6 +149,7 @@ def test_find_label_id() -> None:
     assert find_label_id({0: "a"}, ("entailment",), 5) is None
 
 
+@pytest.mark.slow
 def test_nli_metric_through_a_run_with_the_tiny_classifier(tiny_model: Path, run_eval) -> None:
     import json
 
@@ -156,3 +157,12 @@ def test_nli_metric_through_a_run_with_the_tiny_classifier(tiny_model: Path, run
     aggregate = json.loads((run_dir / "metrics.json").read_text())["metrics"]["nli_faithfulness"]
     assert 0.0 <= aggregate["value"] <= 1.0 and aggregate["n"] == 1
     assert str(tiny_model) in aggregate["signature"]
+
+
+def test_clause_decision_is_the_most_probable_label(tiny_model: Path) -> None:
+    """The clause decider of key facts: entailment (0.7) where the premise mentions 2027, else
+    contradiction (0.7), never the label of the smaller probability."""
+    metric = NLIFaithfulnessMetric(str(tiny_model))
+    metric.model = StubClassifier(metric.tokenizer)
+    assert metric.decide("The schools will open in 2027.", "They open soon.") == "entailment"
+    assert metric.decide("Critics voted against it.", "They open soon.") == "contradiction"

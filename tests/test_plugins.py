@@ -37,6 +37,7 @@ def test_the_lead_backend_imports_no_heavy_library() -> None:
     assert imported == dict.fromkeys(HEAVY, False)
 
 
+@pytest.mark.slow
 def test_the_rouge_metric_imports_no_heavy_library() -> None:
     imported = _imported_after(
         "from harness.metrics.registry import build_metrics\n"
@@ -46,6 +47,7 @@ def test_the_rouge_metric_imports_no_heavy_library() -> None:
     assert imported == dict.fromkeys(HEAVY, False)
 
 
+@pytest.mark.slow
 def test_a_model_backend_imports_its_libraries() -> None:
     """The probe above can see an import: building the sumy backend imports sumy (and nothing of torch)."""
     imported = _imported_after(

@@ -48,6 +48,7 @@ def test_lead_on_the_seed_writes_a_complete_run_folder(run_eval) -> None:
     assert "rouge1" in (run_dir / "summary.md").read_text()
 
 
+@pytest.mark.slow
 def test_tiny_t5_on_the_seed(run_eval, tmp_path: Path) -> None:
     run_dir = run_eval("model=tiny_t5", f"model.cache_dir={tmp_path / 'tiny'}")
     metrics = read_json(run_dir / "metrics.json")
@@ -58,6 +59,7 @@ def test_tiny_t5_on_the_seed(run_eval, tmp_path: Path) -> None:
     assert info["model"]["weights_hash"] and info["device"] == "cpu"
 
 
+@pytest.mark.slow
 def test_predictions_reproduce_a_previous_run(run_eval) -> None:
     first = run_eval("model=textrank", "debug=fast")
     again = run_eval("model=predictions", f"model.path={first / 'predictions.jsonl'}", "debug=fast")

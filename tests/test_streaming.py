@@ -67,6 +67,7 @@ def test_peak_memory_does_not_grow_with_the_outputs(run_eval, tmp_path: Path) ->
     assert large - small < materialised / 5
 
 
+@pytest.mark.slow
 def test_progress_bars_follow_harness_progress(run_eval, monkeypatch, capsys) -> None:
     monkeypatch.setenv("HARNESS_PROGRESS", "1")
     run_eval("model=lead", "metrics.names=[reference_free]")

@@ -5,6 +5,7 @@ from __future__ import annotations
 import json
 
 import pysbd
+import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 from pysbd.lang.english import English
@@ -26,6 +27,7 @@ def frank_articles() -> list[str]:
     return list(dict.fromkeys(row["article"] for row in rows))
 
 
+@pytest.mark.slow
 @requires_shared
 def test_same_sentences_as_pysbd_on_the_seed_and_every_frank_article() -> None:
     seed = seed_summarisation_examples(ROOT / "seeds" / "russia-dprk-pact.yaml", ["headline", "short"])
@@ -74,6 +76,7 @@ _PARAGRAPH = st.lists(st.tuples(_TOKEN, st.sampled_from([" ", " ", ""])), min_si
 )
 
 
+@pytest.mark.slow
 @settings(max_examples=3000, deadline=None, suppress_health_check=[HealthCheck.too_slow])
 @given(_PARAGRAPH)
 def test_plain_text_is_split_as_pysbd_splits_it(paragraph: str) -> None:
@@ -94,6 +97,7 @@ def test_tokenised_and_ordinary_news_sentences_take_the_plain_path() -> None:
         assert plain_sentences(text) == pysbd_sentences(text), text
 
 
+@pytest.mark.slow
 @requires_shared
 def test_frank_summaries_and_references_split_as_pysbd_splits_them() -> None:
     rows = [json.loads(line) for line in FRANK.read_text(encoding="utf-8").splitlines()]

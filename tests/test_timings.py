@@ -11,9 +11,10 @@ import pytest
 from conftest import harness_cli, read_json
 from harness.timing import Timings
 
-CHEAP = ("model=lead", "dataset=seed", "metrics.names=[rouge,reference_free]", "metrics.bootstrap_samples=200")
+CHEAP = ("model=lead", "dataset=seed", "debug=fast", "metrics.bootstrap_samples=200")
 
 
+@pytest.mark.slow
 @pytest.mark.parametrize("workers", [1, 2])
 def test_run_json_says_where_the_time_went(run_eval: Callable[..., Path], workers: int) -> None:
     folder = run_eval(*CHEAP, f"metrics.workers={workers}", "metrics.chunk_size=1")
@@ -33,6 +34,7 @@ def test_run_json_says_where_the_time_went(run_eval: Callable[..., Path], worker
     )
 
 
+@pytest.mark.slow
 def test_table_shows_timings(run_eval: Callable[..., Path]) -> None:
     folder = run_eval(*CHEAP)
     info = read_json(folder / "run.json")

@@ -124,6 +124,7 @@ def test_presets_compose() -> None:
     assert wmt19.task.default_metrics == ["bleu", "chrf", "ter", "facts", "language"]
 
 
+@pytest.mark.slow
 def test_jsonl_with_column_mapping_end_to_end(tmp_path: Path) -> None:
     rows = [
         {"en": "The cat sat on the mat.", "es": ["El gato se sentó en la alfombra.", "El gato estaba en la alfombra."],

@@ -2,18 +2,14 @@
 
 from __future__ import annotations
 
-import json
-import threading
-import time
 from collections.abc import Iterator
-from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from pathlib import Path
-from typing import Any
 
 import pytest
 import yaml
 from omegaconf import OmegaConf
 
+from chat_server import ChatServer, last_paragraph, serving
 from conftest import ROOT, read_jsonl, read_metrics, run_harness
 from harness.data.example import Example
 from harness.models.base import ModelLoadError
@@ -26,82 +22,11 @@ SPEC = yaml.safe_load((ROOT / "seeds" / "russia-dprk-pact.yaml").read_text(encod
 TRANSLATIONS = dict(zip(SPEC["translation"]["en"], SPEC["translation"]["es"], strict=True))
 
 
-class ChatServer(ThreadingHTTPServer):
-    """Answers with the seed's Spanish reference for a known English sentence; scripted failures."""
-
-    daemon_threads = True
-
-    def __init__(self) -> None:
-        super().__init__(("127.0.0.1", 0), ChatHandler)
-        self.requests: list[dict[str, Any]] = []
-        self.authorizations: list[str | None] = []
-        self.fail_first: dict[str, int] = {}  # source -> how many 503s before answering
-        self.misbehave: dict[str, list[str]] = {}  # source -> "slow", "drop" or "429", one per request
-        self.active = 0
-        self.max_active = 0
-        self.lock = threading.Lock()
-
-    @property
-    def base_url(self) -> str:
-        return f"http://127.0.0.1:{self.server_address[1]}/v1"
-
-
-class ChatHandler(BaseHTTPRequestHandler):
-    server: ChatServer
-
-    def log_message(self, *args: object) -> None:  # keep test output quiet
-        pass
-
-    def do_GET(self) -> None:
-        self._reply(200, {"object": "list", "data": [{"id": "test-model", "object": "model"}]})
-
-    def do_POST(self) -> None:
-        body = json.loads(self.rfile.read(int(self.headers["Content-Length"])))
-        source = body["messages"][-1]["content"].rsplit("\n\n", 1)[-1]
-        with self.server.lock:
-            self.server.requests.append(body)
-            self.server.authorizations.append(self.headers.get("Authorization"))
-            self.server.active += 1
-            self.server.max_active = max(self.server.max_active, self.server.active)
-            failures = self.server.fail_first.get(source, 0)
-            if failures:
-                self.server.fail_first[source] = failures - 1
-            queued = self.server.misbehave.get(source, [])
-            misbehaviour = queued.pop(0) if queued else None
-        time.sleep(0.05)  # overlap concurrent requests
-        with self.server.lock:
-            self.server.active -= 1
-        if misbehaviour in ("slow", "drop"):  # closed without an answer (late: past the client's timeout)
-            time.sleep(1.0 if misbehaviour == "slow" else 0.0)
-            self.close_connection = True
-            self.connection.close()
-        elif misbehaviour == "429":
-            self._reply(429, {"error": "too many requests"})
-        elif failures:
-            self._reply(503, {"error": "overloaded"})
-        elif source == "BAD":
-            self._reply(400, {"error": "bad request"})
-        else:
-            content = TRANSLATIONS.get(source, source)
-            self._reply(200, {"choices": [{"index": 0, "message": {"role": "assistant", "content": content}}]})
-
-    def _reply(self, status: int, payload: dict[str, Any]) -> None:
-        data = json.dumps(payload).encode()
-        self.send_response(status)
-        self.send_header("Content-Type", "application/json")
-        self.send_header("Content-Length", str(len(data)))
-        self.end_headers()
-        self.wfile.write(data)
-
-
 @pytest.fixture()
 def server() -> Iterator[ChatServer]:
-    chat = ChatServer()
-    thread = threading.Thread(target=chat.serve_forever, daemon=True)
-    thread.start()
-    yield chat
-    chat.shutdown()
-    chat.server_close()
+    """Answers with the seed's Spanish reference for a known English sentence."""
+    with serving(ChatServer(lambda body, _: TRANSLATIONS.get(last_paragraph(body), last_paragraph(body)))) as chat:
+        yield chat
 
 
 def client(server: ChatServer, **overrides: object) -> OpenAICompatibleModel:

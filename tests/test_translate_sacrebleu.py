@@ -136,6 +136,7 @@ def test_streamed_corpus_scores_extract_each_segment_once(monkeypatch: pytest.Mo
     assert calls == {"BLEU": with_refs, "CHRF": 2 * with_refs, "TER": with_refs}  # chrF and chrF++
 
 
+@pytest.mark.slow
 @pytest.mark.parametrize("chunk_size", [1, 7, 600])
 def test_streamed_corpus_scores_equal_sacrebleu(chunk_size: int) -> None:
     """Folded chunk by chunk, the corpus scores are sacrebleu's ``corpus_score`` to the last digit."""

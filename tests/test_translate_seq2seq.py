@@ -47,6 +47,7 @@ def test_m2m100_unknown_target_language_fails_at_load(cache_dir: Path) -> None:
         tiny(cache_dir, "m2m100", src_lang_code="en", tgt_lang_code="xx")
 
 
+@pytest.mark.slow
 def test_marian_translates_in_order_and_records_its_weights(cache_dir: Path) -> None:
     model = tiny(cache_dir, "marian")
     assert type(model.model).__name__ == "MarianMTModel" and type(model.tokenizer).__name__ == "MarianTokenizer"

@@ -78,6 +78,10 @@ class Metric(ABC):
         """Per corpus score, the keyword arguments that rebuild its scorer (stored in ``metrics.json``)."""
         return {}
 
+    def usage(self) -> dict[str, Any]:
+        """What scoring spent besides time (an LLM judge's requests, tokens and cost), for ``run.json``."""
+        return {}
+
     def tables(self, results: Sequence[dict[str, Any]]) -> dict[str, Any]:
         """Run-level tables built from this metric's per-example results (e.g. verdicts per key fact)."""
         return {}

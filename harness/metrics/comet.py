@@ -71,5 +71,7 @@ class CometMetric(Metric):
 
 def build_comet(cfg: MetricsConfig, task: Any) -> Metric:
     if not cfg.comet.model:
-        raise ConfigError("metric 'comet' needs metrics.comet.model (e.g. Unbabel/wmt22-comet-da or a local model.ckpt)")
+        raise ConfigError(
+            "metric 'comet' needs metrics.comet.model (e.g. Unbabel/wmt22-comet-da or a local model.ckpt)"
+        )
     return CometMetric(cfg.comet.model, cfg.comet.batch_size)

@@ -7,6 +7,8 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field
 
+from omegaconf import MISSING
+
 from harness.schema import bounded, register_schema
 
 
@@ -29,13 +31,25 @@ class FaithfulnessConfig:
 
 @dataclass
 class NLIConfig:
-    """The entailment model of ``nli_faithfulness`` (presets: ``+nli_model=deberta_v3_base_mnli``)."""
+    """The checker of ``nli_faithfulness`` and clause facts (presets: ``+nli_model=deberta_v3_base_mnli``,
+    ``+nli_model=minicheck_flan_t5_large``; see harness.metrics.nli and harness.metrics.checkers)."""
 
     name_or_path: str | None = None
-    entailment_label: str | None = None  # default: found by name in config.id2label
+    # nli: 3-way entailment classifier (SummaC-ZS); classifier: P(supported) of a sequence classifier
+    # (MiniCheck-RoBERTa/DeBERTa); seq2seq: P("1") against P("0") as first answer token (MiniCheck-Flan-T5).
+    kind: str = bounded("nli", choices=("nli", "classifier", "seq2seq"))
+    entailment_label: str | None = None  # nli: default found by name in config.id2label
     contradiction_label: str | None = None
+    supported_label: str | None = None  # classifier: a label name or class id; default found by name
+    label_words: list[str] = field(default_factory=lambda: ["0", "1"])  # seq2seq: [unsupported, supported]
+    input_prefix: str = ""  # classifier/seq2seq: before "chunk<eos>claim" ("predict: " for Flan-T5)
+    split_claims: bool = True  # classifier/seq2seq: score each output sentence (else the output whole)
     trust_remote_code: bool = False
+    # Source chunks: chunk_sentences consecutive sentences, unless whole sentences are packed up to
+    # chunk_words whitespace words or chunk_tokens model tokens (classifier/seq2seq; at most one of them).
     chunk_sentences: int = bounded(2, low=1)
+    chunk_words: int | None = bounded(None, low=1)
+    chunk_tokens: int | None = bounded(None, low=1)
     max_length: int = bounded(512, low=1)
     batch_size: int = bounded(16, low=1)
     device: str | None = None  # default: metrics.device
@@ -51,13 +65,68 @@ class SacreBleuConfig:
 
 @dataclass
 class LanguageConfig:
-    copy_chrf_threshold: float = bounded(90.0, low=0, high=100)  # an output with chrF above this against the source is a copy
+    # An output with chrF above this against the source is a copy.
+    copy_chrf_threshold: float = bounded(90.0, low=0, high=100)
 
 
 @dataclass
 class CometConfig:
     model: str | None = None  # e.g. Unbabel/wmt22-comet-da (needs unbabel-comet); off when null
     batch_size: int = bounded(8, low=1)
+
+
+@dataclass
+class JudgeBackendConfig:
+    """The chat model behind ``llm_judge``: an OpenAI-compatible server, or a local ``hf_causal`` model."""
+
+    type: str = bounded("openai_compatible", choices=("openai_compatible", "hf_causal", "tiny_causal"))
+    model_name: str | None = None  # openai_compatible: the name the server expects
+    base_url: str = "http://127.0.0.1:8000/v1"
+    api_key_env: str | None = "OPENAI_API_KEY"  # read at run time, never written to results
+    concurrency: int = bounded(4, low=1)
+    timeout_s: float = bounded(120.0, low=0.001)
+    max_retries: int = bounded(3, low=0)
+    backoff_s: float = bounded(1.0, low=0)  # doubled after each failed attempt
+    name_or_path: str | None = None  # hf_causal: hub name or local folder
+    revision: str | None = None
+    trust_remote_code: bool = False
+    device: str = "auto"
+    dtype: str = "auto"
+    batch_size: int = bounded(4, low=1)
+    architecture: str = "qwen2"  # tiny_causal: qwen2 | llama
+    build_seed: int = 0
+    max_tokens: int = bounded(512, low=1)
+    temperature: float = bounded(0.0, low=0)
+    logprobs: bool = True  # ask for token log-probabilities (probability-weighted 1-5 scores)
+    top_logprobs: int = bounded(5, low=1, high=20)
+    # Cost accounting: prices per million tokens, in whatever currency you write them (0: not counted).
+    prompt_price_per_1m: float = bounded(0.0, low=0)
+    completion_price_per_1m: float = bounded(0.0, low=0)
+
+
+@dataclass
+class JudgeRubricConfig:
+    """One judge prompt (presets: ``configs/judge/``). Placeholders: {source}, {output}, {source_lang},
+    {target_lang}; key_facts verdict prompts also {facts}."""
+
+    kind: str = bounded("score", choices=("score", "key_facts", "mqm"))
+    tasks: list[str] = field(default_factory=lambda: ["summarise", "translate"])
+    system: str | None = None
+    prompt: str = MISSING
+    facts_prompt: str | None = None  # key_facts: the prompt that lists the source's key facts ({source})
+
+
+@dataclass
+class LLMJudgeConfig:
+    """``metrics.llm_judge``: the judge backend and its rubrics (``+judge=geval``, ``+judge=[key_facts,mqm]``)."""
+
+    backend: JudgeBackendConfig = field(default_factory=JudgeBackendConfig)
+    rubrics: dict[str, JudgeRubricConfig] = field(default_factory=dict)
+    # MQM severity weights (GEMBA-MQM, Kocmi & Federmann 2023; Freitag et al. 2021); the score is minus their sum.
+    mqm_weights: dict[str, float] = field(default_factory=lambda: {"minor": 1.0, "major": 5.0, "critical": 25.0})
+    max_facts: int = bounded(12, low=1)  # key_facts: at most this many facts per source
+    cache: bool = True  # keep judge answers in run.cache_dir (judge.sqlite): a re-run asks nothing
+    cache_dir: str | None = "${oc.select:run.cache_dir,null}"
 
 
 @register_schema("metrics", "metrics")
@@ -75,6 +144,7 @@ class MetricsConfig:
     bertscore: BertScoreConfig = field(default_factory=BertScoreConfig)
     faithfulness: FaithfulnessConfig = field(default_factory=FaithfulnessConfig)
     nli: NLIConfig = field(default_factory=NLIConfig)
+    llm_judge: LLMJudgeConfig = field(default_factory=LLMJudgeConfig)
     sacrebleu: SacreBleuConfig = field(default_factory=SacreBleuConfig)
     language: LanguageConfig = field(default_factory=LanguageConfig)
     comet: CometConfig = field(default_factory=CometConfig)

@@ -106,7 +106,7 @@ class KeyFactsMetric(Metric):
         self, lang: str | None = None, nli: NLIDecider | None = None, nli_name: str | None = None
     ) -> None:
         """``lang`` fixes the output language (else it is detected per output); ``nli`` decides clause
-        facts instead of the MiniLM similarity when given (``nli_name`` names it in the signature)."""
+        facts instead of the MiniLM similarity when given (``nli_name``, its signature, names it in ours)."""
         self.lang = lang
         self.nli = nli
         self.nli_name = nli_name
@@ -197,25 +197,13 @@ class AutoFactsMetric(Metric):
         return out
 
 
-def nli_clause_decider(cfg: MetricsConfig) -> NLIDecider:
-    """The configured entailment model (``metrics.nli``) as a clause decider: the label whose
-    probability is highest among entailment, contradiction and the rest."""
-    model = nli_model(cfg)
-
-    def decide(premise: str, hypothesis: str) -> str:
-        entailment, contradiction = (float(p) for p in model._probabilities([(premise, hypothesis)])[0])
-        neutral = 1.0 - entailment - contradiction
-        if entailment > max(contradiction, neutral):
-            return "entailment"
-        return "contradiction" if contradiction > neutral else "neutral"
-
-    return decide
-
-
 def build_facts(cfg: MetricsConfig, task: Any) -> Metric:
-    """Clause facts are decided by the ``metrics.nli`` model when one is configured (``+nli_model=...``)."""
-    name = cfg.nli.name_or_path
-    return KeyFactsMetric(task_target_lang(task), nli_clause_decider(cfg) if name else None, name)
+    """Clause facts are decided by the ``metrics.nli`` checker when one is configured (``+nli_model=...``):
+    an NLI model's most probable label, a MiniCheck checker's supported or not; its signature names it."""
+    if cfg.nli.name_or_path is None:
+        return KeyFactsMetric(task_target_lang(task))
+    checker = nli_model(cfg)
+    return KeyFactsMetric(task_target_lang(task), checker.decide, checker.signature())
 
 
 def build_auto_facts(cfg: MetricsConfig, task: Any) -> Metric:

@@ -6,7 +6,8 @@ scores ``P(entailment) - P(contradiction)`` for its best chunk, and the output s
 its sentences, mapped from -1..1 to 0..1 (Laban et al., 2022, zero-shot variant).
 
 The model is given by hub name or local path; nothing is downloaded when ``HF_HUB_OFFLINE=1`` or
-when a path is given. Presets: ``configs/nli_model/``.
+when a path is given. Presets: ``configs/nli_model/``. :func:`nli_model` builds the checker that
+``metrics.nli.kind`` names: this NLI metric, or a MiniCheck-style checker (``harness.metrics.checkers``).
 """
 
 from __future__ import annotations
@@ -19,26 +20,25 @@ from transformers import AutoModelForSequenceClassification, AutoTokenizer
 
 from harness.errors import ConfigError
 from harness.metrics.base import Metric, ScoringInput
+from harness.metrics.checkers import (
+    ClassifierChecker,
+    Seq2SeqChecker,
+    SupportChecker,
+    model_identity,
+)
+from harness.metrics.claim_support import (
+    score_grids,
+    sentence_windows,
+    source_sentences,
+)
 from harness.metrics.config import MetricsConfig
 from harness.metrics.device import dtype_suffix, metric_device, metric_dtype
-from harness.metrics.faithfulness import normalise, split_sentences
+from harness.metrics.labels import find_label_id
 from harness.metrics.metadata import HIGHER
 from harness.models.base import ModelLoadError
 
 _ENTAILMENT_NAMES = ("entailment", "entail", "entailed", "supports", "support", "supported")
 _CONTRADICTION_NAMES = ("contradiction", "contradict", "contradicted", "refutes", "refute", "refuted")
-
-
-def find_label_id(id2label: dict[int, str], names: Sequence[str], given: str | int | None) -> int | None:
-    """The class id whose label is ``given`` (a name or an id), else one of ``names``."""
-    labels = {int(i): str(label).strip().lower().replace("_", " ") for i, label in id2label.items()}
-    if isinstance(given, int):
-        return given if given in labels else None
-    wanted = (given.strip().lower().replace("_", " "),) if given is not None else names
-    for class_id, label in labels.items():
-        if label in wanted:
-            return class_id
-    return None
 
 
 class NLIFaithfulnessMetric(Metric):
@@ -75,6 +75,7 @@ class NLIFaithfulnessMetric(Metric):
         except (OSError, ValueError) as error:
             raise ModelLoadError.unloadable("metrics.nli.name_or_path", model, error) from error
         self.model.to(self.device, dtype).eval()
+        self.identity = model_identity(model, self.model.config)
         # Never exceed what the model can encode (tokenizer_config's model_max_length).
         self.max_length = min(max_length, int(self.tokenizer.model_max_length))
         id2label = dict(self.model.config.id2label or {})
@@ -89,14 +90,12 @@ class NLIFaithfulnessMetric(Metric):
 
     def signature(self) -> str:
         return (
-            f"nli_faithfulness|summac-zs|model:{self.model_name}|chunk:{self.chunk_sentences}sent"
+            f"nli_faithfulness|summac-zs|{self.identity}|chunk:{self.chunk_sentences}sent"
             f"|max_len:{self.max_length}|e:{self.entailment_id}|c:{self.contradiction_id}{dtype_suffix(self.dtype)}"
         )
 
     def _chunks(self, source: str) -> list[str]:
-        sentences = split_sentences(normalise(source)) or [""]
-        step = self.chunk_sentences
-        return [" ".join(sentences[i : i + step]) for i in range(0, len(sentences), step)]
+        return sentence_windows(source_sentences(source), self.chunk_sentences)
 
     @torch.inference_mode()
     def _probabilities(self, pairs: Sequence[tuple[str, str]]) -> torch.Tensor:
@@ -117,28 +116,13 @@ class NLIFaithfulnessMetric(Metric):
         return torch.cat(rows) if rows else torch.empty(0, 2)
 
     def score(self, batch: Sequence[ScoringInput]) -> list[dict[str, Any]]:
-        chunks_by_source: dict[str, list[str]] = {}
-        layout: list[tuple[list[str], list[str]]] = []
-        pairs: list[tuple[str, str]] = []
-        for item in batch:
-            source = item.example.source
-            if source not in chunks_by_source:
-                chunks_by_source[source] = self._chunks(source)
-            chunks = chunks_by_source[source]
-            sentences = split_sentences(normalise(item.output))
-            layout.append((chunks, sentences))
-            pairs.extend((chunk, sentence) for sentence in sentences for chunk in chunks)
-        probabilities = self._probabilities(pairs)
-        results, offset = [], 0
-        for chunks, sentences in layout:
-            if not sentences:
+        results: list[dict[str, Any]] = []
+        for block in score_grids(batch, self._chunks, True, self._probabilities):
+            if block is None:
                 results.append(
                     {self.name: 1.0, f"{self.name}.min_sentence": 1.0, f"{self.name}.entailment": 1.0}
                 )
                 continue
-            size = len(chunks) * len(sentences)
-            block = probabilities[offset : offset + size].view(len(sentences), len(chunks), 2)
-            offset += size
             margin = block[..., 0] - block[..., 1]  # (sentences, chunks)
             best = margin.max(dim=1)
             entailment = block[..., 0].gather(1, best.indices.unsqueeze(1)).squeeze(1)
@@ -151,28 +135,48 @@ class NLIFaithfulnessMetric(Metric):
             )
         return results
 
+    def decide(self, premise: str, hypothesis: str) -> str:
+        """A clause verdict: the most probable of entailment, contradiction and the rest."""
+        entailment, contradiction = (float(p) for p in self._probabilities([(premise, hypothesis)])[0])
+        neutral = 1.0 - entailment - contradiction
+        if entailment > max(contradiction, neutral):
+            return "entailment"
+        return "contradiction" if contradiction > neutral else "neutral"
+
 
 def build_nli_faithfulness(cfg: MetricsConfig, task: Any) -> Metric:
     return nli_model(cfg)
 
 
-def nli_model(cfg: MetricsConfig) -> NLIFaithfulnessMetric:
-    """The entailment model of ``metrics.nli`` on the metrics' device and dtype (the metric, and the
-    clause decider of key facts)."""
+ClaimChecker = NLIFaithfulnessMetric | SupportChecker
+
+
+def nli_model(cfg: MetricsConfig) -> ClaimChecker:
+    """The checker of ``metrics.nli`` (``kind``: an NLI model, a MiniCheck-style classifier or
+    seq2seq checker) on the metrics' device and dtype: the metric, and the clause decider of key facts."""
     nli = cfg.nli
     if nli.name_or_path is None:
         raise ConfigError(
             "metric nli_faithfulness needs an entailment model: metrics.nli.name_or_path=<name or path> "
-            "or a preset, e.g. +nli_model=deberta_v3_base_mnli"
+            "or a preset, e.g. +nli_model=deberta_v3_base_mnli or +nli_model=minicheck_flan_t5_large"
         )
-    return NLIFaithfulnessMetric(
-        nli.name_or_path,
-        device=metric_device(nli.device or cfg.device),
-        batch_size=nli.batch_size,
-        chunk_sentences=nli.chunk_sentences,
-        max_length=nli.max_length,
-        entailment_label=nli.entailment_label,
-        contradiction_label=nli.contradiction_label,
-        trust_remote_code=nli.trust_remote_code,
-        dtype=metric_dtype(cfg.dtype),
-    )
+    device, dtype = metric_device(nli.device or cfg.device), metric_dtype(cfg.dtype)
+    if nli.kind == "nli":
+        if nli.chunk_words is not None or nli.chunk_tokens is not None:
+            raise ConfigError(
+                "metrics.nli.chunk_words and chunk_tokens apply to kind classifier or seq2seq; "
+                "kind nli chunks by metrics.nli.chunk_sentences"
+            )
+        return NLIFaithfulnessMetric(
+            nli.name_or_path, device=device, batch_size=nli.batch_size, chunk_sentences=nli.chunk_sentences,
+            max_length=nli.max_length, entailment_label=nli.entailment_label,
+            contradiction_label=nli.contradiction_label, trust_remote_code=nli.trust_remote_code, dtype=dtype,
+        )
+    options: dict[str, Any] = {
+        "device": device, "dtype": dtype, "batch_size": nli.batch_size, "max_length": nli.max_length,
+        "chunk_words": nli.chunk_words, "chunk_tokens": nli.chunk_tokens, "chunk_sentences": nli.chunk_sentences,
+        "split_claims": nli.split_claims, "input_prefix": nli.input_prefix, "trust_remote_code": nli.trust_remote_code,
+    }
+    if nli.kind == "classifier":
+        return ClassifierChecker(nli.name_or_path, supported_label=nli.supported_label, **options)
+    return Seq2SeqChecker(nli.name_or_path, label_words=list(nli.label_words), **options)

@@ -23,6 +23,7 @@ METRICS: Registry[MetricBuilder] = Registry(
         "auto_facts": "harness.metrics.facts:build_auto_facts",
         "language": "harness.metrics.language:build_language",
         "comet": "harness.metrics.comet:build_comet",
+        "llm_judge": "harness.metrics.llm_judge:build_llm_judge",
         "bleu": _SACREBLEU,
         "chrf": _SACREBLEU,
         "chrf++": _SACREBLEU,

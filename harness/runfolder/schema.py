@@ -61,6 +61,7 @@ class RunInfo(TypedDict):
     error: NotRequired[str]  # why a failed run failed
     timings: NotRequired[RunTimings]  # where the time went; a resumed run's are this session's
     n_truncated: NotRequired[int]  # examples whose input the model cut to its limit
+    metric_usage: NotRequired[dict[str, dict[str, Any]]]  # per metric, e.g. an LLM judge's requests, tokens, cost
 
 
 class PredictionRecord(TypedDict):

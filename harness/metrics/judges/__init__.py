@@ -1,0 +1,1 @@
+"""LLM-as-judge: chat backends, rubric prompts, strict parsing of the judge's answers, and their cache."""
