@@ -8,6 +8,11 @@ best examples/s of each side.
 
     git archive 8adfceb | tar -x -C /tmp/harness-8adfceb      # the baseline commit, unpacked
     PYTHONPATH=. python benchmarks/frank_end_to_end.py --baseline /tmp/harness-8adfceb [--repeats 2]
+        [--limit N] [--workers 2]
+
+``--limit N`` scores the first N summaries (FRANK's rows are grouped by article, so the summaries of
+an article stay together); ``--workers 2`` also runs this checkout with ``metrics.workers=2`` and
+reports its ratio to the one-worker run.
 """
 
 from __future__ import annotations
@@ -25,12 +30,12 @@ from _data import SHARED
 HERE = Path(__file__).resolve().parents[1]
 
 
-def run_once(checkout: Path, output_root: Path) -> dict:
+def run_once(checkout: Path, output_root: Path, overrides: list[str]) -> dict:
     env = {**os.environ, "PYTHONPATH": str(checkout), "HARNESS_PROGRESS": "0", "HF_HUB_OFFLINE": "1"}
     subprocess.run(
         [sys.executable, "-m", "harness", "run", "model=predictions", "model.column=summary", "dataset=frank",
          f"dataset.path={SHARED / 'data' / 'frank-valid.jsonl'}", "run.cache=false",
-         f"run.output_root={output_root}"],
+         f"run.output_root={output_root}", *overrides],
         cwd=checkout, env=env, check=True, capture_output=True, text=True,
     )
     info = json.loads(next(output_root.rglob("run.json")).read_text(encoding="utf-8"))
@@ -42,16 +47,27 @@ def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     parser.add_argument("--baseline", type=Path, required=True, help="a checkout of the baseline commit")
     parser.add_argument("--repeats", type=int, default=1)
+    parser.add_argument("--limit", type=int, default=None, help="the first N summaries only")
+    parser.add_argument("--workers", type=int, default=1, help="also run this checkout with metrics.workers=N")
     args = parser.parse_args()
     work = Path(tempfile.mkdtemp(prefix="harness-frank-e2e-"))
-    runs: dict[str, list[dict]] = {"baseline": [], "this": []}
+    common = [f"dataset.limit={args.limit}"] if args.limit else []
+    sides = [("baseline", args.baseline, common), ("this", HERE, common)]
+    if args.workers > 1:
+        sides.append((f"this_workers{args.workers}", HERE, [*common, f"metrics.workers={args.workers}"]))
+    runs: dict[str, list[dict]] = {label: [] for label, _, _ in sides}
+    loads = []
     for repeat in range(args.repeats):
-        for label, checkout in (("baseline", args.baseline), ("this", HERE)):
-            runs[label].append(run_once(checkout.resolve(), work / f"{label}-{repeat}"))
+        for label, checkout, overrides in sides:
+            runs[label].append(run_once(checkout.resolve(), work / f"{label}-{repeat}", overrides))
+            loads.append(os.getloadavg()[0])
             print(label, runs[label][-1]["examples_per_second"], file=sys.stderr, flush=True)
     best = {label: max(r["examples_per_second"] for r in results) for label, results in runs.items()}
-    print(json.dumps({"cpus": os.cpu_count(), "load_average": os.getloadavg(), "runs": runs,
-                      "best_examples_per_second": best, "speedup": best["this"] / best["baseline"]}, indent=2))
+    ratios = {"speedup": best["this"] / best["baseline"]}
+    if args.workers > 1:
+        ratios["workers_speedup"] = best[f"this_workers{args.workers}"] / best["this"]
+    print(json.dumps({"cpus": os.cpu_count(), "load_average_after_each_run": loads, "runs": runs,
+                      "best_examples_per_second": best, **ratios}, indent=2))
 
 
 if __name__ == "__main__":

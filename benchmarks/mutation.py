@@ -93,6 +93,11 @@ EQUIVALENT: dict[tuple[str, str, str, str], str] = {
     ("faithfulness", "SourceEncoding", "True", "False"): _FROZEN,
     ("faithfulness", "FaithfulnessScorer.__init__", "16", "17"): "the batch size (outputs move by ~1e-8)",
     ("faithfulness", "FaithfulnessMetric.__init__", "16", "17"): "the batch size (outputs move by ~1e-8)",
+    ("faithfulness", "_alignment", "len(embeddings) == 0 or len(source.token_embeddings) == 0",
+     "len(embeddings) == 0 and len(source.token_embeddings) == 0"): "without source tokens every similarity "
+    "row is the fill value -1, clamped to 0: the alignment is 0.0 either way",
+    ("faithfulness", "_alignment", "1.0", "2.0"): "the upper clamp: cosine similarities of unit vectors exceed 1 "
+    "only by float rounding",
 }
 
 COMPARE_SWAPS: dict[type[ast.cmpop], type[ast.cmpop]] = {

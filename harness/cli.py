@@ -36,6 +36,18 @@ def build_parser() -> argparse.ArgumentParser:
     merge.add_argument("shards", nargs="+", type=Path, help="the shard run folders, in any order")
     merge.add_argument("--output-root", type=Path, default=None, help="where to create the run (default: the shards')")
     merge.set_defaults(handler=_merge)
+    meta = commands.add_parser(
+        "meta-eval",
+        help="score FRANK's summaries with a metric and print its partial correlations with human factuality "
+        "and balanced accuracy",
+    )
+    meta.add_argument("overrides", nargs="*", help="Hydra overrides for the metric (as for run: +nli_model=...)")
+    meta.add_argument("--metric", default="faithfulness", help="a metric name (metrics.names)")
+    meta.add_argument("--key", default=None, help="the per-example score to evaluate (default: the metric name)")
+    meta.add_argument("--data", type=Path, default=Path("../shared/data/frank-valid.jsonl"), help="FRANK-format JSONL")
+    meta.add_argument("--limit", type=int, default=None, help="the first N summaries only")
+    meta.add_argument("--batch-size", type=int, default=32, help="summaries per metric call")
+    meta.set_defaults(handler=_meta_eval)
     add_parsers(commands)
     add_log_parser(commands)
     return parser
@@ -46,6 +58,13 @@ def _merge(args: argparse.Namespace) -> int:
     from harness.results.load_metrics import print_run_table
 
     print_run_table([merge_runs(args.shards, args.output_root)])
+    return 0
+
+
+def _meta_eval(args: argparse.Namespace) -> int:
+    from harness.meta_eval import run_meta_eval
+
+    print(run_meta_eval(args.data, args.metric, args.key, args.overrides, args.limit, args.batch_size))
     return 0
 
 

@@ -4,7 +4,7 @@ import pytest
 import torch
 
 from conftest import requires_shared
-from harness.data.example import Example
+from harness.data.example import Example, text_hash
 from harness.metrics.base import ScoringInput
 from harness.metrics.embedder import minilm_path
 from harness.metrics.faithfulness import FaithfulnessMetric, normalise, split_sentences
@@ -104,10 +104,32 @@ def test_source_encoded_once(metric: FaithfulnessMetric, monkeypatch: pytest.Mon
 
 
 def test_empty_output_and_empty_source(metric: FaithfulnessMetric) -> None:
-    (result,) = score(metric, "")
-    assert result["faithfulness"] == pytest.approx(1.0)
+    empty, faithful = score(metric, "", FAITHFUL)  # an empty output does not stop the batch
+    assert empty["faithfulness"] == pytest.approx(1.0)
+    assert faithful["faithfulness"] > 0.95
     (result,) = metric.score([ScoringInput(Example(id="e", source=""), "Leeds approved a budget.")])
     assert 0.0 <= result["faithfulness"] < 0.5
+    assert result["faithfulness.alignment"] == 0.0 and result["faithfulness.trigram_support"] == 0.0
+
+
+def test_one_token_texts_are_aligned(metric: FaithfulnessMetric) -> None:
+    (result,) = metric.score([ScoringInput(Example(id="one", source="Leeds"), "Leeds")])
+    assert len(metric.scorer.encode_sources(["Leeds"])[0].token_embeddings) == 1
+    assert result["faithfulness.alignment"] > 0.99 and result["faithfulness.trigram_support"] == 1.0
+
+
+def test_short_and_wordless_output_sentences(metric: FaithfulnessMetric) -> None:
+    """A one-word sentence is checked by unigrams; one without words counts as supported."""
+    leeds, wordless, unrelated = score(metric, "Leeds.", "?!", "A volcano erupted in Iceland.")
+    assert leeds["faithfulness.trigram_support"] == 1.0
+    assert wordless["faithfulness.trigram_support"] == 1.0 and wordless["faithfulness.novel_words"] == 1.0
+    assert unrelated["faithfulness.trigram_support"] == 0.0
+
+
+def test_sentences_beyond_the_encoders_limit_are_left_out_of_the_alignment(metric: FaithfulnessMetric) -> None:
+    long_output = " ".join([FAITHFUL] * 20)  # about 700 word pieces: the later sentences are cut off
+    (result,) = score(metric, long_output)
+    assert 0.5 < result["faithfulness.alignment"] <= 1.0  # a mean over the kept sentences, not NaN
 
 
 def test_more_distinct_sources_than_cache_slots() -> None:
@@ -117,6 +139,16 @@ def test_more_distinct_sources_than_cache_slots() -> None:
     results = scorer.score(pairs + pairs[:1])
     assert len(results) == 5 and len(scorer._cache) == 2
     assert results[0] == results[4]
+    scorer._cache.clear()
+    scorer.score(pairs[:3])
+    assert list(scorer._cache) == [text_hash(source) for source, _ in pairs[1:3]]  # the oldest goes first
+
+
+def test_the_default_cache_keeps_the_256_most_recent_sources() -> None:
+    scorer = FaithfulnessMetric().scorer
+    sources = [f"Item {i}." for i in range(257)]
+    scorer.encode_sources(sources)
+    assert list(scorer._cache) == [text_hash(source) for source in sources[1:]]
 
 
 def test_signature_names_settings(metric: FaithfulnessMetric) -> None:
@@ -153,6 +185,30 @@ LONG_SOURCE = " ".join(
 )
 
 
+def test_chunks_fill_up_to_256_tokens() -> None:
+    scorer = FaithfulnessMetric().scorer
+
+    def sentence(tokens: int) -> str:  # "a a ... a." is one word piece per "a" and one for the stop
+        text = " ".join(["a"] * (tokens - 1)) + "."
+        assert len(scorer.tokenizer(text, add_special_tokens=False)["input_ids"]) == tokens
+        return text
+
+    s128, s129, t128 = sentence(128), sentence(129), sentence(128).replace("a.", "b.")
+    assert scorer._chunks([s128, t128]) == [[s128, t128]]  # exactly 256 fits
+    assert scorer._chunks([s129, s128]) == [[s129], [s128]]  # 257 does not
+    assert scorer._chunks([s129, s128, t128]) == [[s129], [s128, t128]]  # a new chunk starts empty
+
+
+def test_a_long_source_in_one_chunk_maps_every_token_to_its_sentence() -> None:
+    scorer = FaithfulnessMetric().scorer
+    source = "A " + LONG_SOURCE  # a first word piece that ends at character 1
+    sentences = split_sentences(normalise(source))
+    lengths = [len(scorer.tokenizer(s, add_special_tokens=False)["input_ids"]) for s in sentences]
+    assert len(scorer._chunks(sentences)) == 1
+    (encoding,) = scorer.encode_sources([source])
+    assert torch.bincount(encoding.token_sentence, minlength=8).tolist() == lengths
+
+
 def test_a_long_source_in_chunks_maps_every_token_to_its_sentence() -> None:
     """Chunks are greedy (none over max_chunk_tokens, none that the next sentence would still fit in)
     and each source token keeps its sentence index across chunks."""
@@ -170,3 +226,32 @@ def test_a_long_source_in_chunks_maps_every_token_to_its_sentence() -> None:
     assert torch.bincount(encoding.token_sentence, minlength=8).tolist() == lengths
     assert encoding.token_sentence.tolist() == sorted(encoding.token_sentence.tolist())
     assert len(encoding.token_embeddings) == sum(lengths)
+
+
+def test_an_unpunctuated_caption_is_cut_into_pieces_of_at_most_100_words() -> None:
+    caption = " ".join(f"word{i}" for i in range(250))
+    pieces = split_sentences(caption + ". Next sentence.")
+    assert [len(p.split()) for p in pieces] == [100, 100, 50, 2]
+    assert " ".join(pieces[:3]) == caption + "."
+
+
+def test_a_chunk_longer_than_the_model_is_truncated_to_512_positions() -> None:
+    """A single 100-word "sentence" of long numbers tokenises to far more than 512 word pieces: the
+    encoder sees its first 510 (512 with the special tokens), and every kept token has its sentence."""
+    scorer = FaithfulnessMetric().scorer
+    sentence = " ".join(f"{1000003 * (i + 7)}x{i}" for i in range(100))
+    assert len(scorer.tokenizer(sentence, add_special_tokens=False)["input_ids"]) > 600
+    (encoding,) = scorer.encode_sources([sentence])
+    assert len(encoding.token_embeddings) == 510
+    assert encoding.token_sentence.tolist() == [0] * 510
+
+
+def test_faithfulness_goes_through_the_score_cache(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    from harness.score_cache import ScoreCache
+
+    metric = FaithfulnessMetric()
+    cache = ScoreCache(tmp_path / "scores")
+    items = [ScoringInput(Example(id="leeds", source=SOURCE), FAITHFUL)]
+    first = cache.score(metric, items)
+    monkeypatch.setattr(metric.scorer, "score", lambda pairs: pytest.fail("scored again despite the cache"))
+    assert cache.score(metric, items) == first

@@ -185,7 +185,7 @@ def _date_supported(d: PartialDate, others: Sequence[PartialDate]) -> bool:
 
 
 class _Source:
-    """A text's dates, numbers and words, for support look-ups."""
+    """A text's dates, numbers and words, for support look-ups (built once per source: ``source_facts``)."""
 
     def __init__(self, text: str, lang: str) -> None:
         items = extract_items(text, lang, with_entities=False)
@@ -212,6 +212,22 @@ class _Source:
         return all(w in self.words or any(stem_match(w, s) for s in self.words) for w in words)
 
 
+@lru_cache(maxsize=16)
+def source_facts(text: str, lang: str) -> _Source:
+    """The support look-ups of a text, shared by the outputs of one source."""
+    return _Source(text, lang)
+
+
+@lru_cache(maxsize=16)
+def _casing(source: str) -> dict[str, str]:
+    """The source's most common casing of each lowercase word."""
+    counts: dict[str, dict[str, int]] = {}
+    for t in tokens(source):
+        forms = counts.setdefault(t.text.lower(), {})
+        forms[t.text] = forms.get(t.text, 0) + 1
+    return {low: max(forms, key=lambda f: forms[f]) for low, forms in counts.items()}
+
+
 def restore_case(text: str, source: str) -> str:
     """Recase a lowercased output (FRANK's summaries; it starts with a lowercase letter) with the
     source's most common casing of each lowercase word, so that NER can see names; other texts are
@@ -219,11 +235,7 @@ def restore_case(text: str, source: str) -> str:
     first = re.search(r"[^\W\d_]", text)
     if first is None or not first.group().islower():
         return text
-    counts: dict[str, dict[str, int]] = {}
-    for t in tokens(source):
-        forms = counts.setdefault(t.text.lower(), {})
-        forms[t.text] = forms.get(t.text, 0) + 1
-    cased = {low: max(forms, key=lambda f: forms[f]) for low, forms in counts.items()}
+    cased = _casing(source)
     return re.sub(r"\w+(?:[-'’]\w+)*", lambda m: cased.get(m.group(), m.group()), text)
 
 
@@ -241,7 +253,7 @@ def check_auto(
 
     Spans index the output as given (unescaping and recasing keep every character offset).
     """
-    src = _Source(source, lang)
+    src = source_facts(source, lang)
     readable = restore_case(unescape(output), source)
     out_items = extract_items(readable, lang)
     unsupported = [i for i in out_items if not src.supports(i)]

@@ -50,19 +50,28 @@ def load_minilm(
     return tokenizer, model.to(torch.device(device), dtype).eval()
 
 
-def embed_sentences(texts: Sequence[str], batch_size: int = 64) -> np.ndarray:
-    """Mean-pooled, L2-normalised MiniLM embeddings (all-MiniLM-L6-v2's own pooling), one row per text."""
+def embed_sentences(texts: Sequence[str], batch_size: int = 8) -> np.ndarray:
+    """Mean-pooled, L2-normalised MiniLM embeddings (all-MiniLM-L6-v2's own pooling), one row per text.
+
+    Texts are batched in order of token length, so that a batch pads little (a source's sentences
+    padded to its longest one took twice the compute); rows come back in the order given.
+    """
     tokenizer, model = load_minilm()
-    rows = []
-    for start in range(0, len(texts), batch_size):
+    rows = np.zeros((len(texts), model.config.hidden_size), dtype=np.float32)
+    if not texts:
+        return rows
+    lengths = [len(ids) for ids in tokenizer(list(texts), truncation=True, max_length=256)["input_ids"]]
+    order = sorted(range(len(texts)), key=lambda i: lengths[i])
+    for start in range(0, len(order), batch_size):
+        indices = order[start : start + batch_size]
         encoded = tokenizer(
-            list(texts[start : start + batch_size]), padding=True, truncation=True, max_length=256, return_tensors="pt"
+            [texts[i] for i in indices], padding=True, truncation=True, max_length=256, return_tensors="pt"
         )
         with torch.inference_mode():
             hidden = model(**encoded).last_hidden_state
         mask = encoded["attention_mask"].unsqueeze(-1).to(hidden.dtype)
-        rows.append(torch.nn.functional.normalize((hidden * mask).sum(1) / mask.sum(1), dim=-1).numpy())
-    return np.concatenate(rows) if rows else np.zeros((0, model.config.hidden_size), dtype=np.float32)
+        rows[indices] = torch.nn.functional.normalize((hidden * mask).sum(1) / mask.sum(1), dim=-1).numpy()
+    return rows
 
 
 @lru_cache(maxsize=8192)

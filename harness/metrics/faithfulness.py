@@ -199,7 +199,7 @@ class FaithfulnessScorer:
             self._cache[key] = SourceEncoding(
                 num_sentences=len(sentences),
                 token_embeddings=torch.cat(embeddings),
-                token_sentence=torch.cat(sentence_ids).clamp(max=len(sentences) - 1),
+                token_sentence=torch.cat(sentence_ids),
                 ngram_sentences={g: frozenset(s) for g, s in ngram_sentences.items()},
                 vocabulary=frozenset(vocabulary),
             )
@@ -255,12 +255,12 @@ def _alignment(
     per_sentence.scatter_reduce_(
         1, source.token_sentence.expand_as(similarity), similarity, reduce="amax"
     )
-    scores = [
+    scores = [  # sentences cut off by the encoder's length limit have no tokens and no score
         per_sentence[sentence_ids == i].mean(0).max().clamp(0.0, 1.0).item()
         for i in range(count)
         if bool((sentence_ids == i).any())
     ]
-    return sum(scores) / len(scores) if scores else 0.0
+    return sum(scores) / len(scores)  # the first sentence always has tokens
 
 
 def _ngram_support(source: SourceEncoding, tokens: Sequence[str]) -> float:
