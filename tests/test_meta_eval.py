@@ -35,8 +35,15 @@ def test_the_threshold_is_the_best_midpoint() -> None:
 def _rows(n: int) -> list[dict]:
     rng = np.random.default_rng(1)
     return [
-        {"id": str(i), "doc_id": str(i // 3), "dataset": "cnndm" if i % 2 else "bbc", "system": f"s{i % 4}",
-         "article": "a", "summary": "s", "human_factuality": float(rng.random() < 0.5)}
+        {
+            "id": str(i),
+            "doc_id": str(i // 3),
+            "dataset": "cnndm" if i % 2 else "bbc",
+            "system": f"s{i % 4}",
+            "article": "a",
+            "summary": "s",
+            "human_factuality": float(rng.random() < 0.5),
+        }
         for i in range(n)
     ]
 
@@ -70,8 +77,8 @@ def test_a_row_without_the_human_score_is_named(tmp_path: Path) -> None:
 def test_meta_eval_command_on_a_frank_subset(cli) -> None:  # type: ignore[no-untyped-def]
     status, err, out = cli("meta-eval", "--metric", "rouge", "--key", "rougeL", "--limit", "60", "--data", str(FRANK))
     assert status == 0, err
-    from harness.meta_eval import score_rows
     from harness.hydra_app import compose_config
+    from harness.meta_eval import score_rows
     from harness.metrics.registry import build_metrics
     from harness.task import task_spec
 
