@@ -147,8 +147,10 @@ def cross_validated(
 
 
 def print_figures(name: str, f: Figures) -> None:
-    print(f"| {name:<34} | {f.flagged:7d} | {f.precision:9.3f} | {f.recall:6.3f} | "
-          f"{f.ente_auc:8.3f} | {f.circe_auc:9.3f} |")
+    print(
+        f"| {name:<34} | {f.flagged:7d} | {f.precision:9.3f} | {f.recall:6.3f} | "
+        f"{f.ente_auc:8.3f} | {f.circe_auc:9.3f} |"
+    )
 
 
 def main() -> None:
@@ -184,19 +186,29 @@ def main() -> None:
     mean = Figures(*(float(np.mean([getattr(f, name) for f in tested])) for name in Figures.__dataclass_fields__))
     high = Figures(*(float(np.max([getattr(f, name) for f in tested])) for name in Figures.__dataclass_fields__))
     low = Figures(*(float(np.min([getattr(f, name) for f in tested])) for name in Figures.__dataclass_fields__))
-    print(f"\ncross-validated by article (20 splits x 2; novel-words threshold chosen on the train half: "
-          f"{ {k: chosen.count(k) for k in sorted(set(chosen))} }):")
-    print(f"  test halves, mean: precision {mean.precision:.3f}, recall {mean.recall:.3f}, "
-          f"EntE AUC {mean.ente_auc:.3f}, CircE AUC {mean.circe_auc:.3f}")
-    print(f"  test halves, min:  precision {low.precision:.3f}, recall {low.recall:.3f}, "
-          f"EntE AUC {low.ente_auc:.3f}, CircE AUC {low.circe_auc:.3f}")
-    print(f"  test halves, max:  precision {high.precision:.3f}, recall {high.recall:.3f}, "
-          f"EntE AUC {high.ente_auc:.3f}, CircE AUC {high.circe_auc:.3f}")
+    print(
+        f"\ncross-validated by article (20 splits x 2; novel-words threshold chosen on the train half: "
+        f"{ {k: chosen.count(k) for k in sorted(set(chosen))} }):"
+    )
+    print(
+        f"  test halves, mean: precision {mean.precision:.3f}, recall {mean.recall:.3f}, "
+        f"EntE AUC {mean.ente_auc:.3f}, CircE AUC {mean.circe_auc:.3f}"
+    )
+    print(
+        f"  test halves, min:  precision {low.precision:.3f}, recall {low.recall:.3f}, "
+        f"EntE AUC {low.ente_auc:.3f}, CircE AUC {low.circe_auc:.3f}"
+    )
+    print(
+        f"  test halves, max:  precision {high.precision:.3f}, recall {high.recall:.3f}, "
+        f"EntE AUC {high.ente_auc:.3f}, CircE AUC {high.circe_auc:.3f}"
+    )
     baseline = time_items_only(rows)
-    print(f"\nthroughput ({args.threads} torch threads; one summary per call, the summaries of an article in a "
-          f"row): {len(rows) / seconds:.1f} summaries/s ({seconds:.1f} s); dates, numbers and entities alone "
-          f"(the old check, same run): {len(rows) / baseline:.1f} summaries/s ({baseline:.1f} s); "
-          f"ratio {seconds / baseline:.1f}x")
+    print(
+        f"\nthroughput ({args.threads} torch threads; one summary per call, the summaries of an article in a "
+        f"row): {len(rows) / seconds:.1f} summaries/s ({seconds:.1f} s); dates, numbers and entities alone "
+        f"(the old check, same run): {len(rows) / baseline:.1f} summaries/s ({baseline:.1f} s); "
+        f"ratio {seconds / baseline:.1f}x"
+    )
 
 
 if __name__ == "__main__":

@@ -43,9 +43,17 @@ def main() -> None:
     work = Path(tempfile.mkdtemp(prefix="harness-cache-"))
     data = write_inputs(work / "inputs.jsonl", args.n)
     cfg = compose_config(
-        ["model=tiny_t5", f"model.num_beams={args.beams}", f"model.min_new_tokens={args.new_tokens}",
-         f"model.max_new_tokens={args.new_tokens}", "dataset=files", f"dataset.path={data}",
-         f"metrics.names={args.metrics}", f"run.cache_dir={work / 'cache'}", f"run.output_root={work / 'results'}"]
+        [
+            "model=tiny_t5",
+            f"model.num_beams={args.beams}",
+            f"model.min_new_tokens={args.new_tokens}",
+            f"model.max_new_tokens={args.new_tokens}",
+            "dataset=files",
+            f"dataset.path={data}",
+            f"metrics.names={args.metrics}",
+            f"run.cache_dir={work / 'cache'}",
+            f"run.output_root={work / 'results'}",
+        ]
     )
     runs = [json.loads((run(cfg) / "run.json").read_text(encoding="utf-8")) for _ in range(2)]
     cold, warm = runs

@@ -47,11 +47,37 @@ def main() -> int:
     order = [BASELINE] + [name for name in systems if name != BASELINE]
     with tempfile.TemporaryDirectory() as tmp:
         folders = write_wmt17_runs(Path(tmp), metrics=args.metrics)
-        ours_cmd = [sys.executable, "-m", "harness", "compare", *(str(folders[n]) for n in order),
-                    "--samples", "1000", "--trials", "0", "--seed", "12345"]
+        ours_cmd = [
+            sys.executable,
+            "-m",
+            "harness",
+            "compare",
+            *(str(folders[n]) for n in order),
+            "--samples",
+            "1000",
+            "--trials",
+            "0",
+            "--seed",
+            "12345",
+        ]
         ref = systems[BASELINE].parents[1] / "newstest2017.ref.de"
-        theirs_cmd = ["sacrebleu", str(ref), "-i", *(str(systems[n]) for n in order), "-m", *args.metrics,
-                      "--paired-bs", "--paired-bs-n", "1000", "-f", "text", "-w", "4", "--no-color", "-q"]
+        theirs_cmd = [
+            "sacrebleu",
+            str(ref),
+            "-i",
+            *(str(systems[n]) for n in order),
+            "-m",
+            *args.metrics,
+            "--paired-bs",
+            "--paired-bs-n",
+            "1000",
+            "-f",
+            "text",
+            "-w",
+            "4",
+            "--no-color",
+            "-q",
+        ]
         ours_times, theirs_times = [], []
         for _ in range(args.repeat):
             seconds, ours_out = timed(ours_cmd)
@@ -62,8 +88,10 @@ def main() -> int:
     ours_p = re.findall(r"\| (\d+\.\d{4}) \|\s*\|\s*$", ours_out, re.MULTILINE)
     theirs_p = re.findall(r"\(p = (\d+\.\d{4})\)", theirs_out)
     ours_best, theirs_best = min(ours_times), min(theirs_times)
-    print(f"systems: {len(order)} (baseline {BASELINE}), metrics: {' '.join(args.metrics)}, "
-          f"bootstrap: 1000, seed: 12345, cores: {os.cpu_count()}")
+    print(
+        f"systems: {len(order)} (baseline {BASELINE}), metrics: {' '.join(args.metrics)}, "
+        f"bootstrap: 1000, seed: 12345, cores: {os.cpu_count()}"
+    )
     print(f"harness compare : {ours_best:.2f} s (best of {args.repeat}: {', '.join(f'{t:.2f}' for t in ours_times)})")
     print(
         f"sacrebleu       : {theirs_best:.2f} s (best of {args.repeat}: {', '.join(f'{t:.2f}' for t in theirs_times)})"

@@ -36,8 +36,12 @@ def main() -> None:
     report: dict = {"auto_device": metric_device("auto"), "torch": torch.__version__}
     for name, make in (("faithfulness", FaithfulnessMetric), ("bertscore", BertScoreMetric)):
         results, seconds = {}, {}
-        for label, device, dtype in (("cpu", "cpu", torch.float32), ("cuda", "cuda", torch.float32),
-                                     ("cuda_fp16", "cuda", torch.float16), ("cuda_bf16", "cuda", torch.bfloat16)):
+        for label, device, dtype in (
+            ("cpu", "cpu", torch.float32),
+            ("cuda", "cuda", torch.float32),
+            ("cuda_fp16", "cuda", torch.float16),
+            ("cuda_bf16", "cuda", torch.bfloat16),
+        ):
             metric = make(device=device, dtype=dtype)
             start = time.perf_counter()
             results[label] = metric.score(items)

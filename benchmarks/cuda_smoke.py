@@ -36,8 +36,17 @@ def generate(
     architecture: str, cache: Path, device: str, dtype: str
 ) -> tuple[list[str | None], list[bool], float, str]:
     cfg = OmegaConf.structured(
-        TinyModelConfig(name=f"tiny_{architecture}", architecture=architecture, cache_dir=str(cache), device=device,
-                        dtype=dtype, num_beams=1, max_new_tokens=32, min_new_tokens=8, batch_size=8)
+        TinyModelConfig(
+            name=f"tiny_{architecture}",
+            architecture=architecture,
+            cache_dir=str(cache),
+            device=device,
+            dtype=dtype,
+            num_beams=1,
+            max_new_tokens=32,
+            min_new_tokens=8,
+            batch_size=8,
+        )
     )
     model = TinySeq2SeqModel(cfg, TaskSpec())
     data = examples()
@@ -62,9 +71,13 @@ def main() -> None:
             cpu, cpu_truncated, cpu_seconds, _ = generate(architecture, Path(cache), "cpu", "float32")
             auto, auto_truncated, auto_seconds, auto_device = generate(architecture, Path(cache), "auto", "float32")
             entry: dict[str, object] = {
-                "examples": len(cpu), "cpu_seconds": cpu_seconds, "auto_device": auto_device,
-                "auto_seconds": auto_seconds, "fp32_equal_to_cpu": cpu == auto,
-                "truncation_equal": cpu_truncated == auto_truncated, "truncated": sum(cpu_truncated),
+                "examples": len(cpu),
+                "cpu_seconds": cpu_seconds,
+                "auto_device": auto_device,
+                "auto_seconds": auto_seconds,
+                "fp32_equal_to_cpu": cpu == auto,
+                "truncation_equal": cpu_truncated == auto_truncated,
+                "truncated": sum(cpu_truncated),
             }
             if not auto_device.startswith("cuda"):
                 failures.append(f"{architecture}: device=auto chose {auto_device}")

@@ -103,9 +103,11 @@ def main() -> None:
     seconds = time.perf_counter() - start
     correct = sum(e == g for *_, e, g in rows)
     print(f"checker: {KeyFactsMetric().signature()}")
-    print(f"suite: {args.suite} ({len(cases)} outputs: "
-          + ", ".join(f"{n} {lang}" for lang, n in sorted(Counter(c.lang for c in cases).items()))
-          + f"; {len(rows)} verdicts; {seconds:.1f} s)")
+    print(
+        f"suite: {args.suite} ({len(cases)} outputs: "
+        + ", ".join(f"{n} {lang}" for lang, n in sorted(Counter(c.lang for c in cases).items()))
+        + f"; {len(rows)} verdicts; {seconds:.1f} s)"
+    )
     print(f"accuracy: {correct}/{len(rows)} = {100 * correct / len(rows):.1f}%")
     false_contradictions = sum(g == "contradicted" and e != "contradicted" for *_, e, g in rows)
     print(f"false contradictions: {false_contradictions}\n")

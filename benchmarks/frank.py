@@ -79,9 +79,7 @@ def run_metric(
     results: list[dict[str, Any]] = [{} for _ in rows]
     seconds: dict[str, tuple[float, float]] = {}
     for dataset in sorted({row["dataset"] for row in rows}):
-        order = sorted(
-            (i for i, row in enumerate(rows) if row["dataset"] == dataset), key=lambda i: rows[i]["doc_id"]
-        )
+        order = sorted((i for i, row in enumerate(rows) if row["dataset"] == dataset), key=lambda i: rows[i]["doc_id"])
         inputs = [
             ScoringInput(
                 Example(id=rows[i]["id"], source=rows[i]["article"], references=(rows[i]["reference"],)),
@@ -103,9 +101,7 @@ def correlations(values: list[float], rows: list[dict[str, Any]]) -> list[str]:
     cells = []
     for dataset in SUBSETS.values():
         keep = [
-            i
-            for i, row in enumerate(rows)
-            if (dataset is None or row["dataset"] == dataset) and values[i] is not None
+            i for i, row in enumerate(rows) if (dataset is None or row["dataset"] == dataset) and values[i] is not None
         ]
         if len(keep) < 3:
             cells += ["   -  ", "   -  "]
@@ -120,18 +116,14 @@ def correlations(values: list[float], rows: list[dict[str, Any]]) -> list[str]:
 
 
 def print_table(table: dict[str, list[float]], rows: list[dict[str, Any]]) -> None:
-    header = f"| {'metric':<28} | " + " | ".join(
-        f"{subset} P | {subset} S" for subset in SUBSETS
-    ) + " |"
+    header = f"| {'metric':<28} | " + " | ".join(f"{subset} P | {subset} S" for subset in SUBSETS) + " |"
     print(header)
     print("|" + "---|" * (1 + 2 * len(SUBSETS)))
     for name, values in table.items():
         print(f"| {name:<28} | " + " | ".join(correlations(values, rows)) + " |")
 
 
-def cross_validated(
-    components: np.ndarray, rows: list[dict[str, Any]], splits: int = 20
-) -> tuple[float, float, float]:
+def cross_validated(components: np.ndarray, rows: list[dict[str, Any]], splits: int = 20) -> tuple[float, float, float]:
     """Mean partial Pearson, Spearman and rank-first Spearman of weights refitted on half the
     articles and tested on the other half."""
     human = np.array([row["human_factuality"] for row in rows])
@@ -200,8 +192,10 @@ def main() -> None:
     if args.metric == "faithfulness":
         components = np.array([[r[f"faithfulness.{c}"] for c in COMPONENTS] for r in results])
         pearson, spearman, cv_rank_first = cross_validated(components, rows)
-        print(f"\ncross-validated (weights refitted on half the articles, 20 splits x 2): "
-              f"all P {pearson:.3f} S {spearman:.3f} rank-first S {cv_rank_first:.3f}")
+        print(
+            f"\ncross-validated (weights refitted on half the articles, 20 splits x 2): "
+            f"all P {pearson:.3f} S {spearman:.3f} rank-first S {cv_rank_first:.3f}"
+        )
         rank_first = partial_correlation(
             table["faithfulness"], [r["human_factuality"] for r in rows], [r["system"] for r in rows]
         ).spearman_rank_first
@@ -211,13 +205,17 @@ def main() -> None:
         if args.metric == "faithfulness"
         else "each (source chunk, output sentence) pair through the cross-encoder"
     )
-    print(f"\nthroughput ({torch.get_num_threads()} threads, device {args.device}; {reuse}; "
-          "CPU s = process CPU seconds, all threads, to show contention on a shared machine):")
+    print(
+        f"\nthroughput ({torch.get_num_threads()} threads, device {args.device}; {reuse}; "
+        "CPU s = process CPU seconds, all threads, to show contention on a shared machine):"
+    )
     total = (sum(w for w, _ in seconds.values()), sum(c for _, c in seconds.values()))
     for dataset, (wall, cpu) in [*seconds.items(), ("all", total)]:
         subset = [row for row in rows if dataset == "all" or row["dataset"] == dataset]
-        print(f"  {dataset:<6} {len(subset) / wall:6.1f} summaries/s ({len(subset)} summaries, "
-              f"{len({row['doc_id'] for row in subset})} articles, {wall:.1f} s wall, {cpu:.1f} CPU s)")
+        print(
+            f"  {dataset:<6} {len(subset) / wall:6.1f} summaries/s ({len(subset)} summaries, "
+            f"{len({row['doc_id'] for row in subset})} articles, {wall:.1f} s wall, {cpu:.1f} CPU s)"
+        )
 
 
 if __name__ == "__main__":

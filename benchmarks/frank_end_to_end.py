@@ -33,14 +33,31 @@ HERE = Path(__file__).resolve().parents[1]
 def run_once(checkout: Path, output_root: Path, overrides: list[str]) -> dict:
     env = {**os.environ, "PYTHONPATH": str(checkout), "HARNESS_PROGRESS": "0", "HF_HUB_OFFLINE": "1"}
     subprocess.run(
-        [sys.executable, "-m", "harness", "run", "model=predictions", "model.column=summary", "dataset=frank",
-         f"dataset.path={SHARED / 'data' / 'frank-valid.jsonl'}", "run.cache=false",
-         f"run.output_root={output_root}", *overrides],
-        cwd=checkout, env=env, check=True, capture_output=True, text=True,
+        [
+            sys.executable,
+            "-m",
+            "harness",
+            "run",
+            "model=predictions",
+            "model.column=summary",
+            "dataset=frank",
+            f"dataset.path={SHARED / 'data' / 'frank-valid.jsonl'}",
+            "run.cache=false",
+            f"run.output_root={output_root}",
+            *overrides,
+        ],
+        cwd=checkout,
+        env=env,
+        check=True,
+        capture_output=True,
+        text=True,
     )
     info = json.loads(next(output_root.rglob("run.json")).read_text(encoding="utf-8"))
-    return {"examples_per_second": info["examples_per_second"], "wall_seconds": info["wall_seconds"],
-            "timings": info.get("timings")}
+    return {
+        "examples_per_second": info["examples_per_second"],
+        "wall_seconds": info["wall_seconds"],
+        "timings": info.get("timings"),
+    }
 
 
 def main() -> None:
@@ -66,8 +83,18 @@ def main() -> None:
     ratios = {"speedup": best["this"] / best["baseline"]}
     if args.workers > 1:
         ratios["workers_speedup"] = best[f"this_workers{args.workers}"] / best["this"]
-    print(json.dumps({"cpus": os.cpu_count(), "load_average_after_each_run": loads, "runs": runs,
-                      "best_examples_per_second": best, **ratios}, indent=2))
+    print(
+        json.dumps(
+            {
+                "cpus": os.cpu_count(),
+                "load_average_after_each_run": loads,
+                "runs": runs,
+                "best_examples_per_second": best,
+                **ratios,
+            },
+            indent=2,
+        )
+    )
 
 
 if __name__ == "__main__":

@@ -29,17 +29,31 @@ def write_dataset(path: Path, n: int) -> Path:
         for i in range(n):
             words = [WORDS[(i * 7 + j * 3) % len(WORDS)] for j in range(40)]
             source = f"Report {i}. " + " ".join(words[:20]) + ". " + " ".join(words[20:]) + "."
-            row = {"id": f"r{i}", "source": source, "reference": " ".join(words[5:17]) + ".",
-                   "summary": " ".join(words[:12]) + "."}
+            row = {
+                "id": f"r{i}",
+                "source": source,
+                "reference": " ".join(words[5:17]) + ".",
+                "summary": " ".join(words[:12]) + ".",
+            }
             stream.write(json.dumps(row) + "\n")
     return path
 
 
 def peak_rss(n: int, metrics: str, work: Path) -> dict[str, float]:
     data = write_dataset(work / f"data-{n}.jsonl", n)
-    command = [sys.executable, "-m", "harness", "run", "model=predictions", "model.column=summary", "dataset=files",
-               f"dataset.path={data}", "dataset.id_column=id", f"metrics.names={metrics}",
-               f"run.output_root={work / 'results'}"]
+    command = [
+        sys.executable,
+        "-m",
+        "harness",
+        "run",
+        "model=predictions",
+        "model.column=summary",
+        "dataset=files",
+        f"dataset.path={data}",
+        "dataset.id_column=id",
+        f"metrics.names={metrics}",
+        f"run.output_root={work / 'results'}",
+    ]
     env = {**os.environ, "HARNESS_PROGRESS": "0", "HF_HUB_OFFLINE": "1", "PYTHONPATH": str(ROOT)}
     start = time.perf_counter()
     child = subprocess.Popen(command, cwd=ROOT, env=env, stdout=subprocess.DEVNULL)
@@ -56,8 +70,12 @@ def main() -> None:
     args = parser.parse_args()
     work = Path(tempfile.mkdtemp(prefix="harness-memory-"))
     results = [peak_rss(n, args.metrics, work) for n in args.sizes]
-    print(json.dumps({"metrics": args.metrics, "runs": results,
-                      "ratio": results[-1]["peak_rss_mb"] / results[0]["peak_rss_mb"]}, indent=2))
+    print(
+        json.dumps(
+            {"metrics": args.metrics, "runs": results, "ratio": results[-1]["peak_rss_mb"] / results[0]["peak_rss_mb"]},
+            indent=2,
+        )
+    )
 
 
 if __name__ == "__main__":

@@ -54,8 +54,10 @@ ROOT = Path(__file__).resolve().parents[1]
 
 # module -> (source file, the tests that exercise it)
 MODULES: dict[str, tuple[str, list[str]]] = {
-    "facts checker": ("harness/facts/checker.py",
-                      ["tests/test_facts_checker.py", "tests/test_facts_run.py", "tests/test_facts_contradiction.py"]),
+    "facts checker": (
+        "harness/facts/checker.py",
+        ["tests/test_facts_checker.py", "tests/test_facts_run.py", "tests/test_facts_contradiction.py"],
+    ),
     "significance": ("harness/results/significance.py", ["tests/test_significance.py", "tests/test_compare.py"]),
     "rouge": ("harness/metrics/rouge.py", ["tests/test_rouge.py"]),
     "resume": ("harness/resume.py", ["tests/test_resume.py"]),
@@ -93,21 +95,36 @@ EQUIVALENT: dict[tuple[str, str, str, str], str] = {
     ("faithfulness", "SourceEncoding", "True", "False"): _FROZEN,
     ("faithfulness", "FaithfulnessScorer.__init__", "16", "17"): "the batch size (outputs move by ~1e-8)",
     ("faithfulness", "FaithfulnessMetric.__init__", "16", "17"): "the batch size (outputs move by ~1e-8)",
-    ("faithfulness", "_alignment", "len(embeddings) == 0 or len(source.token_embeddings) == 0",
-     "len(embeddings) == 0 and len(source.token_embeddings) == 0"): "without source tokens every similarity "
-    "row is the fill value -1, clamped to 0: the alignment is 0.0 either way",
+    (
+        "faithfulness",
+        "_alignment",
+        "len(embeddings) == 0 or len(source.token_embeddings) == 0",
+        "len(embeddings) == 0 and len(source.token_embeddings) == 0",
+    ): "without source tokens every similarity row is the fill value -1, clamped to 0: the alignment is 0.0 either way",
     ("faithfulness", "_alignment", "1.0", "2.0"): "the upper clamp: cosine similarities of unit vectors exceed 1 "
     "only by float rounding",
 }
 
 COMPARE_SWAPS: dict[type[ast.cmpop], type[ast.cmpop]] = {
-    ast.Lt: ast.LtE, ast.LtE: ast.Lt, ast.Gt: ast.GtE, ast.GtE: ast.Gt,
-    ast.Eq: ast.NotEq, ast.NotEq: ast.Eq, ast.In: ast.NotIn, ast.NotIn: ast.In,
-    ast.Is: ast.IsNot, ast.IsNot: ast.Is,
+    ast.Lt: ast.LtE,
+    ast.LtE: ast.Lt,
+    ast.Gt: ast.GtE,
+    ast.GtE: ast.Gt,
+    ast.Eq: ast.NotEq,
+    ast.NotEq: ast.Eq,
+    ast.In: ast.NotIn,
+    ast.NotIn: ast.In,
+    ast.Is: ast.IsNot,
+    ast.IsNot: ast.Is,
 }
 BINOP_SWAPS: dict[type[ast.operator], type[ast.operator]] = {
-    ast.Add: ast.Sub, ast.Sub: ast.Add, ast.Mult: ast.Div, ast.Div: ast.Mult,
-    ast.FloorDiv: ast.Mult, ast.Mod: ast.FloorDiv, ast.Pow: ast.Mult,
+    ast.Add: ast.Sub,
+    ast.Sub: ast.Add,
+    ast.Mult: ast.Div,
+    ast.Div: ast.Mult,
+    ast.FloorDiv: ast.Mult,
+    ast.Mod: ast.FloorDiv,
+    ast.Pow: ast.Mult,
 }
 
 
@@ -183,7 +200,6 @@ class _Sites(ast.NodeVisitor):
             self._scope.pop()
             if isinstance(node, (ast.FunctionDef, ast.AsyncFunctionDef)):
                 self._functions.pop()
-
 
     def _in_function(self) -> bool:
         return bool(self._functions)
@@ -436,8 +452,12 @@ def main() -> None:
     parser.add_argument("--json", type=Path, help="write every outcome here")
     args = parser.parse_args()
     os.chdir(ROOT)
-    for name, value in [("HARNESS_PROGRESS", "0"), ("HF_HUB_OFFLINE", "1"), ("TOKENIZERS_PARALLELISM", "false"),
-                        ("OMP_NUM_THREADS", "1")]:
+    for name, value in [
+        ("HARNESS_PROGRESS", "0"),
+        ("HF_HUB_OFFLINE", "1"),
+        ("TOKENIZERS_PARALLELISM", "false"),
+        ("OMP_NUM_THREADS", "1"),
+    ]:
         os.environ.setdefault(name, value)
     chosen = args.module or list(MODULES)
     generated = {name: list(mutants(name, ROOT / MODULES[name][0])) for name in chosen}
@@ -496,8 +516,10 @@ def main() -> None:
         print(f"| {name} | {len(mine)} | {killed} | {len(mine) - killed} | {excluded} | {score} |")
     print(f"\n{len(outcomes)} mutants in {elapsed / 60:.1f} min with {args.workers} workers")
     if args.json:
-        rows = [{**asdict(o.mutant), "source": None, "killed": o.killed, "how": o.how, "seconds": round(o.seconds, 2)}
-                for o in outcomes]
+        rows = [
+            {**asdict(o.mutant), "source": None, "killed": o.killed, "how": o.how, "seconds": round(o.seconds, 2)}
+            for o in outcomes
+        ]
         args.json.write_text(json.dumps(rows, indent=1) + "\n", encoding="utf-8")
 
 

@@ -52,8 +52,14 @@ def main() -> None:
     work = Path(tempfile.mkdtemp(prefix="harness-overhead-"))
     data = write_inputs(work / "inputs.jsonl", args.n)
     cfg = compose_config(
-        ["model=tiny_t5", "dataset=files", f"dataset.path={data}", "metrics.names=[]",
-         "run.cache=false", f"run.output_root={work / 'results'}"]
+        [
+            "model=tiny_t5",
+            "dataset=files",
+            f"dataset.path={data}",
+            "metrics.names=[]",
+            "run.cache=false",
+            f"run.output_root={work / 'results'}",
+        ]
     )
 
     def bare() -> None:
@@ -90,13 +96,21 @@ def main() -> None:
             wall[label].append(seconds)
             cpu[label].append(cpu_seconds)
         outside_generate.append(cpu["harness"][-1] - in_generate[0])
-    print(json.dumps({
-        "n": args.n, "threads": args.threads, "wall_seconds": wall, "cpu_seconds": cpu,
-        "harness_cpu_outside_generate": outside_generate,
-        "overhead_best_wall": min(wall["harness"]) / min(wall["bare"]) - 1,
-        "overhead_cpu": sum(cpu["harness"]) / sum(cpu["bare"]) - 1,
-        "overhead_own_cpu": sum(outside_generate) / sum(cpu["bare"]),
-    }, indent=2))
+    print(
+        json.dumps(
+            {
+                "n": args.n,
+                "threads": args.threads,
+                "wall_seconds": wall,
+                "cpu_seconds": cpu,
+                "harness_cpu_outside_generate": outside_generate,
+                "overhead_best_wall": min(wall["harness"]) / min(wall["bare"]) - 1,
+                "overhead_cpu": sum(cpu["harness"]) / sum(cpu["bare"]) - 1,
+                "overhead_own_cpu": sum(outside_generate) / sum(cpu["bare"]),
+            },
+            indent=2,
+        )
+    )
 
 
 if __name__ == "__main__":

@@ -97,7 +97,8 @@ def rouge_frank(repeats: int) -> dict[str, object]:
         lsum_text(reference), lsum_text(output)
     split = time.perf_counter() - start
     return {
-        "pairs": len(pairs), "signature": metric.signature(),
+        "pairs": len(pairs),
+        "signature": metric.signature(),
         "pairs_per_second": {k: len(pairs) / v for k, v in seconds.items()}
         | {"sentence_split_alone": len(pairs) / split},
         "harness_vs_rouge_score_direct": seconds["rouge_score_direct"] / seconds["harness_rouge"],
@@ -134,13 +135,20 @@ def main() -> None:
     for label in ("harness_1_worker", "harness_2_workers"):
         assert means[label] == means["harness_1_worker"]
         assert np.allclose([means[label][k] for k in means["direct"]], list(means["direct"].values()), rtol=1e-12)
-    print(json.dumps({
-        "pairs": len(items), "cpus": os.cpu_count(), "seconds": seconds,
-        "harness_vs_direct": seconds["harness_1_worker"] / seconds["direct"],
-        "pairs_per_second": {k: len(items) / v for k, v in seconds.items()},
-        "parallel_speedup": seconds["harness_1_worker"] / seconds["harness_2_workers"],
-        "means": means["direct"],
-    }, indent=2))
+    print(
+        json.dumps(
+            {
+                "pairs": len(items),
+                "cpus": os.cpu_count(),
+                "seconds": seconds,
+                "harness_vs_direct": seconds["harness_1_worker"] / seconds["direct"],
+                "pairs_per_second": {k: len(items) / v for k, v in seconds.items()},
+                "parallel_speedup": seconds["harness_1_worker"] / seconds["harness_2_workers"],
+                "means": means["direct"],
+            },
+            indent=2,
+        )
+    )
 
 
 if __name__ == "__main__":

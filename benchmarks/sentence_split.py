@@ -51,13 +51,21 @@ def main() -> None:
     times["small_repeated_to_large"] = seconds(lambda: lead.generate([repeated]))
     segmenter = pysbd.Segmenter(language="en", clean=False)
     stock = {f"pysbd_{n}": seconds(lambda n=n: segmenter.segment(article(n))) for n in (args.small, 50_000)}
-    print(json.dumps({
-        "cpus": os.cpu_count(), "load_average": os.getloadavg(), "chars": {"small": args.small, "large": args.large},
-        "lead_seconds": times, "pysbd_segment_seconds": stock,
-        "per_byte_ratio_large_vs_small": (times["large"] / args.large) / (times["small"] / args.small),
-        "per_byte_ratio_repeated_vs_small": (times["small_repeated_to_large"] / len(repeated.source))
-        / (times["small"] / args.small),
-    }, indent=2))
+    print(
+        json.dumps(
+            {
+                "cpus": os.cpu_count(),
+                "load_average": os.getloadavg(),
+                "chars": {"small": args.small, "large": args.large},
+                "lead_seconds": times,
+                "pysbd_segment_seconds": stock,
+                "per_byte_ratio_large_vs_small": (times["large"] / args.large) / (times["small"] / args.small),
+                "per_byte_ratio_repeated_vs_small": (times["small_repeated_to_large"] / len(repeated.source))
+                / (times["small"] / args.small),
+            },
+            indent=2,
+        )
+    )
 
 
 if __name__ == "__main__":

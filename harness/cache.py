@@ -72,8 +72,10 @@ class GenerationCache:
         """The cached generation of each text, or None; counts hits and misses."""
         keys = [source_key(t) for t in texts]
         rows = select_many(
-            self._db, "SELECT source, output, seconds, truncated FROM generations WHERE model = ? AND source IN ({})",
-            self.key, keys,
+            self._db,
+            "SELECT source, output, seconds, truncated FROM generations WHERE model = ? AND source IN ({})",
+            self.key,
+            keys,
         )
         found = {s: Generation(output=o, seconds=sec, truncated=bool(t)) for s, o, sec, t in rows}
         results = [found.get(k) for k in keys]

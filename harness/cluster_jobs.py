@@ -58,6 +58,9 @@ def report_failures(records: list[dict[str, Any]], swept: set[str]) -> None:
     exit 1, or 2 when every failure was bad input."""
     for record in records:
         overrides = " ".join(o for o in record["overrides"] if o in swept)
-        print(f"harness: error: job {record['job_id']}{f' ({overrides})' if overrides else ''} failed: "
-              f"{record['error']} (log: {record['log']})", file=sys.stderr)
+        print(
+            f"harness: error: job {record['job_id']}{f' ({overrides})' if overrides else ''} failed: "
+            f"{record['error']} (log: {record['log']})",
+            file=sys.stderr,
+        )
     sys.exit(2 if all(record["input_error"] for record in records) else 1)

@@ -32,7 +32,7 @@ def check_utf8(path: Path, option: str) -> None:
             except UnicodeDecodeError as error:
                 raise InputError(
                     f"{option}: {path} line {number} (byte {offset + error.start}): not UTF-8 "
-                    f"({error.reason} {line[error.start:error.end]!r}); expected a UTF-8 text file"
+                    f"({error.reason} {line[error.start : error.end]!r}); expected a UTF-8 text file"
                 ) from error
             offset += len(line)
 

@@ -23,8 +23,10 @@ class MultirunTable(Callback):
         swept = varying_overrides([job["overrides"] for job in [*jobs, *failures]])
         if jobs:
             runs = [Path(job["run_dir"]) for job in jobs]
-            labels = [" ".join([run_label(run), *(o for o in job["overrides"] if o in swept)])
-                      for run, job in zip(runs, jobs, strict=True)]
+            labels = [
+                " ".join([run_label(run), *(o for o in job["overrides"] if o in swept)])
+                for run, job in zip(runs, jobs, strict=True)
+            ]
             print_run_table(runs, labels)
         if failures:
             report_failures(failures, swept)

@@ -57,7 +57,9 @@ def score_rows(metric: Metric, rows: Sequence[dict[str, Any]], batch_size: int =
     (FRANK groups the summaries of an article, so a source is encoded once)."""
     inputs = [
         ScoringInput(
-            Example(id=str(row["id"]), source=row["article"], references=(row["reference"],) if row.get("reference") else ()),
+            Example(
+                id=str(row["id"]), source=row["article"], references=(row["reference"],) if row.get("reference") else ()
+            ),
             row["summary"],
         )
         for row in rows
@@ -115,8 +117,13 @@ def evaluate_subset(subset: str, scores: np.ndarray, rows: Sequence[dict[str, An
                 chosen = best_threshold(scores[train], factual[train])
                 held_out.append(balanced_accuracy(scores[test], factual[test], chosen))
     return SubsetResult(
-        subset, len(rows), correlation.pearson, correlation.spearman, threshold,
-        balanced_accuracy(scores, factual, threshold), float(np.mean(held_out)) if held_out else float("nan"),
+        subset,
+        len(rows),
+        correlation.pearson,
+        correlation.spearman,
+        threshold,
+        balanced_accuracy(scores, factual, threshold),
+        float(np.mean(held_out)) if held_out else float("nan"),
     )
 
 
@@ -124,7 +131,9 @@ def meta_evaluate(values: Sequence[float | None], rows: Sequence[dict[str, Any]]
     """Per subset (all, cnndm, bbc), over the rows that have a value (at least 3 needed)."""
     results = []
     for subset, dataset in SUBSETS.items():
-        keep = [i for i, row in enumerate(rows) if (dataset is None or row["dataset"] == dataset) and values[i] is not None]
+        keep = [
+            i for i, row in enumerate(rows) if (dataset is None or row["dataset"] == dataset) and values[i] is not None
+        ]
         if len(keep) >= 3:
             scores = np.array([float(values[i]) for i in keep])  # type: ignore[arg-type]
             results.append(evaluate_subset(subset, scores, [rows[i] for i in keep]))

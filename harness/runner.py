@@ -30,8 +30,17 @@ from harness.task import TaskSpec, task_spec
 from harness.timing import Timings
 from harness.versions import package_version
 
-_PACKAGES = ("harness", "torch", "transformers", "datasets", "evaluate", "hydra-core", "rouge-score",
-             "bert-score", "sacrebleu")
+_PACKAGES = (
+    "harness",
+    "torch",
+    "transformers",
+    "datasets",
+    "evaluate",
+    "hydra-core",
+    "rouge-score",
+    "bert-score",
+    "sacrebleu",
+)
 
 
 def run(cfg: DictConfig) -> Path:
@@ -58,8 +67,10 @@ def run(cfg: DictConfig) -> Path:
         identity = model.identity()
 
     previous = resume.find_resumable(cfg)
-    folder = previous if previous is not None else RunFolder.create(
-        cfg.run.output_root, task.name, cfg.model.name, cfg.dataset.name, started
+    folder = (
+        previous
+        if previous is not None
+        else RunFolder.create(cfg.run.output_root, task.name, cfg.model.name, cfg.dataset.name, started)
     )
     with folder.locked():  # before anything is read or repaired: a live run is refused
         if previous is None:
@@ -131,8 +142,10 @@ def _check_error_rate(report: GenerationReport, n_examples: int, limit: float, f
     if n_examples == 0 or (failed / n_examples <= limit and failed < n_examples):
         return
     reasons = "; ".join(f"{count} x {reason}" for reason, count in report.errors.most_common(3))
-    rate = "every example failed" if failed == n_examples else (
-        f"{failed} of {n_examples} examples failed ({failed / n_examples:.1%} > run.max_error_rate={limit:.1%})"
+    rate = (
+        "every example failed"
+        if failed == n_examples
+        else (f"{failed} of {n_examples} examples failed ({failed / n_examples:.1%} > run.max_error_rate={limit:.1%})")
     )
     raise RunFailed(
         f"{rate}: {reasons}. Fix the cause and finish the run with run.resume={folder.path}, "
@@ -194,8 +207,12 @@ def _git_commit() -> str | None:
             ["git", "rev-parse", "HEAD"], cwd=PROJECT_ROOT, capture_output=True, text=True, check=True, timeout=10
         ).stdout.strip()
         dirty = subprocess.run(
-            ["git", "status", "--porcelain", "--untracked-files=no"], cwd=PROJECT_ROOT, capture_output=True,
-            text=True, check=True, timeout=10,
+            ["git", "status", "--porcelain", "--untracked-files=no"],
+            cwd=PROJECT_ROOT,
+            capture_output=True,
+            text=True,
+            check=True,
+            timeout=10,
         ).stdout.strip()
     except (OSError, subprocess.SubprocessError):
         return None

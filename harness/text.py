@@ -215,4 +215,3 @@ def split_sentences(text: str, lang: str = "en") -> list[str]:
         for block in _blocks(paragraph) if paragraph else ():
             sentences.extend(s.strip() for s in _segmenter(lang).segment(block) if s.strip())
     return sentences
-

@@ -13,6 +13,7 @@ from harness.runfolder.schema import RunTimings
 
 STAGES = ("load", "generate", "score", "bootstrap", "write")  # the order they are shown in
 
+
 class Timings:
     def __init__(self) -> None:
         self.stages: dict[str, float] = {}

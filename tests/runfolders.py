@@ -188,9 +188,7 @@ def _write_jsonl(path: Path, records: Sequence[dict[str, Any]]) -> None:
 
 def wmt17_systems() -> dict[str, Path]:
     """System name (e.g. ``LIUM-NMT``) -> output file of the 16 WMT17 en-de systems."""
-    return {
-        path.name.split(".")[1]: path for path in sorted((WMT17 / "systems").glob("newstest2017.*"))
-    }
+    return {path.name.split(".")[1]: path for path in sorted((WMT17 / "systems").glob("newstest2017.*"))}
 
 
 def write_wmt17_runs(root: Path, metrics: Sequence[str] = ("bleu",)) -> dict[str, Path]:

@@ -110,12 +110,28 @@ class SlurmCluster:
         shutil.chown(munge, "munge", "munge")
         munge.chmod(0o755)  # its socket must be reachable by every client
         key = munge / "munge.key"
-        subprocess.run([_program("mungekey"), "--create", f"--keyfile={key}"], check=True, capture_output=True,
-                       user="munge", group="munge", timeout=60)
+        subprocess.run(
+            [_program("mungekey"), "--create", f"--keyfile={key}"],
+            check=True,
+            capture_output=True,
+            user="munge",
+            group="munge",
+            timeout=60,
+        )
         socket_path = munge / "munge.socket"
-        self._spawn("munged", [_program("munged"), "--foreground", f"--key-file={key}", f"--socket={socket_path}",
-                               f"--pid-file={munge / 'munged.pid'}", f"--seed-file={munge / 'munged.seed'}",
-                               f"--log-file={munge / 'munged.log'}"], user="munge")
+        self._spawn(
+            "munged",
+            [
+                _program("munged"),
+                "--foreground",
+                f"--key-file={key}",
+                f"--socket={socket_path}",
+                f"--pid-file={munge / 'munged.pid'}",
+                f"--seed-file={munge / 'munged.seed'}",
+                f"--log-file={munge / 'munged.log'}",
+            ],
+            user="munge",
+        )
         self._wait_for(socket_path.exists, "munged's socket")
         self.conf.write_text(self._slurm_conf(socket_path), encoding="utf-8")
         self._spawn("slurmctld", [_program("slurmctld"), "-D", "-f", str(self.conf)])
@@ -125,8 +141,14 @@ class SlurmCluster:
     def _spawn(self, name: str, argv: list[str], user: str | None = None) -> None:
         log = (self.root / "log" / f"{name}.out").open("wb")
         self.processes[name] = subprocess.Popen(
-            argv, stdout=log, stderr=subprocess.STDOUT, stdin=subprocess.DEVNULL,
-            env={**os.environ, "SLURM_CONF": str(self.conf)}, user=user, group=user, start_new_session=True,
+            argv,
+            stdout=log,
+            stderr=subprocess.STDOUT,
+            stdin=subprocess.DEVNULL,
+            env={**os.environ, "SLURM_CONF": str(self.conf)},
+            user=user,
+            group=user,
+            start_new_session=True,
         )
         log.close()
 
@@ -139,44 +161,47 @@ class SlurmCluster:
             time.sleep(0.1)
 
     def _slurm_conf(self, munge_socket: Path) -> str:
-        node = subprocess.run([_program("slurmd"), "-C"], capture_output=True, text=True, check=True,
-                              timeout=60).stdout.splitlines()[0]  # NodeName=<host> CPUs=.. RealMemory=..
+        node = subprocess.run(
+            [_program("slurmd"), "-C"], capture_output=True, text=True, check=True, timeout=60
+        ).stdout.splitlines()[0]  # NodeName=<host> CPUs=.. RealMemory=..
         hardware = " ".join(part for part in node.split() if not part.startswith(("NodeName=", "UpTime=")))
         host = _node_name()
-        return "\n".join([
-            f"ClusterName=harness-test-{os.getpid()}",
-            f"SlurmctldHost={host}(127.0.0.1)",
-            f"SlurmctldPort={_free_port()}",
-            f"SlurmdPort={_free_port()}",
-            "SlurmUser=root",
-            "SlurmdUser=root",
-            "AuthType=auth/munge",
-            "CredType=cred/munge",
-            f"AuthInfo=socket={munge_socket}",
-            f"StateSaveLocation={self.root / 'state'}",
-            f"SlurmdSpoolDir={self.root / 'spool'}",
-            f"SlurmctldPidFile={self.root / 'state' / 'slurmctld.pid'}",
-            f"SlurmdPidFile={self.root / 'spool' / 'slurmd.pid'}",
-            f"SlurmctldLogFile={self.root / 'log' / 'slurmctld.log'}",
-            f"SlurmdLogFile={self.root / 'log' / 'slurmd.log'}",
-            "ProctrackType=proctrack/linuxproc",
-            "TaskPlugin=task/none",
-            "JobAcctGatherType=jobacct_gather/none",
-            "AccountingStorageType=accounting_storage/none",
-            "MpiDefault=none",
-            "SwitchType=switch/none",
-            "SchedulerType=sched/builtin",
-            "SelectType=select/cons_tres",
-            "SelectTypeParameters=CR_CPU",
-            "ReturnToService=2",
-            "SlurmctldTimeout=30",
-            "SlurmdTimeout=30",
-            "KillWait=1",  # seconds from scancel's SIGTERM (which submitit ignores) to SIGKILL
-            "MinJobAge=5",
-            f"NodeName={host} NodeAddr=127.0.0.1 {hardware} State=UNKNOWN",
-            f"PartitionName={PARTITION} Nodes={host} Default=YES MaxTime=INFINITE State=UP",
-            "",
-        ])
+        return "\n".join(
+            [
+                f"ClusterName=harness-test-{os.getpid()}",
+                f"SlurmctldHost={host}(127.0.0.1)",
+                f"SlurmctldPort={_free_port()}",
+                f"SlurmdPort={_free_port()}",
+                "SlurmUser=root",
+                "SlurmdUser=root",
+                "AuthType=auth/munge",
+                "CredType=cred/munge",
+                f"AuthInfo=socket={munge_socket}",
+                f"StateSaveLocation={self.root / 'state'}",
+                f"SlurmdSpoolDir={self.root / 'spool'}",
+                f"SlurmctldPidFile={self.root / 'state' / 'slurmctld.pid'}",
+                f"SlurmdPidFile={self.root / 'spool' / 'slurmd.pid'}",
+                f"SlurmctldLogFile={self.root / 'log' / 'slurmctld.log'}",
+                f"SlurmdLogFile={self.root / 'log' / 'slurmd.log'}",
+                "ProctrackType=proctrack/linuxproc",
+                "TaskPlugin=task/none",
+                "JobAcctGatherType=jobacct_gather/none",
+                "AccountingStorageType=accounting_storage/none",
+                "MpiDefault=none",
+                "SwitchType=switch/none",
+                "SchedulerType=sched/builtin",
+                "SelectType=select/cons_tres",
+                "SelectTypeParameters=CR_CPU",
+                "ReturnToService=2",
+                "SlurmctldTimeout=30",
+                "SlurmdTimeout=30",
+                "KillWait=1",  # seconds from scancel's SIGTERM (which submitit ignores) to SIGKILL
+                "MinJobAge=5",
+                f"NodeName={host} NodeAddr=127.0.0.1 {hardware} State=UNKNOWN",
+                f"PartitionName={PARTITION} Nodes={host} Default=YES MaxTime=INFINITE State=UP",
+                "",
+            ]
+        )
 
     def stop(self) -> None:
         """Cancel what is left, then stop the daemons this cluster started (by PID), slurmd first."""

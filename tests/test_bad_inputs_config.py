@@ -48,8 +48,9 @@ BAD_OPTIONS = [
 
 
 @pytest.mark.parametrize(("overrides", "culprit", "expected"), BAD_OPTIONS, ids=[c for _, c, _ in BAD_OPTIONS])
-def test_a_bad_option_is_one_line_naming_it(cli: Cli, results: Path, overrides: list[str], culprit: str,
-                                            expected: str) -> None:
+def test_a_bad_option_is_one_line_naming_it(
+    cli: Cli, results: Path, overrides: list[str], culprit: str, expected: str
+) -> None:
     before = tree_digest(results.parent)
     status, stderr, _ = cli("run", f"run.output_root={results}", *overrides)
     assert_one_line_error(status, stderr, culprit, expected)
@@ -84,8 +85,12 @@ def test_config_errors_come_before_heavy_imports(tmp_path: Path) -> None:
         "try:\n    main(sys.argv[1:])\nexcept SystemExit as e:\n    code = e.code\n"
         "print('torch' in sys.modules, code)"
     )
-    done = subprocess.run([sys.executable, "-c", probe, "run", f"run.output_root={tmp_path}", "dataset.limit=0"],
-                          capture_output=True, text=True, timeout=300)
+    done = subprocess.run(
+        [sys.executable, "-c", probe, "run", f"run.output_root={tmp_path}", "dataset.limit=0"],
+        capture_output=True,
+        text=True,
+        timeout=300,
+    )
     assert done.stdout.split() == ["False", "2"], done.stdout + done.stderr
     assert_one_line_error(2, done.stderr, "dataset.limit=0")
     assert not any(tmp_path.iterdir())

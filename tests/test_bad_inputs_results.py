@@ -18,9 +18,17 @@ EXAMPLES = [{"id": f"e{i}", "source": f"Source {i}.", "references": [f"R {i}."],
 
 
 def _run(root: Path, model: str, stamp: str, outputs: list[str] | None = None, rouge: float = 0.3) -> Path:
-    return write_run(root, task="summarise", model=model, dataset="seed", examples=EXAMPLES,
-                     outputs=outputs or ["out"] * 4, scores=[{"rouge1": rouge + 0.01 * i} for i in range(4)],
-                     signatures={"rouge1": "rouge|stem:yes"}, stamp=stamp)
+    return write_run(
+        root,
+        task="summarise",
+        model=model,
+        dataset="seed",
+        examples=EXAMPLES,
+        outputs=outputs or ["out"] * 4,
+        scores=[{"rouge1": rouge + 0.01 * i} for i in range(4)],
+        signatures={"rouge1": "rouge|stem:yes"},
+        stamp=stamp,
+    )
 
 
 @pytest.fixture
@@ -87,16 +95,22 @@ def test_report_skips_an_interrupted_run(cli: Cli, results: Path, tmp_path: Path
     assert "bart" not in (tmp_path / "report.html").read_text(encoding="utf-8")
 
 
-@pytest.mark.parametrize(("args", "culprits"), [
-    (["compare", "{a}", "{b}", "--samples", "0"], ["harness compare: argument --samples", "at least 1"]),
-    (["check", "{a}", "--baseline", "{b}/metrics.json", "--alpha", "1.5"],
-     ["harness check: argument --alpha", "(0, 1)"]),
-    (["check", "{a}", "--baseline", "{b}/metrics.json", "--alpha", "-0.1"], ["argument --alpha", "(0, 1)"]),
-    (["table", "{root}", "--sort", "rogue1"], ["--sort rogue1", "no run has this metric", "rouge1"]),
-    (["report", "{root}", "--max-examples", "-1"], ["argument --max-examples", "at least 0"]),
-])
-def test_a_bad_command_option_is_one_line(cli: Cli, results: Path, tmp_path: Path, args: list[str],
-                                          culprits: list[str]) -> None:
+@pytest.mark.parametrize(
+    ("args", "culprits"),
+    [
+        (["compare", "{a}", "{b}", "--samples", "0"], ["harness compare: argument --samples", "at least 1"]),
+        (
+            ["check", "{a}", "--baseline", "{b}/metrics.json", "--alpha", "1.5"],
+            ["harness check: argument --alpha", "(0, 1)"],
+        ),
+        (["check", "{a}", "--baseline", "{b}/metrics.json", "--alpha", "-0.1"], ["argument --alpha", "(0, 1)"]),
+        (["table", "{root}", "--sort", "rogue1"], ["--sort rogue1", "no run has this metric", "rouge1"]),
+        (["report", "{root}", "--max-examples", "-1"], ["argument --max-examples", "at least 0"]),
+    ],
+)
+def test_a_bad_command_option_is_one_line(
+    cli: Cli, results: Path, tmp_path: Path, args: list[str], culprits: list[str]
+) -> None:
     a, b = sorted(results.glob("*/*"))
     before = tree_digest(tmp_path)
     status, stderr, _ = cli(*(arg.format(a=a, b=b, root=results) for arg in args))

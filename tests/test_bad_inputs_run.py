@@ -42,10 +42,20 @@ def server(monkeypatch: pytest.MonkeyPatch) -> Iterator[EchoingServer]:
 
 
 def _http_run(server: EchoingServer, root: Path) -> list[str]:
-    return ["run", f"run.output_root={root}", "task=translate", "task.target_lang=es", "dataset=seed",
-            "model=openai_compatible", f"model.base_url=http://127.0.0.1:{server.server_address[1]}/v1",
-            "model.model_name=m", "model.api_key_env=HARDENING_KEY", "model.max_retries=0",
-            "metrics.names=[bleu]", *QUICK]
+    return [
+        "run",
+        f"run.output_root={root}",
+        "task=translate",
+        "task.target_lang=es",
+        "dataset=seed",
+        "model=openai_compatible",
+        f"model.base_url=http://127.0.0.1:{server.server_address[1]}/v1",
+        "model.model_name=m",
+        "model.api_key_env=HARDENING_KEY",
+        "model.max_retries=0",
+        "metrics.names=[bleu]",
+        *QUICK,
+    ]
 
 
 def _all_text(folder: Path) -> str:
@@ -90,25 +100,38 @@ def _interrupted_run(root: Path) -> Path:
 def test_resume_refuses_a_run_that_is_still_running(cli: Cli, tmp_path: Path) -> None:
     run_dir = _interrupted_run(tmp_path / "results")
     holder = subprocess.Popen(
-        [sys.executable, "-c", "import sys, time\nfrom pathlib import Path\n"
-         "from harness.runfolder.folder import RunFolder\nwith RunFolder(Path(sys.argv[1])).locked():\n"
-         "    print('locked', flush=True)\n    time.sleep(300)", str(run_dir)],
-        cwd=ROOT, stdout=subprocess.PIPE, text=True,
+        [
+            sys.executable,
+            "-c",
+            "import sys, time\nfrom pathlib import Path\n"
+            "from harness.runfolder.folder import RunFolder\nwith RunFolder(Path(sys.argv[1])).locked():\n"
+            "    print('locked', flush=True)\n    time.sleep(300)",
+            str(run_dir),
+        ],
+        cwd=ROOT,
+        stdout=subprocess.PIPE,
+        text=True,
     )
     try:
         assert holder.stdout is not None and holder.stdout.readline().strip() == "locked"
         before = tree_digest(tmp_path)
         for resume in ("auto", str(run_dir)):
-            status, stderr, _ = cli("run", f"run.output_root={tmp_path / 'results'}", "metrics.names=[rouge]",
-                                    *QUICK, f"run.resume={resume}")
+            status, stderr, _ = cli(
+                "run",
+                f"run.output_root={tmp_path / 'results'}",
+                "metrics.names=[rouge]",
+                *QUICK,
+                f"run.resume={resume}",
+            )
             assert_one_line_error(status, stderr, str(run_dir), "still running", f"process {holder.pid}")
             assert tree_digest(tmp_path) == before
     finally:
         holder.kill()
         holder.wait()
     # The holder is gone: its lock is stale, and the run is taken over and finished.
-    status, stderr, _ = cli("run", f"run.output_root={tmp_path / 'results'}", "metrics.names=[rouge]", *QUICK,
-                            "run.resume=auto")
+    status, stderr, _ = cli(
+        "run", f"run.output_root={tmp_path / 'results'}", "metrics.names=[rouge]", *QUICK, "run.resume=auto"
+    )
     assert status == 0, stderr
     assert read_json(run_dir / "run.json")["status"] == "complete" and (run_dir / "metrics.json").is_file()
     assert not (run_dir / ".lock").exists()  # a run that ended leaves no lock file
@@ -127,8 +150,16 @@ def _predictions(path: Path, outputs: dict[str, str | None], truncated: tuple[st
 def test_a_complete_run_with_failures_can_be_resumed_to_retry_them(cli: Cli, tmp_path: Path) -> None:
     outputs = {i: "Rusia firmó un pacto." for i in SENTENCES}
     path = _predictions(tmp_path / "outputs.jsonl", {**outputs, SENTENCES[3]: None})
-    common = ["run", f"run.output_root={tmp_path / 'results'}", "task=translate", "task.target_lang=es",
-              "model=predictions", f"model.path={path}", "metrics.names=[bleu]", *QUICK]
+    common = [
+        "run",
+        f"run.output_root={tmp_path / 'results'}",
+        "task=translate",
+        "task.target_lang=es",
+        "model=predictions",
+        f"model.path={path}",
+        "metrics.names=[bleu]",
+        *QUICK,
+    ]
     status, stderr, _ = cli(*common)
     (run_dir,) = (tmp_path / "results").glob("*/*")
     assert status == 0 and read_json(run_dir / "metrics.json")["n_errors"] == 1, stderr
@@ -142,11 +173,19 @@ def test_a_complete_run_with_failures_can_be_resumed_to_retry_them(cli: Cli, tmp
 
 
 def test_truncated_inputs_are_counted_everywhere(cli: Cli, tmp_path: Path) -> None:
-    outputs = _predictions(tmp_path / "outputs.jsonl", {i: "Rusia firmó un pacto." for i in SENTENCES},
-                           truncated=tuple(SENTENCES[:2]))
-    status, stderr, out = cli("run", f"run.output_root={tmp_path / 'results'}", "task=translate",
-                              "task.target_lang=es", "model=predictions", f"model.path={outputs}",
-                              "metrics.names=[bleu]", *QUICK)
+    outputs = _predictions(
+        tmp_path / "outputs.jsonl", {i: "Rusia firmó un pacto." for i in SENTENCES}, truncated=tuple(SENTENCES[:2])
+    )
+    status, stderr, out = cli(
+        "run",
+        f"run.output_root={tmp_path / 'results'}",
+        "task=translate",
+        "task.target_lang=es",
+        "model=predictions",
+        f"model.path={outputs}",
+        "metrics.names=[bleu]",
+        *QUICK,
+    )
     assert status == 0, stderr
     (run_dir,) = (tmp_path / "results").glob("*/*")
     assert read_json(run_dir / "metrics.json")["n_truncated"] == 2

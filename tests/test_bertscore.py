@@ -11,10 +11,14 @@ from harness.metrics.bertscore import BertScoreMetric
 from harness.metrics.embedder import minilm_path
 
 PAIRS = [
-    ("Russia and North Korea signed a defence pact in Pyongyang.",
-     ["The two countries signed a mutual defence treaty in Pyongyang on Wednesday."]),
-    ("The council approved a budget of 45 million pounds.",
-     ["A volcano erupted in Iceland.", "The city council passed a 45 million pound budget.", "Budget approved."]),
+    (
+        "Russia and North Korea signed a defence pact in Pyongyang.",
+        ["The two countries signed a mutual defence treaty in Pyongyang on Wednesday."],
+    ),
+    (
+        "The council approved a budget of 45 million pounds.",
+        ["A volcano erupted in Iceland.", "The city council passed a 45 million pound budget.", "Budget approved."],
+    ),
     ("Critics voted against the plan.", ["Opposition members voted against it, citing taxes.", "Critics objected."]),
 ]
 
@@ -36,6 +40,7 @@ def test_equals_bert_score_with_max_over_references() -> None:
 
 
 def test_an_example_without_references_gets_no_bertscore() -> None:
-    results = BertScoreMetric().score([ScoringInput(Example("x", "src", ()), "text"),
-                                       ScoringInput(Example("y", "src", ("text",)), "text")])
+    results = BertScoreMetric().score(
+        [ScoringInput(Example("x", "src", ()), "text"), ScoringInput(Example("y", "src", ("text",)), "text")]
+    )
     assert results[0] == {} and results[1]["bertscore_f1"] == pytest.approx(1.0, abs=1e-6)

@@ -49,9 +49,7 @@ def _sacrebleu_table(args: list[str]) -> dict[str, list[dict[str, str]]]:
     return rows
 
 
-def _assert_matches_sacrebleu(
-    comparison: Comparison, files: list[Path], metrics: list[str], ar_trials: int
-) -> None:
+def _assert_matches_sacrebleu(comparison: Comparison, files: list[Path], metrics: list[str], ar_trials: int) -> None:
     """Scores, bootstrap means and CIs and both p-values equal sacrebleu's to its 4 printed decimals,
     with ``files[0]`` the baseline and ``comparison.runs`` in the order of ``files[1:]``."""
     ref = str(WMT17 / "newstest2017.ref.de")
@@ -85,9 +83,7 @@ def test_wmt17_compare_matches_sacrebleu_paired_tests(tmp_path: Path) -> None:
     assert len(systems) == 16
     order = ["LIUM-NMT"] + [name for name in systems if name != "LIUM-NMT"]
     folders = write_wmt17_runs(tmp_path)
-    comparison = compare_runs(
-        [load_run(folders[name]) for name in order], bootstrap_samples=1000, ar_trials=AR_TRIALS
-    )
+    comparison = compare_runs([load_run(folders[name]) for name in order], bootstrap_samples=1000, ar_trials=AR_TRIALS)
     assert comparison.runs == order[1:]  # runs are labelled by model where that tells them apart
     _assert_matches_sacrebleu(comparison, [systems[name] for name in order], ["bleu"], AR_TRIALS)
     text = render_markdown(comparison)
@@ -104,8 +100,15 @@ def test_compare_on_runner_runs(run_eval: Callable[..., Path], tmp_path: Path) -
     names = ["LIUM-NMT", "online-A", "KIT"]
     ref = WMT17 / "newstest2017.ref.de"
     folders = [
-        run_eval("task=translate", "task.target_lang=de", "model=predictions", f"model.path={systems[name]}",
-                 "dataset=parallel_text", f"dataset.references=[{ref}]", "metrics.names=[bleu]")
+        run_eval(
+            "task=translate",
+            "task.target_lang=de",
+            "model=predictions",
+            f"model.path={systems[name]}",
+            "dataset=parallel_text",
+            f"dataset.references=[{ref}]",
+            "metrics.names=[bleu]",
+        )
         for name in names
     ]
     runs = [load_run(folder) for folder in folders]
@@ -118,8 +121,12 @@ def test_compare_on_runner_runs(run_eval: Callable[..., Path], tmp_path: Path) -
 
     lines = ref.read_text(encoding="utf-8").splitlines()
     written = write_translation_run(
-        tmp_path / "written", model="LIUM-NMT", sources=[""] * len(lines), references=lines,
-        outputs=systems["LIUM-NMT"].read_text(encoding="utf-8").splitlines(), metrics=("bleu", "chrf"),
+        tmp_path / "written",
+        model="LIUM-NMT",
+        sources=[""] * len(lines),
+        references=lines,
+        outputs=systems["LIUM-NMT"].read_text(encoding="utf-8").splitlines(),
+        metrics=("bleu", "chrf"),
     )
     for ours, runner in zip(load_run(written).scores, runs[0].scores, strict=True):
         stats = runner["details"]["sacrebleu_stats"]
@@ -127,10 +134,7 @@ def test_compare_on_runner_runs(run_eval: Callable[..., Path], tmp_path: Path) -
 
 
 def _summary_examples() -> list[dict[str, Any]]:
-    return [
-        {"id": f"e{i}", "source": f"Source {i}.", "references": [f"Ref {i}."], "meta": {}}
-        for i in range(6)
-    ]
+    return [{"id": f"e{i}", "source": f"Source {i}.", "references": [f"Ref {i}."], "meta": {}} for i in range(6)]
 
 
 def _facts(verdicts: dict[str, str]) -> dict[str, Any]:
@@ -142,9 +146,7 @@ def _facts(verdicts: dict[str, str]) -> dict[str, Any]:
     }
 
 
-def _summary_run(
-    root: Path, model: str, rouge: list[float], verdict: str, signature: str = "rouge|stem:yes"
-) -> Path:
+def _summary_run(root: Path, model: str, rouge: list[float], verdict: str, signature: str = "rouge|stem:yes") -> Path:
     examples = _summary_examples()
     return write_run(
         root,
@@ -189,15 +191,9 @@ def test_different_signatures_are_not_compared(tmp_path: Path) -> None:
 
 
 def test_refuses_runs_over_different_examples(tmp_path: Path) -> None:
-    a = write_translation_run(
-        tmp_path, model="a", sources=["s1", "s2"], references=["r1", "r2"], outputs=["r1", "x"]
-    )
-    b = write_translation_run(
-        tmp_path, model="b", sources=["s1", "s3"], references=["r1", "r2"], outputs=["r1", "x"]
-    )
-    c = write_translation_run(
-        tmp_path, model="c", sources=["s1"], references=["r1"], outputs=["r1"]
-    )
+    a = write_translation_run(tmp_path, model="a", sources=["s1", "s2"], references=["r1", "r2"], outputs=["r1", "x"])
+    b = write_translation_run(tmp_path, model="b", sources=["s1", "s3"], references=["r1", "r2"], outputs=["r1", "x"])
+    c = write_translation_run(tmp_path, model="c", sources=["s1"], references=["r1"], outputs=["r1"])
     with pytest.raises(IncomparableRuns, match="source differs"):
         compare_runs([load_run(a), load_run(b)])
     with pytest.raises(IncomparableRuns, match="different examples"):

@@ -82,8 +82,13 @@ def test_cli_reports_config_errors_before_any_work(tmp_path: Path) -> None:
 
 @pytest.mark.slow
 def test_cli_reports_bad_input_as_one_clear_line(tmp_path: Path) -> None:
-    result = harness_cli("run", "model=predictions", f"model.path={tmp_path / 'nope.jsonl'}",
-                         f"run.output_root={tmp_path / 'results'}", check=False)
+    result = harness_cli(
+        "run",
+        "model=predictions",
+        f"model.path={tmp_path / 'nope.jsonl'}",
+        f"run.output_root={tmp_path / 'results'}",
+        check=False,
+    )
     assert result.returncode == 2
     assert result.stderr.strip() == f"harness: error: model.path: {tmp_path / 'nope.jsonl'} does not exist"
     assert not (tmp_path / "results").exists()

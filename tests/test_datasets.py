@@ -33,8 +33,14 @@ def write_jsonl(path: Path, rows: list[dict]) -> Path:
 
 def files_examples(path: Path, *extra: str):
     cfg = compose_config(
-        ["dataset=files", f"dataset.path={path}", "dataset.source_column=doc", "dataset.reference_column=summary",
-         "dataset.id_column=key", *extra]
+        [
+            "dataset=files",
+            f"dataset.path={path}",
+            "dataset.source_column=doc",
+            "dataset.reference_column=summary",
+            "dataset.id_column=key",
+            *extra,
+        ]
     )
     return load_examples(cfg.dataset, TaskSpec())
 
@@ -114,8 +120,15 @@ def test_hub_code_path_with_a_local_dataset_folder(tmp_path: Path) -> None:
     folder.mkdir()
     write_jsonl(folder / "test.jsonl", [dict(r, summary="s") for r in ROWS])
     cfg = compose_config(
-        ["dataset=hf", f"dataset.hub_name={folder}", "dataset.split=test", "dataset.source_column=doc",
-         "dataset.reference_column=summary", "dataset.id_column=key", "dataset.limit=2"]
+        [
+            "dataset=hf",
+            f"dataset.hub_name={folder}",
+            "dataset.split=test",
+            "dataset.source_column=doc",
+            "dataset.reference_column=summary",
+            "dataset.id_column=key",
+            "dataset.limit=2",
+        ]
     )
     assert [e.id for e in load_examples(cfg.dataset, TaskSpec())] == ["a", "b"]
 

@@ -196,7 +196,7 @@ def test_auto_facts_metric_keys() -> None:
     assert values["auto_facts.flagged"] == 1.0 and values["auto_facts.reasons"] == ["date not in source: '2023'"]
     assert values["auto_facts.novel_words"] == 1.0  # 2023
     assert values["auto_facts.worst_gap"] > 0.3  # 2023 is nowhere in the source
-    assert {"text": "2023", "role": "circumstance", "in_source": False} .items() <= next(
+    assert {"text": "2023", "role": "circumstance", "in_source": False}.items() <= next(
         m for m in values["auto_facts.mentions"] if m["text"] == "2023"
     ).items()
 

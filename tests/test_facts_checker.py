@@ -246,41 +246,80 @@ ES_PL_CASES: list[tuple[str, str, str, str, str | None]] = [
     ("es", "El tratado fue firmado el 19 de junio de 2024.", "treaty_date", "supported", "19 de junio de 2024"),
     ("es", "El tratado fue firmado el 20 de junio de 2024.", "treaty_date", "contradicted", "20 de junio de 2024"),
     ("es", "El tratado fue firmado el viernes.", "treaty_date", "contradicted", "viernes"),
-    ("es", "Corea del Norte envió a Rusia unas 190 toneladas de munición.", "ammunition_tonnage", "supported",
-     "190 toneladas"),
-    ("es", "Corea del Norte envió a Rusia ciento noventa toneladas de munición.", "ammunition_tonnage",
-     "supported", "ciento noventa toneladas"),
-    ("es", "Corea del Norte envió a Rusia 190.000 kilogramos de munición.", "ammunition_tonnage", "supported",
-     "190.000 kilogramos"),
-    ("es", "Corea del Norte envió a Rusia 290 toneladas de munición.", "ammunition_tonnage", "contradicted",
-     "290 toneladas"),
+    (
+        "es",
+        "Corea del Norte envió a Rusia unas 190 toneladas de munición.",
+        "ammunition_tonnage",
+        "supported",
+        "190 toneladas",
+    ),
+    (
+        "es",
+        "Corea del Norte envió a Rusia ciento noventa toneladas de munición.",
+        "ammunition_tonnage",
+        "supported",
+        "ciento noventa toneladas",
+    ),
+    (
+        "es",
+        "Corea del Norte envió a Rusia 190.000 kilogramos de munición.",
+        "ammunition_tonnage",
+        "supported",
+        "190.000 kilogramos",
+    ),
+    (
+        "es",
+        "Corea del Norte envió a Rusia 290 toneladas de munición.",
+        "ammunition_tonnage",
+        "contradicted",
+        "290 toneladas",
+    ),
     ("es", "Rusia envió 5.000 toneladas de grano.", "ammunition_tonnage", "absent", None),
     ("es", "Las conversaciones duraron unas dos horas.", "talks_duration", "supported", "dos horas"),
     ("es", "Las conversaciones duraron tres horas.", "talks_duration", "contradicted", "tres horas"),
     ("es", "Las conversaciones duraron 1,5 horas.", "talks_duration", "contradicted", "1,5 horas"),
     ("es", "Rusia y Corea del Norte firmaron un pacto.", "treaty_parties", "supported", "Rusia"),
     ("es", "El tratado fue firmado en Moscú.", "signing_place", "contradicted", "Moscú"),
-    ("es", "El tratado no incluye una cláusula de defensa mutua.", "mutual_defence_clause", "contradicted",
-     "no incluye una cláusula de defensa mutua"),
-    ("es", "Putin descartó la cooperación técnico-militar.", "military_technical_cooperation", "contradicted",
-     "descartó la cooperación técnico-militar"),
+    (
+        "es",
+        "El tratado no incluye una cláusula de defensa mutua.",
+        "mutual_defence_clause",
+        "contradicted",
+        "no incluye una cláusula de defensa mutua",
+    ),
+    (
+        "es",
+        "Putin descartó la cooperación técnico-militar.",
+        "military_technical_cooperation",
+        "contradicted",
+        "descartó la cooperación técnico-militar",
+    ),
     ("pl", "Traktat podpisano w środę.", "treaty_date", "supported", "środę"),
     ("pl", "Traktat podpisany 19 czerwca 2024 r. w Pjongjangu.", "treaty_date", "supported", "19 czerwca 2024 r."),
     ("pl", "Traktat podpisany 20 czerwca 2024 r.", "treaty_date", "contradicted", "20 czerwca 2024 r."),
     ("pl", "Traktat podpisany w piątek.", "treaty_date", "contradicted", "piątek"),
     ("pl", "Korea Północna wysłała Rosji około 190 ton amunicji.", "ammunition_tonnage", "supported", "190 ton"),
     ("pl", "Korea Północna wysłała Rosji 290 ton amunicji.", "ammunition_tonnage", "contradicted", "290 ton"),
-    ("pl", "Korea Północna wysłała Rosji 190 tys. ton amunicji.", "ammunition_tonnage", "contradicted",
-     "190 tys. ton"),
+    ("pl", "Korea Północna wysłała Rosji 190 tys. ton amunicji.", "ammunition_tonnage", "contradicted", "190 tys. ton"),
     ("pl", "Rosja wysłała 5 tys. ton zboża.", "ammunition_tonnage", "absent", None),
     ("pl", "Rozmowy trwały około dwóch godzin.", "talks_duration", "supported", "dwóch godzin"),
     ("pl", "Rozmowy trwały trzy godziny.", "talks_duration", "contradicted", "trzy godziny"),
     ("pl", "Rosja podpisała porozumienie z Koreą Północną.", "treaty_parties", "supported", "Rosja"),
     ("pl", "Rosja i Korea Południowa podpisały porozumienie.", "treaty_parties", "contradicted", "Korea Południowa"),
-    ("pl", "Traktat nie zawiera klauzuli o wzajemnej obronie.", "mutual_defence_clause", "contradicted",
-     "nie zawiera klauzuli o wzajemnej obronie"),
-    ("pl", "Putin wykluczył współpracę wojskowo-techniczną.", "military_technical_cooperation", "contradicted",
-     "wykluczył współpracę wojskowo-techniczną"),
+    (
+        "pl",
+        "Traktat nie zawiera klauzuli o wzajemnej obronie.",
+        "mutual_defence_clause",
+        "contradicted",
+        "nie zawiera klauzuli o wzajemnej obronie",
+    ),
+    (
+        "pl",
+        "Putin wykluczył współpracę wojskowo-techniczną.",
+        "military_technical_cooperation",
+        "contradicted",
+        "wykluczył współpracę wojskowo-techniczną",
+    ),
 ]
 
 
@@ -363,14 +402,30 @@ def test_a_weekday_in_a_signing_sentence_binds_to_the_signing_only() -> None:
 # mentions the checker must look beyond (each was a surviving mutant of benchmarks/mutation.py).
 LATER_MENTION_CASES: list[tuple[str, str, str, str, str | None]] = [
     # A date bound to no fact does not end the search: the signing date after it still counts.
-    ("en", "On 1 May 2020 nothing happened. The treaty was signed on 20 June 2024.", "treaty_date", "contradicted",
-     "20 June 2024"),
+    (
+        "en",
+        "On 1 May 2020 nothing happened. The treaty was signed on 20 June 2024.",
+        "treaty_date",
+        "contradicted",
+        "20 June 2024",
+    ),
     # The February of the ministry's estimate (a fact of another kind dated by its evidence) is not the signing.
-    ("en", "South Korea's defence ministry estimated in February that North Korea had sent 190 tonnes since the "
-     "treaty was signed.", "treaty_date", "absent", None),
+    (
+        "en",
+        "South Korea's defence ministry estimated in February that North Korea had sent 190 tonnes since the "
+        "treaty was signed.",
+        "treaty_date",
+        "absent",
+        None,
+    ),
     # A name after "of" is no noun counted ("tonnes of North Korean ammunition" still counts ammunition).
-    ("en", "North Korea sent Russia 190 tonnes of North Korean ammunition.", "ammunition_tonnage", "supported",
-     "190 tonnes"),
+    (
+        "en",
+        "North Korea sent Russia 190 tonnes of North Korean ammunition.",
+        "ammunition_tonnage",
+        "supported",
+        "190 tonnes",
+    ),
     # A number with a unit that looks like a year is the quantity, not a date.
     ("en", "North Korea sent Russia 1900 tonnes of ammunition.", "ammunition_tonnage", "contradicted", "1900 tonnes"),
     # The longest form of a name at a position is the one reported ("Kim Dzong Un", not "Kim").
@@ -399,8 +454,15 @@ def test_an_absent_party_is_named_in_the_reason() -> None:
 def test_a_count_without_a_unit_is_compared_as_stated() -> None:
     """A quantity fact with no unit (a count, named by its cues) is compared with the number itself."""
     troops = parse_facts(
-        [{"id": "troops", "kind": "quantity", "value": 10000, "cues": {"en": ["troops", "soldiers"]},
-          "evidence": "North Korea sent 10,000 troops"}],
+        [
+            {
+                "id": "troops",
+                "kind": "quantity",
+                "value": 10000,
+                "cues": {"en": ["troops", "soldiers"]},
+                "evidence": "North Korea sent 10,000 troops",
+            }
+        ],
         "test",
     )
     stated = {

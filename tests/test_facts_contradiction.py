@@ -21,7 +21,9 @@ def test_right_and_wrong_date_together_is_a_contradiction(output: str, run_eval,
     path.write_text(json.dumps({"id": SEED_ID, "output": output}) + "\n", encoding="utf-8")
     run_dir = run_eval("model=predictions", f"model.path={path}", "metrics.names=[facts]")
     assert read_json(run_dir / "metrics.json")["tables"]["facts"]["treaty_date"] == {
-        "supported": 0, "contradicted": 1, "absent": 0
+        "supported": 0,
+        "contradicted": 1,
+        "absent": 0,
     }
     [record] = read_jsonl(run_dir / "scores.jsonl")
     verdict = next(v for v in record["details"]["facts.verdicts"] if v["fact_id"] == "treaty_date")
@@ -38,15 +40,30 @@ def test_the_right_date_alone_is_supported(run_eval, tmp_path: Path) -> None:
 def test_weekdays_resolve_against_the_published_column(run_eval, tmp_path: Path) -> None:
     """``dataset.published_column`` anchors "on Wednesday": the day before a Thursday 20 June 2024
     dateline is the signing date (supported); a week later it is another day (contradicted)."""
-    fact = {"id": "signed", "kind": "date", "value": "2024-06-19", "evidence": "signed on Wednesday",
-            "cues": {"en": ["signed"]}}
-    rows = [{"key": key, "doc": "The treaty was signed on Wednesday in Pyongyang.", "dateline": dateline,
-             "facts": [fact]} for key, dateline in [("thu", "2024-06-20"), ("next-week", "2024-06-28")]]
+    fact = {
+        "id": "signed",
+        "kind": "date",
+        "value": "2024-06-19",
+        "evidence": "signed on Wednesday",
+        "cues": {"en": ["signed"]},
+    }
+    rows = [
+        {"key": key, "doc": "The treaty was signed on Wednesday in Pyongyang.", "dateline": dateline, "facts": [fact]}
+        for key, dateline in [("thu", "2024-06-20"), ("next-week", "2024-06-28")]
+    ]
     data = tmp_path / "dated.jsonl"
     data.write_text("".join(json.dumps(r) + "\n" for r in rows), encoding="utf-8")
-    run_dir = run_eval("dataset=files", f"dataset.path={data}", "dataset.source_column=doc",
-                       "dataset.reference_column=null", "dataset.id_column=key", "dataset.facts_column=facts",
-                       "dataset.published_column=dateline", "model=lead", "metrics.names=[facts]")
+    run_dir = run_eval(
+        "dataset=files",
+        f"dataset.path={data}",
+        "dataset.source_column=doc",
+        "dataset.reference_column=null",
+        "dataset.id_column=key",
+        "dataset.facts_column=facts",
+        "dataset.published_column=dateline",
+        "model=lead",
+        "metrics.names=[facts]",
+    )
     verdicts = {r["id"]: r["details"]["facts.verdicts"][0]["verdict"] for r in read_jsonl(run_dir / "scores.jsonl")}
     assert verdicts == {"thu": "supported", "next-week": "contradicted"}
     published = {e["id"]: e["meta"]["published"] for e in read_jsonl(run_dir / "examples.jsonl")}
@@ -56,14 +73,32 @@ def test_weekdays_resolve_against_the_published_column(run_eval, tmp_path: Path)
 def test_an_approximate_quantity_allows_its_tolerance_when_hedged(run_eval, tmp_path: Path) -> None:
     """value 200 tonnes, approximate, tolerance 10%: "about 220" is within (the bound included),
     "about 221" is not, and an unhedged 220 is another figure."""
-    fact = {"id": "aid", "kind": "quantity", "value": 200, "unit": "tonne", "approximate": True,
-            "evidence": "200 tonnes of aid", "cues": {"en": ["aid"]}}
-    docs = {"bound": "About 220 tonnes of aid arrived.", "beyond": "About 221 tonnes of aid arrived.",
-            "unhedged": "Exactly 220 tonnes of aid arrived.", "same": "Around 200 tonnes of aid arrived."}
+    fact = {
+        "id": "aid",
+        "kind": "quantity",
+        "value": 200,
+        "unit": "tonne",
+        "approximate": True,
+        "evidence": "200 tonnes of aid",
+        "cues": {"en": ["aid"]},
+    }
+    docs = {
+        "bound": "About 220 tonnes of aid arrived.",
+        "beyond": "About 221 tonnes of aid arrived.",
+        "unhedged": "Exactly 220 tonnes of aid arrived.",
+        "same": "Around 200 tonnes of aid arrived.",
+    }
     data = tmp_path / "aid.jsonl"
     data.write_text("".join(json.dumps({"key": k, "doc": d, "facts": [fact]}) + "\n" for k, d in docs.items()))
-    run_dir = run_eval("dataset=files", f"dataset.path={data}", "dataset.source_column=doc",
-                       "dataset.reference_column=null", "dataset.id_column=key", "dataset.facts_column=facts",
-                       "model=lead", "metrics.names=[facts]")
+    run_dir = run_eval(
+        "dataset=files",
+        f"dataset.path={data}",
+        "dataset.source_column=doc",
+        "dataset.reference_column=null",
+        "dataset.id_column=key",
+        "dataset.facts_column=facts",
+        "model=lead",
+        "metrics.names=[facts]",
+    )
     verdicts = {r["id"]: r["details"]["facts.verdicts"][0]["verdict"] for r in read_jsonl(run_dir / "scores.jsonl")}
     assert verdicts == {"bound": "supported", "beyond": "contradicted", "unhedged": "contradicted", "same": "supported"}

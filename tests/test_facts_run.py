@@ -23,8 +23,9 @@ def predictions(tmp_path: Path, output: str) -> Path:
 
 
 def test_a_wrong_signing_date_is_a_contradiction_in_the_run(run_eval, tmp_path: Path) -> None:
-    run_dir = run_eval("model=predictions", f"model.path={predictions(tmp_path, WRONG_DATE)}",
-                       "metrics.names=[rouge,facts]")
+    run_dir = run_eval(
+        "model=predictions", f"model.path={predictions(tmp_path, WRONG_DATE)}", "metrics.names=[rouge,facts]"
+    )
     metrics = read_json(run_dir / "metrics.json")
     assert metrics["metrics"]["facts.treaty_date.contradicted"]["value"] == 1.0
     assert metrics["tables"]["facts"]["treaty_date"] == {"supported": 0, "contradicted": 1, "absent": 0}
@@ -63,8 +64,13 @@ def test_a_malformed_fact_spec_fails_at_load_naming_file_fact_and_field(run_eval
 
 
 RAIN = {"id": "rain_date", "kind": "date", "value": "2024-06-19", "cues": {"en": ["rain"]}}
-FLOOD = {"id": "flooded_streets", "kind": "quantity", "value": 12, "cues": {"en": ["streets"]},
-         "evidence": "12 streets flooded"}  # a count: no unit (units are measures: tonne, hour, ...)
+FLOOD = {
+    "id": "flooded_streets",
+    "kind": "quantity",
+    "value": 12,
+    "cues": {"en": ["streets"]},
+    "evidence": "12 streets flooded",
+}  # a count: no unit (units are measures: tonne, hour, ...)
 RAIN_ROWS = [  # a date and a quantity fact in one column: Arrow gives each the other's fields as nulls
     {"key": "a", "doc": "Rain fell on 19 June 2024 in Paris. Then 12 streets flooded.", "facts": [RAIN, FLOOD]},
     {"key": "b", "doc": "Rain fell on 20 June 2024 in Paris. Then 12 streets flooded.", "facts": [RAIN]},
@@ -76,8 +82,16 @@ def _rain_dataset(tmp_path: Path, *, in_column: bool) -> list[str]:
     rows = [dict(r) if in_column else {k: v for k, v in r.items() if k != "facts"} for r in RAIN_ROWS]
     data = tmp_path / "rain.jsonl"
     data.write_text("".join(json.dumps(r) + "\n" for r in rows), encoding="utf-8")
-    overrides = ["dataset=files", f"dataset.path={data}", "dataset.source_column=doc", "dataset.reference_column=null",
-                 "dataset.id_column=key", "model=lead", "model.k=1", "metrics.names=[facts]"]
+    overrides = [
+        "dataset=files",
+        f"dataset.path={data}",
+        "dataset.source_column=doc",
+        "dataset.reference_column=null",
+        "dataset.id_column=key",
+        "model=lead",
+        "model.k=1",
+        "metrics.names=[facts]",
+    ]
     if in_column:
         return [*overrides, "dataset.facts_column=facts"]
     side = tmp_path / "rain-facts.yaml"
@@ -89,13 +103,18 @@ def _rain_dataset(tmp_path: Path, *, in_column: bool) -> list[str]:
 @pytest.mark.parametrize("in_column", [False, True], ids=["facts_file", "facts_column"])
 def test_dataset_facts_from_a_side_file_or_a_column(run_eval, tmp_path: Path, in_column: bool) -> None:
     run_dir = run_eval(*_rain_dataset(tmp_path, in_column=in_column))
-    verdicts = {r["id"]: [v["verdict"] for v in r["details"].get("facts.verdicts", [])]
-                for r in read_jsonl(run_dir / "scores.jsonl")}
+    verdicts = {
+        r["id"]: [v["verdict"] for v in r["details"].get("facts.verdicts", [])]
+        for r in read_jsonl(run_dir / "scores.jsonl")
+    }
     assert verdicts == {"a": ["supported", "absent"], "b": ["contradicted"], "c": []}
     recorded = {e["id"]: e["meta"].get("facts", []) for e in read_jsonl(run_dir / "examples.jsonl")}
     assert recorded == {r["key"]: r["facts"] for r in RAIN_ROWS}  # as written: no nulls, dates as strings
     assert read_json(run_dir / "metrics.json")["tables"]["facts"]["rain_date"] == {
-        "supported": 1, "contradicted": 1, "absent": 0}
+        "supported": 1,
+        "contradicted": 1,
+        "absent": 0,
+    }
 
 
 def test_a_bad_facts_file_names_the_file_and_example(run_eval, tmp_path: Path) -> None:
@@ -118,8 +137,14 @@ def test_a_bad_facts_file_names_the_file_and_example(run_eval, tmp_path: Path) -
 def test_frank_unsupported_rates_per_system(run_eval) -> None:
     rates = {}
     for system in ("bart", "BERTS2S"):
-        run_dir = run_eval("model=predictions", "model.column=summary", "dataset=frank", f"dataset.path={FRANK}",
-                           f"+dataset.where.system={system}", "metrics.names=[auto_facts]")
+        run_dir = run_eval(
+            "model=predictions",
+            "model.column=summary",
+            "dataset=frank",
+            f"dataset.path={FRANK}",
+            f"+dataset.where.system={system}",
+            "metrics.names=[auto_facts]",
+        )
         rates[system] = read_json(run_dir / "metrics.json")["metrics"]
     # XSum-style BERTS2S invents numbers and names far more often than CNN/DM BART (FRANK's human labels agree).
     assert (
@@ -143,8 +168,9 @@ def test_clause_similarity_threshold_supports_a_paraphrase(run_eval, tmp_path: P
         folder.mkdir()
         (folder / "spec.yaml").write_text(yaml.safe_dump(spec, allow_unicode=True))
         (folder / spec["source_file"]).write_text((ROOT / "seeds" / spec["source_file"]).read_text())
-        run_dir = run_eval(f"dataset.spec={folder / 'spec.yaml'}", "model=predictions", f"model.path={output}",
-                           "metrics.names=[facts]")
+        run_dir = run_eval(
+            f"dataset.spec={folder / 'spec.yaml'}", "model=predictions", f"model.path={output}", "metrics.names=[facts]"
+        )
         return read_json(run_dir / "metrics.json")["tables"]["facts"]["other_agreements"]
 
     assert verdict(None) == {"supported": 0, "contradicted": 0, "absent": 1}  # no keyword matches

@@ -25,9 +25,18 @@ GOOD: dict[str, dict[str, Any]] = {
 def test_seed_spec_loads_with_stable_ids() -> None:
     facts = load_fact_spec(SEED)
     assert [f.id for f in facts] == [
-        "treaty_date", "treaty_parties", "treaty_kind", "signing_place", "mutual_defence_clause",
-        "talks_duration", "ammunition_tonnage", "ammunition_estimate_source", "vladivostok_meeting",
-        "invasion_year", "other_agreements", "military_technical_cooperation",
+        "treaty_date",
+        "treaty_parties",
+        "treaty_kind",
+        "signing_place",
+        "mutual_defence_clause",
+        "talks_duration",
+        "ammunition_tonnage",
+        "ammunition_estimate_source",
+        "vladivostok_meeting",
+        "invasion_year",
+        "other_agreements",
+        "military_technical_cooperation",
     ]
     by_id = {f.id: f for f in facts}
     assert isinstance(by_id["treaty_date"], DateFact) and by_id["treaty_date"].value == PartialDate(2024, 6, 19)
@@ -67,12 +76,20 @@ BAD: list[tuple[str, dict[str, Any], str, str]] = [
     ("non-numeric quantity", {"id": "f7", "kind": "quantity", "value": "many"}, "f7", "value"),
     ("approximate not bool", {"id": "f8", "kind": "quantity", "value": 2, "approximate": "yes"}, "f8", "approximate"),
     ("entity without value", {"id": "f9", "kind": "entity"}, "f9", "value"),
-    ("aliases for unknown name", {"id": "f10", "kind": "entity", "value": ["A", "B"], "aliases": {"C": ["c"]}},
-     "f10", "aliases"),
+    (
+        "aliases for unknown name",
+        {"id": "f10", "kind": "entity", "value": ["A", "B"], "aliases": {"C": ["c"]}},
+        "f10",
+        "aliases",
+    ),
     ("clause without statement", {"id": "f11", "kind": "clause", "keywords": {"en": [["a"]]}}, "f11", "statement"),
     ("clause without keywords", {"id": "f12", "kind": "clause", "statement": "s"}, "f12", "keywords"),
-    ("empty keyword group", {"id": "f13", "kind": "clause", "statement": "s", "keywords": {"es": [[]]}},
-     "f13", "keywords.es"),
+    (
+        "empty keyword group",
+        {"id": "f13", "kind": "clause", "statement": "s", "keywords": {"es": [[]]}},
+        "f13",
+        "keywords.es",
+    ),
     ("similarity out of range", {**GOOD["clause"], "id": "f14", "similarity": 1.5}, "f14", "similarity"),
     ("negations not a mapping", {**GOOD["clause"], "id": "f15", "negations": ["no"]}, "f15", "negations"),
     ("missing id", {"kind": "date", "value": "2024"}, "#0", "id"),

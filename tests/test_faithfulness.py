@@ -160,8 +160,14 @@ def test_signature_names_settings(metric: FaithfulnessMetric) -> None:
 def test_frank_through_a_run_writes_faithfulness_per_summary(run_eval) -> None:
     from conftest import FRANK, read_json, read_jsonl
 
-    run_dir = run_eval("model=predictions", "model.column=summary", "dataset=frank", f"dataset.path={FRANK}",
-                       "dataset.limit=12", "metrics.names=[faithfulness]")
+    run_dir = run_eval(
+        "model=predictions",
+        "model.column=summary",
+        "dataset=frank",
+        f"dataset.path={FRANK}",
+        "dataset.limit=12",
+        "metrics.names=[faithfulness]",
+    )
     records = read_jsonl(run_dir / "scores.jsonl")
     assert len(records) == 12 and all(0 <= r["scores"]["faithfulness"] <= 1 for r in records)
     assert {"faithfulness.alignment", "faithfulness.trigram_support", "faithfulness.novel_words"} <= set(
@@ -177,11 +183,20 @@ def test_alignment_component_separates_copied_from_unrelated(metric: Faithfulnes
     assert unrelated["faithfulness.novel_words"] == pytest.approx(1 / 7)  # six words not in the source
 
 
-
 LONG_SOURCE = " ".join(
-    f"Report {i}: the {town} council approved {10 + i} new {thing}, officials said on Monday." for i, (town, thing) in
-    enumerate([("Leeds", "schools"), ("York", "parks"), ("Hull", "bridges"), ("Bradford", "libraries"),
-               ("Wakefield", "clinics"), ("Harrogate", "roads"), ("Halifax", "depots"), ("Barnsley", "pools")])
+    f"Report {i}: the {town} council approved {10 + i} new {thing}, officials said on Monday."
+    for i, (town, thing) in enumerate(
+        [
+            ("Leeds", "schools"),
+            ("York", "parks"),
+            ("Hull", "bridges"),
+            ("Bradford", "libraries"),
+            ("Wakefield", "clinics"),
+            ("Harrogate", "roads"),
+            ("Halifax", "depots"),
+            ("Barnsley", "pools"),
+        ]
+    )
 )
 
 

@@ -44,9 +44,7 @@ def _translation(root: Path, outputs: list[str], stamp: str) -> Path:
     )
 
 
-def test_passes_on_the_same_run_and_fails_on_a_worsened_one(
-    tmp_path: Path, capsys: pytest.CaptureFixture[str]
-) -> None:
+def test_passes_on_the_same_run_and_fails_on_a_worsened_one(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
     good = _translation(tmp_path, REFS, "2026-01-01/10-00-00")
     worse = _translation(tmp_path, [r.replace("mat", "hat") for r in REFS], "2026-01-01/11-00-00")
     baseline = tmp_path / "baselines" / "tiny.json"
@@ -84,10 +82,19 @@ def test_tolerance_bounds_the_significance_test_on_one_example(
 ) -> None:
     """At n = 1 every resample is the one example, so any drop gets the smallest p-value
     (1/(samples+1)); a drop within the tolerance must still pass."""
+
     def one(score: float, stamp: str) -> Path:
-        return write_run(tmp_path, task="summarise", model="lead", dataset="seed", examples=EXAMPLES[:1],
-                         outputs=["out"], scores=[{"rouge1": score}], signatures={"rouge1": "rouge|stem:yes"},
-                         stamp=stamp)
+        return write_run(
+            tmp_path,
+            task="summarise",
+            model="lead",
+            dataset="seed",
+            examples=EXAMPLES[:1],
+            outputs=["out"],
+            scores=[{"rouge1": score}],
+            signatures={"rouge1": "rouge|stem:yes"},
+            stamp=stamp,
+        )
 
     base, tiny_drop = one(0.5, "2026-01-01/10-00-00"), one(0.5 - 1e-9, "2026-01-01/11-00-00")
     baseline = tmp_path / "b.json"
@@ -119,8 +126,12 @@ def test_a_folder_that_is_no_run_is_one_error_line(
     base = _summary(tmp_path / "runs", 0.0, "2026-01-01/10-00-00")
     empty = tmp_path / "empty"
     empty.mkdir()
-    args = {"table": [empty], "compare": [base, empty], "report": [empty, "-o", tmp_path / "r.html"],
-            "check": [empty, "--baseline", tmp_path / "b.json"]}[command]
+    args = {
+        "table": [empty],
+        "compare": [base, empty],
+        "report": [empty, "-o", tmp_path / "r.html"],
+        "check": [empty, "--baseline", tmp_path / "b.json"],
+    }[command]
     assert main([command, *map(str, args)]) == 2
     err = capsys.readouterr().err
     assert err.startswith("harness: error: ") and str(empty) in err and err.count("\n") == 1
@@ -131,14 +142,23 @@ def test_gate_on_real_runs(run_eval, tmp_path: Path) -> None:
     """The runner's own run folders: a run passes against its own baseline, and the same data with
     deliberately worsened outputs (second halves dropped) fails."""
     rows = [
-        {"id": f"r{i}", "text": f"Story {i}: the council of town {i} approved a budget of {i} million on Monday.",
-         "ref": f"Town {i} council approved a {i} million budget on Monday."}
+        {
+            "id": f"r{i}",
+            "text": f"Story {i}: the council of town {i} approved a budget of {i} million on Monday.",
+            "ref": f"Town {i} council approved a {i} million budget on Monday.",
+        }
         for i in range(12)
     ]
     data = tmp_path / "data.jsonl"
     data.write_text("".join(json.dumps(r) + "\n" for r in rows), encoding="utf-8")
-    dataset = ["dataset=files", f"dataset.path={data}", "dataset.source_column=text",
-               "dataset.reference_column=ref", "dataset.id_column=id", "metrics.names=[rouge]"]
+    dataset = [
+        "dataset=files",
+        f"dataset.path={data}",
+        "dataset.source_column=text",
+        "dataset.reference_column=ref",
+        "dataset.id_column=id",
+        "metrics.names=[rouge]",
+    ]
 
     def predictions(name: str, outputs: list[str]) -> Path:
         path = tmp_path / f"{name}.jsonl"
@@ -157,9 +177,17 @@ def test_gate_on_real_runs(run_eval, tmp_path: Path) -> None:
 
 def _scores(root: Path, values: dict[str, list[float]], stamp: str, signature: str = "s") -> Path:
     n = len(next(iter(values.values())))
-    return write_run(root, task="summarise", model="lead", dataset="seed", examples=EXAMPLES[:n], outputs=["o"] * n,
-                     scores=[{name: column[i] for name, column in values.items()} for i in range(n)],
-                     signatures={name: signature for name in values}, stamp=stamp)
+    return write_run(
+        root,
+        task="summarise",
+        model="lead",
+        dataset="seed",
+        examples=EXAMPLES[:n],
+        outputs=["o"] * n,
+        scores=[{name: column[i] for name, column in values.items()} for i in range(n)],
+        signatures={name: signature for name in values},
+        stamp=stamp,
+    )
 
 
 def _gate(run: Path, baseline: Path, **options: object) -> GateResult:
@@ -177,7 +205,9 @@ def test_python_api_defaults_and_lower_is_better_metrics(tmp_path: Path) -> None
     assert _gate(better, baseline).passed
     result = _gate(worse, baseline)
     assert [c.failures for c in result.checks] == [
-        [], ["facts.contradiction_rate fell by 0.0010 (0.3000 -> 0.3010; tolerance 0)"]]  # not significant
+        [],
+        ["facts.contradiction_rate fell by 0.0010 (0.3000 -> 0.3010; tolerance 0)"],
+    ]  # not significant
     assert 0.05 < result.checks[1].p_value < 0.5
     assert _gate(worse, baseline, alpha=result.checks[1].p_value).checks[1].failures[1:] == []  # p < alpha, strictly
     assert "significantly worse" in _gate(worse, baseline, alpha=0.5).checks[1].failures[1]
@@ -187,8 +217,9 @@ def test_python_api_defaults_and_lower_is_better_metrics(tmp_path: Path) -> None
 def test_report_of_missing_changed_and_unchecked_metrics(tmp_path: Path) -> None:
     base = _scores(tmp_path, {"rouge1": [0.5, 0.6], "rouge2": [0.2, 0.3]}, "2026-01-01/10-00-00")
     same = _scores(tmp_path, {"rouge1": [0.5, 0.6], "rouge2": [0.2, 0.3]}, "2026-01-01/11-00-00")
-    other = _scores(tmp_path, {"rouge1": [0.4, 0.6], "rouge2": [float("nan")] * 2, "bleu": [1.0, 2.0]},
-                    "2026-01-01/12-00-00")
+    other = _scores(
+        tmp_path, {"rouge1": [0.4, 0.6], "rouge2": [float("nan")] * 2, "bleu": [1.0, 2.0]}, "2026-01-01/12-00-00"
+    )
     baseline = write_baseline(load_run(base), tmp_path / "b.json")
     unchanged = render_result(_gate(same, baseline))
     assert "| rouge1 | 0.5500 | 0.5500 | +0.0000 | 0 |  | ok |" in unchanged  # no p-value without a change

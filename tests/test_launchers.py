@@ -56,8 +56,15 @@ def test_joblib_runs_shards_in_parallel_and_merge_equals_the_whole(tmp_path: Pat
 
 @pytest.mark.slow
 def test_submitit_local_sweep(tmp_path: Path) -> None:
-    result = harness_cli("run", "-m", "hydra/launcher=submitit_local", "model=lead,textrank", "debug=fast",
-                         f"run.output_root={tmp_path}", f"run.cache_dir={tmp_path / 'cache'}")
+    result = harness_cli(
+        "run",
+        "-m",
+        "hydra/launcher=submitit_local",
+        "model=lead,textrank",
+        "debug=fast",
+        f"run.output_root={tmp_path}",
+        f"run.cache_dir={tmp_path / 'cache'}",
+    )
     runs = sweep_runs(tmp_path)
     assert [r.name.split("_", 2)[2] for r in runs] == ["lead_seed", "textrank_seed"]
     assert all(read_json(r / "metrics.json")["n_scored"] == 1 for r in runs)
@@ -75,9 +82,18 @@ def test_slurm_launchers_compose(launcher: str, timeout: int) -> None:
 def test_a_failed_submitit_job_is_reported_with_its_log(tmp_path: Path) -> None:
     """Bad input inside a cluster job: one line naming the job, the culprit and the job's log; exit 2."""
     missing = tmp_path / "missing.jsonl"
-    result = harness_cli("run", "-m", "hydra/launcher=submitit_local", "dataset=files", f"dataset.path={missing}",
-                         "debug=fast", f"run.output_root={tmp_path}", check=False)
+    result = harness_cli(
+        "run",
+        "-m",
+        "hydra/launcher=submitit_local",
+        "dataset=files",
+        f"dataset.path={missing}",
+        "debug=fast",
+        f"run.output_root={tmp_path}",
+        check=False,
+    )
     (log,) = tmp_path.glob(".multirun/*/.submitit/*/*_log.err")
     assert result.returncode == 2 and "Traceback" not in result.stderr
     assert result.stderr.strip().splitlines()[-1] == (
-        f"harness: error: job {log.parent.name} failed: dataset.path: {missing} does not exist (log: {log})")
+        f"harness: error: job {log.parent.name} failed: dataset.path: {missing} does not exist (log: {log})"
+    )

@@ -12,7 +12,7 @@ import pytest
 
 from conftest import ROOT
 
-PROBE = '''
+PROBE = """
 from conftest import requires
 
 @requires(False, "the frobnicator", "apt-get install -y frobnicator")
@@ -22,7 +22,7 @@ def test_needs_the_frobnicator():
 @requires(True, "python", "nothing")
 def test_has_python():
     pass
-'''
+"""
 
 
 @pytest.mark.parametrize("ci", ["", "true"])
@@ -33,7 +33,11 @@ def test_missing_requirement_skips_locally_and_fails_in_ci(ci: str, tmp_path: Pa
     env = {**os.environ, "CI": ci, "PYTHONPATH": str(ROOT)}
     result = subprocess.run(
         [sys.executable, "-m", "pytest", "-rsf", "-p", "no:cacheprovider", "test_probe.py"],
-        cwd=tmp_path, env=env, capture_output=True, text=True, timeout=300,
+        cwd=tmp_path,
+        env=env,
+        capture_output=True,
+        text=True,
+        timeout=300,
     )
     message = "the frobnicator is missing; install: apt-get install -y frobnicator"
     if ci:

@@ -98,16 +98,26 @@ def translation_data(tmp_path: Path) -> dict[str, str]:
     hub.mkdir()
     rows = [{"translation": {"en": en, "es": es}} for en, es in zip(english, spanish, strict=True)]
     (hub / "test.jsonl").write_text("".join(json.dumps(r) + "\n" for r in rows), encoding="utf-8")
-    return {"source": write_lines(tmp_path / "src.en", english), "reference": write_lines(tmp_path / "ref.es", spanish),
-            "hub": str(hub)}
+    return {
+        "source": write_lines(tmp_path / "src.en", english),
+        "reference": write_lines(tmp_path / "ref.es", spanish),
+        "hub": str(hub),
+    }
 
 
 def translation_datasets(data: dict[str, str]) -> dict[str, tuple[str, ...]]:
     return {
-        "parallel_text": ("dataset=parallel_text", f"dataset.source={data['source']}",
-                          f"dataset.references=[{data['reference']}]"),
-        "hub_translation": ("dataset=wmt16_ro_en", f"dataset.hub_name={data['hub']}", "dataset.config=null",
-                            "task.source_lang=en"),
+        "parallel_text": (
+            "dataset=parallel_text",
+            f"dataset.source={data['source']}",
+            f"dataset.references=[{data['reference']}]",
+        ),
+        "hub_translation": (
+            "dataset=wmt16_ro_en",
+            f"dataset.hub_name={data['hub']}",
+            "dataset.config=null",
+            "task.source_lang=en",
+        ),
         "seed": ("dataset=seed",),
     }
 
@@ -120,8 +130,16 @@ def test_every_translation_loader_shards_after_selection(translation_data: dict[
     from harness.task import task_spec
 
     def ids(*overrides: str) -> list[str]:
-        cfg = compose_config(["task=translate", "task.target_lang=es", *translation_datasets(translation_data)[loader],
-                              "dataset.shuffle=true", "dataset.limit=7", *overrides])
+        cfg = compose_config(
+            [
+                "task=translate",
+                "task.target_lang=es",
+                *translation_datasets(translation_data)[loader],
+                "dataset.shuffle=true",
+                "dataset.limit=7",
+                *overrides,
+            ]
+        )
         return [e.id for e in load_examples(cfg.dataset, task_spec(cfg))]
 
     whole = ids()
@@ -131,12 +149,19 @@ def test_every_translation_loader_shards_after_selection(translation_data: dict[
 
 
 @pytest.mark.slow
-def test_merged_translation_shards_equal_the_unsharded_run(run_eval, translation_data: dict[str, str],
-                                                          tmp_path: Path) -> None:
+def test_merged_translation_shards_equal_the_unsharded_run(
+    run_eval, translation_data: dict[str, str], tmp_path: Path
+) -> None:
     """Outputs read line by line (``model=predictions``): each shard takes the lines of its own rows."""
     outputs = write_lines(tmp_path / "system.es", [f"El consejo se reunió {i} veces." for i in range(10)])
-    common = ("task=translate", "task.target_lang=es", "model=predictions", f"model.path={outputs}",
-              *translation_datasets(translation_data)["parallel_text"], "metrics.names=[bleu,chrf,facts]")
+    common = (
+        "task=translate",
+        "task.target_lang=es",
+        "model=predictions",
+        f"model.path={outputs}",
+        *translation_datasets(translation_data)["parallel_text"],
+        "metrics.names=[bleu,chrf,facts]",
+    )
     whole = run_eval(*common)
     shards = [run_eval(*common, "dataset.num_shards=3", f"dataset.shard_index={i}") for i in range(3)]
     assert [read_json(s / "run.json")["dataset"]["n_examples"] for s in shards] == [4, 3, 3]

@@ -87,8 +87,7 @@ class StubClassifier(torch.nn.Module):
 
     def forward(self, input_ids: torch.Tensor, **_: torch.Tensor) -> SimpleNamespace:
         rows = [
-            [0.7, 0.2, 0.1] if "2027" in self.tokenizer.decode(ids) else [0.1, 0.2, 0.7]
-            for ids in input_ids.tolist()
+            [0.7, 0.2, 0.1] if "2027" in self.tokenizer.decode(ids) else [0.1, 0.2, 0.7] for ids in input_ids.tolist()
         ]
         return SimpleNamespace(logits=torch.tensor(rows).log())
 

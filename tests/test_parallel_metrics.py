@@ -83,8 +83,14 @@ def test_parallel_run_matches_serial_run(run_eval, tmp_path: Path) -> None:
 @requires_shared
 @pytest.mark.slow
 def test_fact_checks_in_parallel_equal_serial(run_eval) -> None:
-    frank = ("model=predictions", "model.column=summary", "dataset=frank", f"dataset.path={FRANK}",
-             "+dataset.where.system=bart", "metrics.names=[auto_facts]")
+    frank = (
+        "model=predictions",
+        "model.column=summary",
+        "dataset=frank",
+        f"dataset.path={FRANK}",
+        "+dataset.where.system=bart",
+        "metrics.names=[auto_facts]",
+    )
     seed = ("model=lead", "metrics.names=[facts]")
     for config in (frank, seed):
         one = run_eval(*config, "metrics.workers=1")

@@ -25,8 +25,18 @@ from conftest import FRANK, ROOT, read_json, requires, requires_shared
 from harness.hydra_app import compose_config
 
 README = (ROOT / "README.md").read_text(encoding="utf-8")
-OFFLINE_MODELS = {"lead", "textrank", "lexrank", "predictions", "apertium", "tiny_t5", "tiny_bart", "tiny_marian",
-                  "tiny_m2m100", "tiny_causal"}
+OFFLINE_MODELS = {
+    "lead",
+    "textrank",
+    "lexrank",
+    "predictions",
+    "apertium",
+    "tiny_t5",
+    "tiny_bart",
+    "tiny_marian",
+    "tiny_m2m100",
+    "tiny_causal",
+}
 
 
 def readme_commands() -> list[str]:
@@ -72,7 +82,14 @@ def test_the_readme_has_the_commands_this_file_checks() -> None:
     assert len(run_commands()) >= 14
     # `merge` (the Slurm section's) runs in tests/test_merge.py and tests/test_slurm.py.
     assert {harness_part(c)[0] for c in readme_commands() if "python -m harness" in c} == {
-        "run", "table", "compare", "check", "report", "merge", "log", "export"
+        "run",
+        "table",
+        "compare",
+        "check",
+        "report",
+        "merge",
+        "log",
+        "export",
     }  # `log` and `export` (the tracking section's) run in tests/test_tracking.py and tests/test_export.py
 
 
@@ -89,7 +106,11 @@ def test_every_run_command_composes(command: str) -> None:
 
 def cli(cwd: Path, *args: str, env: dict[str, str] | None = None) -> str:
     result = subprocess.run(
-        [sys.executable, "-m", "harness", *args], cwd=cwd, capture_output=True, text=True, timeout=900,
+        [sys.executable, "-m", "harness", *args],
+        cwd=cwd,
+        capture_output=True,
+        text=True,
+        timeout=900,
         env={**os.environ, "HARNESS_PROGRESS": "0", "HF_HUB_OFFLINE": "1", "PYTHONPATH": str(ROOT), **(env or {})},
     )
     assert result.returncode == 0, f"harness {shlex.join(args)}:\n{result.stdout}\n{result.stderr}"
@@ -130,8 +151,14 @@ def test_offline_commands_run_as_written(tmp_path: Path) -> None:
     cli(cwd, *readme("python -m harness run -m model=lead,textrank"))
     assert (len(runs(cwd, "tiny_t5")), len(runs(cwd, "lead")), len(runs(cwd, "textrank"))) == (2, 2, 2)
 
-    rows = [{"id": f"a{i}", "article": f"Story {i}. The council approved {i} new schools on Monday. It ends.",
-             "highlights": f"Council approved {i} schools."} for i in range(6)]
+    rows = [
+        {
+            "id": f"a{i}",
+            "article": f"Story {i}. The council approved {i} new schools on Monday. It ends.",
+            "highlights": f"Council approved {i} schools.",
+        }
+        for i in range(6)
+    ]
     (cwd / "data.jsonl").write_text("".join(json.dumps(r) + "\n" for r in rows), encoding="utf-8")
     cli(cwd, *readme("python -m harness run dataset=files"))
     lead_run = runs(cwd, "lead")[0]
@@ -163,8 +190,19 @@ def test_offline_commands_run_as_written(tmp_path: Path) -> None:
     assert "tiny_t5" in cli(cwd, *base)
     compare = readme("python -m harness compare")
     assert compare[1:3] == ["RUN_BASELINE", "RUN_B"]
-    out = cli(cwd, "compare", str(runs(cwd, "lead")[0]), str(runs(cwd, "textrank")[0]), str(runs(cwd, "lexrank")[0]),
-              "--samples", "1000", "--trials", "10000", "--seed", "12345")
+    out = cli(
+        cwd,
+        "compare",
+        str(runs(cwd, "lead")[0]),
+        str(runs(cwd, "textrank")[0]),
+        str(runs(cwd, "lexrank")[0]),
+        "--samples",
+        "1000",
+        "--trials",
+        "10000",
+        "--seed",
+        "12345",
+    )
     assert "rouge1" in out
     check = readme("python -m harness check RUN --baseline results/baselines/")
     baseline = check[check.index("--baseline") + 1]

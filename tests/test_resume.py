@@ -43,8 +43,12 @@ class FlakyLead(LeadModel):
 
 def write_dataset(path: Path, n: int) -> Path:
     rows = [
-        {"id": f"doc{i}", "source": f"Report {i} opens here. The council met on day {i % 9}. It voted {i % 4} times. "
-         f"Nothing else happened.", "reference": f"The council met on day {i % 9} and voted."}
+        {
+            "id": f"doc{i}",
+            "source": f"Report {i} opens here. The council met on day {i % 9}. It voted {i % 4} times. "
+            f"Nothing else happened.",
+            "reference": f"The council met on day {i % 9} and voted.",
+        }
         for i in range(n)
     ]
     path.write_text("".join(json.dumps(r) + "\n" for r in rows), encoding="utf-8")
@@ -70,15 +74,27 @@ def test_kill_9_then_resume_equals_an_uninterrupted_run(tmp_path: Path, run_eval
     n = 200
     data = write_dataset(tmp_path / "d.jsonl", n)
     config = [
-        "model=tiny_t5", "model.batch_size=1", "model.num_beams=1", "model.max_new_tokens=4", "model.min_new_tokens=4",
-        "dataset=files", f"dataset.path={data}", "dataset.id_column=id", "debug=fast", "run.chunk_size=4",
+        "model=tiny_t5",
+        "model.batch_size=1",
+        "model.num_beams=1",
+        "model.max_new_tokens=4",
+        "model.min_new_tokens=4",
+        "dataset=files",
+        f"dataset.path={data}",
+        "dataset.id_column=id",
+        "debug=fast",
+        "run.chunk_size=4",
         f"run.cache_dir={tmp_path / 'cache'}",
     ]
     root = tmp_path / "killed"
     env = {**os.environ, "HARNESS_PROGRESS": "0", "HF_HUB_OFFLINE": "1", "OMP_NUM_THREADS": "1"}
     process = subprocess.Popen(
         [sys.executable, "-m", "harness", "run", *config, f"run.output_root={root}"],
-        cwd=ROOT, env=env, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE, text=True,
+        cwd=ROOT,
+        env=env,
+        stdout=subprocess.DEVNULL,
+        stderr=subprocess.PIPE,
+        text=True,
     )
     deadline = time.monotonic() + 120
     predictions: list[Path] = []
@@ -112,6 +128,7 @@ def test_kill_9_then_resume_equals_an_uninterrupted_run(tmp_path: Path, run_eval
 
     uninterrupted = run_eval(*config, "run.cache=false")
     assert read_json(run_dir / "metrics.json") == read_json(uninterrupted / "metrics.json")
+
     def outputs(rows: list[dict]) -> list[tuple]:
         return [(r["id"], r["source_hash"], r["output"], r["truncated"], r["error"]) for r in rows]
 
@@ -121,12 +138,24 @@ def test_kill_9_then_resume_equals_an_uninterrupted_run(tmp_path: Path, run_eval
 
 def test_failures_fail_the_run_past_max_error_rate_and_are_retried_on_resume(run_eval, tmp_path: Path) -> None:
     data = write_dataset(tmp_path / "d.jsonl", 10)
-    config = ["model=lead", "model.backend=flaky_lead", "dataset=files", f"dataset.path={data}", "dataset.id_column=id",
-              "debug=fast", "run.cache=false", "run.chunk_size=3", "run.max_error_rate=0.1"]
+    config = [
+        "model=lead",
+        "model.backend=flaky_lead",
+        "dataset=files",
+        f"dataset.path={data}",
+        "dataset.id_column=id",
+        "debug=fast",
+        "run.cache=false",
+        "run.chunk_size=3",
+        "run.max_error_rate=0.1",
+    ]
     FAILING.update({"doc2", "doc5"})
     try:
-        with pytest.raises(RunFailed, match=r"2 of 10 examples failed \(20.0% > run.max_error_rate=10.0%\): "
-                                            r"2 x TimeoutError: no answer"):
+        with pytest.raises(
+            RunFailed,
+            match=r"2 of 10 examples failed \(20.0% > run.max_error_rate=10.0%\): "
+            r"2 x TimeoutError: no answer",
+        ):
             run_eval(*config)
     finally:
         FAILING.clear()

@@ -36,10 +36,14 @@ def test_rouge_equals_rouge_score_on_frank_validation() -> None:
 # Multi-sentence pairs on which splitting neither side, only the reference or only the output each
 # give another ROUGE-Lsum than splitting both (what rouge-score expects): runs without ../shared too.
 PAIRS = [
-    ("The treaty was signed in Pyongyang on Wednesday. Both leaders praised it. A defence clause was included.",
-     "Both leaders signed the treaty. It was praised in Pyongyang. The clause on defence was included on Wednesday."),
-    ("Leaders met. The pact includes mutual defence. Critics warned of risks in Asia.",
-     "Critics in Asia warned. Leaders met and the pact includes defence risks."),
+    (
+        "The treaty was signed in Pyongyang on Wednesday. Both leaders praised it. A defence clause was included.",
+        "Both leaders signed the treaty. It was praised in Pyongyang. The clause on defence was included on Wednesday.",
+    ),
+    (
+        "Leaders met. The pact includes mutual defence. Critics warned of risks in Asia.",
+        "Critics in Asia warned. Leaders met and the pact includes defence risks.",
+    ),
 ]
 
 

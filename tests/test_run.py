@@ -81,8 +81,14 @@ ROWS = [
 
 
 def files_overrides(path: Path) -> list[str]:
-    return ["dataset=files", f"dataset.path={path}", "dataset.source_column=text", "dataset.reference_column=ref",
-            "dataset.id_column=id", "debug=fast"]
+    return [
+        "dataset=files",
+        f"dataset.path={path}",
+        "dataset.source_column=text",
+        "dataset.reference_column=ref",
+        "dataset.id_column=id",
+        "debug=fast",
+    ]
 
 
 def test_empty_and_null_sources_are_recorded_and_the_rest_scored(run_eval, tmp_path: Path) -> None:
@@ -128,8 +134,12 @@ def test_too_short_prediction_file_is_an_error(run_eval, tmp_path: Path) -> None
 @requires_shared
 def test_frank_summaries_as_a_predictions_column(run_eval) -> None:
     run_dir = run_eval(
-        "model=predictions", "model.column=summary", "dataset=frank", f"dataset.path={FRANK}",
-        "+dataset.where.system=bart", "debug=fast",
+        "model=predictions",
+        "model.column=summary",
+        "dataset=frank",
+        f"dataset.path={FRANK}",
+        "+dataset.where.system=bart",
+        "debug=fast",
     )
     metrics = read_json(run_dir / "metrics.json")
     frank = [json.loads(line) for line in FRANK.read_text().splitlines()]
@@ -165,8 +175,9 @@ def test_evaluate_module_by_local_path(run_eval, tmp_path: Path) -> None:
     data = write_rows(tmp_path / "d.jsonl", [ROWS[0], ROWS[3]])
     outputs = tmp_path / "outputs.txt"
     outputs.write_text("A cat sat.\nsomething else\n", encoding="utf-8")
-    run_dir = run_eval("model=predictions", f"model.path={outputs}", *files_overrides(data),
-                       f"metrics.evaluate_modules=[{module}]")
+    run_dir = run_eval(
+        "model=predictions", f"model.path={outputs}", *files_overrides(data), f"metrics.evaluate_modules=[{module}]"
+    )
     aggregate = read_json(run_dir / "metrics.json")["metrics"]["word_match.exact"]
     assert aggregate["value"] == 0.5 and aggregate["corpus"] is True and aggregate["n"] == 2
 

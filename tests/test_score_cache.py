@@ -75,8 +75,12 @@ def test_rescoring_a_run_hits_the_score_cache(run_eval, tmp_path: Path) -> None:
     cache_dir = tmp_path / "cache"
     first = run_eval("model=lead", "metrics.names=[faithfulness,rouge]", f"run.cache_dir={cache_dir}")
     predictions = first / "predictions.jsonl"
-    again = run_eval("model=predictions", f"model.path={predictions}", "metrics.names=[faithfulness,rouge]",
-                     f"run.cache_dir={cache_dir}")
+    again = run_eval(
+        "model=predictions",
+        f"model.path={predictions}",
+        "metrics.names=[faithfulness,rouge]",
+        f"run.cache_dir={cache_dir}",
+    )
     assert read_json(first / "run.json")["score_cache"]["misses"] == 1
     assert read_json(again / "run.json")["score_cache"] == read_json(again / "run.json")["score_cache"] | {
         "hits": 1,

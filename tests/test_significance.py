@@ -83,9 +83,7 @@ def test_mean_metric_shift_is_significant_and_ci_covers_delta() -> None:
     assert result.delta == pytest.approx(better.mean() - base.mean())
     assert result.delta_ci[0] < result.delta < result.delta_ci[1]
     assert result.p_value < 0.01
-    (p_ar,) = ApproximateRandomization(300, 2000, seed=1).compare(
-        mean_stats(base), [mean_stats(better)]
-    )
+    (p_ar,) = ApproximateRandomization(300, 2000, seed=1).compare(mean_stats(base), [mean_stats(better)])
     assert p_ar < 0.01
 
 

@@ -22,8 +22,14 @@ from conftest import missing as requires_programs
 from harness.merge import merge_runs
 from slurm_cluster import PARTITION, SlurmCluster, missing_programs, slurm_cluster
 
-SLURM = ("-m", "hydra/launcher=slurm", f"hydra.launcher.partition={PARTITION}", "hydra.launcher.cpus_per_task=1",
-         "hydra.launcher.mem_gb=1", "hydra.launcher.timeout_min=10")
+SLURM = (
+    "-m",
+    "hydra/launcher=slurm",
+    f"hydra.launcher.partition={PARTITION}",
+    "hydra.launcher.cpus_per_task=1",
+    "hydra.launcher.mem_gb=1",
+    "hydra.launcher.timeout_min=10",
+)
 # A job may take its 10 minutes (hydra.launcher.timeout_min) on a busy machine, after the cluster starts.
 pytestmark = pytest.mark.timeout(1200)
 
@@ -53,8 +59,13 @@ def on_cluster(cluster: SlurmCluster, monkeypatch: pytest.MonkeyPatch) -> SlurmC
 
 
 def write_rows(path: Path, n: int) -> Path:
-    rows = [{"source": f"Story {i} starts here. Officials met {i} times in May. Talks ended late on Friday.",
-             "reference": f"Officials met {i} times."} for i in range(n)]
+    rows = [
+        {
+            "source": f"Story {i} starts here. Officials met {i} times in May. Talks ended late on Friday.",
+            "reference": f"Officials met {i} times.",
+        }
+        for i in range(n)
+    ]
     path.write_text("".join(json.dumps(r) + "\n" for r in rows), encoding="utf-8")
     return path
 
@@ -77,8 +88,14 @@ def test_summarisation_sharded_into_four_array_tasks_merges_to_the_unsharded_run
 ) -> None:
     data = write_rows(tmp_path / "d.jsonl", 14)
     common = ("model=lead", "dataset=files", f"dataset.path={data}", "debug=fast")
-    harness_cli("run", *SLURM, *common, "dataset.num_shards=4", "dataset.shard_index=range(4)",
-                f"run.output_root={tmp_path / 'sharded'}")
+    harness_cli(
+        "run",
+        *SLURM,
+        *common,
+        "dataset.num_shards=4",
+        "dataset.shard_index=range(4)",
+        f"run.output_root={tmp_path / 'sharded'}",
+    )
     shards = sweep_runs(tmp_path / "sharded")
     assert [read_json(s / "run.json")["dataset"]["n_examples"] for s in shards] == [4, 4, 3, 3]
     assert len({log.parent.name.split("_")[0] for log in array_logs(tmp_path / "sharded")}) == 1  # one array job
@@ -97,11 +114,24 @@ def test_translation_sharded_into_four_array_tasks_merges_to_the_unsharded_run(
     source = lines("src.en", [f"The council met {i} times in May." for i in range(10)])
     reference = lines("ref.es", [f"El consejo se reunió {i} veces en mayo." for i in range(10)])
     outputs = lines("sys.es", [f"El consejo se reunió {i} veces." for i in range(10)])
-    common = ("task=translate", "task.target_lang=es", "dataset=parallel_text", f"dataset.source={source}",
-              f"dataset.references=[{reference}]", "model=predictions", f"model.path={outputs}",
-              "metrics.names=[bleu,chrf,ter]")
-    harness_cli("run", *SLURM, *common, "dataset.num_shards=4", "dataset.shard_index=range(4)",
-                f"run.output_root={tmp_path / 'sharded'}")
+    common = (
+        "task=translate",
+        "task.target_lang=es",
+        "dataset=parallel_text",
+        f"dataset.source={source}",
+        f"dataset.references=[{reference}]",
+        "model=predictions",
+        f"model.path={outputs}",
+        "metrics.names=[bleu,chrf,ter]",
+    )
+    harness_cli(
+        "run",
+        *SLURM,
+        *common,
+        "dataset.num_shards=4",
+        "dataset.shard_index=range(4)",
+        f"run.output_root={tmp_path / 'sharded'}",
+    )
     shards = sweep_runs(tmp_path / "sharded")
     assert [read_json(s / "run.json")["dataset"]["n_examples"] for s in shards] == [3, 3, 2, 2]
     assert len(array_logs(tmp_path / "sharded")) == 4
@@ -111,15 +141,24 @@ def test_translation_sharded_into_four_array_tasks_merges_to_the_unsharded_run(
 @pytest.mark.slow
 def test_a_failing_job_is_reported_with_its_error_and_slurm_log(on_cluster: SlurmCluster, tmp_path: Path) -> None:
     good, bad = write_rows(tmp_path / "good.jsonl", 2), tmp_path / "missing.jsonl"
-    result = harness_cli("run", *SLURM, "model=lead", "dataset=files", f"dataset.path={good},{bad}",
-                         "metrics.names=[rouge]", f"run.output_root={tmp_path}", check=False)
+    result = harness_cli(
+        "run",
+        *SLURM,
+        "model=lead",
+        "dataset=files",
+        f"dataset.path={good},{bad}",
+        "metrics.names=[rouge]",
+        f"run.output_root={tmp_path}",
+        check=False,
+    )
     assert result.returncode == 2
     assert "| summarise_lead_files dataset.path=" in result.stdout  # the good job's run is still shown
     (line,) = [line for line in result.stderr.splitlines() if line.startswith("harness: error:")]
     log = next(log for log in array_logs(tmp_path) if log.name.endswith("_1_0_log.err"))
     job = log.parent.name
-    assert line == (f"harness: error: job {job} (dataset.path={bad}) failed: dataset.path: {bad} does not exist "
-                    f"(log: {log})")
+    assert line == (
+        f"harness: error: job {job} (dataset.path={bad}) failed: dataset.path: {bad} does not exist (log: {log})"
+    )
     assert f"harness: error: dataset.path: {bad} does not exist" in log.read_text(encoding="utf-8")
     assert "Traceback" not in result.stderr
 
@@ -129,10 +168,23 @@ def test_a_shard_cancelled_by_slurm_is_finished_with_resume(on_cluster: SlurmClu
     """``scancel`` kills the task mid-run (SIGTERM, then SIGKILL after KillWait); the same command for that
     shard with ``run.resume=auto`` generates only the missing examples."""
     data = write_rows(tmp_path / "d.jsonl", 1200)  # a shard of 600: seconds of work left when scancel lands
-    common = ("model=tiny_t5", "dataset=files", f"dataset.path={data}", "metrics.names=[rouge]", "run.chunk_size=2",
-              "dataset.num_shards=2", "dataset.shard_index=1", f"run.output_root={tmp_path}")
-    launcher = subprocess.Popen([sys.executable, "-m", "harness", "run", *SLURM, *common], cwd=ROOT,
-                                stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL, env=on_cluster.env)
+    common = (
+        "model=tiny_t5",
+        "dataset=files",
+        f"dataset.path={data}",
+        "metrics.names=[rouge]",
+        "run.chunk_size=2",
+        "dataset.num_shards=2",
+        "dataset.shard_index=1",
+        f"run.output_root={tmp_path}",
+    )
+    launcher = subprocess.Popen(
+        [sys.executable, "-m", "harness", "run", *SLURM, *common],
+        cwd=ROOT,
+        stdout=subprocess.DEVNULL,
+        stderr=subprocess.DEVNULL,
+        env=on_cluster.env,
+    )
     try:
         predictions = wait_for_predictions(tmp_path, launcher)
         on_cluster.command("scancel", f"--partition={PARTITION}")

@@ -19,8 +19,11 @@ def write_dataset(path: Path, n: int, words: int = 250) -> Path:
     with path.open("w", encoding="utf-8") as stream:
         for i in range(n):
             body = " ".join(f"w{(i * 31 + j) % 997}" for j in range(words))
-            row = {"source": f"Doc {i} begins. {body}. It ends.", "reference": f"Doc {i} w{i % 997}.",
-                   "summary": f"Doc {i} begins with w{i % 997} and ends."}
+            row = {
+                "source": f"Doc {i} begins. {body}. It ends.",
+                "reference": f"Doc {i} w{i % 997}.",
+                "summary": f"Doc {i} begins with w{i % 997} and ends.",
+            }
             stream.write(json.dumps(row) + "\n")
     return path
 
@@ -47,8 +50,15 @@ def test_peak_memory_does_not_grow_with_the_outputs(run_eval, tmp_path: Path) ->
         load_examples(compose_config(["dataset=files", f"dataset.path={data}"]).dataset, TaskSpec())
         tracemalloc.start()
         try:
-            run_dir = run_eval("model=predictions", "model.column=summary", "dataset=files", f"dataset.path={data}",
-                               "metrics.names=[]", "metrics.bootstrap_samples=2", "run.chunk_size=100")
+            run_dir = run_eval(
+                "model=predictions",
+                "model.column=summary",
+                "dataset=files",
+                f"dataset.path={data}",
+                "metrics.names=[]",
+                "metrics.bootstrap_samples=2",
+                "run.chunk_size=100",
+            )
             measured = tracemalloc.get_traced_memory()[1]
         finally:
             tracemalloc.stop()  # only cleanup here: an assert would hide the run's own error

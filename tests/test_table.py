@@ -38,7 +38,11 @@ def results(tmp_path: Path) -> Path:
     _run(tmp_path, "<b>bart</b>", 0.35)
     _run(tmp_path, "lead", 0.20, signature="rouge|stem:no", stamp="2026-01-02/09-00-00")
     write_translation_run(
-        tmp_path, model="m", sources=["a", "b"], references=["x y z", "u v"], outputs=["x y", "u v"],
+        tmp_path,
+        model="m",
+        sources=["a", "b"],
+        references=["x y z", "u v"],
+        outputs=["x y", "u v"],
         metrics=("bleu", "ter"),
     )
     return tmp_path

@@ -88,8 +88,9 @@ def test_seed_translation_end_to_end(tmp_path: Path) -> None:
 @needs_apertium
 @pytest.mark.slow
 def test_seed_document_mode(tmp_path: Path) -> None:
-    folder = run_harness(tmp_path, "task=translate", "model=apertium", "dataset=seed", "task.mode=document",
-                         "metrics.names=[chrf,facts]")
+    folder = run_harness(
+        tmp_path, "task=translate", "model=apertium", "dataset=seed", "task.mode=document", "metrics.names=[chrf,facts]"
+    )
     metrics = read_metrics(folder)
     assert metrics["chrf"]["n"] == 1
     assert metrics["facts.ammunition_tonnage.supported"]["value"] == 1.0

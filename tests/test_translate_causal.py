@@ -30,8 +30,13 @@ def cache_dir(tmp_path_factory: pytest.TempPathFactory) -> Path:
 def tiny(cache_dir: Path, architecture: str = "qwen2", task: TaskSpec = TASK, **overrides: object) -> TinyCausalModel:
     cfg = OmegaConf.merge(
         OmegaConf.structured(TinyCausalConfig),
-        {"name": "tiny_causal", "architecture": architecture, "cache_dir": str(cache_dir), "max_new_tokens": 12,
-         **overrides},
+        {
+            "name": "tiny_causal",
+            "architecture": architecture,
+            "cache_dir": str(cache_dir),
+            "max_new_tokens": 12,
+            **overrides,
+        },
     )
     return TinyCausalModel(cfg, task)
 
@@ -87,7 +92,11 @@ def test_summarise_prompt(cache_dir: Path) -> None:
 def test_end_to_end(task: str, tmp_path: Path, cache_dir: Path) -> None:
     metrics_names = "[chrf,language]" if task == "translate" else "[rouge]"
     folder = run_harness(
-        tmp_path, f"task={task}", "model=tiny_causal", "dataset=seed", f"model.cache_dir={cache_dir}",
+        tmp_path,
+        f"task={task}",
+        "model=tiny_causal",
+        "dataset=seed",
+        f"model.cache_dir={cache_dir}",
         f"metrics.names={metrics_names}",
     )
     predictions = read_jsonl(folder / "predictions.jsonl")

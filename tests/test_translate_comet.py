@@ -29,8 +29,13 @@ def test_skipped_comet_is_recorded_in_the_run(tmp_path: Path) -> None:
     outputs = tmp_path / "out.txt"
     outputs.write_text("Hola.\n" * 12, encoding="utf-8")
     folder = run_harness(
-        tmp_path, "task=translate", "model=predictions", f"model.path={outputs}", "dataset=seed",
-        "metrics.names=[chrf,comet]", "metrics.comet.model=/nonexistent/model.ckpt",
+        tmp_path,
+        "task=translate",
+        "model=predictions",
+        f"model.path={outputs}",
+        "dataset=seed",
+        "metrics.names=[chrf,comet]",
+        "metrics.comet.model=/nonexistent/model.ckpt",
     )
     assert "chrf" in read_metrics(folder) and "comet" not in read_metrics(folder)
     tables = json.loads((folder / "metrics.json").read_text(encoding="utf-8"))["tables"]

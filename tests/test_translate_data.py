@@ -127,8 +127,11 @@ def test_presets_compose() -> None:
 @pytest.mark.slow
 def test_jsonl_with_column_mapping_end_to_end(tmp_path: Path) -> None:
     rows = [
-        {"en": "The cat sat on the mat.", "es": ["El gato se sentó en la alfombra.", "El gato estaba en la alfombra."],
-         "system": "El gato se sentó en la alfombra."},
+        {
+            "en": "The cat sat on the mat.",
+            "es": ["El gato se sentó en la alfombra.", "El gato estaba en la alfombra."],
+            "system": "El gato se sentó en la alfombra.",
+        },
         {"en": "It is raining.", "es": ["Está lloviendo.", "Llueve."], "system": "Llueve mucho."},
     ]
     data = tmp_path / "test.jsonl"
@@ -157,7 +160,11 @@ def test_reference_translations_preserve_every_fact(lang: str, tmp_path: Path) -
     """The human translations, scored as system outputs: perfect overlap, every key fact kept, on target."""
     outputs = write(tmp_path / f"reference.{lang}", SPEC["translation"][lang])
     folder = run_harness(
-        tmp_path, "task=translate", f"task.target_lang={lang}", "model=predictions", f"model.path={outputs}",
+        tmp_path,
+        "task=translate",
+        f"task.target_lang={lang}",
+        "model=predictions",
+        f"model.path={outputs}",
         "dataset=seed",
     )
     metrics = read_metrics(folder)

@@ -32,8 +32,14 @@ def server() -> Iterator[ChatServer]:
 def client(server: ChatServer, **overrides: object) -> OpenAICompatibleModel:
     cfg = OmegaConf.merge(
         OmegaConf.structured(OpenAICompatibleConfig),
-        {"name": "local", "base_url": server.base_url, "model_name": "test-model", "backoff_s": 0.01,
-         "api_key_env": "HARNESS_TEST_KEY", **overrides},
+        {
+            "name": "local",
+            "base_url": server.base_url,
+            "model_name": "test-model",
+            "backoff_s": 0.01,
+            "api_key_env": "HARNESS_TEST_KEY",
+            **overrides,
+        },
     )
     return OpenAICompatibleModel(cfg, TaskSpec("translate", "en", "es"))
 
@@ -91,8 +97,14 @@ def test_seed_end_to_end_without_storing_the_key(
 ) -> None:
     monkeypatch.setenv("HARNESS_TEST_KEY", SECRET)
     folder = run_harness(
-        tmp_path, "task=translate", "model=openai_compatible", "dataset=seed", f"model.base_url={server.base_url}",
-        "model.model_name=test-model", "model.api_key_env=HARNESS_TEST_KEY", "metrics.names=[bleu,chrf,ter,language]",
+        tmp_path,
+        "task=translate",
+        "model=openai_compatible",
+        "dataset=seed",
+        f"model.base_url={server.base_url}",
+        "model.model_name=test-model",
+        "model.api_key_env=HARNESS_TEST_KEY",
+        "metrics.names=[bleu,chrf,ter,language]",
     )
     metrics = read_metrics(folder)
     assert metrics["bleu"]["value"] == pytest.approx(100.0) and metrics["ter"]["value"] == 0.0

@@ -153,8 +153,9 @@ def test_streamed_corpus_scores_equal_sacrebleu(chunk_size: int) -> None:
         "ter": TER().corpus_score(hyps, refs).score,
     }
     assert metric.signatures()["bleu"].startswith("nrefs:2|")
-    assert segment_statistics(metric._metrics["ter"], hyps[0], [refs[0][0], refs[1][0]]) == (
-        metric.score(scored[:1])[0]["sacrebleu_stats"]["ter"]
+    assert (
+        segment_statistics(metric._metrics["ter"], hyps[0], [refs[0][0], refs[1][0]])
+        == (metric.score(scored[:1])[0]["sacrebleu_stats"]["ter"])
     )
 
 
@@ -189,8 +190,14 @@ def test_wmt17_run_equals_sacrebleu_cli(system: str, tmp_path: Path) -> None:
     reference = WMT17 / "newstest2017.ref.de"
     hypothesis = WMT17 / "systems" / f"newstest2017.{system}.en-de"
     folder = run_harness(
-        tmp_path, "task=translate", "task.target_lang=de", "model=predictions", f"model.path={hypothesis}",
-        "dataset=parallel_text", f"dataset.references=[{reference}]", "metrics.names=[bleu,chrf,ter]",
+        tmp_path,
+        "task=translate",
+        "task.target_lang=de",
+        "model=predictions",
+        f"model.path={hypothesis}",
+        "dataset=parallel_text",
+        f"dataset.references=[{reference}]",
+        "metrics.names=[bleu,chrf,ter]",
     )
     metrics = read_metrics(folder)
     assert metrics["bleu"]["n"] == 3004

@@ -26,8 +26,15 @@ def cache_dir(tmp_path_factory: pytest.TempPathFactory) -> Path:
 def tiny(cache_dir: Path, architecture: str, **overrides: object) -> TinySeq2SeqModel:
     cfg = OmegaConf.merge(
         OmegaConf.structured(TinyModelConfig),
-        {"name": f"tiny_{architecture}", "architecture": architecture, "cache_dir": str(cache_dir),
-         "num_beams": 2, "max_new_tokens": 8, "no_repeat_ngram_size": 1, **overrides},
+        {
+            "name": f"tiny_{architecture}",
+            "architecture": architecture,
+            "cache_dir": str(cache_dir),
+            "num_beams": 2,
+            "max_new_tokens": 8,
+            "no_repeat_ngram_size": 1,
+            **overrides,
+        },
     )
     return TinySeq2SeqModel(cfg, TASK)
 
@@ -72,7 +79,11 @@ def test_same_seed_same_model(cache_dir: Path, tmp_path: Path) -> None:
 @pytest.mark.parametrize("model", ["tiny_marian", "tiny_m2m100"])
 def test_seed_translation_end_to_end(model: str, tmp_path: Path, cache_dir: Path) -> None:
     folder = run_harness(
-        tmp_path, "task=translate", f"model={model}", "dataset=seed", f"model.cache_dir={cache_dir}",
+        tmp_path,
+        "task=translate",
+        f"model={model}",
+        "dataset=seed",
+        f"model.cache_dir={cache_dir}",
         "metrics.names=[bleu,chrf,language]",
     )
     predictions = read_jsonl(folder / "predictions.jsonl")

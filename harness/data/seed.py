@@ -86,8 +86,7 @@ def load_seed(spec_path: Path, reference_keys: list[str]) -> tuple[CleanArticle,
     unknown = [key for key in reference_keys if key not in spec["references"]]
     if unknown:
         raise DatasetError(
-            f"dataset.reference_keys: {unknown} not in {spec_path} references "
-            f"(available: {sorted(spec['references'])})"
+            f"dataset.reference_keys: {unknown} not in {spec_path} references (available: {sorted(spec['references'])})"
         )
     article = CleanArticle(headline=spec["headline"], published=str(spec["published"]), text="\n\n".join(body))
     return article, spec

@@ -137,9 +137,7 @@ def _entities(text: str, lang: str) -> list[Item]:
         found = [(e.text, e.start_char, e.end_char) for e in parse(text).ents if e.label_ in ENTITY_LABELS]
     else:
         found = [
-            (m.group(), m.start(), m.end())
-            for m in _CAPITALISED_RUN.finditer(text)
-            if fold(m.group()) not in STOPWORDS
+            (m.group(), m.start(), m.end()) for m in _CAPITALISED_RUN.finditer(text) if fold(m.group()) not in STOPWORDS
         ]
     return [
         Item("entity", name, (start, end))
@@ -177,9 +175,7 @@ def _date_supported(d: PartialDate, others: Sequence[PartialDate]) -> bool:
         if d.conflicts_with(o):
             continue
         parts = ((d.year, o.year), (d.month, o.month), (d.day, o.day))
-        if all(a is None or b is not None for a, b in parts) and (
-            d.weekday is None or o.day_of_week() is not None
-        ):
+        if all(a is None or b is not None for a, b in parts) and (d.weekday is None or o.day_of_week() is not None):
             return True
     return False
 

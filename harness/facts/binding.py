@@ -116,10 +116,7 @@ class Binder:
         self.weight: dict[str, float] = {}
         for words in self.cues.values():
             for w in words:
-                owners = {
-                    self.event[fid] for fid, other in self.cues.items()
-                    if any(same_word(w, o) for o in other)
-                }
+                owners = {self.event[fid] for fid, other in self.cues.items() if any(same_word(w, o) for o in other)}
                 self.weight[w] = 1.0 / max(1, len(owners))
 
     def sentence_of(self, start: int) -> Span:
@@ -130,7 +127,8 @@ class Binder:
         outside the span; stopwords and digits take no place in the distance."""
         s_start, s_end = self.sentence_of(span[0])
         words = [
-            t for t in self.tokens
+            t
+            for t in self.tokens
             if s_start <= t.start < s_end
             and (span[0] <= t.start < span[1] or t.norm not in STOPWORDS and not t.norm.isdigit())
         ]

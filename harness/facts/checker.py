@@ -78,9 +78,7 @@ class _Evidence:
         return FactVerdict(fact.id, fact.kind, "absent", None, None, absent_reason)
 
 
-def _check_dates(
-    mentions: list[DateMention], facts: list[DateFact], binder: Binder, ev: dict[str, _Evidence]
-) -> None:
+def _check_dates(mentions: list[DateMention], facts: list[DateFact], binder: Binder, ev: dict[str, _Evidence]) -> None:
     """A weekday or "yesterday" names a day: it can only be about a fact known to the day. Facts of
     other kinds whose evidence is dated ("estimated at the end of February") claim the dates
     closest to their own words."""
@@ -109,7 +107,7 @@ def _quantity_agrees(q: Quantity, fact: QuantityFact) -> bool:
 
 
 def _counts_something_else(q: Quantity, fact: QuantityFact, binder: Binder, lang: str) -> bool:
-    """"5,000 tonnes of grain": the noun counted is not among the fact's cue words."""
+    """ "5,000 tonnes of grain": the noun counted is not among the fact's cue words."""
     m = _HEAD_AFTER_UNIT.get(lang, _HEAD_AFTER_UNIT["en"]).match(binder.output, q.end)
     if not m or q.unit is None:
         return False
@@ -125,7 +123,8 @@ def _check_quantities(
     for q in quantities:
         dim = dimension(q.unit)[0] if q.unit else None
         candidates = [
-            f for f in facts
+            f
+            for f in facts
             if (dimension(f.unit)[0] if f.unit else None) == dim and not _counts_something_else(q, f, binder, lang)
         ]
         bound = binder.bind((q.start, q.end), candidates)
@@ -212,8 +211,13 @@ def _check_parties(fact: EntityFact, binder: Binder, lang: str) -> tuple[_Eviden
             if _overlaps(own, all_own) and not _overlaps(other, all_own) and not _overlaps(other, places):
                 rival = binder.bind(other, [fact], rivals=binder.other_events(fact))
                 if rival.fact is not None:
-                    ev.contradictions.append((other, f"party {output[other[0]:other[1]]!r} is none of "
-                                              f"{', '.join(n[0] for n in fact.names)} ({rival.reason})"))
+                    ev.contradictions.append(
+                        (
+                            other,
+                            f"party {output[other[0] : other[1]]!r} is none of "
+                            f"{', '.join(n[0] for n in fact.names)} ({rival.reason})",
+                        )
+                    )
     return ev, "not named in a sentence about its event: " + ", ".join(missing)
 
 

@@ -55,15 +55,71 @@ NEGATORS: dict[str, frozenset[str]] = {
 # Words after a negator that make it no negation ("not only", "no solo", "nie tylko").
 _NOT_NEGATED = frozenset("only just merely solo sólo solamente tylko".split())
 DENIALS: dict[str, tuple[str, ...]] = {
-    "en": ("rule out", "ruled out", "rules out", "ruling out", "exclude", "excluded", "excludes", "reject",
-           "rejected", "rejects", "deny", "denied", "denies", "refuse", "refused", "refuses", "lacks",
-           "omits", "omitted", "scrapped", "abandoned", "dropped"),
-    "es": ("descarta", "descartó", "descartan", "descartaron", "descartar", "excluye", "excluyó", "excluyen",
-           "excluyeron", "rechaza", "rechazó", "rechazan", "rechazaron", "niega", "negó", "niegan", "negaron",
-           "carece", "omite", "omitió"),
-    "pl": ("wyklucza", "wykluczył", "wykluczyła", "wykluczyli", "wykluczyły", "wykluczają", "odrzuca",
-           "odrzucił", "odrzuciła", "odrzuciły", "odrzucili", "zaprzecza", "zaprzeczył", "zaprzeczyła",
-           "zaprzeczyły", "pomija", "pominięto"),
+    "en": (
+        "rule out",
+        "ruled out",
+        "rules out",
+        "ruling out",
+        "exclude",
+        "excluded",
+        "excludes",
+        "reject",
+        "rejected",
+        "rejects",
+        "deny",
+        "denied",
+        "denies",
+        "refuse",
+        "refused",
+        "refuses",
+        "lacks",
+        "omits",
+        "omitted",
+        "scrapped",
+        "abandoned",
+        "dropped",
+    ),
+    "es": (
+        "descarta",
+        "descartó",
+        "descartan",
+        "descartaron",
+        "descartar",
+        "excluye",
+        "excluyó",
+        "excluyen",
+        "excluyeron",
+        "rechaza",
+        "rechazó",
+        "rechazan",
+        "rechazaron",
+        "niega",
+        "negó",
+        "niegan",
+        "negaron",
+        "carece",
+        "omite",
+        "omitió",
+    ),
+    "pl": (
+        "wyklucza",
+        "wykluczył",
+        "wykluczyła",
+        "wykluczyli",
+        "wykluczyły",
+        "wykluczają",
+        "odrzuca",
+        "odrzucił",
+        "odrzuciła",
+        "odrzuciły",
+        "odrzucili",
+        "zaprzecza",
+        "zaprzeczył",
+        "zaprzeczyła",
+        "zaprzeczyły",
+        "pomija",
+        "pominięto",
+    ),
 }
 # Where a sentence splits into parts: punctuation and contrastive conjunctions.
 _UNIT_BREAK = {
@@ -139,8 +195,7 @@ def keyword_share(text: str, groups: Sequence[Sequence[str]]) -> tuple[float, li
         return 0.0, []
     text = text.replace("-", " ")  # same length: spans stay valid
     hits = [
-        [h for phrase in group for h in find_phrase(text, phrase.replace("-", " "), KEYWORD_PREFIX)]
-        for group in groups
+        [h for phrase in group for h in find_phrase(text, phrase.replace("-", " "), KEYWORD_PREFIX)] for group in groups
     ]
     return sum(bool(h) for h in hits) / len(groups), [s for h in hits for s in h]
 

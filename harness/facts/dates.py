@@ -93,39 +93,112 @@ class DateMention:
 
 
 _MONTHS: dict[str, list[tuple[str, ...]]] = {
-    "en": [("january", "jan"), ("february", "feb"), ("march", "mar"), ("april", "apr"), ("may",),
-           ("june", "jun"), ("july", "jul"), ("august", "aug"), ("september", "sep", "sept"),
-           ("october", "oct"), ("november", "nov"), ("december", "dec")],
-    "es": [("enero",), ("febrero",), ("marzo",), ("abril",), ("mayo",), ("junio",), ("julio",),
-           ("agosto",), ("septiembre", "setiembre"), ("octubre",), ("noviembre",), ("diciembre",)],
+    "en": [
+        ("january", "jan"),
+        ("february", "feb"),
+        ("march", "mar"),
+        ("april", "apr"),
+        ("may",),
+        ("june", "jun"),
+        ("july", "jul"),
+        ("august", "aug"),
+        ("september", "sep", "sept"),
+        ("october", "oct"),
+        ("november", "nov"),
+        ("december", "dec"),
+    ],
+    "es": [
+        ("enero",),
+        ("febrero",),
+        ("marzo",),
+        ("abril",),
+        ("mayo",),
+        ("junio",),
+        ("julio",),
+        ("agosto",),
+        ("septiembre", "setiembre"),
+        ("octubre",),
+        ("noviembre",),
+        ("diciembre",),
+    ],
     # Polish: nominative, genitive (with a day: "19 czerwca") and locative ("w czerwcu").
-    "pl": [("styczeń", "stycznia", "styczniu"), ("luty", "lutego", "lutym"), ("marzec", "marca", "marcu"),
-           ("kwiecień", "kwietnia", "kwietniu"), ("maj", "maja", "maju"), ("czerwiec", "czerwca", "czerwcu"),
-           ("lipiec", "lipca", "lipcu"), ("sierpień", "sierpnia", "sierpniu"),
-           ("wrzesień", "września", "wrześniu"), ("październik", "października", "październiku"),
-           ("listopad", "listopada", "listopadzie"), ("grudzień", "grudnia", "grudniu")],
+    "pl": [
+        ("styczeń", "stycznia", "styczniu"),
+        ("luty", "lutego", "lutym"),
+        ("marzec", "marca", "marcu"),
+        ("kwiecień", "kwietnia", "kwietniu"),
+        ("maj", "maja", "maju"),
+        ("czerwiec", "czerwca", "czerwcu"),
+        ("lipiec", "lipca", "lipcu"),
+        ("sierpień", "sierpnia", "sierpniu"),
+        ("wrzesień", "września", "wrześniu"),
+        ("październik", "października", "październiku"),
+        ("listopad", "listopada", "listopadzie"),
+        ("grudzień", "grudnia", "grudniu"),
+    ],
 }
 _WEEKDAYS: dict[str, list[tuple[str, ...]]] = {
     "en": [("monday",), ("tuesday",), ("wednesday",), ("thursday",), ("friday",), ("saturday",), ("sunday",)],
-    "es": [("lunes",), ("martes",), ("miércoles", "miercoles"), ("jueves",), ("viernes",),
-           ("sábado", "sabado"), ("domingo",)],
-    "pl": [("poniedziałek", "poniedziałku"), ("wtorek", "wtorku"), ("środa", "środę", "środy", "środzie"),
-           ("czwartek", "czwartku"), ("piątek", "piątku"), ("sobota", "sobotę", "soboty", "sobocie"),
-           ("niedziela", "niedzielę", "niedzieli")],
+    "es": [
+        ("lunes",),
+        ("martes",),
+        ("miércoles", "miercoles"),
+        ("jueves",),
+        ("viernes",),
+        ("sábado", "sabado"),
+        ("domingo",),
+    ],
+    "pl": [
+        ("poniedziałek", "poniedziałku"),
+        ("wtorek", "wtorku"),
+        ("środa", "środę", "środy", "środzie"),
+        ("czwartek", "czwartku"),
+        ("piątek", "piątku"),
+        ("sobota", "sobotę", "soboty", "sobocie"),
+        ("niedziela", "niedzielę", "niedzieli"),
+    ],
 }
 # Relative expressions: (unit, offset) from the dateline.
 _RELATIVE: dict[str, dict[str, tuple[str, int]]] = {
-    "en": {"today": ("day", 0), "yesterday": ("day", -1), "tomorrow": ("day", 1), "this year": ("year", 0),
-           "last year": ("year", -1), "next year": ("year", 1), "this month": ("month", 0),
-           "last month": ("month", -1), "next month": ("month", 1)},
-    "es": {"hoy": ("day", 0), "ayer": ("day", -1), "mañana": ("day", 1), "este año": ("year", 0),
-           "el año pasado": ("year", -1), "el próximo año": ("year", 1), "el año que viene": ("year", 1),
-           "este mes": ("month", 0), "el mes pasado": ("month", -1), "el próximo mes": ("month", 1)},
-    "pl": {"dziś": ("day", 0), "dzisiaj": ("day", 0), "wczoraj": ("day", -1), "jutro": ("day", 1),
-           "w tym roku": ("year", 0), "tego roku": ("year", 0), "w ubiegłym roku": ("year", -1),
-           "w zeszłym roku": ("year", -1), "ubiegłego roku": ("year", -1), "zeszłego roku": ("year", -1),
-           "w przyszłym roku": ("year", 1), "w tym miesiącu": ("month", 0),
-           "w ubiegłym miesiącu": ("month", -1), "w zeszłym miesiącu": ("month", -1)},
+    "en": {
+        "today": ("day", 0),
+        "yesterday": ("day", -1),
+        "tomorrow": ("day", 1),
+        "this year": ("year", 0),
+        "last year": ("year", -1),
+        "next year": ("year", 1),
+        "this month": ("month", 0),
+        "last month": ("month", -1),
+        "next month": ("month", 1),
+    },
+    "es": {
+        "hoy": ("day", 0),
+        "ayer": ("day", -1),
+        "mañana": ("day", 1),
+        "este año": ("year", 0),
+        "el año pasado": ("year", -1),
+        "el próximo año": ("year", 1),
+        "el año que viene": ("year", 1),
+        "este mes": ("month", 0),
+        "el mes pasado": ("month", -1),
+        "el próximo mes": ("month", 1),
+    },
+    "pl": {
+        "dziś": ("day", 0),
+        "dzisiaj": ("day", 0),
+        "wczoraj": ("day", -1),
+        "jutro": ("day", 1),
+        "w tym roku": ("year", 0),
+        "tego roku": ("year", 0),
+        "w ubiegłym roku": ("year", -1),
+        "w zeszłym roku": ("year", -1),
+        "ubiegłego roku": ("year", -1),
+        "zeszłego roku": ("year", -1),
+        "w przyszłym roku": ("year", 1),
+        "w tym miesiącu": ("month", 0),
+        "w ubiegłym miesiącu": ("month", -1),
+        "w zeszłym miesiącu": ("month", -1),
+    },
 }
 
 
@@ -217,8 +290,10 @@ def find_dates(text: str, anchor: datetime | date | None = None, lang: str = "en
             if name == "my" and fold(groups["m"]) in ("mar", "jan", "dec", "sep") and not groups.get("y"):
                 continue  # too ambiguous as bare words
             month_text = groups.get("m")
-            month = int(month_text) if month_text and month_text.isdigit() else (
-                _MONTH_INDEX[lang].get(fold(month_text)) if month_text else None
+            month = (
+                int(month_text)
+                if month_text and month_text.isdigit()
+                else (_MONTH_INDEX[lang].get(fold(month_text)) if month_text else None)
             )
             value = PartialDate(
                 int(groups["y"]) if groups.get("y") else None,
@@ -250,8 +325,17 @@ def find_dates(text: str, anchor: datetime | date | None = None, lang: str = "en
                 value = _resolve_relative(kind, offset, anchor_day)
                 # A month right before a relative year is one date: "February this year",
                 # "febrero de este año", "lutego tego roku".
-                before = next((d for d in found if d.value.year is None and d.value.month is not None
-                              and d.end <= m.start() and _MONTH_YEAR_GLUE.fullmatch(text[d.end : m.start()])), None)
+                before = next(
+                    (
+                        d
+                        for d in found
+                        if d.value.year is None
+                        and d.value.month is not None
+                        and d.end <= m.start()
+                        and _MONTH_YEAR_GLUE.fullmatch(text[d.end : m.start()])
+                    ),
+                    None,
+                )
                 if kind == "year" and before is not None:
                     found.remove(before)
                     merged = PartialDate(value.year, before.value.month, before.value.day)
@@ -272,8 +356,11 @@ def _fill_years(text: str, mentions: list[DateMention], anchor: date | None) -> 
             continue
         sentence = next(((s, e) for s, e in sentences if s <= mention.start < e), (0, len(text)))
         years = [
-            o.value.year for o in mentions
-            if o is not mention and sentence[0] <= o.start < sentence[1] and o.value.year is not None
+            o.value.year
+            for o in mentions
+            if o is not mention
+            and sentence[0] <= o.start < sentence[1]
+            and o.value.year is not None
             and o.value.month is None
         ]
         year = years[0] if years else None

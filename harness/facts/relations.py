@@ -30,9 +30,7 @@ Role = Literal["entity", "circumstance", "predicate"]
 Embed = Callable[[Sequence[str]], np.ndarray]
 
 CONTENT_POS: frozenset[str] = frozenset({"NOUN", "PROPN", "VERB", "ADJ", "NUM"})
-CIRCUMSTANCE_LABELS: frozenset[str] = frozenset(
-    {"DATE", "TIME", "CARDINAL", "MONEY", "PERCENT", "QUANTITY", "ORDINAL"}
-)
+CIRCUMSTANCE_LABELS: frozenset[str] = frozenset({"DATE", "TIME", "CARDINAL", "MONEY", "PERCENT", "QUANTITY", "ORDINAL"})
 # Dependents that belong to the phrase of their head (its role is theirs).
 _PHRASE_INTERNAL: frozenset[str] = frozenset({"compound", "amod", "nmod", "poss", "flat", "nummod", "conj", "appos"})
 _ADVERBIAL: frozenset[str] = frozenset({"npadvmod", "advmod", "tmod", "advcl"})

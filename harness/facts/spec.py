@@ -95,9 +95,7 @@ class EntityFact(BaseFact):
 class ClauseFact(BaseFact):
     statement: str = ""
     # Per language: groups of alternatives; every group must match within one sentence.
-    keywords: Mapping[str, tuple[tuple[str, ...], ...]] = field(
-        default_factory=dict, hash=False, compare=False
-    )
+    keywords: Mapping[str, tuple[tuple[str, ...], ...]] = field(default_factory=dict, hash=False, compare=False)
     negations: Mapping[str, tuple[str, ...]] = field(default_factory=dict, hash=False, compare=False)
     similarity: float | None = None
 
@@ -142,9 +140,7 @@ class _FactReader:
     def strings(self, value: Any, name: str) -> tuple[str, ...]:
         if isinstance(value, str):
             value = [value]
-        if not isinstance(value, list) or not value or not all(
-            isinstance(v, str) and v.strip() for v in value
-        ):
+        if not isinstance(value, list) or not value or not all(isinstance(v, str) and v.strip() for v in value):
             raise self.error(name, f"expected a non-empty list of strings, got {value!r}")
         return tuple(value)
 
@@ -221,8 +217,7 @@ def _parse_fact(raw: Any, origin: str, index: int) -> Fact:
         if not_named:
             raise r.error("aliases", f"aliases for names not in value: {sorted(not_named)}")
         names = tuple(
-            (name, *(r.strings(aliases[name], f"aliases.{name}") if name in aliases else ()))
-            for name in values
+            (name, *(r.strings(aliases[name], f"aliases.{name}") if name in aliases else ())) for name in values
         )
         return EntityFact(**common, names=names)
     statement = r.string("statement")
@@ -232,8 +227,7 @@ def _parse_fact(raw: Any, origin: str, index: int) -> Fact:
             raise r.error(f"keywords.{lang}", f"expected a list of keyword groups, got {groups!r}")
         keywords[lang] = tuple(r.strings(g, f"keywords.{lang}") for g in groups)
     negations = {
-        lang: r.strings(cues, f"negations.{lang}")
-        for lang, cues in r.per_language("negations", required=False).items()
+        lang: r.strings(cues, f"negations.{lang}") for lang, cues in r.per_language("negations", required=False).items()
     }
     similarity = raw.get("similarity")
     if similarity is not None and (

@@ -79,6 +79,9 @@ class BertScoreMetric(Metric):
 
 def build_bertscore(cfg: MetricsConfig, task: Any) -> Metric:
     return BertScoreMetric(
-        cfg.bertscore.model, cfg.bertscore.num_layers, cfg.bertscore.batch_size, metric_device(cfg.device),
+        cfg.bertscore.model,
+        cfg.bertscore.num_layers,
+        cfg.bertscore.batch_size,
+        metric_device(cfg.device),
         metric_dtype(cfg.dtype),
     )

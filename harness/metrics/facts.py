@@ -102,9 +102,7 @@ class KeyFactsMetric(Metric):
         "facts.*.contradicted": LOWER,
     }
 
-    def __init__(
-        self, lang: str | None = None, nli: NLIDecider | None = None, nli_name: str | None = None
-    ) -> None:
+    def __init__(self, lang: str | None = None, nli: NLIDecider | None = None, nli_name: str | None = None) -> None:
         """``lang`` fixes the output language (else it is detected per output); ``nli`` decides clause
         facts instead of the MiniLM similarity when given (``nli_name``, its signature, names it in ours)."""
         self.lang = lang
@@ -129,8 +127,12 @@ class KeyFactsMetric(Metric):
             return {}
         lang, chosen = output_language(item.output, item.example, self.lang)
         verdicts = check_facts(
-            item.output, facts, anchor=example_anchor(item.example), lang=lang,
-            similarity=sentence_similarity, nli=self.nli,
+            item.output,
+            facts,
+            anchor=example_anchor(item.example),
+            lang=lang,
+            similarity=sentence_similarity,
+            nli=self.nli,
         )
         values: dict[str, Any] = {"facts.recall": recall(verdicts)}
         rate = contradiction_rate(verdicts)

@@ -74,10 +74,7 @@ def split_sentences(text: str) -> list[str]:
     pieces: list[str] = []
     for sentence in sentences:
         tokens = sentence.split()
-        pieces.extend(
-            " ".join(tokens[i : i + _MAX_SENTENCE_WORDS])
-            for i in range(0, len(tokens), _MAX_SENTENCE_WORDS)
-        )
+        pieces.extend(" ".join(tokens[i : i + _MAX_SENTENCE_WORDS]) for i in range(0, len(tokens), _MAX_SENTENCE_WORDS))
     return pieces
 
 
@@ -227,9 +224,7 @@ class FaithfulnessScorer:
                 missing = [
                     t
                     for t in tokens
-                    if t not in STOP_WORDS
-                    and t not in source.vocabulary
-                    and _stem(t) not in source.vocabulary
+                    if t not in STOP_WORDS and t not in source.vocabulary and _stem(t) not in source.vocabulary
                 ]
                 novel.append(1.0 / (1.0 + len(missing)))
                 unsupported.extend(missing)
@@ -244,17 +239,13 @@ class FaithfulnessScorer:
         return results
 
 
-def _alignment(
-    source: SourceEncoding, embeddings: torch.Tensor, sentence_ids: torch.Tensor, count: int
-) -> float:
+def _alignment(source: SourceEncoding, embeddings: torch.Tensor, sentence_ids: torch.Tensor, count: int) -> float:
     """Mean over output sentences of the best single-source-sentence token-alignment precision."""
     if len(embeddings) == 0 or len(source.token_embeddings) == 0:
         return 0.0
     similarity = embeddings @ source.token_embeddings.T  # (output tokens, source tokens)
     per_sentence = torch.full((len(embeddings), source.num_sentences), -1.0)
-    per_sentence.scatter_reduce_(
-        1, source.token_sentence.expand_as(similarity), similarity, reduce="amax"
-    )
+    per_sentence.scatter_reduce_(1, source.token_sentence.expand_as(similarity), similarity, reduce="amax")
     scores = [  # sentences cut off by the encoder's length limit have no tokens and no score
         per_sentence[sentence_ids == i].mean(0).max().clamp(0.0, 1.0).item()
         for i in range(count)
@@ -274,17 +265,13 @@ def _ngram_support(source: SourceEncoding, tokens: Sequence[str]) -> float:
     return max(hits.values(), default=0) / len(grams)
 
 
-def _combine(
-    alignment: float, trigram_support: float, novel_words: float, unsupported: list[str]
-) -> dict[str, Any]:
+def _combine(alignment: float, trigram_support: float, novel_words: float, unsupported: list[str]) -> dict[str, Any]:
     components = {
         "alignment": alignment,
         "trigram_support": trigram_support,
         "novel_words": novel_words,
     }
-    result: dict[str, Any] = {
-        "faithfulness": sum(WEIGHTS[name] * value for name, value in components.items())
-    }
+    result: dict[str, Any] = {"faithfulness": sum(WEIGHTS[name] * value for name, value in components.items())}
     result.update({f"faithfulness.{name}": value for name, value in components.items()})
     result["faithfulness.unsupported_words"] = unsupported
     return result

@@ -69,9 +69,7 @@ class NLIFaithfulnessMetric(Metric):
         self.chunk_sentences = chunk_sentences
         try:
             self.tokenizer = AutoTokenizer.from_pretrained(model, trust_remote_code=trust_remote_code)
-            self.model = AutoModelForSequenceClassification.from_pretrained(
-                model, trust_remote_code=trust_remote_code
-            )
+            self.model = AutoModelForSequenceClassification.from_pretrained(model, trust_remote_code=trust_remote_code)
         except (OSError, ValueError) as error:
             raise ModelLoadError.unloadable("metrics.nli.name_or_path", model, error) from error
         self.model.to(self.device, dtype).eval()
@@ -119,9 +117,7 @@ class NLIFaithfulnessMetric(Metric):
         results: list[dict[str, Any]] = []
         for block in score_grids(batch, self._chunks, True, self._probabilities):
             if block is None:
-                results.append(
-                    {self.name: 1.0, f"{self.name}.min_sentence": 1.0, f"{self.name}.entailment": 1.0}
-                )
+                results.append({self.name: 1.0, f"{self.name}.min_sentence": 1.0, f"{self.name}.entailment": 1.0})
                 continue
             margin = block[..., 0] - block[..., 1]  # (sentences, chunks)
             best = margin.max(dim=1)
@@ -168,14 +164,27 @@ def nli_model(cfg: MetricsConfig) -> ClaimChecker:
                 "kind nli chunks by metrics.nli.chunk_sentences"
             )
         return NLIFaithfulnessMetric(
-            nli.name_or_path, device=device, batch_size=nli.batch_size, chunk_sentences=nli.chunk_sentences,
-            max_length=nli.max_length, entailment_label=nli.entailment_label,
-            contradiction_label=nli.contradiction_label, trust_remote_code=nli.trust_remote_code, dtype=dtype,
+            nli.name_or_path,
+            device=device,
+            batch_size=nli.batch_size,
+            chunk_sentences=nli.chunk_sentences,
+            max_length=nli.max_length,
+            entailment_label=nli.entailment_label,
+            contradiction_label=nli.contradiction_label,
+            trust_remote_code=nli.trust_remote_code,
+            dtype=dtype,
         )
     options: dict[str, Any] = {
-        "device": device, "dtype": dtype, "batch_size": nli.batch_size, "max_length": nli.max_length,
-        "chunk_words": nli.chunk_words, "chunk_tokens": nli.chunk_tokens, "chunk_sentences": nli.chunk_sentences,
-        "split_claims": nli.split_claims, "input_prefix": nli.input_prefix, "trust_remote_code": nli.trust_remote_code,
+        "device": device,
+        "dtype": dtype,
+        "batch_size": nli.batch_size,
+        "max_length": nli.max_length,
+        "chunk_words": nli.chunk_words,
+        "chunk_tokens": nli.chunk_tokens,
+        "chunk_sentences": nli.chunk_sentences,
+        "split_claims": nli.split_claims,
+        "input_prefix": nli.input_prefix,
+        "trust_remote_code": nli.trust_remote_code,
     }
     if nli.kind == "classifier":
         return ClassifierChecker(nli.name_or_path, supported_label=nli.supported_label, **options)

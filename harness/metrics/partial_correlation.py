@@ -60,8 +60,6 @@ def partial_correlation(
     return PartialCorrelation(
         pearson=_pearson(m_res, h_res),
         spearman=_pearson(rankdata(m_res), rankdata(h_res)),
-        spearman_rank_first=_pearson(
-            residualise(rankdata(m), control), residualise(rankdata(h), control)
-        ),
+        spearman_rank_first=_pearson(residualise(rankdata(m), control), residualise(rankdata(h), control)),
         n=len(m),
     )

@@ -31,9 +31,21 @@ _UNSPACED = r"\p{Han}\p{Hiragana}\p{Katakana}\p{Thai}\p{Lao}\p{Khmer}\p{Myanmar}
 _TOKEN = regex.compile(rf"[{_UNSPACED}]\p{{M}}*|(?:(?![{_UNSPACED}])[\p{{L}}\p{{N}}\p{{M}}])+")
 # ISO 639-1 code -> NLTK Snowball stemmer (languages without one are not stemmed).
 SNOWBALL = {
-    "ar": "arabic", "da": "danish", "de": "german", "es": "spanish", "fi": "finnish", "fr": "french",
-    "hu": "hungarian", "it": "italian", "nb": "norwegian", "nl": "dutch", "no": "norwegian",
-    "pt": "portuguese", "ro": "romanian", "ru": "russian", "sv": "swedish",
+    "ar": "arabic",
+    "da": "danish",
+    "de": "german",
+    "es": "spanish",
+    "fi": "finnish",
+    "fr": "french",
+    "hu": "hungarian",
+    "it": "italian",
+    "nb": "norwegian",
+    "nl": "dutch",
+    "no": "norwegian",
+    "pt": "portuguese",
+    "ro": "romanian",
+    "ru": "russian",
+    "sv": "swedish",
 }
 
 
@@ -94,10 +106,7 @@ class RougeMetric(Metric):
         self.scorer = scorer_class(list(ROUGE_TYPES), use_stemmer=use_stemmer, tokenizer=tokenizer)
 
     def signature(self) -> str:
-        return (
-            f"{self.implementation}|f1|tok:{self.tokenizer_name}|stem:{self.stemmer}|lsum:sent-split"
-            "|multi-ref:max"
-        )
+        return f"{self.implementation}|f1|tok:{self.tokenizer_name}|stem:{self.stemmer}|lsum:sent-split|multi-ref:max"
 
     def score(self, batch: Sequence[ScoringInput]) -> list[dict[str, Any]]:
         return [self.score_one(item.output, item.example.references) for item in batch]

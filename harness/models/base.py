@@ -23,8 +23,10 @@ class ModelLoadError(InputError, RuntimeError):
         """``option=name could not be loaded``, with the first line of the library's reason."""
         text = str(error).strip()
         reason = text.splitlines()[0] if text else type(error).__name__
-        return cls(f"{option}={name!r} could not be loaded (a hub name needs the hub or its local cache, a path "
-                   f"a model folder): {reason}")
+        return cls(
+            f"{option}={name!r} could not be loaded (a hub name needs the hub or its local cache, a path "
+            f"a model folder): {reason}"
+        )
 
 
 @dataclass

@@ -52,8 +52,7 @@ def load_pretrained(loader: Any, cfg: PretrainedModelConfig, **kwargs: Any) -> A
     except Exception as error:  # transformers raises OSError, ValueError, KeyError, ...
         if "trust_remote_code" in str(error) and not cfg.trust_remote_code:
             error = ValueError(
-                "it needs custom code from its repository; set model.trust_remote_code=true "
-                "only if you trust that code"
+                "it needs custom code from its repository; set model.trust_remote_code=true only if you trust that code"
             )
         raise ModelLoadError.unloadable("model.name_or_path", cfg.name_or_path, error) from error
 

@@ -53,4 +53,3 @@ def chat_messages(template: str, system_prompt: str | None, source: str, task: T
     )
     system = [{"role": "system", "content": system_prompt}] if system_prompt else []
     return [*system, {"role": "user", "content": prompt}]
-

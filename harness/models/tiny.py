@@ -87,8 +87,15 @@ def _t5() -> tuple[PreTrainedTokenizerFast, PretrainedConfig, type[PreTrainedMod
     tokenizer = train_tokenizer(["<pad>", "</s>", "<unk>"], "$A </s>")
     tokenizer.add_special_tokens({"pad_token": "<pad>", "eos_token": "</s>", "unk_token": "<unk>"})
     config = T5Config(
-        vocab_size=len(tokenizer), d_model=32, d_kv=8, d_ff=64, num_layers=2, num_decoder_layers=2,
-        num_heads=4, pad_token_id=0, eos_token_id=1,
+        vocab_size=len(tokenizer),
+        d_model=32,
+        d_kv=8,
+        d_ff=64,
+        num_layers=2,
+        num_decoder_layers=2,
+        num_heads=4,
+        pad_token_id=0,
+        eos_token_id=1,
     )
     config.decoder_start_token_id = 0  # a generic config attribute, not in T5Config's signature
     return tokenizer, config, T5ForConditionalGeneration
@@ -98,10 +105,20 @@ def _bart() -> tuple[PreTrainedTokenizerFast, PretrainedConfig, type[PreTrainedM
     tokenizer = train_tokenizer(["<s>", "<pad>", "</s>", "<unk>"], "<s> $A </s>")
     tokenizer.add_special_tokens({"bos_token": "<s>", "pad_token": "<pad>", "eos_token": "</s>", "unk_token": "<unk>"})
     config = BartConfig(
-        vocab_size=len(tokenizer), d_model=32, encoder_layers=2, decoder_layers=2,
-        encoder_attention_heads=4, decoder_attention_heads=4, encoder_ffn_dim=64, decoder_ffn_dim=64,
-        max_position_embeddings=MAX_POSITIONS, bos_token_id=0, pad_token_id=1, eos_token_id=2,
-        decoder_start_token_id=2, forced_eos_token_id=2,
+        vocab_size=len(tokenizer),
+        d_model=32,
+        encoder_layers=2,
+        decoder_layers=2,
+        encoder_attention_heads=4,
+        decoder_attention_heads=4,
+        encoder_ffn_dim=64,
+        decoder_ffn_dim=64,
+        max_position_embeddings=MAX_POSITIONS,
+        bos_token_id=0,
+        pad_token_id=1,
+        eos_token_id=2,
+        decoder_start_token_id=2,
+        forced_eos_token_id=2,
     )
     return tokenizer, config, BartForConditionalGeneration
 
@@ -112,9 +129,17 @@ def train_sentencepiece(folder: Path, vocab_size: int = SPM_VOCAB_SIZE) -> Path:
     path = folder / "spm.model"
     with path.open("wb") as stream:
         spm.SentencePieceTrainer.train(
-            sentence_iterator=iter(training_corpus()), model_writer=stream, vocab_size=vocab_size,
-            model_type="unigram", character_coverage=1.0, num_threads=1, unk_id=0, bos_id=-1, eos_id=-1,
-            pad_id=-1, minloglevel=2,
+            sentence_iterator=iter(training_corpus()),
+            model_writer=stream,
+            vocab_size=vocab_size,
+            model_type="unigram",
+            character_coverage=1.0,
+            num_threads=1,
+            unk_id=0,
+            bos_id=-1,
+            eos_id=-1,
+            pad_id=-1,
+            minloglevel=2,
         )
     return path
 
@@ -137,10 +162,20 @@ def _marian() -> tuple[PreTrainedTokenizerBase, PretrainedConfig, type[PreTraine
             str(model), str(model), str(Path(scratch) / "vocab.json"), model_max_length=MAX_POSITIONS
         )
     config = MarianConfig(
-        vocab_size=len(vocab), decoder_vocab_size=len(vocab), d_model=32, encoder_layers=2, decoder_layers=2,
-        encoder_attention_heads=4, decoder_attention_heads=4, encoder_ffn_dim=64, decoder_ffn_dim=64,
-        max_position_embeddings=MAX_POSITIONS, pad_token_id=vocab["<pad>"], eos_token_id=0,
-        decoder_start_token_id=vocab["<pad>"], forced_eos_token_id=0,
+        vocab_size=len(vocab),
+        decoder_vocab_size=len(vocab),
+        d_model=32,
+        encoder_layers=2,
+        decoder_layers=2,
+        encoder_attention_heads=4,
+        decoder_attention_heads=4,
+        encoder_ffn_dim=64,
+        decoder_ffn_dim=64,
+        max_position_embeddings=MAX_POSITIONS,
+        pad_token_id=vocab["<pad>"],
+        eos_token_id=0,
+        decoder_start_token_id=vocab["<pad>"],
+        forced_eos_token_id=0,
     )
     return tokenizer, config, MarianMTModel
 
@@ -157,9 +192,18 @@ def _m2m100() -> tuple[PreTrainedTokenizerBase, PretrainedConfig, type[PreTraine
         )
     config = M2M100Config(
         vocab_size=max(tokenizer.lang_token_to_id.values()) + 1,  # language tokens follow the pieces
-        d_model=32, encoder_layers=2, decoder_layers=2, encoder_attention_heads=4, decoder_attention_heads=4,
-        encoder_ffn_dim=64, decoder_ffn_dim=64, max_position_embeddings=MAX_POSITIONS, bos_token_id=0,
-        pad_token_id=1, eos_token_id=2, decoder_start_token_id=2,
+        d_model=32,
+        encoder_layers=2,
+        decoder_layers=2,
+        encoder_attention_heads=4,
+        decoder_attention_heads=4,
+        encoder_ffn_dim=64,
+        decoder_ffn_dim=64,
+        max_position_embeddings=MAX_POSITIONS,
+        bos_token_id=0,
+        pad_token_id=1,
+        eos_token_id=2,
+        decoder_start_token_id=2,
     )
     return tokenizer, config, M2M100ForConditionalGeneration
 
@@ -181,9 +225,17 @@ def _qwen2() -> tuple[PreTrainedTokenizerBase, PretrainedConfig, type[PreTrained
     tokenizer.add_special_tokens({"eos_token": "<|im_end|>", "pad_token": "<|endoftext|>", "unk_token": "<unk>"})
     tokenizer.chat_template = CHATML_TEMPLATE
     config = Qwen2Config(
-        vocab_size=len(tokenizer), hidden_size=32, intermediate_size=64, num_hidden_layers=2, num_attention_heads=4,
-        num_key_value_heads=2, max_position_embeddings=2 * MAX_POSITIONS, eos_token_id=2, pad_token_id=0,
-        bos_token_id=None, tie_word_embeddings=False,
+        vocab_size=len(tokenizer),
+        hidden_size=32,
+        intermediate_size=64,
+        num_hidden_layers=2,
+        num_attention_heads=4,
+        num_key_value_heads=2,
+        max_position_embeddings=2 * MAX_POSITIONS,
+        eos_token_id=2,
+        pad_token_id=0,
+        bos_token_id=None,
+        tie_word_embeddings=False,
     )
     return tokenizer, config, Qwen2ForCausalLM
 
@@ -202,8 +254,15 @@ def _llama() -> tuple[PreTrainedTokenizerBase, PretrainedConfig, type[PreTrained
     tokenizer.add_special_tokens({"bos_token": "<|begin_of_text|>", "eos_token": "<|eot_id|>", "unk_token": "<unk>"})
     tokenizer.chat_template = LLAMA3_TEMPLATE
     config = LlamaConfig(
-        vocab_size=len(tokenizer), hidden_size=32, intermediate_size=64, num_hidden_layers=2, num_attention_heads=4,
-        num_key_value_heads=2, max_position_embeddings=2 * MAX_POSITIONS, bos_token_id=0, eos_token_id=4,
+        vocab_size=len(tokenizer),
+        hidden_size=32,
+        intermediate_size=64,
+        num_hidden_layers=2,
+        num_attention_heads=4,
+        num_key_value_heads=2,
+        max_position_embeddings=2 * MAX_POSITIONS,
+        bos_token_id=0,
+        eos_token_id=4,
         tie_word_embeddings=False,
     )
     return tokenizer, config, LlamaForCausalLM
@@ -211,7 +270,12 @@ def _llama() -> tuple[PreTrainedTokenizerBase, PretrainedConfig, type[PreTrained
 
 Recipe = Callable[[], tuple[PreTrainedTokenizerBase, PretrainedConfig, type[PreTrainedModel]]]
 RECIPES: dict[str, Recipe] = {
-    "t5": _t5, "bart": _bart, "marian": _marian, "m2m100": _m2m100, "qwen2": _qwen2, "llama": _llama,
+    "t5": _t5,
+    "bart": _bart,
+    "marian": _marian,
+    "m2m100": _m2m100,
+    "qwen2": _qwen2,
+    "llama": _llama,
 }
 
 

@@ -50,6 +50,7 @@ def _emit(text: str, output: str | None) -> None:
 
 def _at_least(low: int) -> Callable[[str], int]:
     """An argparse type: an integer of at least ``low``."""
+
     def parse(text: str) -> int:
         try:
             value = int(text)
@@ -73,37 +74,56 @@ def _alpha(text: str) -> float:
 
 
 def _include_failed_option(parser: argparse.ArgumentParser) -> None:
-    parser.add_argument("--include-failed", action="store_true",
-                        help="also take failed runs found under a results root (if they hold every file)")
+    parser.add_argument(
+        "--include-failed",
+        action="store_true",
+        help="also take failed runs found under a results root (if they hold every file)",
+    )
 
 
 def add_table_parser(subparsers: argparse._SubParsersAction[argparse.ArgumentParser]) -> argparse.ArgumentParser:
-    parser = subparsers.add_parser(
-        "table", help="one row per run, a column per metric, comparable runs grouped"
-    )
+    parser = subparsers.add_parser("table", help="one row per run, a column per metric, comparable runs grouped")
     parser.add_argument("paths", nargs="*", default=["results"], help="run folders or results roots")
     parser.add_argument("--task", help="glob on the task name")
     parser.add_argument("--model", help="glob on the model name")
     parser.add_argument("--dataset", help="glob on the dataset name")
-    parser.add_argument("--metrics", help="comma-separated globs of metric columns (default: all but "
-                        "the per-fact indicators facts.<id>.supported/contradicted)")
+    parser.add_argument(
+        "--metrics",
+        help="comma-separated globs of metric columns (default: all but "
+        "the per-fact indicators facts.<id>.supported/contradicted)",
+    )
     parser.add_argument(
         "--sort", metavar="METRIC", help="best first by METRIC (lowest first where it declares so, e.g. TER)"
     )
     parser.add_argument("--reverse", action="store_true", help="reverse the --sort order")
-    parser.add_argument("--format", choices=["md", "csv", "json", "html", "latex", "markdown"], default="md",
-                        help="md: the leaderboard with CIs and signatures; latex (booktabs), markdown: tables for "
-                        "papers, value ± half the 95%% CI, best per column in bold, --baseline markers")
-    parser.add_argument("--baseline", metavar="RUN", help="latex/markdown: mark runs that differ from this run "
-                        "folder in the paired bootstrap (p < --alpha)")
-    parser.add_argument("--alpha", type=_alpha, default=0.05,
-                        help="significance level of the markers (default %(default)s)")
+    parser.add_argument(
+        "--format",
+        choices=["md", "csv", "json", "html", "latex", "markdown"],
+        default="md",
+        help="md: the leaderboard with CIs and signatures; latex (booktabs), markdown: tables for "
+        "papers, value ± half the 95%% CI, best per column in bold, --baseline markers",
+    )
+    parser.add_argument(
+        "--baseline",
+        metavar="RUN",
+        help="latex/markdown: mark runs that differ from this run folder in the paired bootstrap (p < --alpha)",
+    )
+    parser.add_argument(
+        "--alpha", type=_alpha, default=0.05, help="significance level of the markers (default %(default)s)"
+    )
     parser.add_argument("--digits", type=_at_least(0), default=3, help="latex/markdown: decimals (default %(default)s)")
-    parser.add_argument("--samples", type=_at_least(1), default=DEFAULT_BOOTSTRAP_SAMPLES,
-                        help="paired bootstrap resamples for --baseline (default %(default)s)")
+    parser.add_argument(
+        "--samples",
+        type=_at_least(1),
+        default=DEFAULT_BOOTSTRAP_SAMPLES,
+        help="paired bootstrap resamples for --baseline (default %(default)s)",
+    )
     parser.add_argument("--seed", type=int, default=DEFAULT_SEED, help="bootstrap seed (default %(default)s)")
-    parser.add_argument("--timings", action="store_true",
-                        help="where each run's time went: seconds per stage and per metric (md, csv or json)")
+    parser.add_argument(
+        "--timings",
+        action="store_true",
+        help="where each run's time went: seconds per stage and per metric (md, csv or json)",
+    )
     parser.add_argument("-o", "--output", help="write to this file instead of stdout")
     _include_failed_option(parser)
     parser.set_defaults(handler=run_table)
@@ -131,8 +151,13 @@ def run_table(args: argparse.Namespace) -> int:
         from harness.results import paper_table
 
         tables = paper_table.paper_tables(
-            groups, runs, Path(args.baseline) if args.baseline else None,
-            alpha=args.alpha, digits=args.digits, samples=args.samples, seed=args.seed,
+            groups,
+            runs,
+            Path(args.baseline) if args.baseline else None,
+            alpha=args.alpha,
+            digits=args.digits,
+            samples=args.samples,
+            seed=args.seed,
         )
         render = paper_table.render_latex if args.format == "latex" else paper_table.render_markdown
         _emit(render(tables), args.output)
@@ -147,14 +172,20 @@ def run_table(args: argparse.Namespace) -> int:
 
 
 def add_compare_parser(subparsers: argparse._SubParsersAction[argparse.ArgumentParser]) -> argparse.ArgumentParser:
-    parser = subparsers.add_parser(
-        "compare", help="paired significance tests of runs against the first (the baseline)"
-    )
+    parser = subparsers.add_parser("compare", help="paired significance tests of runs against the first (the baseline)")
     parser.add_argument("runs", nargs="+", help="run folders; the first is the baseline")
-    parser.add_argument("--samples", type=_at_least(1), default=DEFAULT_BOOTSTRAP_SAMPLES,
-                        help="paired bootstrap resamples (default %(default)s)")
-    parser.add_argument("--trials", type=_at_least(0), default=DEFAULT_AR_TRIALS,
-                        help="approximate randomisation trials; 0 skips the test (default %(default)s)")
+    parser.add_argument(
+        "--samples",
+        type=_at_least(1),
+        default=DEFAULT_BOOTSTRAP_SAMPLES,
+        help="paired bootstrap resamples (default %(default)s)",
+    )
+    parser.add_argument(
+        "--trials",
+        type=_at_least(0),
+        default=DEFAULT_AR_TRIALS,
+        help="approximate randomisation trials; 0 skips the test (default %(default)s)",
+    )
     parser.add_argument("--seed", type=int, default=DEFAULT_SEED, help="default %(default)s, as sacrebleu")
     parser.add_argument("--moved-by", metavar="METRIC", help="metric for the examples that moved most")
     parser.add_argument("--top", type=_at_least(0), default=5, help="examples that moved most, per run")
@@ -193,15 +224,24 @@ def add_check_parser(subparsers: argparse._SubParsersAction[argparse.ArgumentPar
     parser = subparsers.add_parser("check", help="regression gate: a run against a baseline file")
     parser.add_argument("run", help="the run folder to check")
     parser.add_argument("--baseline", required=True, help="baseline file (JSON)")
-    parser.add_argument("--write-baseline", action="store_true",
-                        help="record RUN as the baseline file instead of checking it")
-    parser.add_argument("--tolerance", type=_tolerance, action="append", default=[],
-                        metavar="[METRIC=]VALUE",
-                        help="allowed drop, for all metrics or one (repeatable; default 0)")
-    parser.add_argument("--alpha", type=_alpha, default=0.05,
-                        help="fail on a drop with paired-bootstrap p below this; 0 disables (default %(default)s)")
-    parser.add_argument("--any-change", action="store_true",
-                        help="also fail when a metric rises beyond its tolerance")
+    parser.add_argument(
+        "--write-baseline", action="store_true", help="record RUN as the baseline file instead of checking it"
+    )
+    parser.add_argument(
+        "--tolerance",
+        type=_tolerance,
+        action="append",
+        default=[],
+        metavar="[METRIC=]VALUE",
+        help="allowed drop, for all metrics or one (repeatable; default 0)",
+    )
+    parser.add_argument(
+        "--alpha",
+        type=_alpha,
+        default=0.05,
+        help="fail on a drop with paired-bootstrap p below this; 0 disables (default %(default)s)",
+    )
+    parser.add_argument("--any-change", action="store_true", help="also fail when a metric rises beyond its tolerance")
     parser.add_argument("--samples", type=_at_least(1), default=DEFAULT_BOOTSTRAP_SAMPLES)
     parser.add_argument("--seed", type=int, default=DEFAULT_SEED)
     parser.set_defaults(handler=run_check)
@@ -233,8 +273,9 @@ def add_report_parser(subparsers: argparse._SubParsersAction[argparse.ArgumentPa
     parser = subparsers.add_parser("report", help="one static HTML report of runs")
     parser.add_argument("paths", nargs="+", help="run folders or results roots")
     parser.add_argument("-o", "--output", default="report.html")
-    parser.add_argument("--max-examples", type=_at_least(0), default=50,
-                        help="examples shown with their outputs (default %(default)s)")
+    parser.add_argument(
+        "--max-examples", type=_at_least(0), default=50, help="examples shown with their outputs (default %(default)s)"
+    )
     _include_failed_option(parser)
     parser.set_defaults(handler=run_report)
     return parser

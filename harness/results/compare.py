@@ -105,10 +105,7 @@ class Comparison:
 
 def example_keys(run: Run) -> dict[str, tuple[str, tuple[str, ...]]]:
     """id -> (source hash, references): what makes two runs' examples the same."""
-    return {
-        ex["id"]: (text_hash(ex["source"]), tuple(ex.get("references", ())))
-        for ex in run.examples
-    }
+    return {ex["id"]: (text_hash(ex["source"]), tuple(ex.get("references", ()))) for ex in run.examples}
 
 
 def check_same_examples(runs: Sequence[Run]) -> None:
@@ -128,9 +125,7 @@ def check_same_examples(runs: Sequence[Run]) -> None:
             if other_source != source:
                 raise IncomparableRuns(f"example {example_id!r}: the source differs in {run.label}")
             if other_references != references:
-                raise IncomparableRuns(
-                    f"example {example_id!r}: the references differ in {run.label}"
-                )
+                raise IncomparableRuns(f"example {example_id!r}: the references differ in {run.label}")
 
 
 def metric_stats(
@@ -334,11 +329,7 @@ def moved_examples(baseline: Run, system: Run, name: str, top: int) -> list[Move
 
 def fact_flips(baseline: Run, system: Run) -> list[FactFlip]:
     """Key facts whose verdict changed; supported -> contradicted first, then the reverse."""
-    before = {
-        (r["id"], f["fact_id"]): f
-        for r in baseline.scores
-        for f in r["details"].get(FACT_VERDICTS, [])
-    }
+    before = {(r["id"], f["fact_id"]): f for r in baseline.scores for f in r["details"].get(FACT_VERDICTS, [])}
     flips = []
     for record in system.scores:
         for fact in record["details"].get(FACT_VERDICTS, []):

@@ -197,9 +197,7 @@ def _failures(
     worse_by = (baseline - value) if higher_better else (value - baseline)
     failures = []
     if worse_by > tolerance:
-        failures.append(
-            f"{name} fell by {worse_by:.4f} ({baseline:.4f} -> {value:.4f}; tolerance {tolerance:g})"
-        )
+        failures.append(f"{name} fell by {worse_by:.4f} ({baseline:.4f} -> {value:.4f}; tolerance {tolerance:g})")
     elif any_change and abs(value - baseline) > tolerance:
         failures.append(
             f"{name} moved by {value - baseline:+.4f} ({baseline:.4f} -> {value:.4f}; "
@@ -225,8 +223,7 @@ def render_result(result: GateResult) -> str:
         p = "" if check.p_value is None or not check.change else f"{check.p_value:.4f}"
         verdict = "FAIL" if check.failures else "ok"
         lines.append(
-            f"| {check.name} | {check.baseline:.4f} | {value} | {change} | {check.tolerance:g} "
-            f"| {p} | {verdict} |"
+            f"| {check.name} | {check.baseline:.4f} | {value} | {change} | {check.tolerance:g} | {p} | {verdict} |"
         )
     if result.unchecked:
         lines += ["", "Not in the baseline, so not checked: " + ", ".join(result.unchecked)]

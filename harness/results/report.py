@@ -46,7 +46,7 @@ def esc(value: Any) -> str:
 
 def html_page(title: str, body: str) -> str:
     return (
-        "<!DOCTYPE html>\n<html lang=\"en\"><head><meta charset=\"utf-8\">"
+        '<!DOCTYPE html>\n<html lang="en"><head><meta charset="utf-8">'
         f'<meta http-equiv="Content-Security-Policy" content="{CSP}">'
         f"<title>{esc(title)}</title><style>{STYLE}</style></head>\n"
         f"<body>\n<h1>{esc(title)}</h1>\n{body}\n</body></html>\n"
@@ -69,9 +69,7 @@ def highlight(text: str, marks: Sequence[Highlight]) -> str:
         if start >= end:
             continue
         parts.append(esc(text[position:start]))
-        parts.append(
-            f'<mark class="{esc(mark.css)}" title="{esc(mark.note)}">{esc(text[start:end])}</mark>'
-        )
+        parts.append(f'<mark class="{esc(mark.css)}" title="{esc(mark.note)}">{esc(text[start:end])}</mark>')
         position = end
     parts.append(esc(text[position:]))
     return "".join(parts)
@@ -143,9 +141,7 @@ def fact_table(runs: Sequence[Run]) -> str:
         for record in run.scores:
             for fact in record["details"].get(FACT_VERDICTS, []):
                 kinds.setdefault(str(fact["fact_id"]), str(fact.get("kind", "")))
-    fact_ids = list(
-        dict.fromkeys(str(f) for run in with_facts for f in run.metrics["tables"]["facts"])
-    )
+    fact_ids = list(dict.fromkeys(str(f) for run in with_facts for f in run.metrics["tables"]["facts"]))
     head = "".join(f"<th>{esc(run.label)}<br>S / C / A</th>" for run in with_facts)
     rows = []
     for fact_id in fact_ids:
@@ -153,35 +149,30 @@ def fact_table(runs: Sequence[Run]) -> str:
         for run in with_facts:
             counts = run.metrics["tables"]["facts"].get(fact_id)
             cells.append(
-                '<td class="num"></td>' if counts is None else
-                f'<td class="num">{esc(counts.get("supported", 0))} / '
-                f'{esc(counts.get("contradicted", 0))} / {esc(counts.get("absent", 0))}</td>'
+                '<td class="num"></td>'
+                if counts is None
+                else f'<td class="num">{esc(counts.get("supported", 0))} / '
+                f"{esc(counts.get('contradicted', 0))} / {esc(counts.get('absent', 0))}</td>"
             )
-        rows.append(
-            f"<tr><td>{esc(fact_id)}</td><td>{esc(kinds.get(fact_id, ''))}</td>"
-            + "".join(cells) + "</tr>"
-        )
+        rows.append(f"<tr><td>{esc(fact_id)}</td><td>{esc(kinds.get(fact_id, ''))}</td>" + "".join(cells) + "</tr>")
     return (
-        "<table><thead><tr><th>fact</th><th>kind</th>" + head + "</tr></thead><tbody>"
-        + "".join(rows) + "</tbody></table>"
+        "<table><thead><tr><th>fact</th><th>kind</th>"
+        + head
+        + "</tr></thead><tbody>"
+        + "".join(rows)
+        + "</tbody></table>"
     )
 
 
-def _output_block(
-    run: Run, prediction: Mapping[str, Any] | None, details: dict[str, Any]
-) -> str:
+def _output_block(run: Run, prediction: Mapping[str, Any] | None, details: dict[str, Any]) -> str:
     if prediction is None or prediction.get("output") is None:
         error = (prediction or {}).get("error") or "no output"
         body = f'<div class="error">{esc(error)}</div>'
     else:
         body = f'<div class="text">{highlight(prediction["output"], output_marks(details))}</div>'
-    unplaced = [
-        f for f in details.get(FACT_VERDICTS, []) if f.get("verdict") == "contradicted" and not _span(f)
-    ]
+    unplaced = [f for f in details.get(FACT_VERDICTS, []) if f.get("verdict") == "contradicted" and not _span(f)]
     if unplaced:
-        body += "<ul>" + "".join(
-            f"<li>contradicts key fact {esc(f.get('fact_id'))}</li>" for f in unplaced
-        ) + "</ul>"
+        body += "<ul>" + "".join(f"<li>contradicts key fact {esc(f.get('fact_id'))}</li>" for f in unplaced) + "</ul>"
     return f"<tr><th>{esc(run.model_label)}<br><small>{esc(run.label)}</small></th><td>{body}</td></tr>"
 
 
@@ -196,13 +187,10 @@ def examples_section(runs: Sequence[Run], max_examples: int) -> str:
         scores = [run.scores_by_id() for run in members]
         examples = members[0].examples
         shown = examples[:max_examples]
-        parts.append(
-            f"<h3>{esc(dataset)}: {len(shown)} of {len(examples)} examples</h3>"
-        )
+        parts.append(f"<h3>{esc(dataset)}: {len(shown)} of {len(examples)} examples</h3>")
         for example in shown:
             references = "".join(
-                f'<tr><th>reference</th><td class="text">{esc(ref)}</td></tr>'
-                for ref in example.get("references", [])
+                f'<tr><th>reference</th><td class="text">{esc(ref)}</td></tr>' for ref in example.get("references", [])
             )
             outputs = "".join(
                 _output_block(
@@ -214,7 +202,7 @@ def examples_section(runs: Sequence[Run], max_examples: int) -> str:
             )
             parts.append(
                 f'<div class="example"><h4>{esc(example["id"])}</h4><table>'
-                f'<tr><th>source</th><td><details><summary>{esc(len(example["source"]))} '
+                f"<tr><th>source</th><td><details><summary>{esc(len(example['source']))} "
                 f'characters</summary><div class="text">{esc(example["source"])}</div>'
                 f"</details></td></tr>{references}{outputs}</table></div>"
             )
@@ -224,12 +212,10 @@ def examples_section(runs: Sequence[Run], max_examples: int) -> str:
 def build_report(runs: Sequence[Run], max_examples: int = 50) -> str:
     """The whole report as one HTML document."""
     groups = group_runs(runs)
-    charts = "\n".join(
-        f"<h3>Group {i}: {esc(group.title)}</h3>{chart(group)}" for i, group in enumerate(groups, 1)
-    )
+    charts = "\n".join(f"<h3>Group {i}: {esc(group.title)}</h3>{chart(group)}" for i, group in enumerate(groups, 1))
     body = (
-        "<p>Highlights: <mark class=\"contradicted\">contradicts a key fact</mark> "
-        "<mark class=\"unsupported\">unsupported by the source</mark></p>"
+        '<p>Highlights: <mark class="contradicted">contradicts a key fact</mark> '
+        '<mark class="unsupported">unsupported by the source</mark></p>'
         f'<h2>Leaderboard</h2><div class="scroll">{render_html(groups)}</div>'
         f"<h2>Charts</h2>{charts}"
         f"<h2>Key facts</h2>{fact_table(runs)}"

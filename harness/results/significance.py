@@ -93,9 +93,7 @@ class BootstrapResult:
 class PairedBootstrap:
     """Paired bootstrap resampling (Koehn 2004), sacrebleu's ``_paired_bs_test``."""
 
-    def __init__(
-        self, n_examples: int, n_samples: int = DEFAULT_BOOTSTRAP_SAMPLES, seed: int = DEFAULT_SEED
-    ) -> None:
+    def __init__(self, n_examples: int, n_samples: int = DEFAULT_BOOTSTRAP_SAMPLES, seed: int = DEFAULT_SEED) -> None:
         self.n_samples = n_samples
         self.seed = seed
         rng = np.random.default_rng(seed)
@@ -113,9 +111,7 @@ class PairedBootstrap:
         """Mean and 95% CI half-width of one system, as sacrebleu reports for the baseline."""
         return estimate_ci(self.samples(stats))
 
-    def compare(
-        self, baseline: SufficientStats, systems: Sequence[SufficientStats]
-    ) -> list[BootstrapResult]:
+    def compare(self, baseline: SufficientStats, systems: Sequence[SufficientStats]) -> list[BootstrapResult]:
         """Test each system against the baseline on the same resamples."""
         base_samples = self.samples(baseline)
         base_score = baseline.score()
@@ -144,9 +140,7 @@ class ApproximateRandomization:
     ``_paired_ar_test``: each trial swaps the two systems' outputs on a random half of the
     examples."""
 
-    def __init__(
-        self, n_examples: int, n_trials: int = DEFAULT_AR_TRIALS, seed: int = DEFAULT_SEED
-    ) -> None:
+    def __init__(self, n_examples: int, n_trials: int = DEFAULT_AR_TRIALS, seed: int = DEFAULT_SEED) -> None:
         self.n_trials = n_trials
         self.seed = seed
         rng = np.random.default_rng(seed)
@@ -175,7 +169,4 @@ class ApproximateRandomization:
 
 def _check_paired(baseline: SufficientStats, system: SufficientStats) -> None:
     if baseline.stats.shape != system.stats.shape:
-        raise ValueError(
-            f"paired tests need the same examples: shapes {baseline.stats.shape} "
-            f"and {system.stats.shape}"
-        )
+        raise ValueError(f"paired tests need the same examples: shapes {baseline.stats.shape} and {system.stats.shape}")

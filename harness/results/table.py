@@ -69,9 +69,7 @@ def filter_runs(
     """Runs whose task, model and dataset names match the given glob patterns."""
     wanted = [(task, "task"), (model, "model"), (dataset, "dataset")]
     return [
-        run
-        for run in runs
-        if all(pattern is None or fnmatch(getattr(run, attr), pattern) for pattern, attr in wanted)
+        run for run in runs if all(pattern is None or fnmatch(getattr(run, attr), pattern) for pattern, attr in wanted)
     ]
 
 
@@ -161,6 +159,7 @@ def _reasons(group: Group, index: int, groups: Sequence[Group]) -> list[str]:
 
 def sort_rows(groups: Sequence[Group], metric: str, reverse: bool = False) -> None:
     """Best first by ``metric`` (lowest first for error rates); runs without it go last."""
+
     def value(row: Row) -> float:
         number = row.cells.get(metric, {}).get("value")
         return math.nan if number is None else float(number)
@@ -216,14 +215,22 @@ def render_csv(groups: Sequence[Group]) -> str:
     for index, group in enumerate(groups, 1):
         for row in group.rows:
             values: list[Any] = [
-                index, group.task, group.dataset, group.fingerprint or "", row.run, row.model,
-                row.n, row.path,
+                index,
+                group.task,
+                group.dataset,
+                group.fingerprint or "",
+                row.run,
+                row.model,
+                row.n,
+                row.path,
             ]
             for name in metrics:
                 agg = row.cells.get(name)
                 ci: list[Any] = (agg or {}).get("ci") or ["", ""]
                 values += [
-                    "" if agg is None else agg.get("value", ""), ci[0], ci[1],
+                    "" if agg is None else agg.get("value", ""),
+                    ci[0],
+                    ci[1],
                     "" if agg is None else agg.get("signature", ""),
                 ]
             writer.writerow(values)
@@ -259,15 +266,11 @@ def render_html(groups: Sequence[Group]) -> str:
         if group.reasons:
             parts.append("<ul>" + "".join(f"<li>{esc(r)}</li>" for r in group.reasons) + "</ul>")
         columns = group.columns
-        head = "".join(
-            f'<th title="{esc(group.signatures.get(c, ""))}">{esc(c)}</th>' for c in columns
-        )
+        head = "".join(f'<th title="{esc(group.signatures.get(c, ""))}">{esc(c)}</th>' for c in columns)
         parts.append(f"<table><thead><tr><th>run</th><th>model</th><th>n</th>{head}</tr></thead><tbody>")
         for row in group.rows:
             cells = "".join(f'<td class="num">{esc(format_aggregate(row.cells.get(c)))}</td>' for c in columns)
-            parts.append(
-                f"<tr><td>{esc(row.run)}</td><td>{esc(row.model)}</td><td>{esc(row.n)}</td>{cells}</tr>"
-            )
+            parts.append(f"<tr><td>{esc(row.run)}</td><td>{esc(row.model)}</td><td>{esc(row.n)}</td>{cells}</tr>")
         parts.append("</tbody></table>")
     return "\n".join(parts)
 
@@ -279,8 +282,11 @@ def timing_rows(runs: Sequence[Run]) -> list[dict[str, Any]]:
     for run in runs:
         timings = run.info.get("timings") or {"stages": {}, "metrics": {}}
         row: dict[str, Any] = {
-            "run": run.label, "model": run.model_label, "n": run.metrics.get("n_examples"),
-            "wall_s": run.info.get("wall_seconds"), "examples_per_s": run.info.get("examples_per_second"),
+            "run": run.label,
+            "model": run.model_label,
+            "n": run.metrics.get("n_examples"),
+            "wall_s": run.info.get("wall_seconds"),
+            "examples_per_s": run.info.get("examples_per_second"),
         }
         row.update({f"{stage}_s": seconds for stage, seconds in timings["stages"].items()})
         row.update({f"{metric}_s": seconds for metric, seconds in timings["metrics"].items()})

@@ -84,8 +84,7 @@ def load_run(path: str | Path) -> Run:
     missing = [name for name in RUN_FILES if not (folder.path / name).is_file()]
     if missing:
         raise RunFolderError(
-            f"{folder.path}: incomplete run folder (status {info.get('status', '?')!r}): "
-            f"missing {', '.join(missing)}"
+            f"{folder.path}: incomplete run folder (status {info.get('status', '?')!r}): missing {', '.join(missing)}"
         )
     return Run(
         path=folder.path,

@@ -9,10 +9,27 @@ from typing import Any
 
 from harness.runfolder.schema import Aggregate, MetricsFile
 
-_HEADLINE = ("rouge1", "rouge2", "rougeL", "rougeLsum", "bertscore_f1", "bleu", "chrf", "chrf++", "ter",
-             "facts.recall", "facts.contradiction_rate", "auto_facts.unsupported_rate",
-             "auto_facts.unsupported_numbers", "auto_facts.unsupported_entities", "faithfulness",
-             "language.on_target", "length", "coverage", "density")
+_HEADLINE = (
+    "rouge1",
+    "rouge2",
+    "rougeL",
+    "rougeLsum",
+    "bertscore_f1",
+    "bleu",
+    "chrf",
+    "chrf++",
+    "ter",
+    "facts.recall",
+    "facts.contradiction_rate",
+    "auto_facts.unsupported_rate",
+    "auto_facts.unsupported_numbers",
+    "auto_facts.unsupported_entities",
+    "faithfulness",
+    "language.on_target",
+    "length",
+    "coverage",
+    "density",
+)
 
 
 def headline_metrics(names: Sequence[str]) -> list[str]:
