@@ -123,7 +123,8 @@ class LinearSegmenter(pysbd.Segmenter):
             start = self.original_text.find(sentence, max(0, end - len(sentence) + 1))
             if start != -1:
                 trailing = _TRAILING_SPACE.match(self.original_text, start + len(sentence))
-                end = trailing.end() if trailing else start + len(sentence)
+                assert trailing is not None  # r"\s*" matches at every position
+                end = trailing.end()
                 found.append(TextSpan(self.original_text[start:end], start, end))
         return found
 
