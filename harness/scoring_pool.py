@@ -1,0 +1,176 @@
+"""Scoring chunks across processes for ``metrics.workers``: the parent and ``workers - 1`` pool processes
+score whole chunks of the parallel metrics, and the chunks come back in input order, so the results equal
+a one-process run.
+
+Start: pool processes fork from multiprocessing's fork server, which imports the metrics' modules (and
+the main script) once, so a worker costs a fork rather than a fresh interpreter importing nltk or torch
+again; the parent itself is never forked (it may hold torch threads). Where there is no fork server
+(Windows) workers are spawned. The parent does not wait for them: it scores chunks while they start, and
+afterwards whenever the next chunk in order is still with a worker; at the end it also scores the last
+chunk still queued for a worker (a pure function, so either copy is the same result).
+
+Threads: every scoring process, the parent included while the pool runs, gets an equal share of the
+parent's torch/OpenMP threads, so model-bound metrics with ``workers > 1`` do not oversubscribe the cores.
+"""
+
+from __future__ import annotations
+
+import multiprocessing
+import os
+import sys
+import time
+from collections import deque
+from collections.abc import Callable, Iterable, Iterator, Sequence
+from concurrent.futures import Future, ProcessPoolExecutor, ThreadPoolExecutor, wait
+from contextlib import contextmanager
+from typing import Any
+
+from harness.metrics.base import Metric, ScoringInput
+
+Scorer = Callable[[Metric, Sequence[ScoringInput]], list[dict[str, Any]]]
+Timed = tuple[list[dict[str, Any]], float]  # one metric's results for a chunk, and the seconds they took
+
+
+def score_directly(metric: Metric, chunk: Sequence[ScoringInput]) -> list[dict[str, Any]]:
+    return metric.score(chunk)
+
+
+def timed(metric: Metric, chunk: Sequence[ScoringInput], score: Scorer = score_directly) -> Timed:
+    start = time.perf_counter()
+    return score(metric, chunk), time.perf_counter() - start
+
+
+class _Job:
+    """One chunk, scored here (``timed``) or by a worker (``future``), or both at the end of the input."""
+
+    def __init__(self, chunk: list[ScoringInput], future: Future[list[Timed]] | None = None) -> None:
+        self.chunk = chunk
+        self.future = future
+        self.timed: list[Timed] | None = None
+
+    def done(self) -> bool:
+        return self.timed is not None or (self.future is not None and self.future.done())
+
+    def with_worker(self) -> bool:
+        return self.timed is None and self.future is not None and not self.future.done()
+
+    def result(self) -> list[Timed]:
+        if self.timed is not None:
+            return self.timed
+        assert self.future is not None
+        return self.future.result()  # a metric's exception in a worker is raised here, with its traceback
+
+
+def score_in_pool(
+    metrics: Sequence[Metric], chunks: Iterable[list[ScoringInput]], workers: int
+) -> Iterator[tuple[list[ScoringInput], list[Timed]]]:
+    """Each chunk with each metric's results and seconds, in input order, scored by the parent and
+    ``workers - 1`` processes."""
+    threads = _thread_share(workers)
+    ahead = 2 * (workers - 1)  # chunks queued per pool: one being scored and one ready, per process
+    most = 4 * workers  # chunks held at once (scored out of order, or queued): memory stays flat
+    source = iter(chunks)
+    pool = ProcessPoolExecutor(
+        workers - 1, mp_context=_start_context(metrics), initializer=_init_worker, initargs=(list(metrics), threads)
+    )
+    starter = ThreadPoolExecutor(1)  # starting a worker blocks until the fork server has imported its modules
+    ready = starter.submit(_start, pool)  # done once a worker has started: chunks go to the pool from then on
+    try:
+        with _torch_threads(threads):
+            pending: deque[_Job] = deque()
+            exhausted = False
+            while True:
+                if ready.done():
+                    ready.result()  # a worker that cannot start says why here
+                    while not exhausted and sum(job.with_worker() for job in pending) < ahead:
+                        chunk = next(source, None)
+                        if chunk is None:
+                            exhausted = True
+                        else:
+                            pending.append(_Job(chunk, pool.submit(_score_in_worker, chunk)))
+                if pending and pending[0].done():
+                    job = pending.popleft()
+                    yield job.chunk, job.result()
+                    continue
+                if not exhausted and len(pending) < most:
+                    chunk = next(source, None)
+                    if chunk is None:
+                        exhausted = True
+                    else:
+                        job = _Job(chunk)
+                        job.timed = [timed(metric, chunk) for metric in metrics]
+                        pending.append(job)
+                    continue
+                if not pending:
+                    return
+                queued = [job for job in pending if job.with_worker()]
+                if exhausted and len(queued) >= workers:  # the newest has likely not started: score it here too
+                    queued[-1].timed = [timed(metric, queued[-1].chunk) for metric in metrics]
+                    continue
+                assert pending[0].future is not None  # not done, so with a worker
+                wait([pending[0].future])
+    finally:  # in the starter's thread, after the start: a worker still starting does not hold up the parent
+        starter.submit(pool.shutdown, wait=False, cancel_futures=True)
+        starter.shutdown(wait=False)
+
+
+def _start(pool: ProcessPoolExecutor) -> None:
+    pool.submit(_ready).result()
+
+
+def _start_context(metrics: Sequence[Metric]) -> multiprocessing.context.BaseContext:
+    """The fork server, preloading the main script and the metrics' modules; spawn where it does not exist."""
+    if "forkserver" not in multiprocessing.get_all_start_methods():
+        return multiprocessing.get_context("spawn")
+    context = multiprocessing.get_context("forkserver")
+    modules = {type(metric).__module__ for metric in metrics} - {"__main__"}
+    context.set_forkserver_preload(["__main__", __name__, *sorted(modules)])  # once the server has started,
+    return context  # later calls change nothing: a worker then imports what it unpickles itself
+
+
+def _thread_share(workers: int) -> int:
+    """Threads per scoring process: the parent's torch threads (or its cores) split between the processes."""
+    torch = sys.modules.get("torch")
+    budget = torch.get_num_threads() if torch is not None else _cores()
+    return max(1, budget // workers)
+
+
+def _cores() -> int:
+    if hasattr(os, "sched_getaffinity"):
+        return len(os.sched_getaffinity(0))
+    return os.cpu_count() or 1
+
+
+@contextmanager
+def _torch_threads(threads: int) -> Iterator[None]:
+    """The parent's torch threads limited to its share while the pool runs (if torch is loaded)."""
+    torch = sys.modules.get("torch")
+    if torch is None:
+        yield
+        return
+    before = torch.get_num_threads()
+    torch.set_num_threads(min(before, threads))
+    try:
+        yield
+    finally:
+        torch.set_num_threads(before)
+
+
+_WORKER_METRICS: list[Metric] = []
+
+
+def _init_worker(metrics: list[Metric], threads: int) -> None:
+    for name in ("OMP_NUM_THREADS", "MKL_NUM_THREADS"):  # for a torch imported later in this worker
+        os.environ[name] = str(threads)
+    torch = sys.modules.get("torch")
+    if torch is not None:
+        torch.set_num_threads(threads)
+    _WORKER_METRICS[:] = metrics
+
+
+def _ready() -> None:
+    """Nothing: its return says a worker has started."""
+
+
+def _score_in_worker(chunk: list[ScoringInput]) -> list[Timed]:
+    return [timed(metric, chunk) for metric in _WORKER_METRICS]
