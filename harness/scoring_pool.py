@@ -22,6 +22,7 @@ import time
 from collections import deque
 from collections.abc import Callable, Iterable, Iterator, Sequence
 from concurrent.futures import Future, ProcessPoolExecutor, ThreadPoolExecutor, wait
+from concurrent.futures.process import BrokenProcessPool
 from contextlib import contextmanager
 from typing import Any
 
@@ -41,24 +42,30 @@ def timed(metric: Metric, chunk: Sequence[ScoringInput], score: Scorer = score_d
 
 
 class _Job:
-    """One chunk, scored here (``timed``) or by a worker (``future``), or both at the end of the input."""
+    """One chunk, scored by a worker (``pooled``), here (``here``), or both at the end of the input."""
 
-    def __init__(self, chunk: list[ScoringInput], future: Future[list[Timed]] | None = None) -> None:
+    def __init__(self, chunk: list[ScoringInput], pooled: Future[list[Timed]] | None = None) -> None:
         self.chunk = chunk
-        self.future = future
-        self.timed: list[Timed] | None = None
-
-    def done(self) -> bool:
-        return self.timed is not None or (self.future is not None and self.future.done())
+        self.pooled = pooled
+        self.here: Future[list[Timed]] | None = None
 
     def with_worker(self) -> bool:
-        return self.timed is None and self.future is not None and not self.future.done()
+        return self.here is None and self.pooled is not None and not self.pooled.done()
 
-    def result(self) -> list[Timed]:
-        if self.timed is not None:
-            return self.timed
-        assert self.future is not None
-        return self.future.result()  # a metric's exception in a worker is raised here, with its traceback
+    def result(self) -> Future[list[Timed]]:
+        """The copy that decides: the parent's when it scored the chunk too (it never waits for it)."""
+        result = self.here or self.pooled
+        assert result is not None
+        return result
+
+    def score_here(self, metrics: Sequence[Metric]) -> None:
+        """Score the chunk in this process; a metric's exception is kept for the chunk's turn, as in one
+        process, so every chunk before it is still written."""
+        self.here = Future()
+        try:
+            self.here.set_result([timed(metric, self.chunk) for metric in metrics])
+        except Exception as error:
+            self.here.set_exception(error)
 
 
 def score_in_pool(
@@ -76,7 +83,7 @@ def score_in_pool(
     starter = ThreadPoolExecutor(1)  # starting a worker blocks until the fork server has imported its modules
     ready = starter.submit(_start, pool)  # done once a worker has started: chunks go to the pool from then on
     try:
-        with _torch_threads(threads):
+        with _torch_threads(threads), _worker_deaths_named(workers):
             pending: deque[_Job] = deque()
             exhausted = False
             while True:
@@ -88,30 +95,40 @@ def score_in_pool(
                             exhausted = True
                         else:
                             pending.append(_Job(chunk, pool.submit(_score_in_worker, chunk)))
-                if pending and pending[0].done():
+                if pending and pending[0].result().done():
                     job = pending.popleft()
-                    yield job.chunk, job.result()
+                    yield job.chunk, job.result().result()  # a metric's exception in a worker is raised here
                     continue
                 if not exhausted and len(pending) < most:
                     chunk = next(source, None)
                     if chunk is None:
                         exhausted = True
                     else:
-                        job = _Job(chunk)
-                        job.timed = [timed(metric, chunk) for metric in metrics]
-                        pending.append(job)
+                        pending.append(_Job(chunk))
+                        pending[-1].score_here(metrics)
                     continue
                 if not pending:
                     return
                 queued = [job for job in pending if job.with_worker()]
                 if exhausted and len(queued) >= workers:  # the newest has likely not started: score it here too
-                    queued[-1].timed = [timed(metric, queued[-1].chunk) for metric in metrics]
+                    queued[-1].score_here(metrics)
                     continue
-                assert pending[0].future is not None  # not done, so with a worker
-                wait([pending[0].future])
+                wait([pending[0].result()])
     finally:  # in the starter's thread, after the start: a worker still starting does not hold up the parent
         starter.submit(pool.shutdown, wait=False, cancel_futures=True)
         starter.shutdown(wait=False)
+
+
+@contextmanager
+def _worker_deaths_named(workers: int) -> Iterator[None]:
+    """A worker that died (killed, out of memory, its start failed) named as such, with the way round it."""
+    try:
+        yield
+    except BrokenProcessPool as error:
+        raise RuntimeError(
+            f"metrics.workers={workers}: a scoring worker process died ({error}); its own error, if it had"
+            " one, is printed above; metrics.workers=1 scores in this process"
+        ) from error
 
 
 def _start(pool: ProcessPoolExecutor) -> None:
