@@ -48,6 +48,8 @@ def test_keys_and_ranges(metric: FaithfulnessMetric) -> None:
         "faithfulness.alignment",
         "faithfulness.trigram_support",
         "faithfulness.novel_words",
+        "faithfulness.aligned_words",
+        "faithfulness.supported_facts",
         "faithfulness.unsupported_words",
     }
     for key, value in result.items():
@@ -152,7 +154,9 @@ def test_the_default_cache_keeps_the_256_most_recent_sources() -> None:
 
 
 def test_signature_names_settings(metric: FaithfulnessMetric) -> None:
-    assert metric.signature().startswith("faithfulness|v1|minilm-l6-v2:layer4")
+    # v2: trigram support squared, unaligned content words and unsupported dates/numbers (issue 13)
+    assert metric.signature().startswith("faithfulness|v2|minilm-l6-v2:layer4")
+    assert "unaligned<0.7|facts:dates,numbers" in metric.signature()
 
 
 @requires_shared
