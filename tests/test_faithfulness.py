@@ -274,3 +274,53 @@ def test_faithfulness_goes_through_the_score_cache(tmp_path: Path, monkeypatch: 
     first = cache.score(metric, items)
     monkeypatch.setattr(metric.scorer, "score", lambda pairs: pytest.fail("scored again despite the cache"))
     assert cache.score(metric, items) == first
+
+
+SEED_SUMMARY = (
+    "Russia and North Korea signed a comprehensive strategic partnership treaty during Vladimir Putin's "
+    "visit to Pyongyang on Wednesday, 19 June 2024. Under its mutual defence clause, both parties are to "
+    "support each other in the event of external aggression. Putin said Russia does not rule out developing "
+    "military-technical cooperation with North Korea. South Korea estimates that North Korea has sent Russia "
+    "around 190 tonnes of ammunition."
+)
+SEED_PERTURBATIONS = {  # each one wrong fact in an otherwise faithful summary of the seed article
+    "date of the signing (the dateline's 20 June)": ("Wednesday, 19 June 2024", "Thursday, 20 June 2024"),
+    "date of the signing (another day)": ("Wednesday, 19 June 2024", "Tuesday, 18 June 2024"),
+    "year of the signing": ("19 June 2024", "19 June 2023"),
+    "party to the treaty": ("Russia and North Korea signed", "Russia and South Korea signed"),
+    "visiting leader": ("Vladimir Putin's", "Xi Jinping's"),
+    "number": ("190 tonnes", "290 tonnes"),
+    "negated clause": ("does not rule out", "rules out"),
+    "negated obligation": ("both parties are to support", "neither party is to support"),
+}
+
+
+def test_a_faithful_seed_summary_beats_each_one_fact_perturbation(metric: FaithfulnessMetric) -> None:
+    source = (Path(__file__).parent.parent / "seeds" / "000_905568411ed6dc35.txt").read_text(encoding="utf-8")
+    perturbed = {name: SEED_SUMMARY.replace(old, new) for name, (old, new) in SEED_PERTURBATIONS.items()}
+    assert all(text != SEED_SUMMARY for text in perturbed.values())
+    example = Example(id="seed", source=source)
+    faithful, *wrong = metric.score([ScoringInput(example, text) for text in [SEED_SUMMARY, *perturbed.values()]])
+    assert faithful["faithfulness.supported_facts"] == 1.0  # 19 June 2024 is "Wednesday" of the 20 June dateline
+    for name, result in zip(perturbed, wrong, strict=True):
+        assert faithful["faithfulness"] > result["faithfulness"], name
+
+
+def test_a_dateline_supports_no_date_and_anchors_the_weekdays(metric: FaithfulnessMetric) -> None:
+    """A line that is only a date (and time) is publication metadata; inline dates are claims."""
+    source = "Council votes\n\n12 March 2025 09:30\n\nThe council approved the budget on Monday."
+    monday, published = score_source(
+        metric,
+        source,
+        "The council approved the budget on 10 March 2025.",
+        "The council approved the budget on 12 March 2025.",
+    )
+    assert monday["faithfulness.supported_facts"] == 1.0  # Monday before Wednesday 12 March
+    assert published["faithfulness.supported_facts"] == 0.5
+    inline = "The council approved the budget on 12 March 2025 09:30, on a Wednesday."
+    (stated,) = score_source(metric, inline, "The council approved the budget on 12 March 2025.")
+    assert stated["faithfulness.supported_facts"] == 1.0
+
+
+def score_source(metric: FaithfulnessMetric, source: str, *outputs: str) -> list[dict]:
+    return metric.score([ScoringInput(Example(id="s", source=source), output) for output in outputs])

@@ -37,6 +37,8 @@ import re
 from collections import Counter, OrderedDict, defaultdict
 from collections.abc import Sequence
 from dataclasses import dataclass
+from datetime import date, timedelta
+from functools import lru_cache
 from typing import Any
 
 import torch
@@ -45,6 +47,7 @@ from spacy.lang.en.stop_words import STOP_WORDS
 
 from harness.data.example import text_hash
 from harness.facts.auto import extract_items, source_facts
+from harness.facts.dates import PartialDate, find_dates
 from harness.metrics.base import Metric, ScoringInput
 from harness.metrics.config import MetricsConfig
 from harness.metrics.device import dtype_suffix, metric_device, metric_dtype
@@ -65,6 +68,7 @@ _SENTENCE_END = re.compile(r"(?<=[.!?])\s+")
 _WORD = re.compile(r"[a-z0-9]+(?:[.,'][a-z0-9]+)*")
 _PTB_CLITIC = re.compile(r" (n't|'s|'re|'ve|'ll|'d|'m)\b")
 _MAX_SENTENCE_WORDS = 100
+_TRAILING_TIME = re.compile(r"\s+\d{1,2}[:.]\d{2}$")
 _stem = PorterStemmer().stem
 
 
@@ -273,10 +277,51 @@ def _content_pieces(pieces: Sequence[str]) -> list[bool]:
     return content
 
 
+def _dateline(source: str) -> tuple[str, date | None]:
+    """The source without its dateline, and the dateline's day.
+
+    The dateline is the first line that is nothing but a full date (a time after it allowed), as
+    scraped news pages have: it says when the page was published, not when anything happened, so
+    it supports no date of the output; a weekday in the text ("signed on Wednesday") is the one on
+    or before it. A source without such a line is returned whole.
+    """
+    lines = source.splitlines()
+    for index, line in enumerate(lines):
+        text = _TRAILING_TIME.sub("", line.strip())
+        mentions = find_dates(text) if text else []
+        if len(mentions) == 1 and (mentions[0].start, mentions[0].end) == (0, len(text)):
+            day = mentions[0].value
+            if day.year and day.month and day.day:
+                body = "\n".join(lines[:index] + lines[index + 1 :])
+                return body, date(day.year, day.month, day.day)
+    return source, None
+
+
+@lru_cache(maxsize=16)
+def _source_support(source: str) -> tuple[Any, list[PartialDate]]:
+    """``harness.facts.auto``'s support look-ups of the source without its dateline, and the days its
+    bare weekdays name (the last such weekday on or before the dateline). Other relative dates
+    ("today", often inside a quote said the day before) are not resolved."""
+    body, published = _dateline(source)
+    support = source_facts(body, "en")
+    if published is None:
+        return support, []
+    days = [
+        published - timedelta(days=(published.weekday() - d.weekday) % 7)
+        for d in support.dates
+        if d.weekday is not None and d.year is None
+    ]
+    return support, [PartialDate(d.year, d.month, d.day) for d in days]
+
+
 def _unsupported_facts(source: str, output: str) -> int:
     """How many dates and numbers of the output no date or number of the source supports."""
-    support = source_facts(source, "en")
-    return sum(not support.supports(item) for item in extract_items(normalise(output), "en", with_entities=False))
+    support, weekdays = _source_support(source)
+    return sum(
+        not support.supports(item)
+        and not (isinstance(item.value, PartialDate) and any(not item.value.conflicts_with(w) for w in weekdays))
+        for item in extract_items(normalise(output), "en", with_entities=False)
+    )
 
 
 def _alignment(
