@@ -3,6 +3,7 @@ trackers that take flat parameters), every aggregate with its CI bounds, identit
 
 from __future__ import annotations
 
+import hashlib
 import json
 import math
 from collections.abc import Mapping
@@ -24,6 +25,15 @@ class TrackedRun:
     metrics: dict[str, float]  # <metric>, <metric>/ci_low, <metric>/ci_high, <metric>/n, run counts
     tags: dict[str, str]  # run id, task, model identity, dataset name and fingerprint, signatures
     artifacts: list[Path]  # every file of the run folder
+
+    @property
+    def digest(self) -> str:
+        """The identity of this run folder for trackers: its path, run.json and metrics.json. Logging the
+        same folder again finds the tracker's run by it; a copy elsewhere or a rerun is a new run."""
+        content = hashlib.sha256(str(self.run_dir.resolve()).encode())
+        for name in ("run.json", "metrics.json"):
+            content.update((self.run_dir / name).read_bytes())
+        return content.hexdigest()[:32]
 
     @property
     def params(self) -> dict[str, str]:
