@@ -12,8 +12,7 @@ from mlflow import MlflowClient
 from mlflow.entities import Metric, Param
 from mlflow.utils.mlflow_tags import MLFLOW_PARENT_RUN_ID, MLFLOW_RUN_NAME
 
-from harness.tracking.record import TrackedRun
-from harness.tracking.trackers import LoggedRun
+from harness.tracking.record import LoggedRun, TrackedRun
 
 _NOT_ALLOWED = re.compile(r"[^\w\-. /:]")  # MLflow names: alphanumerics, _ - . space / :
 _METRICS_PER_CALL, _PARAMS_PER_CALL = 1000, 100  # MLflow's limits per log_batch call

@@ -41,6 +41,14 @@ class TrackedRun:
         return {key: _text(value) for key, value in flatten(self.config).items()}
 
 
+@dataclass(frozen=True)
+class LoggedRun:
+    """What a tracker did with one :class:`TrackedRun`."""
+
+    id: str  # the tracker's run id
+    before: bool = False  # the tracker already had this run folder (found by its digest): not logged again
+
+
 def flatten(mapping: Mapping[str, Any], prefix: str = "") -> dict[str, Any]:
     """Nested mappings as one level with dotted keys; other values (lists included) as they are."""
     flat: dict[str, Any] = {}

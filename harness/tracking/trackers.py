@@ -5,23 +5,16 @@ from __future__ import annotations
 
 import importlib.util
 from collections.abc import Sequence
-from dataclasses import dataclass
 from typing import Any, Protocol
 
 from harness.errors import InputError, RunFailed
-from harness.tracking.record import TrackedRun
+from harness.tracking.record import LoggedRun, TrackedRun
 
 EXTRAS = {"mlflow": ("mlflow", "MLflow"), "wandb": ("wandb", "Weights & Biases")}
 
 
 class TrackingFailed(RunFailed):
     """The tracker refused or could not be reached; the run folders are untouched (exit status 1)."""
-
-
-@dataclass(frozen=True)
-class LoggedRun:
-    id: str  # the tracker's run id
-    before: bool = False  # the tracker already had this run folder (found by its digest): not logged again
 
 
 class Tracker(Protocol):

@@ -9,8 +9,7 @@ from collections.abc import Sequence
 
 import wandb
 
-from harness.tracking.record import TrackedRun
-from harness.tracking.trackers import LoggedRun
+from harness.tracking.record import LoggedRun, TrackedRun
 
 _TAG_LIMIT = 64  # W&B's longest tag
 
