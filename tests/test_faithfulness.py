@@ -324,3 +324,30 @@ def test_a_dateline_supports_no_date_and_anchors_the_weekdays(metric: Faithfulne
 
 def score_source(metric: FaithfulnessMetric, source: str, *outputs: str) -> list[dict]:
     return metric.score([ScoringInput(Example(id="s", source=source), output) for output in outputs])
+
+
+def test_content_pieces_follow_their_word() -> None:
+    from harness.metrics.faithfulness import _content_pieces
+
+    pieces = ["the", "brad", "##ford", ",", "2024", "##s", "of", "##ten"]
+    assert _content_pieces(pieces) == [False, True, True, False, True, True, False, False]
+
+
+def test_the_combination_squares_the_trigram_support_and_weights_sum_to_one() -> None:
+    from harness.metrics.faithfulness import WEIGHTS, combine, features
+
+    ones = dict.fromkeys(["alignment", "trigram_support", "novel_words", "aligned_words", "supported_facts"], 1.0)
+    assert set(features(ones)) == set(WEIGHTS) and combine(ones) == pytest.approx(1.0)
+    half = {**ones, "trigram_support": 0.5, "novel_words": 0.0}  # novel_words has no weight
+    assert features(half)["trigram_support"] == 0.25
+    assert combine(half) == pytest.approx(1.0 - WEIGHTS["trigram_support"] * 0.75)
+
+
+def test_unaligned_words_and_unsupported_facts_are_counted(metric: FaithfulnessMetric) -> None:
+    faithful, number, unrelated = score(
+        metric, FAITHFUL, FAITHFUL.replace("45 million", "73 million"), "A volcano erupted in Iceland."
+    )
+    assert faithful["faithfulness.aligned_words"] == 1.0 and faithful["faithfulness.supported_facts"] == 1.0
+    assert number["faithfulness.supported_facts"] == 0.5  # one number the source does not state
+    assert unrelated["faithfulness.aligned_words"] <= 1 / 3  # volcano, erupted, iceland: no source token near
+    assert unrelated["faithfulness.supported_facts"] == 1.0  # no date or number claimed
