@@ -108,6 +108,7 @@ def test_source_encoded_once(metric: FaithfulnessMetric, monkeypatch: pytest.Mon
 def test_empty_output_and_empty_source(metric: FaithfulnessMetric) -> None:
     empty, faithful = score(metric, "", FAITHFUL)  # an empty output does not stop the batch
     assert empty["faithfulness"] == pytest.approx(1.0)
+    assert all(value == 1.0 for key, value in empty.items() if key != "faithfulness.unsupported_words")
     assert faithful["faithfulness"] > 0.95
     (result,) = metric.score([ScoringInput(Example(id="e", source=""), "Leeds approved a budget.")])
     assert 0.0 <= result["faithfulness"] < 0.5
@@ -307,19 +308,20 @@ def test_a_faithful_seed_summary_beats_each_one_fact_perturbation(metric: Faithf
 
 
 def test_a_dateline_supports_no_date_and_anchors_the_weekdays(metric: FaithfulnessMetric) -> None:
-    """A line that is only a date (and time) is publication metadata; inline dates are claims."""
-    source = "Council votes\n\n12 March 2025 09:30\n\nThe council approved the budget on Monday."
-    monday, published = score_source(
-        metric,
-        source,
-        "The council approved the budget on 10 March 2025.",
-        "The council approved the budget on 12 March 2025.",
-    )
-    assert monday["faithfulness.supported_facts"] == 1.0  # Monday before Wednesday 12 March
-    assert published["faithfulness.supported_facts"] == 0.5
+    """A line that is only a full date (and time) is publication metadata; inline dates are claims."""
+    source = "Council votes\n12 March 2025 09:30\nThe council approved the budget on Monday and met on Friday."
+    said = "The council approved the budget on 10 March 2025 and met on 7 March."  # Wednesday's dateline
+    published = "The council approved the budget on 12 March 2025."
+    wrong_friday = "The council met on 6 March 2025."
+    results = score_source(metric, source, said, published, wrong_friday)
+    assert [r["faithfulness.supported_facts"] for r in results] == [1.0, 0.5, 0.5]
     inline = "The council approved the budget on 12 March 2025 09:30, on a Wednesday."
-    (stated,) = score_source(metric, inline, "The council approved the budget on 12 March 2025.")
-    assert stated["faithfulness.supported_facts"] == 1.0
+    month_line = "Council votes\nMarch 2025\nThe council approved the budget on Monday."  # no day: no dateline
+    stated, month = (
+        score_source(metric, inline, published),
+        score_source(metric, month_line, "It met on 10 March 2025."),
+    )
+    assert stated[0]["faithfulness.supported_facts"] == 1.0 and month[0]["faithfulness.supported_facts"] == 0.5
 
 
 def score_source(metric: FaithfulnessMetric, source: str, *outputs: str) -> list[dict]:
