@@ -2,10 +2,11 @@
 score whole chunks of the parallel metrics, and the chunks come back in input order, so the results equal
 a one-process run.
 
-Start: pool processes fork from multiprocessing's fork server, which imports the metrics' modules (and
-the main script) once, so a worker costs a fork rather than a fresh interpreter importing nltk or torch
-again; the parent itself is never forked (it may hold torch threads). Where there is no fork server
-(Windows) workers are spawned. The parent does not wait for them: it scores chunks while they start, and
+Start: on Linux, while the parent has neither torch nor a second thread, workers are forks of it (no
+imports at all); otherwise they fork from multiprocessing's fork server, which imports the metrics'
+modules (and the main script) once, so a worker costs a fork rather than a fresh interpreter importing
+nltk or torch again, and a parent that may hold torch threads is never forked. Where there is no fork
+server (Windows) workers are spawned. The parent does not wait for them: it scores chunks while they start, and
 afterwards whenever the next chunk in order is still with a worker; at the end it also scores the last
 chunk still queued for a worker (a pure function, so either copy is the same result).
 
@@ -18,6 +19,7 @@ from __future__ import annotations
 import multiprocessing
 import os
 import sys
+import threading
 import time
 from collections import deque
 from collections.abc import Callable, Iterable, Iterator, Sequence
@@ -77,11 +79,13 @@ def score_in_pool(
     ahead = 2 * (workers - 1)  # chunks queued per pool: one being scored and one ready, per process
     most = 4 * workers  # chunks held at once (scored out of order, or queued): memory stays flat
     source = iter(chunks)
-    pool = ProcessPoolExecutor(
-        workers - 1, mp_context=_start_context(metrics), initializer=_init_worker, initargs=(list(metrics), threads)
-    )
+    context = _start_context(metrics)
+    pool = ProcessPoolExecutor(workers - 1, context, initializer=_init_worker, initargs=(list(metrics), threads))
     starter = ThreadPoolExecutor(1)  # starting a worker blocks until the fork server has imported its modules
-    ready = starter.submit(_start, pool)  # done once a worker has started: chunks go to the pool from then on
+    # Done once a worker has started: chunks go to the pool from then on. A fork happens here, in this thread
+    # while it is the only one; a start from the fork server waits for it in the starter's thread.
+    forks = context.get_start_method() == "fork"
+    ready = pool.submit(_ready) if forks else starter.submit(_start, pool)
     try:
         with _torch_threads(threads), _worker_deaths_named(workers):
             pending: deque[_Job] = deque()
@@ -136,7 +140,10 @@ def _start(pool: ProcessPoolExecutor) -> None:
 
 
 def _start_context(metrics: Sequence[Metric]) -> multiprocessing.context.BaseContext:
-    """The fork server, preloading the main script and the metrics' modules; spawn where it does not exist."""
+    """A fork of this process on Linux while nothing here could break one (no torch, no other thread);
+    else the fork server, preloading the main script and the metrics' modules; spawn where neither exists."""
+    if sys.platform == "linux" and "torch" not in sys.modules and threading.active_count() == 1:
+        return multiprocessing.get_context("fork")
     if "forkserver" not in multiprocessing.get_all_start_methods():
         return multiprocessing.get_context("spawn")
     context = multiprocessing.get_context("forkserver")

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import os
+import subprocess
 import sys
 import time
 from collections.abc import Sequence
@@ -181,3 +182,38 @@ def test_fact_checks_in_parallel_equal_serial(run_eval) -> None:
         two = run_eval(*config, "metrics.workers=2", "metrics.chunk_size=8")
         assert read_json(one / "metrics.json") == read_json(two / "metrics.json")
         assert read_jsonl(one / "scores.jsonl") == read_jsonl(two / "scores.jsonl")
+
+
+FORKED_RUN = """
+import json, sys, tempfile
+from pathlib import Path
+from omegaconf import OmegaConf
+from harness.data.example import Example
+from harness.metrics.base import ScoringInput
+from harness.metrics.config import MetricsConfig
+from harness.metrics.rouge import RougeMetric
+from harness.runfolder.folder import RunFolder
+from harness.scoring import score_stream
+from harness.scoring_pool import _start_context
+
+words = "the cat sat on a mat while dogs barked loudly at night in the old town square".split()
+text = lambda i, k: " ".join(words[(i * j + k) % len(words)] for j in range(8 + i % 5))
+items = [ScoringInput(Example(str(i), "", (text(i, 1),)), text(i, 2)) for i in range(300)]
+print(_start_context([]).get_start_method(), "torch" in sys.modules)
+for workers in (1, 2):
+    folder = RunFolder(Path(tempfile.mkdtemp()))
+    cfg = OmegaConf.merge(OmegaConf.structured(MetricsConfig), {"workers": workers, "chunk_size": 8})
+    print(json.dumps(score_stream([RougeMetric()], iter(items), 300, folder, cfg)["metrics"], sort_keys=True))
+    folder.close()
+"""
+
+
+@pytest.mark.slow
+@pytest.mark.skipif(sys.platform != "linux", reason="workers are forks of the parent on Linux only")
+def test_a_process_without_torch_forks_its_workers_with_the_same_results() -> None:
+    tests = Path(__file__).parent  # the test modules import torch: the run is a script of its own
+    env = {**os.environ, "PYTHONPATH": str(tests.parent), "HARNESS_PROGRESS": "0"}
+    done = subprocess.run([sys.executable, "-c", FORKED_RUN], env=env, capture_output=True, text=True, check=True)
+    method, serial, parallel = done.stdout.splitlines()
+    assert method == "fork False"
+    assert parallel == serial
