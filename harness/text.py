@@ -152,12 +152,13 @@ def _blocks(paragraph: str) -> Iterator[str]:
     yield paragraph[start:]
 
 
-# Plain English prose: no double quotes, brackets, "!", "?" or other characters pysbd has rules for.
-_PLAIN_CHARS = re.compile(r"[A-Za-z0-9 ,;:%$£€&/.'’`\\-]*")
+# Plain English prose: no double quotes, brackets, "!", "?" or other characters pysbd has rules for;
+# Latin-1 and Latin Extended-A letters (not "×", "÷") are plain.
+_PLAIN_CHARS = re.compile(r"[A-Za-z0-9 ,;:%$£€&/.'’`\\#\u00c0-\u00d6\u00d8-\u00f6\u00f8-\u017f-]*")
 # A single quote before a space and a capital letter closes a quotation that pysbd makes a sentence of
-# its own, and where a quote precedes a space pysbd keeps the periods of a quoted passage in one
-# sentence. (Tokenised news text, "jolie 's character" and "sitcom ' ismol family '", has quotes
-# everywhere.) Periods between "--" are kept too.
+# its own. Where a quote precedes a space, pysbd keeps the periods of each quoted passage (its
+# BETWEEN_SINGLE_QUOTES_REGEX, which in tokenised news text, "jolie 's character ... sitcom '", runs
+# from one quote to the next) inside a sentence.
 _QUOTE_BEFORE_SPACE = re.compile(r"'\s")
 _QUOTE_BEFORE_CAPITAL = re.compile(r"'\s[A-Z]")
 _BETWEEN_SINGLE_QUOTES = re.compile(r"(?<=\s)'(?:[^']|'[a-zA-Z])*'")
@@ -165,43 +166,88 @@ _PLAIN_WORD = re.compile(r"[A-Za-z]{2,}")
 _ROMAN_NUMERAL = re.compile(r"[ivxlcdm]+", re.IGNORECASE)
 # pysbd matches its abbreviations as regular expressions ("e.g" matches "eXg"): so do we.
 _ABBREVIATION = re.compile("|".join(a.strip() for a in English.Abbreviation.ABBREVIATIONS), re.IGNORECASE)
-_AFTER_PERIOD = re.compile(r"(?<=\.) ")
+# A number of three or more characters ("2015", "2,100", "12.5"): one or two digits before a period
+# may be a numbered-list item.
+_NUMBER = re.compile(r"[0-9][0-9,.]*[0-9]")
+# Lower-case initials ("u.s.", "j.r."): pysbd's multi-period abbreviation rule keeps all their periods.
+_INITIALS = re.compile(r"[a-z](?:\.[a-z])+\.")
+# pysbd's ALPHABETICAL_LIST_WITH_PERIODS: a letter after a space and before a period ("u" in "u.s.").
+_LIST_LETTER = re.compile(r"(?<=\s)[a-z](?=\.)|^[a-z](?=\.)")
 
 
-def _plain_period(paragraph: str, at: int) -> bool:
-    """Whether the period at ``at`` ends a sentence for every pysbd rule: it ends the paragraph or is
-    followed by a space and a letter (a digit too when a space precedes it: "home . 23 people"), and
-    it follows a space or a word of two or more letters that is no abbreviation or roman numeral."""
-    word = paragraph[paragraph.rfind(" ", 0, at) + 1 : at]
+def _ends_sentence(paragraph: str, at: int, word: str) -> bool:
+    """Whether the period at ``at``, after ``word``, ends a sentence for every pysbd rule: it ends the
+    paragraph or is followed by a space and a letter (a digit too when a space precedes it: "home . 23
+    people"), and it follows a space, a word of two or more letters that is no abbreviation or roman
+    numeral, or a number of three or more characters."""
     if at + 1 < len(paragraph):
         after = paragraph[at + 1 : at + 3]
         if len(after) < 2 or after[0] != " " or not (after[1].isalpha() or (not word and after[1].isdigit())):
             return False
     if not word:
         return at > 0
+    if _NUMBER.fullmatch(word):
+        return len(word) > 2
     return (
         bool(_PLAIN_WORD.fullmatch(word)) and not _ROMAN_NUMERAL.fullmatch(word) and not _ABBREVIATION.fullmatch(word)
     )
 
 
+def _keeps_period(paragraph: str, at: int, word: str) -> bool:
+    """Whether pysbd keeps the period at ``at`` inside a sentence by a rule that changes nothing else:
+    before a digit after a digit, a space or the start ("12.5", ".22": its PeriodBeforeNumberRule), or
+    in lower-case initials followed by a space and a lower-case letter, or the end."""
+    if at + 1 < len(paragraph) and paragraph[at + 1].isdigit():
+        return at == 0 or paragraph[at - 1].isdigit() or paragraph[at - 1] == " "
+    token_end = paragraph.find(" ", at)
+    token = paragraph[at - len(word) : len(paragraph) if token_end == -1 else token_end]
+    if not _INITIALS.fullmatch(token):
+        return False
+    return token_end == -1 or paragraph[token_end + 1 : token_end + 2].islower()
+
+
+def _letters_may_form_a_list(paragraph: str) -> bool:
+    """pysbd breaks lines before "a." "b." when neighbouring list letters are neighbours in the
+    alphabet (the first and the last count as neighbours)."""
+    letters = _LIST_LETTER.findall(paragraph)
+    return len(letters) > 1 and any(
+        abs(ord(a) - ord(b)) == 1 for a, b in zip(letters, letters[1:] + letters[:1], strict=True)
+    )
+
+
 def plain_sentences(paragraph: str) -> list[str] | None:
-    """The sentences of a whitespace-normalised English ``paragraph`` whose every period ends a
-    sentence beyond doubt (see :func:`_plain_period`) and which has no other character pysbd has a
-    rule for (quotes, brackets, "!", "?", ...); ``None`` for any other paragraph. On such text
-    pysbd's rules reduce to cutting after each period (tested against pysbd on generated text and on
-    FRANK) at a small fraction of the cost, and most summaries and references are such text."""
+    """The sentences of a whitespace-normalised English ``paragraph`` in which pysbd's rules reduce to
+    cutting after some periods, found here without them; ``None`` for any other paragraph. Every
+    period must either end a sentence beyond doubt (:func:`_ends_sentence`) or be kept by a rule with
+    no other effect (:func:`_keeps_period`, or inside a single-quoted passage), and the paragraph must
+    have no other character pysbd has a rule for (double quotes, brackets, "!", "?", ...). Tested
+    against pysbd on generated text and on FRANK; most summaries and references are such text."""
     if not _PLAIN_CHARS.fullmatch(paragraph) or "--" in paragraph or _QUOTE_BEFORE_CAPITAL.search(paragraph):
         return None
-    if _QUOTE_BEFORE_SPACE.search(paragraph) and any(
-        "." in q.group() for q in _BETWEEN_SINGLE_QUOTES.finditer(paragraph)
-    ):
-        return None
+    quoted = (
+        [m.span() for m in _BETWEEN_SINGLE_QUOTES.finditer(paragraph)] if _QUOTE_BEFORE_SPACE.search(paragraph) else []
+    )
+    cuts = []
+    initials = False
     at = paragraph.find(".")
     while at != -1:
-        if not _plain_period(paragraph, at):
+        word = paragraph[paragraph.rfind(" ", 0, at) + 1 : at]
+        if _keeps_period(paragraph, at, word):
+            initials = initials or not paragraph[at + 1 : at + 2].isdigit()
+        elif not _ends_sentence(paragraph, at, word):
             return None
+        elif not any(start < at < end for start, end in quoted):
+            cuts.append(at + 1)
         at = paragraph.find(".", at + 1)
-    return _AFTER_PERIOD.split(paragraph)
+    if initials and _letters_may_form_a_list(paragraph):
+        return None
+    sentences, start = [], 0
+    for cut in cuts:
+        if cut < len(paragraph):
+            sentences.append(paragraph[start:cut])
+            start = cut + 1  # the space after the period
+    sentences.append(paragraph[start:])
+    return sentences
 
 
 def split_sentences(text: str, lang: str = "en") -> list[str]:

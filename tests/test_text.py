@@ -114,8 +114,34 @@ _TRICKY = [
     "a.m",
     "p.m",
     "’s",
+    "u.s.",
+    "U.S.",
+    "j.r.",
+    "d.c.",
+    "c.d.",
+    "i.v.",
+    "a.b.c.",
+    "u.s.-led",
+    "2.8",
+    "0.04",
+    ".22",
+    "1.2.3",
+    "2,100",
+    "100",
+    "73",
+    "-12",
+    "1.5bn",
+    "a1.5",
+    "#",
+    "# 2,100",
+    "£1",
+    "café",
+    "É",
+    "ó",
+    "Łódź",
+    "×",
 ]
-_WORD = st.text(alphabet="abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ", min_size=1, max_size=6)
+_WORD = st.text(alphabet="abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZéÉñçő", min_size=1, max_size=6)
 _TOKEN = st.one_of(_WORD, _WORD, st.sampled_from(_TRICKY), st.sampled_from([".", ". ", " .", "'", "'s", "' ", " '"]))
 _PARAGRAPH = st.lists(st.tuples(_TOKEN, st.sampled_from([" ", " ", ""])), min_size=1, max_size=25).map(
     lambda parts: " ".join("".join(t + sep for t, sep in parts).split())
