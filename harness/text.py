@@ -28,6 +28,7 @@ import pysbd
 from pysbd.abbreviation_replacer import AbbreviationReplacer
 from pysbd.lang.english import English
 from pysbd.languages import LANGUAGE_CODES
+from pysbd.lists_item_replacer import ListItemReplacer
 from pysbd.utils import TextSpan
 
 _WHITESPACE = re.compile(r"\s+")
@@ -152,34 +153,64 @@ def _blocks(paragraph: str) -> Iterator[str]:
     yield paragraph[start:]
 
 
-# Plain English prose: no double quotes, brackets, "!", "?" or other characters pysbd has rules for;
-# Latin-1 and Latin Extended-A letters (not "×", "÷") are plain.
-_PLAIN_CHARS = re.compile(r"[A-Za-z0-9 ,;:%$£€&/.'’`\\#\u00c0-\u00d6\u00d8-\u00f6\u00f8-\u017f-]*")
-# A single quote before a space and a capital letter closes a quotation that pysbd makes a sentence of
-# its own. Where a quote precedes a space, pysbd keeps the periods of each quoted passage (its
-# BETWEEN_SINGLE_QUOTES_REGEX, which in tokenised news text, "jolie 's character ... sitcom '", runs
-# from one quote to the next) inside a sentence.
+# Plain English prose: no "!", square brackets, curly or angle quotes or other characters pysbd has
+# rules for; Latin-1 and Latin Extended-A letters (not "×", "÷") are plain.
+_PLAIN_CHARS = re.compile(r"[A-Za-z0-9 ,;:%$£€&/.?()\"'’`\\#\u00c0-\u00d6\u00d8-\u00f6\u00f8-\u017f-]*")
+# pysbd's rules that act on a whole paragraph, beside the cuts after periods and question marks: a
+# quotation before a capital letter is a sentence of its own; "--", parentheses between double quotes
+# and numbered lists in parentheses ("1) ") have rules of their own; a question mark must follow a
+# word and precede a space and a letter (or end the paragraph). Searched only where the characters
+# occur: a pattern that starts with a literal is found fast.
+_QUOTE_BEFORE_CAPITAL = re.compile(r"' [A-Z]")
+_DOUBLE_QUOTE_BEFORE_CAPITAL = re.compile(r'" [A-Z]')
+_PARENS_BETWEEN_DOUBLE_QUOTES = re.compile(r'" \(.*\) "')
+_NUMBER_BEFORE_PARENS = re.compile(r"\d\) ")
+_QUESTION_MARK_BEFORE_NO_WORD = re.compile(r"\?(?! [^\W\d_]|$)")
+
+
+def _paragraph_rule_applies(paragraph: str) -> bool:
+    """Whether one of pysbd's rules for whole paragraphs (see above) may apply to a
+    whitespace-normalised ``paragraph``."""
+    if paragraph[:1] in '("?' or "--" in paragraph or ("\\" in paragraph and any(c in paragraph for c in '"()')):
+        return True
+    if "'" in paragraph and _QUOTE_BEFORE_CAPITAL.search(paragraph):
+        return True
+    if '"' in paragraph and (
+        _DOUBLE_QUOTE_BEFORE_CAPITAL.search(paragraph) or _PARENS_BETWEEN_DOUBLE_QUOTES.search(paragraph)
+    ):
+        return True
+    if ")" in paragraph and _NUMBER_BEFORE_PARENS.search(paragraph):
+        return True
+    return "?" in paragraph and (
+        " ?" in paragraph or "??" in paragraph or bool(_QUESTION_MARK_BEFORE_NO_WORD.search(paragraph))
+    )
+
+
+# Where a quote precedes a space, pysbd keeps the periods of each passage between single quotes (in
+# tokenised news text, "jolie 's character ... sitcom '", from one quote to the next) inside a
+# sentence; always those between double quotes and in parentheses (as pysbd pairs them).
 _QUOTE_BEFORE_SPACE = re.compile(r"'\s")
-_QUOTE_BEFORE_CAPITAL = re.compile(r"'\s[A-Z]")
 _BETWEEN_SINGLE_QUOTES = re.compile(r"(?<=\s)'(?:[^']|'[a-zA-Z])*'")
+_BETWEEN_DOUBLE_QUOTES = re.compile(r'"[^"\\]+"')
+_BETWEEN_PARENS = re.compile(r"\([^()\\]+\)")
 _PLAIN_WORD = re.compile(r"[A-Za-z]{2,}")
 _ROMAN_NUMERAL = re.compile(r"[ivxlcdm]+", re.IGNORECASE)
 # pysbd matches its abbreviations as regular expressions ("e.g" matches "eXg"): so do we.
 _ABBREVIATION = re.compile("|".join(a.strip() for a in English.Abbreviation.ABBREVIATIONS), re.IGNORECASE)
-# A number of three or more characters ("2015", "2,100", "12.5"): one or two digits before a period
-# may be a numbered-list item.
-_NUMBER = re.compile(r"[0-9][0-9,.]*[0-9]")
+# A number ("2015", "2,100", "12.5", "73"); one or two digits before a period may be a list item.
+_NUMBER = re.compile(r"[0-9](?:[0-9,.]*[0-9])?")
 # Lower-case initials ("u.s.", "j.r."): pysbd's multi-period abbreviation rule keeps all their periods.
 _INITIALS = re.compile(r"[a-z](?:\.[a-z])+\.")
 # pysbd's ALPHABETICAL_LIST_WITH_PERIODS: a letter after a space and before a period ("u" in "u.s.").
 _LIST_LETTER = re.compile(r"(?<=\s)[a-z](?=\.)|^[a-z](?=\.)")
+_LIST_ITEM_WORDS = frozenset(ListItemReplacer.LATIN_NUMERALS) | frozenset(ListItemReplacer.ROMAN_NUMERALS)
 
 
 def _ends_sentence(paragraph: str, at: int, word: str) -> bool:
     """Whether the period at ``at``, after ``word``, ends a sentence for every pysbd rule: it ends the
     paragraph or is followed by a space and a letter (a digit too when a space precedes it: "home . 23
     people"), and it follows a space, a word of two or more letters that is no abbreviation or roman
-    numeral, or a number of three or more characters."""
+    numeral, or a number (one or two digits not at the paragraph's start: see :func:`_may_be_a_list`)."""
     if at + 1 < len(paragraph):
         after = paragraph[at + 1 : at + 3]
         if len(after) < 2 or after[0] != " " or not (after[1].isalpha() or (not word and after[1].isdigit())):
@@ -187,7 +218,7 @@ def _ends_sentence(paragraph: str, at: int, word: str) -> bool:
     if not word:
         return at > 0
     if _NUMBER.fullmatch(word):
-        return len(word) > 2
+        return len(word) > 2 or at > len(word)
     return (
         bool(_PLAIN_WORD.fullmatch(word)) and not _ROMAN_NUMERAL.fullmatch(word) and not _ABBREVIATION.fullmatch(word)
     )
@@ -206,44 +237,74 @@ def _keeps_period(paragraph: str, at: int, word: str) -> bool:
     return token_end == -1 or paragraph[token_end + 1 : token_end + 2].islower()
 
 
-def _letters_may_form_a_list(paragraph: str) -> bool:
-    """pysbd breaks lines before "a." "b." when neighbouring list letters are neighbours in the
-    alphabet (the first and the last count as neighbours)."""
+def _neighbours(items: list[Any]) -> Iterator[tuple[Any, Any]]:
+    """Each item with the next one, the last with the first (pysbd's list rules look both ways, and
+    its index -1 wraps round)."""
+    return zip(items, items[1:] + items[:1], strict=True)
+
+
+def _numbers_or_letters_may_form_a_list(paragraph: str) -> bool:
+    """Whether pysbd's list rules may break lines in ``paragraph`` at numbers before a period ("2. ",
+    its NUMBERED_LIST_REGEX_1) or letters before a period ("u" in "u.s.") that follow each other."""
+    numbers = [int(n) for n in re.findall(ListItemReplacer.NUMBERED_LIST_REGEX_1, paragraph)]
     letters = _LIST_LETTER.findall(paragraph)
-    return len(letters) > 1 and any(
-        abs(ord(a) - ord(b)) == 1 for a, b in zip(letters, letters[1:] + letters[:1], strict=True)
+    return any(abs(a - b) == 1 or {a, b} == {0, 9} for a, b in _neighbours(numbers)) or any(
+        abs(ord(a) - ord(b)) == 1 for a, b in _neighbours(letters)
     )
+
+
+def _parenthesised_list_item(paragraph: str) -> bool:
+    """A letter or roman numeral before a closing parenthesis ("(a)", "iv)") or a roman numeral in
+    parentheses before a capital letter: pysbd's list rules act on them."""
+    items = re.findall(ListItemReplacer.ALPHABETICAL_LIST_WITH_PARENS, paragraph)
+    return any(w in _LIST_ITEM_WORDS for w in items) or bool(
+        re.search(ListItemReplacer.ROMAN_NUMERALS_IN_PARENTHESES, paragraph)
+    )
+
+
+def _kept_spans(paragraph: str) -> list[tuple[int, int]]:
+    """Where pysbd turns every period and question mark into a placeholder: between quotes and in
+    parentheses."""
+    spans = [m.span() for pattern in (_BETWEEN_DOUBLE_QUOTES, _BETWEEN_PARENS) for m in pattern.finditer(paragraph)]
+    if _QUOTE_BEFORE_SPACE.search(paragraph):
+        spans += [m.span() for m in _BETWEEN_SINGLE_QUOTES.finditer(paragraph)]
+    return spans
 
 
 def plain_sentences(paragraph: str) -> list[str] | None:
     """The sentences of a whitespace-normalised English ``paragraph`` in which pysbd's rules reduce to
-    cutting after some periods, found here without them; ``None`` for any other paragraph. Every
-    period must either end a sentence beyond doubt (:func:`_ends_sentence`) or be kept by a rule with
-    no other effect (:func:`_keeps_period`, or inside a single-quoted passage), and the paragraph must
-    have no other character pysbd has a rule for (double quotes, brackets, "!", "?", ...). Tested
+    cutting after some periods and question marks, found here without them; ``None`` for any other
+    paragraph. Every period must either end a sentence beyond doubt (:func:`_ends_sentence`) or be
+    kept by a rule with no other effect (:func:`_keeps_period`, or between quotes or in parentheses),
+    and no rule for a whole paragraph may apply (lists, quotations before a capital, ...). Tested
     against pysbd on generated text and on FRANK; most summaries and references are such text."""
-    if not _PLAIN_CHARS.fullmatch(paragraph) or "--" in paragraph or _QUOTE_BEFORE_CAPITAL.search(paragraph):
+    if not _PLAIN_CHARS.fullmatch(paragraph) or _paragraph_rule_applies(paragraph):
         return None
-    quoted = (
-        [m.span() for m in _BETWEEN_SINGLE_QUOTES.finditer(paragraph)] if _QUOTE_BEFORE_SPACE.search(paragraph) else []
-    )
+    kept = _kept_spans(paragraph) if any(c in paragraph for c in "'\"(") else []
     cuts = []
-    initials = False
+    list_like = False  # a period after one or two digits or after a letter
     at = paragraph.find(".")
     while at != -1:
         word = paragraph[paragraph.rfind(" ", 0, at) + 1 : at]
         if _keeps_period(paragraph, at, word):
-            initials = initials or not paragraph[at + 1 : at + 2].isdigit()
+            list_like = list_like or not paragraph[at + 1 : at + 2].isdigit()
         elif not _ends_sentence(paragraph, at, word):
             return None
-        elif not any(start < at < end for start, end in quoted):
+        else:
+            list_like = list_like or (len(word) < 3 and word.isdigit())
             cuts.append(at + 1)
         at = paragraph.find(".", at + 1)
-    if initials and _letters_may_form_a_list(paragraph):
+    if list_like and _numbers_or_letters_may_form_a_list(paragraph):
         return None
+    if ")" in paragraph and _parenthesised_list_item(paragraph):
+        return None
+    at = paragraph.find("?")
+    while at != -1:
+        cuts.append(at + 1)
+        at = paragraph.find("?", at + 1)
     sentences, start = [], 0
-    for cut in cuts:
-        if cut < len(paragraph):
+    for cut in sorted(cuts):
+        if cut < len(paragraph) and not any(begin < cut <= end for begin, end in kept):
             sentences.append(paragraph[start:cut])
             start = cut + 1  # the space after the period
     sentences.append(paragraph[start:])
