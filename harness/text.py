@@ -159,10 +159,10 @@ _PLAIN_CHARS = re.compile(r"[A-Za-z0-9 ,;:%$£€&/.?()\"'’`\\#\u00c0-\u00d6\u
 # pysbd's rules that act on a whole paragraph, beside the cuts after periods and question marks: a
 # quotation before a capital letter is a sentence of its own; "--", parentheses between double quotes
 # and numbered lists in parentheses ("1) ") have rules of their own; a question mark must follow a
-# word and precede a space and a letter (or end the paragraph). Searched only where the characters
+# word and precede a space and a letter (or end the paragraph); a backslash right after an opening
+# parenthesis or double quote lets pysbd pair them where we do not. Searched only where the characters
 # occur: a pattern that starts with a literal is found fast.
-_QUOTE_BEFORE_CAPITAL = re.compile(r"' [A-Z]")
-_DOUBLE_QUOTE_BEFORE_CAPITAL = re.compile(r'" [A-Z]')
+_QUOTE_BEFORE_CAPITAL = re.compile(r"""[.?-]['"] [A-Z]""")
 _PARENS_BETWEEN_DOUBLE_QUOTES = re.compile(r'" \(.*\) "')
 _NUMBER_BEFORE_PARENS = re.compile(r"\d\) ")
 _QUESTION_MARK_BEFORE_NO_WORD = re.compile(r"\?(?! [^\W\d_]|$)")
@@ -171,19 +171,15 @@ _QUESTION_MARK_BEFORE_NO_WORD = re.compile(r"\?(?! [^\W\d_]|$)")
 def _paragraph_rule_applies(paragraph: str) -> bool:
     """Whether one of pysbd's rules for whole paragraphs (see above) may apply to a
     whitespace-normalised ``paragraph``."""
-    if paragraph[:1] in '("?' or "--" in paragraph or ("\\" in paragraph and any(c in paragraph for c in '"()')):
+    if paragraph[:1] in "(\"'?" or "--" in paragraph or "(\\" in paragraph or '"\\' in paragraph:
         return True
-    if "'" in paragraph and _QUOTE_BEFORE_CAPITAL.search(paragraph):
+    if ("' " in paragraph or '" ' in paragraph) and _QUOTE_BEFORE_CAPITAL.search(paragraph):
         return True
-    if '"' in paragraph and (
-        _DOUBLE_QUOTE_BEFORE_CAPITAL.search(paragraph) or _PARENS_BETWEEN_DOUBLE_QUOTES.search(paragraph)
-    ):
+    if '"' in paragraph and _PARENS_BETWEEN_DOUBLE_QUOTES.search(paragraph):
         return True
     if ")" in paragraph and _NUMBER_BEFORE_PARENS.search(paragraph):
         return True
-    return "?" in paragraph and (
-        " ?" in paragraph or "??" in paragraph or bool(_QUESTION_MARK_BEFORE_NO_WORD.search(paragraph))
-    )
+    return "?" in paragraph and ("??" in paragraph or bool(_QUESTION_MARK_BEFORE_NO_WORD.search(paragraph)))
 
 
 # Where a quote precedes a space, pysbd keeps the periods of each passage between single quotes (in
@@ -213,7 +209,11 @@ def _ends_sentence(paragraph: str, at: int, word: str) -> bool:
     numeral, or a number (one or two digits not at the paragraph's start: see :func:`_may_be_a_list`)."""
     if at + 1 < len(paragraph):
         after = paragraph[at + 1 : at + 3]
-        if len(after) < 2 or after[0] != " " or not (after[1].isalpha() or (not word and after[1].isdigit())):
+        if (
+            len(after) < 2
+            or after[0] != " "
+            or not (after[1].isalpha() or after[1] == "`" or (not word and after[1].isdigit()))
+        ):
             return False
     if not word:
         return at > 0
