@@ -26,6 +26,7 @@ from typing import Any
 
 import pysbd
 from pysbd.abbreviation_replacer import AbbreviationReplacer
+from pysbd.exclamation_words import ExclamationWords
 from pysbd.lang.english import English
 from pysbd.languages import LANGUAGE_CODES
 from pysbd.lists_item_replacer import ListItemReplacer
@@ -153,25 +154,26 @@ def _blocks(paragraph: str) -> Iterator[str]:
     yield paragraph[start:]
 
 
-# Plain English prose: no "!", square brackets, curly or angle quotes or other characters pysbd has
-# rules for; Latin-1 and Latin Extended-A letters (not "×", "÷") are plain.
-_PLAIN_CHARS = re.compile(r"[A-Za-z0-9 ,;:%$£€&/.?()\"'’`\\#\u00c0-\u00d6\u00d8-\u00f6\u00f8-\u017f-]*")
+# Plain English prose: no curly or angle quotes, no full-width punctuation or other characters pysbd
+# has rules for; Latin-1 and Latin Extended-A letters (not "×", "÷") are plain.
+_PLAIN_CHARS = re.compile(r"[A-Za-z0-9 ,;:%$£€&/.?!()\[\]\"'’`\\#@*\u00c0-\u00d6\u00d8-\u00f6\u00f8-\u017f-]*")
 # pysbd's rules that act on a whole paragraph, beside the cuts after periods and question marks: a
 # quotation before a capital letter is a sentence of its own; "--", parentheses between double quotes
 # and numbered lists in parentheses ("1) ") have rules of their own; a question mark must follow a
 # word and precede a space and a letter (or end the paragraph); a backslash right after an opening
 # parenthesis or double quote lets pysbd pair them where we do not. Searched only where the characters
 # occur: a pattern that starts with a literal is found fast.
-_QUOTE_BEFORE_CAPITAL = re.compile(r"""[.?-]['"] [A-Z]""")
+_QUOTE_BEFORE_CAPITAL = re.compile(r"""[.?!-]['"] [A-Z]""")
 _PARENS_BETWEEN_DOUBLE_QUOTES = re.compile(r'" \(.*\) "')
 _NUMBER_BEFORE_PARENS = re.compile(r"\d\) ")
-_QUESTION_MARK_BEFORE_NO_WORD = re.compile(r"\?(?! [^\W\d_]|$)")
+_MARK_BEFORE_NO_WORD = re.compile(r"[?!](?! [^\W\d_]|$)")
+_EXCLAMATION_WORD = re.compile(ExclamationWords.EXCLAMATION_REGEX)
 
 
 def _paragraph_rule_applies(paragraph: str) -> bool:
     """Whether one of pysbd's rules for whole paragraphs (see above) may apply to a
     whitespace-normalised ``paragraph``."""
-    if paragraph[:1] in "(\"'?" or "--" in paragraph or "(\\" in paragraph or '"\\' in paragraph:
+    if paragraph[:1] in "(\"'?!" or "--" in paragraph or any(c + "\\" in paragraph for c in '(["'):
         return True
     if ("' " in paragraph or '" ' in paragraph) and _QUOTE_BEFORE_CAPITAL.search(paragraph):
         return True
@@ -179,7 +181,11 @@ def _paragraph_rule_applies(paragraph: str) -> bool:
         return True
     if ")" in paragraph and _NUMBER_BEFORE_PARENS.search(paragraph):
         return True
-    return "?" in paragraph and ("??" in paragraph or bool(_QUESTION_MARK_BEFORE_NO_WORD.search(paragraph)))
+    if "!" in paragraph and (_EXCLAMATION_WORD.search(paragraph) or "!!" in paragraph or "?!" in paragraph):
+        return True
+    return ("?" in paragraph or "!" in paragraph) and (
+        "??" in paragraph or "!?" in paragraph or bool(_MARK_BEFORE_NO_WORD.search(paragraph))
+    )
 
 
 # Where a quote precedes a space, pysbd keeps the periods of each passage between single quotes (in
@@ -189,6 +195,7 @@ _QUOTE_BEFORE_SPACE = re.compile(r"'\s")
 _BETWEEN_SINGLE_QUOTES = re.compile(r"(?<=\s)'(?:[^']|'[a-zA-Z])*'")
 _BETWEEN_DOUBLE_QUOTES = re.compile(r'"[^"\\]+"')
 _BETWEEN_PARENS = re.compile(r"\([^()\\]+\)")
+_BETWEEN_SQUARE_BRACKETS = re.compile(r"\[[^\]\\]+\]")
 _PLAIN_WORD = re.compile(r"[A-Za-z]{2,}")
 _ROMAN_NUMERAL = re.compile(r"[ivxlcdm]+", re.IGNORECASE)
 # pysbd matches its abbreviations as regular expressions ("e.g" matches "eXg"): so do we.
@@ -265,7 +272,11 @@ def _parenthesised_list_item(paragraph: str) -> bool:
 def _kept_spans(paragraph: str) -> list[tuple[int, int]]:
     """Where pysbd turns every period and question mark into a placeholder: between quotes and in
     parentheses."""
-    spans = [m.span() for pattern in (_BETWEEN_DOUBLE_QUOTES, _BETWEEN_PARENS) for m in pattern.finditer(paragraph)]
+    spans = [
+        m.span()
+        for pattern in (_BETWEEN_DOUBLE_QUOTES, _BETWEEN_SQUARE_BRACKETS, _BETWEEN_PARENS)
+        for m in pattern.finditer(paragraph)
+    ]
     if _QUOTE_BEFORE_SPACE.search(paragraph):
         spans += [m.span() for m in _BETWEEN_SINGLE_QUOTES.finditer(paragraph)]
     return spans
@@ -280,7 +291,7 @@ def plain_sentences(paragraph: str) -> list[str] | None:
     against pysbd on generated text and on FRANK; most summaries and references are such text."""
     if not _PLAIN_CHARS.fullmatch(paragraph) or _paragraph_rule_applies(paragraph):
         return None
-    kept = _kept_spans(paragraph) if any(c in paragraph for c in "'\"(") else []
+    kept = _kept_spans(paragraph) if any(c in paragraph for c in "'\"([") else []
     cuts = []
     list_like = False  # a period after one or two digits or after a letter
     at = paragraph.find(".")
@@ -302,6 +313,11 @@ def plain_sentences(paragraph: str) -> list[str] | None:
     while at != -1:
         cuts.append(at + 1)
         at = paragraph.find("?", at + 1)
+    at = paragraph.find("!")
+    while at != -1:
+        if not ("a" <= paragraph[at + 2 : at + 3] <= "z"):  # pysbd's MidSentenceRule keeps "! a"
+            cuts.append(at + 1)
+        at = paragraph.find("!", at + 1)
     sentences, start = [], 0
     for cut in sorted(cuts):
         if cut < len(paragraph) and not any(begin < cut <= end for begin, end in kept):

@@ -150,7 +150,7 @@ _TRICKY = [
     "(mix)",
     "12)",
     "(\\",
-    "\"\\",
+    '"\\',
     "\\'\\'",
     '"',
     '" ',
@@ -163,6 +163,17 @@ _TRICKY = [
     "9.",
     "0.",
     "10",
+    "!",
+    "! ",
+    "!!",
+    "?!",
+    "Yahoo!",
+    "[",
+    "]",
+    "[1]",
+    "[a. b]",
+    "@",
+    "*",
 ]
 _WORD = st.text(alphabet="abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZéÉñçő", min_size=1, max_size=6)
 _TOKEN = st.one_of(_WORD, _WORD, st.sampled_from(_TRICKY), st.sampled_from([".", ". ", " .", "'", "'s", "' ", " '"]))
@@ -180,6 +191,26 @@ def test_plain_text_is_split_as_pysbd_splits_it(paragraph: str) -> None:
         assert plain == pysbd_sentences(paragraph)
 
 
+# Prose-like text: words with sentence marks, quotes, parentheses and brackets between them.
+_MARKED = st.lists(
+    st.tuples(
+        st.sampled_from("the dog ran home big he went Then The A He I Yahoo! u.s. 2015 12 2.5".split()),
+        st.sampled_from(["", "", "", ". ", "! ", "? ", " ( ", ") ", " [", "] ", ' "', '" ', " '", "' ", "'s ", ". ``"]),
+    ),
+    min_size=1,
+    max_size=30,
+).map(lambda parts: " ".join(" ".join(w + m for w, m in parts).split()))
+
+
+@pytest.mark.slow
+@settings(max_examples=2000, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+@given(_MARKED)
+def test_marked_prose_is_split_as_pysbd_splits_it(paragraph: str) -> None:
+    plain = plain_sentences(paragraph)
+    if plain is not None:
+        assert plain == pysbd_sentences(paragraph)
+
+
 def test_tokenised_and_ordinary_news_sentences_take_the_plain_path() -> None:
     """The plain path is what makes ROUGE-Lsum fast; these typical summaries must take it."""
     for text in [
@@ -188,6 +219,9 @@ def test_tokenised_and_ordinary_news_sentences_take_the_plain_path() -> None:
         " the mother-of-six uses contouring .",
         "The treaty was signed on Wednesday. It commits both sides to mutual assistance.",
         "Putin and Kim signed the pact in Pyongyang; it takes effect on ratification",
+        "the u.s. army spent $ 2.8 billion in 2015 . brendan rodgers ( left ) said it was `` huge '' .",
+        'the film " american pie " was sold . was it worth it ? yes ! he said',
+        "don mclean 's pop masterpiece is 44 years old . christie 's sold it for # 1.2 million .",
     ]:
         assert plain_sentences(text) == pysbd_sentences(text), text
 
@@ -201,4 +235,4 @@ def test_frank_summaries_and_references_split_as_pysbd_splits_them() -> None:
     for text in texts:
         plain += plain_sentences(" ".join(text.split())) is not None
         assert split_sentences(text) == pysbd_sentences(text), text[:80]
-    assert plain > len(texts) / 2
+    assert plain > 0.9 * len(texts)  # 95% since the path takes numbers, initials, quotes and brackets
