@@ -166,14 +166,15 @@ _PLAIN_CHARS = re.compile(r"[A-Za-z0-9 ,;:%$£€&/.?!()\[\]\"'’`\\#@*\u00c0-\
 _QUOTE_BEFORE_CAPITAL = re.compile(r"""[.?!-]['"] [A-Z]""")
 _PARENS_BETWEEN_DOUBLE_QUOTES = re.compile(r'" \(.*\) "')
 _NUMBER_BEFORE_PARENS = re.compile(r"\d\) ")
-_MARK_BEFORE_NO_WORD = re.compile(r"[?!](?! [^\W\d_]|$)")
+_MARK_BEFORE_NO_WORD = re.compile(r"[?!](?! [^\W\d_`'\"(]|$)")
+_MARK_BEFORE_OPENER = re.compile(r"""[?!] ['"(]""")
 _EXCLAMATION_WORD = re.compile(ExclamationWords.EXCLAMATION_REGEX)
 
 
 def _paragraph_rule_applies(paragraph: str) -> bool:
     """Whether one of pysbd's rules for whole paragraphs (see above) may apply to a
     whitespace-normalised ``paragraph``."""
-    if paragraph[:1] in "(\"'?!" or "--" in paragraph or any(c + "\\" in paragraph for c in '(["'):
+    if paragraph[:1] in "?!" or "--" in paragraph or any(c + "\\" in paragraph for c in '(["'):
         return True
     if ("' " in paragraph or '" ' in paragraph) and _QUOTE_BEFORE_CAPITAL.search(paragraph):
         return True
@@ -197,6 +198,11 @@ _BETWEEN_DOUBLE_QUOTES = re.compile(r'"[^"\\]+"')
 _BETWEEN_PARENS = re.compile(r"\([^()\\]+\)")
 _BETWEEN_SQUARE_BRACKETS = re.compile(r"\[[^\]\\]+\]")
 _PLAIN_WORD = re.compile(r"[A-Za-z]{2,}")
+_QUOTES_AND_BRACKETS = "\"'`()[]"
+# pysbd makes a passage in quotes or parentheses that opens a sentence and closes before a capital
+# letter a sentence of its own: where none closes before a capital, a sentence may open with one.
+_OPENERS = "'\"("
+_CLOSER_BEFORE_CAPITAL = re.compile(r"""['")] [A-Z]""")
 _ROMAN_NUMERAL = re.compile(r"[ivxlcdm]+", re.IGNORECASE)
 # pysbd matches its abbreviations as regular expressions ("e.g" matches "eXg"): so do we.
 _ABBREVIATION = re.compile("|".join(a.strip() for a in English.Abbreviation.ABBREVIATIONS), re.IGNORECASE)
@@ -209,25 +215,30 @@ _LIST_LETTER = re.compile(r"(?<=\s)[a-z](?=\.)|^[a-z](?=\.)")
 _LIST_ITEM_WORDS = frozenset(ListItemReplacer.LATIN_NUMERALS) | frozenset(ListItemReplacer.ROMAN_NUMERALS)
 
 
-def _ends_sentence(paragraph: str, at: int, word: str) -> bool:
+def _ends_sentence(paragraph: str, at: int, word: str, openers: str) -> bool:
     """Whether the period at ``at``, after ``word``, ends a sentence for every pysbd rule: it ends the
-    paragraph or is followed by a space and a letter (a digit too when a space precedes it: "home . 23
-    people"), and it follows a space, a word of two or more letters that is no abbreviation or roman
-    numeral, or a number (one or two digits not at the paragraph's start: see :func:`_may_be_a_list`)."""
+    paragraph or is followed by a space and a letter, a tokenised opening quote "``" or one of
+    ``openers`` (a digit too when a space precedes it: "home . 23 people"), and it follows a space, a
+    word of two or more letters that is no abbreviation or roman numeral, or a number (one or two
+    digits not at the paragraph's start: see :func:`_may_be_a_list`), each perhaps in quotes or
+    brackets ("(foxall).", 'enough ".')."""
     if at + 1 < len(paragraph):
         after = paragraph[at + 1 : at + 3]
         if (
             len(after) < 2
             or after[0] != " "
-            or not (after[1].isalpha() or after[1] == "`" or (not word and after[1].isdigit()))
+            or not (after[1].isalpha() or after[1] in openers or (not word and after[1].isdigit()))
         ):
             return False
     if not word:
         return at > 0
-    if _NUMBER.fullmatch(word):
-        return len(word) > 2 or at > len(word)
+    core = word.strip(_QUOTES_AND_BRACKETS)
+    if not core:
+        return True
+    if _NUMBER.fullmatch(core):
+        return len(core) > 2 or at > len(core)
     return (
-        bool(_PLAIN_WORD.fullmatch(word)) and not _ROMAN_NUMERAL.fullmatch(word) and not _ABBREVIATION.fullmatch(word)
+        bool(_PLAIN_WORD.fullmatch(core)) and not _ROMAN_NUMERAL.fullmatch(core) and not _ABBREVIATION.fullmatch(core)
     )
 
 
@@ -292,6 +303,12 @@ def plain_sentences(paragraph: str) -> list[str] | None:
     if not _PLAIN_CHARS.fullmatch(paragraph) or _paragraph_rule_applies(paragraph):
         return None
     kept = _kept_spans(paragraph) if any(c in paragraph for c in "'\"([") else []
+    openers = "`"
+    if any(c in paragraph for c in _OPENERS):
+        if not _CLOSER_BEFORE_CAPITAL.search(paragraph):
+            openers += _OPENERS
+        elif paragraph[0] in _OPENERS or _MARK_BEFORE_OPENER.search(paragraph):
+            return None
     cuts = []
     list_like = False  # a period after one or two digits or after a letter
     at = paragraph.find(".")
@@ -299,7 +316,7 @@ def plain_sentences(paragraph: str) -> list[str] | None:
         word = paragraph[paragraph.rfind(" ", 0, at) + 1 : at]
         if _keeps_period(paragraph, at, word):
             list_like = list_like or not paragraph[at + 1 : at + 2].isdigit()
-        elif not _ends_sentence(paragraph, at, word):
+        elif not _ends_sentence(paragraph, at, word, openers):
             return None
         else:
             list_like = list_like or (len(word) < 3 and word.isdigit())

@@ -174,6 +174,12 @@ _TRICKY = [
     "[a. b]",
     "@",
     "*",
+    "(foxall)",
+    'enough"',
+    "''",
+    "``",
+    "' T",
+    '" The',
 ]
 _WORD = st.text(alphabet="abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZéÉñçő", min_size=1, max_size=6)
 _TOKEN = st.one_of(_WORD, _WORD, st.sampled_from(_TRICKY), st.sampled_from([".", ". ", " .", "'", "'s", "' ", " '"]))
@@ -195,7 +201,31 @@ def test_plain_text_is_split_as_pysbd_splits_it(paragraph: str) -> None:
 _MARKED = st.lists(
     st.tuples(
         st.sampled_from("the dog ran home big he went Then The A He I Yahoo! u.s. 2015 12 2.5".split()),
-        st.sampled_from(["", "", "", ". ", "! ", "? ", " ( ", ") ", " [", "] ", ' "', '" ', " '", "' ", "'s ", ". ``"]),
+        st.sampled_from(
+            [
+                "",
+                "",
+                "",
+                ". ",
+                "! ",
+                "? ",
+                " ( ",
+                ") ",
+                " [",
+                "] ",
+                ' "',
+                '" ',
+                " '",
+                "' ",
+                "'s ",
+                ". ``",
+                ". '' ",
+                '". ',
+                ").",
+                '. "',
+                ". (",
+            ]
+        ),
     ),
     min_size=1,
     max_size=30,
