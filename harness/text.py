@@ -349,10 +349,10 @@ def split_sentences(text: str, lang: str = "en") -> list[str]:
     sentences: list[str] = []
     for paragraph in text.split("\n\n"):
         paragraph = " ".join(paragraph.split())
-        plain = plain_sentences(paragraph) if lang == "en" and paragraph else None
-        if plain is not None:
-            sentences.extend(plain)
-            continue
         for block in _blocks(paragraph) if paragraph else ():
-            sentences.extend(s.strip() for s in _segmenter(lang).segment(block) if s.strip())
+            plain = plain_sentences(block) if lang == "en" else None  # pysbd's sentences, found fast
+            if plain is not None:
+                sentences.extend(plain)
+            else:
+                sentences.extend(s.strip() for s in _segmenter(lang).segment(block) if s.strip())
     return sentences
