@@ -10,14 +10,14 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 from pysbd.lang.english import English
 
-from conftest import FRANK, ROOT, requires_shared
+from conftest import FRANK, ROOT, WMT17, requires_shared
 from harness.data.seed import seed_summarisation_examples
 from harness.text import BLOCK_CHARS, plain_sentences, split_sentences
 
 
-def pysbd_sentences(text: str) -> list[str]:
+def pysbd_sentences(text: str, lang: str = "en") -> list[str]:
     """What the harness split before: pysbd's own segmenter on each whitespace-normalised paragraph."""
-    segmenter = pysbd.Segmenter(language="en", clean=False)
+    segmenter = pysbd.Segmenter(language=lang, clean=False)
     paragraphs = (" ".join(p.split()) for p in text.split("\n\n"))
     return [s.strip() for p in paragraphs if p for s in segmenter.segment(p) if s.strip()]
 
@@ -266,3 +266,19 @@ def test_frank_summaries_and_references_split_as_pysbd_splits_them() -> None:
         plain += plain_sentences(" ".join(text.split())) is not None
         assert split_sentences(text) == pysbd_sentences(text), text[:80]
     assert plain > 0.9 * len(texts)  # 95% since the path takes numbers, initials, quotes and brackets
+
+
+@pytest.mark.slow
+@requires_shared
+def test_wmt17_lines_split_as_pysbd_splits_them_with_english_and_german_rules() -> None:
+    """German text under English rules exercises the plain path on other prose (capitalised nouns,
+    umlauts, German quotes); with German rules the harness uses pysbd's German segmenter only."""
+    lines = (WMT17 / "newstest2017.ref.de").read_text(encoding="utf-8").splitlines()
+    lines += next(iter(sorted((WMT17 / "systems").iterdir()))).read_text(encoding="utf-8").splitlines()
+    plain = 0
+    for line in dict.fromkeys(lines):
+        plain += plain_sentences(" ".join(line.split())) is not None
+        assert split_sentences(line) == pysbd_sentences(line), line
+    assert plain > len(set(lines)) / 2
+    for line in lines[:200]:
+        assert split_sentences(line, "de") == pysbd_sentences(line, "de"), line
