@@ -15,6 +15,10 @@ sentence ends, since pysbd's numbered-list and quote rules also scan a whole par
 sentences equal pysbd's on the seed and all FRANK articles (tested); in a paragraph over
 ``BLOCK_CHARS`` a cut is always a sentence end, and a quotation that pysbd pairs across a cut may be
 split where pysbd kept it whole (tested).
+
+Most English text never reaches pysbd: :func:`plain_sentences` finds pysbd's sentences directly where
+its rules reduce to cutting after some periods, question and exclamation marks (97% of FRANK's
+summaries and references; tested against pysbd on FRANK, WMT17 and generated text).
 """
 
 from __future__ import annotations
