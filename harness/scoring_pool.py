@@ -6,9 +6,9 @@ Start: on Linux, while the parent has neither torch nor a second thread, workers
 imports at all); otherwise they fork from multiprocessing's fork server, which imports the metrics'
 modules (and the main script) once, so a worker costs a fork rather than a fresh interpreter importing
 nltk or torch again, and a parent that may hold torch threads is never forked. Where there is no fork
-server (Windows) workers are spawned. The parent does not wait for them: it scores chunks while they start, and
-afterwards whenever the next chunk in order is still with a worker; at the end it also scores the last
-chunk still queued for a worker (a pure function, so either copy is the same result).
+server (Windows) workers are spawned. The parent does not wait for them: it scores chunks while they
+start, and afterwards whenever the next chunk in order is still with a worker; at the end it also scores
+the last chunk still queued for a worker (a pure function, so either copy is the same result).
 
 Threads: every scoring process, the parent included while the pool runs, gets an equal share of the
 parent's torch/OpenMP threads, so model-bound metrics with ``workers > 1`` do not oversubscribe the cores.
