@@ -5,10 +5,12 @@ from __future__ import annotations
 import json
 from datetime import datetime
 from pathlib import Path
+from typing import Any
 
 import pytest
 
 from conftest import FRANK, harness_cli, read_json, read_jsonl, requires_shared
+from harness.errors import ConfigError
 from harness.models.predictions import PredictionsMismatch
 from harness.runfolder.folder import RunFolder
 
@@ -157,29 +159,72 @@ def test_run_folders_are_never_reused(tmp_path: Path) -> None:
     assert read_json(first.path / "metrics.json") == {"a": 1}
 
 
-def test_evaluate_module_by_local_path(run_eval, tmp_path: Path) -> None:
-    module = tmp_path / "word_match"
+def write_evaluate_module(folder: Path, name: str, result: str) -> Path:
+    """A local ``evaluate`` module ``name`` (evaluate names a module after its class) whose ``_compute``
+    returns the expression ``result`` (``hits``: the share of predictions equal to their reference)."""
+    module = folder / name
     module.mkdir()
-    (module / "word_match.py").write_text(
+    (module / f"{name}.py").write_text(
         "import datasets\nimport evaluate\n\n\n"
-        "class WordMatch(evaluate.Metric):\n"
+        f"class {name.title().replace('_', '')}(evaluate.Metric):\n"
         "    def _info(self):\n"
         "        value = datasets.Value('string')\n"
         "        features = datasets.Features({'predictions': value, 'references': value})\n"
         "        return evaluate.MetricInfo(\n"
-        "            description='exact match', citation='', inputs_description='', features=features\n"
+        "            description='test module', citation='', inputs_description='', features=features\n"
         "        )\n\n"
         "    def _compute(self, predictions, references):\n"
-        "        return {'exact': sum(p == r for p, r in zip(predictions, references)) / len(predictions)}\n"
+        "        hits = sum(p == r for p, r in zip(predictions, references)) / len(predictions)\n"
+        f"        return {result}\n"
     )
+    return module
+
+
+def run_evaluate_modules(run_eval, tmp_path: Path, *overrides: str) -> dict[str, Any]:
+    """Two examples, one output equal to its reference; the run's ``metrics.json`` metrics."""
     data = write_rows(tmp_path / "d.jsonl", [ROWS[0], ROWS[3]])
     outputs = tmp_path / "outputs.txt"
     outputs.write_text("A cat sat.\nsomething else\n", encoding="utf-8")
-    run_dir = run_eval(
-        "model=predictions", f"model.path={outputs}", *files_overrides(data), f"metrics.evaluate_modules=[{module}]"
-    )
-    aggregate = read_json(run_dir / "metrics.json")["metrics"]["word_match.exact"]
+    run_dir = run_eval("model=predictions", f"model.path={outputs}", *files_overrides(data), *overrides)
+    return read_json(run_dir / "metrics.json")["metrics"]
+
+
+def test_evaluate_module_by_local_path(run_eval, tmp_path: Path) -> None:
+    module = write_evaluate_module(tmp_path, "word_match", "{'exact': hits}")
+    metrics = run_evaluate_modules(run_eval, tmp_path, f"metrics.evaluate_modules=[{module}]")
+    aggregate = metrics["word_match.exact"]
     assert aggregate["value"] == 0.5 and aggregate["corpus"] is True and aggregate["n"] == 2
+    assert aggregate["higher_is_better"] is True
+
+
+def test_evaluate_module_returning_a_bare_number_is_named_after_the_module(run_eval, tmp_path: Path) -> None:
+    # evaluate's own wer and cer return a float, not a dict; wer is an error rate: lower is better.
+    module = write_evaluate_module(tmp_path, "wer", "1.0 - hits")
+    aggregate = run_evaluate_modules(run_eval, tmp_path, f"metrics.evaluate_modules=[{module}]")["wer"]
+    assert aggregate["value"] == 0.5 and aggregate["corpus"] is True
+    assert aggregate["higher_is_better"] is False
+
+
+def test_evaluate_module_direction_is_declared_or_said_to_be_assumed(run_eval, tmp_path: Path, capsys) -> None:
+    module = write_evaluate_module(tmp_path, "misses", "{'rate': 1.0 - hits}")
+    metrics = run_evaluate_modules(run_eval, tmp_path, f"metrics.evaluate_modules=[{module}]")
+    assert metrics["misses.rate"]["higher_is_better"] is True
+    assert "metrics.evaluate_direction" in capsys.readouterr().err  # the assumption is said, with the option
+
+    metrics = run_evaluate_modules(
+        run_eval, tmp_path, f"metrics.evaluate_modules=[{module}]", "+metrics.evaluate_direction.misses=lower"
+    )
+    assert metrics["misses.rate"]["higher_is_better"] is False
+    assert "metrics.evaluate_direction" not in capsys.readouterr().err
+
+
+def test_evaluate_module_direction_must_be_higher_or_lower(run_eval, tmp_path: Path) -> None:
+    module = write_evaluate_module(tmp_path, "misses", "{'rate': 1.0 - hits}")
+    expected = r"metrics\.evaluate_direction\.misses: 'down' is not one of 'higher' or 'lower'"
+    with pytest.raises(ConfigError, match=expected):
+        run_evaluate_modules(
+            run_eval, tmp_path, f"metrics.evaluate_modules=[{module}]", "+metrics.evaluate_direction.misses=down"
+        )
 
 
 def test_unknown_metric_fails_before_any_work(run_eval, tmp_path: Path) -> None:

@@ -131,6 +131,36 @@ def test_harness_log_to_mlflow_round_trip(tmp_path: Path) -> None:
     assert "chrf__" in translation.data.metrics  # chrf++: MLflow refuses "+" in names
 
 
+@pytest.mark.slow  # MLflow's import and database setup
+def test_logging_a_run_folder_again_to_mlflow_adds_no_second_run(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    folders = _runs(tmp_path / "results")
+    uri = f"sqlite:///{tmp_path / 'tracking.db'}"
+    assert main(["log", str(folders[0]), "--to", "mlflow", "--tracking-uri", uri]) == 0
+    first = capsys.readouterr().err.splitlines()[-1]  # after MLflow's own lines on a new store
+    assert main(["log", *map(str, folders), "--to", "mlflow", "--tracking-uri", uri]) == 0
+    second = capsys.readouterr().err.splitlines()
+    client = MlflowClient(tracking_uri=uri)
+    runs = client.search_runs([client.get_experiment_by_name("harness").experiment_id])
+    assert sorted(r.data.tags["harness.run_dir"] for r in runs) == sorted(str(f.resolve()) for f in folders)
+    assert second[0] == first + " (logged before: not logged again; --again logs it anew)"
+    assert main(["log", str(folders[0]), "--to", "mlflow", "--tracking-uri", uri, "--again"]) == 0
+    assert len(client.search_runs([runs[0].info.experiment_id])) == 3
+
+
+def test_logging_a_run_folder_again_to_wandb_resumes_its_run(tmp_path: Path) -> None:
+    (folder, _) = _runs(tmp_path / "results")
+    for _ in range(2):
+        assert main(["log", str(folder), "--to", "wandb", "--mode", "offline", "--dir", str(tmp_path)]) == 0
+    first, second = offline_runs(tmp_path)
+    assert first.id == second.id  # W&B (at sync) updates one run instead of adding a second
+    (same_content_elsewhere, _) = _runs(tmp_path / "more")
+    assert main(["log", str(same_content_elsewhere), "--to", "wandb", "--mode", "offline", "--dir", "other"]) == 0
+    (other,) = offline_runs(tmp_path / "other")
+    assert other.id != first.id
+
+
 def _check_wandb_run(run: OfflineRun, run_dir: Path) -> None:
     expected = _expected_metrics(run_dir)
     assert {k: v for k, v in run.summary.items() if not k.startswith("_")} == expected

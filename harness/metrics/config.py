@@ -137,6 +137,8 @@ class MetricsConfig:
     bootstrap_samples: int = bounded(1000, low=1)
     bootstrap_seed: int = 12345
     evaluate_modules: list[str] = field(default_factory=list)  # local paths (or hub names)
+    # module name -> "higher" or "lower": which way is better (modules do not say; see evaluate_modules.py)
+    evaluate_direction: dict[str, str] = field(default_factory=dict)
     workers: int = bounded(1, low=1)  # processes for metrics marked parallel (ROUGE, reference-free, ...)
     chunk_size: int = bounded(256, low=1)  # examples scored at a time
     device: str = "auto"  # model-based metrics (BERTScore, faithfulness, NLI): auto = cuda if available, else cpu

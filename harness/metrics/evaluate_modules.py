@@ -2,7 +2,8 @@
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+import sys
+from collections.abc import Mapping, Sequence
 from numbers import Real
 from typing import Any
 
@@ -10,14 +11,17 @@ from harness.errors import ConfigError
 from harness.metrics.base import Metric, ScoringInput
 from harness.metrics.metadata import KeyMeta
 
+# Modules do not say which way is better. These are evaluate's own error and loss measures; any other
+# module is taken as higher-is-better, said once at load, unless ``metrics.evaluate_direction`` names it.
+LOWER_IS_BETTER = frozenset({"wer", "cer", "ter", "mae", "mse", "perplexity"})
+DIRECTIONS = ("higher", "lower")
+
 
 class EvaluateModuleMetric(Metric):
-    """Wraps ``evaluate.load(path)``. Its numeric outputs are corpus-level values named ``<module>.<key>``."""
+    """Wraps ``evaluate.load(path)``. Its numeric outputs are corpus-level values named ``<module>.<key>``
+    (a module that returns one bare number, like evaluate's ``wer``, gives ``<module>``)."""
 
-    # Modules do not say which way is better: their values are taken as higher-is-better.
-    score_keys = {"*": KeyMeta(corpus=True)}
-
-    def __init__(self, path: str) -> None:
+    def __init__(self, path: str, directions: Mapping[str, str] | None = None) -> None:
         import evaluate
 
         try:
@@ -26,9 +30,13 @@ class EvaluateModuleMetric(Metric):
             raise ConfigError(f"metrics.evaluate_modules: {path!r} could not be loaded: {error}") from error
         self.path = path
         self.name = self.module.name  # type: ignore[misc]
+        self.direction = _direction(self.name, directions or {})
+
+    def key_meta(self, key: str) -> KeyMeta:
+        return KeyMeta(corpus=True, higher_is_better=self.direction == "higher")
 
     def signature(self) -> str:
-        return f"evaluate:{self.path}|module:{self.module.name}"
+        return f"evaluate:{self.path}|module:{self.module.name}|{self.direction}-is-better"
 
     def score(self, batch: Sequence[ScoringInput]) -> list[dict[str, Any]]:
         return [{} for _ in batch]
@@ -52,4 +60,24 @@ class EvaluateModuleMetric(Metric):
         if not state:
             return {}
         result = self.module.compute()
+        if isinstance(result, Real):
+            return {self.name: float(result)}
         return {f"{self.name}.{k}": float(v) for k, v in (result or {}).items() if isinstance(v, Real)}
+
+
+def _direction(name: str, declared: Mapping[str, str]) -> str:
+    """``higher`` or ``lower``: as ``metrics.evaluate_direction`` declares it for module ``name``, else
+    as known for evaluate's own modules, else ``higher`` with a warning naming the option."""
+    if name in declared:
+        if declared[name] not in DIRECTIONS:
+            given = declared[name]
+            raise ConfigError(f"metrics.evaluate_direction.{name}: {given!r} is not one of 'higher' or 'lower'")
+        return declared[name]
+    if name in LOWER_IS_BETTER:
+        return "lower"
+    print(
+        f"warning: evaluate module {name!r} does not say which way is better; its values are taken as "
+        f"higher-is-better (override +metrics.evaluate_direction.{name}=lower if lower is better)",
+        file=sys.stderr,
+    )
+    return "higher"

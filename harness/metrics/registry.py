@@ -39,5 +39,5 @@ def build_metrics(cfg: MetricsConfig, task: TaskSpec, default_names: list[str]) 
     names = list(cfg.names) if cfg.names is not None else list(default_names)
     builders = dict.fromkeys(METRICS.get(name) for name in names)  # bleu, chrf and ter share one builder
     metrics = [build(cfg, task) for build in builders]
-    metrics += [EvaluateModuleMetric(path) for path in cfg.evaluate_modules]
+    metrics += [EvaluateModuleMetric(path, cfg.evaluate_direction) for path in cfg.evaluate_modules]
     return metrics

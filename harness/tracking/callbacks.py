@@ -48,10 +48,10 @@ class TrackingCallback(Callback):
         from harness.tracking.record import tracked_run
 
         try:
-            ids = log_runs(self.tracker, self.options, [tracked_run(load_run(d)) for d in run_dirs], parent)
+            logged = log_runs(self.tracker, self.options, [tracked_run(load_run(d)) for d in run_dirs], parent)
         except TrackingFailed as error:
             sys.exit(report_input_error(error))
-        print(f"logged to {self.tracker}: {', '.join(ids)}", file=sys.stderr)
+        print(f"logged to {self.tracker}: {', '.join(run.id for run in logged)}", file=sys.stderr)
 
 
 class MlflowCallback(TrackingCallback):

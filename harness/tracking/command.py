@@ -17,6 +17,9 @@ def add_log_parser(subparsers: argparse._SubParsersAction[Any]) -> argparse.Argu
     parser.add_argument("paths", nargs="+", help="run folders or results roots (incomplete runs are skipped)")
     parser.add_argument("--to", required=True, choices=sorted(EXTRAS), help="the tracker")
     parser.add_argument("--parent", metavar="NAME", help="log the runs as children of a new run NAME")
+    parser.add_argument(
+        "--again", action="store_true", help="log run folders the tracker already has as new tracker runs"
+    )
     parser.add_argument("--tracking-uri", help="mlflow: where to log (default: MLFLOW_TRACKING_URI, else ./mlflow.db)")
     parser.add_argument("--experiment", default="harness", help="mlflow: the experiment (default %(default)s)")
     parser.add_argument("--project", default="harness", help="wandb: the project (default %(default)s)")
@@ -37,9 +40,10 @@ def run_log(args: argparse.Namespace) -> int:
     require(args.to)  # a missing extra fails before any run is read
     runs = [tracked_run(run) for run in load_runs(args.paths)]
     try:
-        ids = log_runs(args.to, options, runs, parent=args.parent)
+        logged = log_runs(args.to, options, runs, parent=args.parent, again=args.again)
     except TrackingFailed as error:
         return report_input_error(error)
-    for run, run_id in zip(runs, ids, strict=True):
-        print(f"{run.run_dir} -> {args.to} run {run_id}", file=sys.stderr)
+    for run, tracked in zip(runs, logged, strict=True):
+        before = " (logged before: not logged again; --again logs it anew)" if tracked.before else ""
+        print(f"{run.run_dir} -> {args.to} run {tracked.id}{before}", file=sys.stderr)
     return 0

@@ -12,7 +12,7 @@ from mlflow import MlflowClient
 from mlflow.entities import Metric, Param
 from mlflow.utils.mlflow_tags import MLFLOW_PARENT_RUN_ID, MLFLOW_RUN_NAME
 
-from harness.tracking.record import TrackedRun
+from harness.tracking.record import LoggedRun, TrackedRun
 
 _NOT_ALLOWED = re.compile(r"[^\w\-. /:]")  # MLflow names: alphanumerics, _ - . space / :
 _METRICS_PER_CALL, _PARAMS_PER_CALL = 1000, 100  # MLflow's limits per log_batch call
@@ -29,18 +29,31 @@ class MlflowTracker:
         found = self.client.get_experiment_by_name(experiment)
         self.experiment_id = found.experiment_id if found else self.client.create_experiment(experiment)
 
-    def log(self, runs: Sequence[TrackedRun], parent: str | None = None) -> list[str]:
+    def log(self, runs: Sequence[TrackedRun], parent: str | None = None, again: bool = False) -> list[LoggedRun]:
+        logged = {} if again else {run.digest: self._logged_before(run) for run in runs}
         parent_id = None
-        if parent is not None:
+        if parent is not None and (again or None in logged.values()):  # no parent run without a new child
             parent_run = self.client.create_run(self.experiment_id, run_name=parent, tags={"harness.sweep": parent})
             parent_id = parent_run.info.run_id
-        ids = [self._log_one(run, parent_id) for run in runs]
+        result = []
+        for run in runs:
+            before = logged.get(run.digest)
+            result.append(LoggedRun(before, True) if before else LoggedRun(self._log_one(run, parent_id)))
         if parent_id is not None:
             self.client.set_terminated(parent_id)
-        return ids
+        return result
+
+    def _logged_before(self, run: TrackedRun) -> str | None:
+        """The id of a finished run that logged this run folder, if any."""
+        found = self.client.search_runs(
+            [self.experiment_id],
+            filter_string=f"tags.`harness.digest` = '{run.digest}' and attributes.status = 'FINISHED'",
+            max_results=1,
+        )
+        return found[0].info.run_id if found else None
 
     def _log_one(self, run: TrackedRun, parent_id: str | None) -> str:
-        tags = {**run.tags, MLFLOW_RUN_NAME: run.name}
+        tags = {**run.tags, MLFLOW_RUN_NAME: run.name, "harness.digest": run.digest}
         if parent_id is not None:
             tags[MLFLOW_PARENT_RUN_ID] = parent_id
         run_id = self.client.create_run(self.experiment_id, run_name=run.name, tags=tags).info.run_id

@@ -3,6 +3,7 @@ trackers that take flat parameters), every aggregate with its CI bounds, identit
 
 from __future__ import annotations
 
+import hashlib
 import json
 import math
 from collections.abc import Mapping
@@ -26,9 +27,26 @@ class TrackedRun:
     artifacts: list[Path]  # every file of the run folder
 
     @property
+    def digest(self) -> str:
+        """The identity of this run folder for trackers: its path, run.json and metrics.json. Logging the
+        same folder again finds the tracker's run by it; a copy elsewhere or a rerun is a new run."""
+        content = hashlib.sha256(str(self.run_dir.resolve()).encode())
+        for name in ("run.json", "metrics.json"):
+            content.update((self.run_dir / name).read_bytes())
+        return content.hexdigest()[:32]
+
+    @property
     def params(self) -> dict[str, str]:
         """The config as ``a.b.c -> value`` strings (lists and mappings inside lists as JSON)."""
         return {key: _text(value) for key, value in flatten(self.config).items()}
+
+
+@dataclass(frozen=True)
+class LoggedRun:
+    """What a tracker did with one :class:`TrackedRun`."""
+
+    id: str  # the tracker's run id
+    before: bool = False  # the tracker already had this run folder (found by its digest): not logged again
 
 
 def flatten(mapping: Mapping[str, Any], prefix: str = "") -> dict[str, Any]:

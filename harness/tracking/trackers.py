@@ -8,7 +8,7 @@ from collections.abc import Sequence
 from typing import Any, Protocol
 
 from harness.errors import InputError, RunFailed
-from harness.tracking.record import TrackedRun
+from harness.tracking.record import LoggedRun, TrackedRun
 
 EXTRAS = {"mlflow": ("mlflow", "MLflow"), "wandb": ("wandb", "Weights & Biases")}
 
@@ -18,8 +18,9 @@ class TrackingFailed(RunFailed):
 
 
 class Tracker(Protocol):
-    def log(self, runs: Sequence[TrackedRun], parent: str | None = None) -> list[str]:
-        """Log ``runs`` (as children of a new run named ``parent``, if given); the trackers' run ids."""
+    def log(self, runs: Sequence[TrackedRun], parent: str | None = None, again: bool = False) -> list[LoggedRun]:
+        """Log ``runs`` (as children of a new run named ``parent``, if given); the trackers' runs. A run
+        folder logged before is found by its digest and not logged twice, unless ``again``."""
         ...
 
 
@@ -49,12 +50,14 @@ def make_tracker(name: str, **options: Any) -> Tracker:
     return WandbTracker(**options)
 
 
-def log_runs(name: str, options: dict[str, Any], runs: Sequence[TrackedRun], parent: str | None = None) -> list[str]:
+def log_runs(
+    name: str, options: dict[str, Any], runs: Sequence[TrackedRun], parent: str | None = None, again: bool = False
+) -> list[LoggedRun]:
     """Log ``runs`` to the tracker ``name``; its ids of the runs. A missing extra is an :class:`InputError`,
     anything the tracker raises a :class:`TrackingFailed` naming the command that logs the runs later."""
     require(name)
     try:
-        return make_tracker(name, **options).log(runs, parent)
+        return make_tracker(name, **options).log(runs, parent, again)
     except Exception as error:  # the tracker library's own errors (server, store, credentials)
         folders = " ".join(str(run.run_dir) for run in runs)
         raise TrackingFailed(

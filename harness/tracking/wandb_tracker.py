@@ -9,7 +9,7 @@ from collections.abc import Sequence
 
 import wandb
 
-from harness.tracking.record import TrackedRun
+from harness.tracking.record import LoggedRun, TrackedRun
 
 _TAG_LIMIT = 64  # W&B's longest tag
 
@@ -25,9 +25,11 @@ class WandbTracker:
     ) -> None:
         self.init_options = {"project": project, "entity": entity, "mode": mode, "dir": dir}
 
-    def log(self, runs: Sequence[TrackedRun], parent: str | None = None) -> list[str]:
+    def log(self, runs: Sequence[TrackedRun], parent: str | None = None, again: bool = False) -> list[LoggedRun]:
+        """Each run folder is the W&B run whose id is its digest (unless ``again``): logging it again
+        updates that run, which W&B (or ``wandb sync`` of offline runs) resumes instead of adding one."""
         try:
-            ids = [self._log_one(run, group=parent) for run in runs]
+            ids = [LoggedRun(self._log_one(run, group=parent, again=again)) for run in runs]
             if parent is not None:
                 sweep = self._init(name=parent, group=parent, job_type="sweep", config={"runs": [r.name for r in runs]})
                 sweep.summary.update({"n_runs": len(runs)})
@@ -38,7 +40,7 @@ class WandbTracker:
             wandb.teardown()
         return ids
 
-    def _log_one(self, run: TrackedRun, group: str | None) -> str:
+    def _log_one(self, run: TrackedRun, group: str | None, again: bool) -> str:
         short_tags = [f"{key}:{run.tags[key]}" for key in ("task", "model.name", "dataset.name", "dataset.fingerprint")]
         tracked = self._init(
             name=run.name,
@@ -46,6 +48,7 @@ class WandbTracker:
             job_type="evaluation",
             config={**run.config, "harness_tags": run.tags},
             tags=[tag[:_TAG_LIMIT] for tag in short_tags if not tag.endswith(":")],
+            **({} if again else {"id": run.digest, "resume": "allow"}),
         )
         tracked.summary.update(run.metrics)
         artifact = wandb.Artifact(artifact_name(run.name), type="run-folder")
