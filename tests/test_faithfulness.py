@@ -48,6 +48,8 @@ def test_keys_and_ranges(metric: FaithfulnessMetric) -> None:
         "faithfulness.alignment",
         "faithfulness.trigram_support",
         "faithfulness.novel_words",
+        "faithfulness.aligned_words",
+        "faithfulness.supported_facts",
         "faithfulness.unsupported_words",
     }
     for key, value in result.items():
@@ -106,6 +108,7 @@ def test_source_encoded_once(metric: FaithfulnessMetric, monkeypatch: pytest.Mon
 def test_empty_output_and_empty_source(metric: FaithfulnessMetric) -> None:
     empty, faithful = score(metric, "", FAITHFUL)  # an empty output does not stop the batch
     assert empty["faithfulness"] == pytest.approx(1.0)
+    assert all(value == 1.0 for key, value in empty.items() if key != "faithfulness.unsupported_words")
     assert faithful["faithfulness"] > 0.95
     (result,) = metric.score([ScoringInput(Example(id="e", source=""), "Leeds approved a budget.")])
     assert 0.0 <= result["faithfulness"] < 0.5
@@ -152,7 +155,9 @@ def test_the_default_cache_keeps_the_256_most_recent_sources() -> None:
 
 
 def test_signature_names_settings(metric: FaithfulnessMetric) -> None:
-    assert metric.signature().startswith("faithfulness|v1|minilm-l6-v2:layer4")
+    # v2: trigram support squared, unaligned content words and unsupported dates/numbers (issue 13)
+    assert metric.signature().startswith("faithfulness|v2|minilm-l6-v2:layer4")
+    assert "unaligned<0.7|facts:dates,numbers" in metric.signature()
 
 
 @requires_shared
@@ -270,3 +275,81 @@ def test_faithfulness_goes_through_the_score_cache(tmp_path: Path, monkeypatch: 
     first = cache.score(metric, items)
     monkeypatch.setattr(metric.scorer, "score", lambda pairs: pytest.fail("scored again despite the cache"))
     assert cache.score(metric, items) == first
+
+
+SEED_SUMMARY = (
+    "Russia and North Korea signed a comprehensive strategic partnership treaty during Vladimir Putin's "
+    "visit to Pyongyang on Wednesday, 19 June 2024. Under its mutual defence clause, both parties are to "
+    "support each other in the event of external aggression. Putin said Russia does not rule out developing "
+    "military-technical cooperation with North Korea. South Korea estimates that North Korea has sent Russia "
+    "around 190 tonnes of ammunition."
+)
+SEED_PERTURBATIONS = {  # each one wrong fact in an otherwise faithful summary of the seed article
+    "date of the signing (the dateline's 20 June)": ("Wednesday, 19 June 2024", "Thursday, 20 June 2024"),
+    "date of the signing (another day)": ("Wednesday, 19 June 2024", "Tuesday, 18 June 2024"),
+    "year of the signing": ("19 June 2024", "19 June 2023"),
+    "party to the treaty": ("Russia and North Korea signed", "Russia and South Korea signed"),
+    "visiting leader": ("Vladimir Putin's", "Xi Jinping's"),
+    "number": ("190 tonnes", "290 tonnes"),
+    "negated clause": ("does not rule out", "rules out"),
+    "negated obligation": ("both parties are to support", "neither party is to support"),
+}
+
+
+def test_a_faithful_seed_summary_beats_each_one_fact_perturbation(metric: FaithfulnessMetric) -> None:
+    source = (Path(__file__).parent.parent / "seeds" / "000_905568411ed6dc35.txt").read_text(encoding="utf-8")
+    perturbed = {name: SEED_SUMMARY.replace(old, new) for name, (old, new) in SEED_PERTURBATIONS.items()}
+    assert all(text != SEED_SUMMARY for text in perturbed.values())
+    example = Example(id="seed", source=source)
+    faithful, *wrong = metric.score([ScoringInput(example, text) for text in [SEED_SUMMARY, *perturbed.values()]])
+    assert faithful["faithfulness.supported_facts"] == 1.0  # 19 June 2024 is "Wednesday" of the 20 June dateline
+    for name, result in zip(perturbed, wrong, strict=True):
+        assert faithful["faithfulness"] > result["faithfulness"], name
+
+
+def test_a_dateline_supports_no_date_and_anchors_the_weekdays(metric: FaithfulnessMetric) -> None:
+    """A line that is only a full date (and time) is publication metadata; inline dates are claims."""
+    source = "Council votes\n12 March 2025 09:30\nThe council approved the budget on Monday and met on Friday."
+    said = "The council approved the budget on 10 March 2025 and met on 7 March."  # Wednesday's dateline
+    published = "The council approved the budget on 12 March 2025."
+    wrong_friday = "The council met on 6 March 2025."
+    results = score_source(metric, source, said, published, wrong_friday)
+    assert [r["faithfulness.supported_facts"] for r in results] == [1.0, 0.5, 0.5]
+    inline = "The council approved the budget on 12 March 2025 09:30, on a Wednesday."
+    month_line = "Council votes\nMarch 2025\nThe council approved the budget on Monday."  # no day: no dateline
+    stated, month = (
+        score_source(metric, inline, published),
+        score_source(metric, month_line, "It met on 10 March 2025."),
+    )
+    assert stated[0]["faithfulness.supported_facts"] == 1.0 and month[0]["faithfulness.supported_facts"] == 0.5
+
+
+def score_source(metric: FaithfulnessMetric, source: str, *outputs: str) -> list[dict]:
+    return metric.score([ScoringInput(Example(id="s", source=source), output) for output in outputs])
+
+
+def test_content_pieces_follow_their_word() -> None:
+    from harness.metrics.faithfulness import _content_pieces
+
+    pieces = ["the", "brad", "##ford", ",", "2024", "##s", "of", "##ten"]
+    assert _content_pieces(pieces) == [False, True, True, False, True, True, False, False]
+
+
+def test_the_combination_squares_the_trigram_support_and_weights_sum_to_one() -> None:
+    from harness.metrics.faithfulness import WEIGHTS, combine, features
+
+    ones = dict.fromkeys(["alignment", "trigram_support", "novel_words", "aligned_words", "supported_facts"], 1.0)
+    assert set(features(ones)) == set(WEIGHTS) and combine(ones) == pytest.approx(1.0)
+    half = {**ones, "trigram_support": 0.5, "novel_words": 0.0}  # novel_words has no weight
+    assert features(half)["trigram_support"] == 0.25
+    assert combine(half) == pytest.approx(1.0 - WEIGHTS["trigram_support"] * 0.75)
+
+
+def test_unaligned_words_and_unsupported_facts_are_counted(metric: FaithfulnessMetric) -> None:
+    faithful, number, unrelated = score(
+        metric, FAITHFUL, FAITHFUL.replace("45 million", "73 million"), "A volcano erupted in Iceland."
+    )
+    assert faithful["faithfulness.aligned_words"] == 1.0 and faithful["faithfulness.supported_facts"] == 1.0
+    assert number["faithfulness.supported_facts"] == 0.5  # one number the source does not state
+    assert unrelated["faithfulness.aligned_words"] <= 1 / 3  # volcano, erupted, iceland: no source token near
+    assert unrelated["faithfulness.supported_facts"] == 1.0  # no date or number claimed
