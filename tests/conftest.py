@@ -49,6 +49,23 @@ def read_metrics(run_dir: Path) -> dict[str, Any]:
     return read_json(run_dir / "metrics.json")["metrics"]
 
 
+def assert_equal_up_to_floats(a: Any, b: Any, tolerance: float, where: str = "") -> None:
+    """``a == b`` except that floats (at any depth) may differ by ``tolerance``: for model scores, whose
+    float32 sums depend on how texts were batched."""
+    if isinstance(a, float) and isinstance(b, float):
+        assert a == pytest.approx(b, abs=tolerance, nan_ok=True), where
+    elif isinstance(a, dict) and isinstance(b, dict):
+        assert a.keys() == b.keys(), where
+        for key in a:
+            assert_equal_up_to_floats(a[key], b[key], tolerance, f"{where}.{key}")
+    elif isinstance(a, list) and isinstance(b, list):
+        assert len(a) == len(b), where
+        for i, (x, y) in enumerate(zip(a, b, strict=True)):
+            assert_equal_up_to_floats(x, y, tolerance, f"{where}[{i}]")
+    else:
+        assert a == b, where
+
+
 def read_jsonl(path: Path) -> list[dict[str, Any]]:
     return [json.loads(line) for line in path.read_text(encoding="utf-8").splitlines() if line.strip()]
 

@@ -14,7 +14,7 @@ import pytest
 import torch
 from omegaconf import OmegaConf
 
-from conftest import FRANK, read_json, read_jsonl, requires_shared
+from conftest import FRANK, assert_equal_up_to_floats, read_json, read_jsonl, requires_shared
 from harness.data.example import Example
 from harness.metrics.base import Metric, ScoringInput
 from harness.metrics.config import MetricsConfig
@@ -180,8 +180,10 @@ def test_fact_checks_in_parallel_equal_serial(run_eval) -> None:
     for config in (frank, seed):
         one = run_eval(*config, "metrics.workers=1")
         two = run_eval(*config, "metrics.workers=2", "metrics.chunk_size=8")
-        assert read_json(one / "metrics.json") == read_json(two / "metrics.json")
-        assert read_jsonl(one / "scores.jsonl") == read_jsonl(two / "scores.jsonl")
+        # MiniLM sentence embeddings are computed a batch of texts at a time, and which texts share a batch
+        # depends on the chunks: float32 sums move in the last bits (within 1e-6), verdicts and flags do not.
+        for name, read in (("metrics.json", read_json), ("scores.jsonl", read_jsonl)):
+            assert_equal_up_to_floats(read(one / name), read(two / name), 1e-6, name)
 
 
 FORKED_RUN = """
