@@ -249,14 +249,16 @@ def _ends_sentence(paragraph: str, at: int, word: str, openers: str) -> bool:
 def _keeps_period(paragraph: str, at: int, word: str) -> bool:
     """Whether pysbd keeps the period at ``at`` inside a sentence by a rule that changes nothing else:
     before a digit after a digit, a space or the start ("12.5", ".22": its PeriodBeforeNumberRule), or
-    in lower-case initials followed by a space and a lower-case letter, or the end."""
+    in lower-case initials followed by a space and a lower-case letter or a tokenised opening quote
+    "``" (pysbd turns all their periods into placeholders and restores none there), or the end."""
     if at + 1 < len(paragraph) and paragraph[at + 1].isdigit():
         return at == 0 or paragraph[at - 1].isdigit() or paragraph[at - 1] == " "
     token_end = paragraph.find(" ", at)
     token = paragraph[at - len(word) : len(paragraph) if token_end == -1 else token_end]
     if not _INITIALS.fullmatch(token):
         return False
-    return token_end == -1 or paragraph[token_end + 1 : token_end + 2].islower()
+    following = paragraph[token_end + 1 : token_end + 3]
+    return token_end == -1 or following[:1].islower() or following == "``"
 
 
 def _neighbours(items: list[Any]) -> Iterator[tuple[Any, Any]]:

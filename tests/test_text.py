@@ -218,6 +218,7 @@ _MARKED = st.lists(
                 " -- ",
                 " --",
                 "-- ",
+                " `` ",
             ]
         ),
     ),
@@ -250,6 +251,7 @@ def test_tokenised_and_ordinary_news_sentences_take_the_plain_path() -> None:
         "at least 15 per cent -- more than 544,000 . about half -- are fake . one website sampled them .",
         "it means an extra £ 2,100 a year -- £ 17,800 rather than £ 15,700 . one in five retire with debts .",
         "he left -- as planned. Then -- he came back . She stayed.",
+        "mclean was a paperboy when he saw j.p. `` the big bopper '' die . he cried .",
     ]:
         assert plain_sentences(text) == pysbd_sentences(text), text
 
