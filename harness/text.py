@@ -178,7 +178,7 @@ _EXCLAMATION_WORD = re.compile(ExclamationWords.EXCLAMATION_REGEX)
 def _paragraph_rule_applies(paragraph: str) -> bool:
     """Whether one of pysbd's rules for whole paragraphs (see above) may apply to a
     whitespace-normalised ``paragraph``."""
-    if paragraph[:1] in "?!" or "--" in paragraph or any(c + "\\" in paragraph for c in '(["'):
+    if paragraph[:1] in "?!" or any(c + "\\" in paragraph for c in '(["'):
         return True
     if ("' " in paragraph or '" ' in paragraph) and _QUOTE_BEFORE_CAPITAL.search(paragraph):
         return True
@@ -249,14 +249,16 @@ def _ends_sentence(paragraph: str, at: int, word: str, openers: str) -> bool:
 def _keeps_period(paragraph: str, at: int, word: str) -> bool:
     """Whether pysbd keeps the period at ``at`` inside a sentence by a rule that changes nothing else:
     before a digit after a digit, a space or the start ("12.5", ".22": its PeriodBeforeNumberRule), or
-    in lower-case initials followed by a space and a lower-case letter, or the end."""
+    in lower-case initials followed by a space and a lower-case letter or a tokenised opening quote
+    "``" (pysbd turns all their periods into placeholders and restores none there), or the end."""
     if at + 1 < len(paragraph) and paragraph[at + 1].isdigit():
         return at == 0 or paragraph[at - 1].isdigit() or paragraph[at - 1] == " "
     token_end = paragraph.find(" ", at)
     token = paragraph[at - len(word) : len(paragraph) if token_end == -1 else token_end]
     if not _INITIALS.fullmatch(token):
         return False
-    return token_end == -1 or paragraph[token_end + 1 : token_end + 2].islower()
+    following = paragraph[token_end + 1 : token_end + 3]
+    return token_end == -1 or following[:1].islower() or following == "``"
 
 
 def _neighbours(items: list[Any]) -> Iterator[tuple[Any, Any]]:
@@ -297,6 +299,23 @@ def _kept_spans(paragraph: str) -> list[tuple[int, int]]:
     return spans
 
 
+# pysbd also keeps the periods, "?" and "!" between two "--" with no hyphen between them (its
+# BETWEEN_EM_DASHES_REGEX_2, the same pattern). It pairs them after its quote, bracket and parenthesis
+# rules, which escape the hyphens inside their passages ("--" no longer pairs there): with "--" the
+# plain path takes only text where no such passage can form (no double quotes, brackets, parentheses
+# or backslashes; apostrophes only before a letter or digit, so that pysbd's single-quote rule skips).
+_BETWEEN_EM_DASHES = re.compile(r"--[^-]*--")
+_PASSAGE_BEFORE_EM_DASHES = re.compile(r"""["()\[\]\\]|'(?![^\W_])""")
+
+
+def _em_dash_spans(paragraph: str) -> list[tuple[int, int]] | None:
+    """Where pysbd keeps every period between a pair of "--"; ``None`` where another passage could
+    change how it pairs them (see above)."""
+    if _PASSAGE_BEFORE_EM_DASHES.search(paragraph):
+        return None
+    return [m.span() for m in _BETWEEN_EM_DASHES.finditer(paragraph)]
+
+
 def plain_sentences(paragraph: str) -> list[str] | None:
     """The sentences of a whitespace-normalised English ``paragraph`` in which pysbd's rules reduce to
     cutting after some periods and question marks, found here without them; ``None`` for any other
@@ -307,6 +326,11 @@ def plain_sentences(paragraph: str) -> list[str] | None:
     if not _PLAIN_CHARS.fullmatch(paragraph) or _paragraph_rule_applies(paragraph):
         return None
     kept = _kept_spans(paragraph) if any(c in paragraph for c in "'\"([") else []
+    if "--" in paragraph:
+        em_dash_spans = _em_dash_spans(paragraph)
+        if em_dash_spans is None:
+            return None
+        kept += em_dash_spans
     openers = "`"
     if any(c in paragraph for c in _OPENERS):
         if not _CLOSER_BEFORE_CAPITAL.search(paragraph):

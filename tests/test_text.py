@@ -215,6 +215,10 @@ _MARKED = st.lists(
                 ").",
                 '. "',
                 ". (",
+                " -- ",
+                " --",
+                "-- ",
+                " `` ",
             ]
         ),
     ),
@@ -244,6 +248,10 @@ def test_tokenised_and_ordinary_news_sentences_take_the_plain_path() -> None:
         "the u.s. army spent $ 2.8 billion in 2015 . brendan rodgers ( left ) said it was `` huge '' .",
         'the film " american pie " was sold . was it worth it ? yes ! he said',
         "don mclean 's pop masterpiece is 44 years old . christie 's sold it for # 1.2 million .",
+        "at least 15 per cent -- more than 544,000 . about half -- are fake . one website sampled them .",
+        "it means an extra £ 2,100 a year -- £ 17,800 rather than £ 15,700 . one in five retire with debts .",
+        "he left -- as planned. Then -- he came back . She stayed.",
+        "mclean was a paperboy when he saw j.p. `` the big bopper '' die . he cried .",
     ]:
         assert plain_sentences(text) == pysbd_sentences(text), text
 
