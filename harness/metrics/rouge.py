@@ -18,7 +18,6 @@ from importlib.metadata import PackageNotFoundError, version
 from typing import Any
 
 import regex
-from nltk.stem.snowball import SnowballStemmer
 
 from harness.metrics.base import Metric, ScoringInput
 from harness.metrics.config import MetricsConfig
@@ -60,7 +59,11 @@ class UnicodeTokenizer:
     def __init__(self, lang: str, use_stemmer: bool) -> None:
         language = SNOWBALL.get(lang) if use_stemmer else None
         self.stemmer = f"snowball-{language}" if language else "no"
-        self._stem: Callable[[str], str] | None = SnowballStemmer(language).stem if language else None
+        self._stem: Callable[[str], str] | None = None
+        if language:
+            from nltk.stem.snowball import SnowballStemmer  # nltk takes ~2 s to import: only when stemming
+
+            self._stem = SnowballStemmer(language).stem
 
     def tokenize(self, text: str) -> list[str]:
         tokens = _TOKEN.findall(unicodedata.normalize("NFKC", text).casefold())
