@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import numpy as np
 
-from harness.metrics.embedder import embed_sentences
+from harness.metrics.embedder import cached_embeddings, embed_sentences
 
 TEXTS = [
     "The council approved the budget on Tuesday after a long debate about schools, roads and libraries.",
@@ -28,3 +28,11 @@ def test_rows_come_back_in_the_order_given_and_equal_one_text_at_a_time() -> Non
 
 def test_no_texts_give_no_rows() -> None:
     assert embed_sentences([]).shape == (0, embed_sentences(["x"]).shape[1])
+
+
+def test_cached_rows_equal_the_uncached_ones_in_the_order_given() -> None:
+    first = cached_embeddings(TEXTS)
+    np.testing.assert_allclose(first, embed_sentences(TEXTS), atol=1e-6)
+    again = cached_embeddings([TEXTS[4], TEXTS[0]])
+    assert np.array_equal(again, first[[4, 0]])  # read back, not encoded again
+    assert cached_embeddings([]).shape == (0, first.shape[1])

@@ -16,9 +16,17 @@ import yaml
 
 from conftest import FRANK, ROOT, requires, requires_shared
 from harness.data.example import Example
-from harness.facts.auto import check_auto, extractor_name, load_spacy, restore_case, unescape
+from harness.facts.auto import (
+    check_auto,
+    check_auto_many,
+    extractor_name,
+    load_spacy,
+    parse_source,
+    restore_case,
+    unescape,
+)
 from harness.metrics.base import ScoringInput
-from harness.metrics.embedder import embed_sentences
+from harness.metrics.embedder import cached_embeddings, embed_sentences
 from harness.metrics.facts import AutoFactsMetric, KeyFactsMetric
 
 SEED = Path(__file__).resolve().parents[1] / "seeds" / "russia-dprk-pact.yaml"
@@ -205,6 +213,56 @@ def test_auto_facts_metric_follows_language() -> None:
     ex = Example("a", "Spotkanie trwało dwie godziny w 2022 roku.", (), {"lang": "pl"})
     (values,) = AutoFactsMetric().score([ScoringInput(ex, "Spotkanie trwało trzy godziny.")])
     assert values["auto_facts.flagged"] == 1.0 and "auto_facts.worst_gap" not in values
+
+
+def frank_articles_rows(articles: int) -> list[dict[str, Any]]:
+    """All rows of the first ``articles`` FRANK articles, in file order (grouped by article)."""
+    rows, seen = [], []
+    for row in frank().values():
+        if row["article"] not in seen:
+            if len(seen) == articles:
+                break
+            seen.append(row["article"])
+        rows.append(row)
+    return rows
+
+
+@requires_shared
+@needs_spacy
+def test_sources_parsed_without_ner_keep_every_parse_the_relation_checks_read() -> None:
+    nlp = load_spacy()
+    for article in dict.fromkeys(row["article"] for row in frank_articles_rows(3)):
+        full, fast = nlp(article), parse_source(article)
+        assert [(t.text, t.pos_, t.dep_, t.head.i, t.lemma_, t.is_sent_start) for t in fast] == [
+            (t.text, t.pos_, t.dep_, t.head.i, t.lemma_, t.is_sent_start) for t in full
+        ]
+
+
+@pytest.mark.slow
+@requires_shared
+@needs_spacy
+def test_windowed_cached_embeddings_equal_one_output_at_a_time_on_frank() -> None:
+    """``check_auto_many`` (texts of a window embedded at once, cached, windows crossing articles)
+    gives what ``check_auto`` with the uncached embedder gives output by output: the same items,
+    words, roles, frames and evidence; supports and gaps within 1e-6 (float32 batch padding)."""
+    rows = frank_articles_rows(3)
+    inputs = [(row["summary"], row["article"], [row["reference"]], "en") for row in rows]
+    many = check_auto_many(inputs, embed=cached_embeddings, window=4)
+    for res, (output, source, refs, lang) in zip(many, inputs, strict=True):
+        alone = check_auto(output, source, refs, lang=lang, embed=embed_sentences)
+        assert (res.output_items, res.unsupported, res.reference_missing, res.swapped) == (
+            alone.output_items,
+            alone.unsupported,
+            alone.reference_missing,
+            alone.swapped,
+        )
+        assert [(m.text, m.span, m.role, m.in_source, m.evidence) for m in res.mentions] == [
+            (m.text, m.span, m.role, m.in_source, m.evidence) for m in alone.mentions
+        ]
+        assert [v for m in res.mentions for v in (m.support, m.gap)] == pytest.approx(
+            [v for m in alone.mentions for v in (m.support, m.gap)], abs=1e-6
+        )
+    assert sum(len(res.mentions) for res in many) > 100
 
 
 @pytest.fixture(scope="module")

@@ -23,6 +23,8 @@ from harness.facts.relations import (
     Mention,
     check_relations,
     is_placeholder,
+    output_sentences,
+    source_sentences,
     source_view,
     swapped_frames,
 )
@@ -116,13 +118,28 @@ def load_spacy() -> Any | None:
     return None
 
 
-@lru_cache(maxsize=16)
-def parse(text: str) -> Any:
-    """The English parse of a text, cached so that the outputs of one source share its parse."""
+def _pipeline() -> Any:
     nlp = load_spacy()
     if nlp is None:
         raise RuntimeError(f"no spaCy English pipeline is installed (tried {', '.join(SPACY_MODELS)})")
-    return nlp(text)
+    return nlp
+
+
+# Room for the outputs and sources of one window of ``check_auto_many`` (outputs and sources each).
+_PARSE_CACHE_SIZE = 64
+
+
+@lru_cache(maxsize=_PARSE_CACHE_SIZE)
+def parse(text: str) -> Any:
+    """The English parse of an output, cached so that the relation checks and NER share it."""
+    return _pipeline()(text)
+
+
+@lru_cache(maxsize=_PARSE_CACHE_SIZE)
+def parse_source(text: str) -> Any:
+    """The English parse of a source without NER (the relation checks read no source entity; the
+    tagger, parser and lemmatizer do not depend on it), cached so that its outputs share it."""
+    return _pipeline()(text, disable=["ner"])
 
 
 def extractor_name(lang: str = "en") -> str:
@@ -257,9 +274,39 @@ def check_auto(
     out = _Source(output, lang)
     mentions, swapped = [], []
     if embed is not None and lang == "en" and load_spacy() is not None:
-        view = source_view(parse(source), embed)
+        view = source_view(parse_source(source), embed)
         mentions = check_relations(parse(readable), view, embed)
         swapped = swapped_frames(parse(readable), view)
     return AutoFactsResult(
         out_items, unsupported, ref_items, [i for i in ref_items if not out.supports(i)], mentions, swapped
     )
+
+
+def relation_texts(output: str, source: str) -> list[str]:
+    """The texts ``check_auto`` embeds for the relation checks of an English output: the source's
+    sentences and the output's sentences that have a content word."""
+    readable = restore_case(unescape(output), source)
+    return [s.text for s in source_sentences(parse_source(source))] + [
+        s.text for s in output_sentences(parse(readable))
+    ]
+
+
+AutoFactsInput = tuple[str, str, Sequence[str], str]  # output, source, references, language
+
+
+def check_auto_many(
+    inputs: Sequence[AutoFactsInput], *, embed: Embed | None = None, window: int = 16
+) -> list[AutoFactsResult]:
+    """``check_auto`` for each (output, source, references, lang), ``window`` inputs at a time.
+
+    The relation checks' texts of a window are handed to ``embed`` in one call first, so that an
+    embedder that caches (``harness.metrics.embedder.cached_embeddings``) encodes them in full,
+    length-sorted batches and each check then reads stored rows; a window's parses stay cached.
+    """
+    results: list[AutoFactsResult] = []
+    for start in range(0, len(inputs), window):
+        part = inputs[start : start + window]
+        if embed is not None and load_spacy() is not None:
+            embed([text for output, source, _, lang in part if lang == "en" for text in relation_texts(output, source)])
+        results += [check_auto(output, source, refs, lang=lang, embed=embed) for output, source, refs, lang in part]
+    return results

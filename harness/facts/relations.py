@@ -134,12 +134,22 @@ def frames(tokens: Any) -> list[tuple[Frame, Any]]:
     return found
 
 
+def source_sentences(doc: Any) -> list[Any]:
+    """The sentences of a parsed source, each embedded (``SourceView``)."""
+    return list(doc.sents)
+
+
+def output_sentences(doc: Any) -> list[Any]:
+    """The sentences of a parsed output that have a content word, each embedded (``check_relations``)."""
+    return [s for s in doc.sents if any(is_content(t) for t in s)]
+
+
 class SourceView:
     """A parsed source's sentences: their spans, the word forms each states, their embeddings, and
     who did what to whom in them."""
 
     def __init__(self, doc: Any, embed: Embed) -> None:
-        sentences = list(doc.sents)
+        sentences = source_sentences(doc)
         self.spans = [(s.start_char, s.end_char) for s in sentences]
         self.frames = {frame for s in sentences for frame, _ in frames(s)}
         self.words = [{f for t in s for f in _forms(t)} for s in sentences]
@@ -172,7 +182,7 @@ def swapped_frames(output_doc: Any, source: SourceView) -> list[tuple[Frame, tup
 
 def check_relations(output_doc: Any, source: SourceView, embed: Embed) -> list[Mention]:
     """A mention per content word of the output, with its role, support and gap."""
-    sentences = [s for s in output_doc.sents if any(is_content(t) for t in s)]
+    sentences = output_sentences(output_doc)
     if not sentences or not source.spans:
         return []
     similarity = embed([s.text for s in sentences]) @ source.embeddings.T

@@ -6,6 +6,7 @@ the installed package, so nothing is fetched from a model hub.
 
 from __future__ import annotations
 
+from collections import OrderedDict
 from collections.abc import Sequence
 from functools import lru_cache
 from pathlib import Path
@@ -15,6 +16,8 @@ import torch
 from transformers import AutoModel, AutoTokenizer, PreTrainedModel, PreTrainedTokenizerBase
 
 MINILM_NUM_LAYERS = 6
+# Texts whose embeddings ``cached_embeddings`` keeps (one float32 row of 384 each: about 50 MB).
+EMBEDDING_CACHE_SIZE = 32768
 
 
 def minilm_path() -> str:
@@ -48,7 +51,7 @@ def load_minilm(
     return tokenizer, model.to(torch.device(device), dtype).eval()
 
 
-def embed_sentences(texts: Sequence[str], batch_size: int = 8) -> np.ndarray:
+def embed_sentences(texts: Sequence[str], batch_size: int = 32) -> np.ndarray:
     """Mean-pooled, L2-normalised MiniLM embeddings (all-MiniLM-L6-v2's own pooling), one row per text.
 
     Texts are batched in order of token length, so that a batch pads little (a source's sentences
@@ -72,11 +75,35 @@ def embed_sentences(texts: Sequence[str], batch_size: int = 8) -> np.ndarray:
     return rows
 
 
-@lru_cache(maxsize=8192)
+_embedded: OrderedDict[str, np.ndarray] = OrderedDict()
+
+
+def cached_embeddings(texts: Sequence[str]) -> np.ndarray:
+    """``embed_sentences`` with a per-process cache keyed by the exact text (the model and its
+    settings are fixed: all-MiniLM-L6-v2, all layers, float32, CPU, 256 tokens).
+
+    The texts not cached yet are encoded together in one length-sorted pass, so that a caller who
+    hands over many texts at once (the sentences of several sources and outputs) fills full batches;
+    a later call for any of them reads the stored rows. A row equals the uncached one up to float32
+    rounding of the batch it was padded in (``embed_sentences``).
+    """
+    if not texts:
+        return embed_sentences(texts)
+    missing = list(dict.fromkeys(t for t in texts if t not in _embedded))
+    for text, row in zip(missing, embed_sentences(missing), strict=True):
+        _embedded[text] = row
+    rows = np.stack([_embedded[text] for text in texts])
+    for text in texts:
+        _embedded.move_to_end(text)
+    while len(_embedded) > EMBEDDING_CACHE_SIZE:  # evict the least recently used, after this call's look-ups
+        _embedded.popitem(last=False)
+    return rows
+
+
 def sentence_embedding(text: str) -> np.ndarray:
     """The MiniLM embedding of one text, encoded once per process (the facts checker compares each
     output sentence with several statements)."""
-    return embed_sentences([text])[0]
+    return cached_embeddings([text])[0]
 
 
 def sentence_similarity(a: str, b: str) -> float:

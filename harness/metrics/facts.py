@@ -40,7 +40,7 @@ from datetime import datetime
 from typing import Any, ClassVar
 
 from harness.data.example import Example
-from harness.facts.auto import NOVEL_WORDS_FLAG, check_auto, extractor_name
+from harness.facts.auto import NOVEL_WORDS_FLAG, check_auto_many, extractor_name
 from harness.facts.checker import check_facts
 from harness.facts.clauses import CLAUSE_THRESHOLD, KEYWORD_ONLY_SHARE, KEYWORD_WEIGHT, NLIDecider
 from harness.facts.dates import RULE_LANGS
@@ -49,7 +49,7 @@ from harness.facts.spec import Fact, parse_facts
 from harness.facts.table import contradiction_rate, fact_table, recall
 from harness.metrics.base import Metric, ScoringInput
 from harness.metrics.config import MetricsConfig
-from harness.metrics.embedder import embed_sentences, sentence_similarity
+from harness.metrics.embedder import cached_embeddings, sentence_similarity
 from harness.metrics.language import detect_language
 from harness.metrics.metadata import HIGHER, LOWER
 from harness.metrics.nli import nli_model
@@ -173,12 +173,17 @@ class AutoFactsMetric(Metric):
         )
 
     def score(self, batch: Sequence[ScoringInput]) -> list[dict[str, Any]]:
-        out = []
-        for item in batch:
-            lang, _ = output_language(item.output, item.example, self.lang)
-            res = check_auto(
-                item.output, item.example.source, item.example.references, lang=lang, embed=embed_sentences
+        inputs = [
+            (
+                item.output,
+                item.example.source,
+                item.example.references,
+                output_language(item.output, item.example, self.lang)[0],
             )
+            for item in batch
+        ]
+        out = []
+        for res in check_auto_many(inputs, embed=cached_embeddings):
             values: dict[str, Any] = {
                 "auto_facts.unsupported_numbers": float(res.count("number", unsupported=True)),
                 "auto_facts.unsupported_dates": float(res.count("date", unsupported=True)),
