@@ -6,8 +6,6 @@ from __future__ import annotations
 import json
 from pathlib import Path
 
-from harness.models.tiny import training_corpus
-
 # ../shared beside the repository (a git worktree sits deeper, so look further up too), as in tests/conftest.py.
 _ROOT = Path(__file__).resolve().parents[1]
 SHARED = next((p / "shared" for p in _ROOT.parents if (p / "shared" / "data").is_dir()), _ROOT.parent / "shared")
@@ -22,6 +20,8 @@ def frank_rows() -> list[dict]:
 
 def write_inputs(path: Path, n: int) -> Path:
     """``n`` JSONL rows of one to four sentences from the seed article (the tiny models' own vocabulary)."""
+    from harness.models.tiny import training_corpus  # imports torch: not for the benchmarks that only read data
+
     lines = training_corpus()
     with path.open("w", encoding="utf-8") as stream:
         for i in range(n):

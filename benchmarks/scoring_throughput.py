@@ -13,6 +13,11 @@ same numbers (checked): ROUGE with the German tokenizer and the harness's senten
 sacrebleu's sentence chrF (``_chrf.SentenceChrF``, a thin parallel :class:`Metric` over
 ``CHRF.sentence_score``). The worker pool's start is part of the parallel time.
 
+CPU seconds (Linux): the parent's, and those of its child processes (the fork server's imports and the
+workers it forked), for each harness run. On a loaded machine the wall-clock ratio says little; the CPU
+view gives the speed-up two free cores would allow: one process's CPU over the busier timeline of the
+parallel run (the parent's, or the fork server's start followed by its worker's).
+
     PYTHONPATH=. python benchmarks/scoring_throughput.py [--systems 16] [--bootstrap 1000] [--repeats 3]
 """
 
@@ -70,6 +75,30 @@ def harness(items: list[ScoringInput], workers: int, bootstrap: int, work: Path)
     result = score_stream([RougeMetric(lang="de"), SentenceChrF()], iter(items), len(items), folder, cfg)
     folder.close()
     return {k: v["value"] for k, v in result["metrics"].items()}
+
+
+def children_cpu() -> float | None:
+    """CPU seconds of this process's child processes, with those of the children they have reaped (the
+    fork server's workers), once every worker has exited; None without /proc."""
+    if not Path("/proc/self/task").is_dir():
+        return None
+    deadline = time.monotonic() + 30
+    children = _children(os.getpid())
+    while any(_children(int(pid)) for pid in children) and time.monotonic() < deadline:
+        time.sleep(0.05)
+    ticks = 0
+    for pid in children:
+        fields = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()
+        ticks += sum(int(f) for f in fields[11:15])  # utime, stime, cutime, cstime
+    return ticks / os.sysconf("SC_CLK_TCK")
+
+
+def _children(pid: int) -> list[str]:
+    try:
+        tasks = Path(f"/proc/{pid}/task").iterdir()
+        return [child for task in tasks for child in (task / "children").read_text().split()]
+    except OSError:  # it has just exited
+        return []
 
 
 def rouge_frank(repeats: int) -> dict[str, object]:
@@ -132,15 +161,21 @@ def main() -> None:
     ]
     work = Path(tempfile.mkdtemp(prefix="harness-scoring-"))
     seconds: dict[str, float] = {}
+    cpu: dict[str, dict[str, float | None]] = {}
     means: dict[str, dict[str, float]] = {}
     for label, job in (
         ("direct", lambda: direct(items)),
         ("harness_1_worker", lambda: harness(items, 1, args.bootstrap, work)),
         ("harness_2_workers", lambda: harness(items, 2, args.bootstrap, work)),
     ):
-        start = time.perf_counter()
+        start, own, others = time.perf_counter(), time.process_time(), children_cpu()
         means[label] = job()
         seconds[label] = time.perf_counter() - start
+        after = children_cpu()
+        children = after - others if after is not None and others is not None else None
+        cpu[label] = {"parent": time.process_time() - own, "children": children}
+    serial, parallel = cpu["harness_1_worker"]["parent"], cpu["harness_2_workers"]
+    busiest = max(parallel["parent"] or 0.0, parallel["children"] or 0.0)
     for label in ("harness_1_worker", "harness_2_workers"):
         assert means[label] == means["harness_1_worker"]
         assert np.allclose([means[label][k] for k in means["direct"]], list(means["direct"].values()), rtol=1e-12)
@@ -153,6 +188,9 @@ def main() -> None:
                 "harness_vs_direct": seconds["harness_1_worker"] / seconds["direct"],
                 "pairs_per_second": {k: len(items) / v for k, v in seconds.items()},
                 "parallel_speedup": seconds["harness_1_worker"] / seconds["harness_2_workers"],
+                "cpu_seconds": cpu,
+                "parallel_speedup_on_free_cores": serial / busiest if parallel["children"] is not None else None,
+                "load_average": os.getloadavg(),
                 "means": means["direct"],
             },
             indent=2,

@@ -10,12 +10,9 @@ their bootstrap intervals), plus whatever a metric's corpus fold or ``tables`` a
 from __future__ import annotations
 
 import math
-import multiprocessing
 import time
 from array import array
-from collections import deque
-from collections.abc import Callable, Iterable, Iterator, Sequence
-from concurrent.futures import Future, ProcessPoolExecutor
+from collections.abc import Iterable, Iterator, Sequence
 from typing import Any
 
 import numpy as np
@@ -30,11 +27,10 @@ from harness.runfolder.folder import RunFolder
 from harness.runfolder.predictions_index import PredictionsIndex
 from harness.runfolder.schema import Aggregate, MetricsFile, ScoreRecord
 from harness.score_cache import ScoreCache
+from harness.scoring_pool import Scorer, Timed, score_directly, score_in_pool, timed
 from harness.timing import Timings
 
 Results = list[list[dict[str, Any]]]  # per metric, one dict per input of a chunk
-Scorer = Callable[[Metric, Sequence[ScoringInput]], list[dict[str, Any]]]
-Timed = tuple[list[dict[str, Any]], float]  # one metric's results for a chunk, and the seconds they took
 
 
 class ScoreColumns:
@@ -120,7 +116,7 @@ def score_stream(
     keeps_results = [type(m).tables is not Metric.tables for m in metrics]
     progress = bar(total, "score")
     scored = 0
-    score = cache.score if cache else _score
+    score = cache.score if cache else score_directly
     for chunk, results, seconds in _score_chunks(metrics, items, cfg.chunk_size, cfg.workers, score):
         records = [ScoreRecord(id=item.example.id, scores={}, details={}) for item in chunk]
         for metric, state, kept, keep, per_example, spent in zip(
@@ -196,17 +192,8 @@ def _key_meta(metric: Metric, key: str, corpus: bool) -> KeyMeta:
     return meta
 
 
-def _score(metric: Metric, chunk: Sequence[ScoringInput]) -> list[dict[str, Any]]:
-    return metric.score(chunk)
-
-
-def _timed(score: Scorer, metric: Metric, chunk: Sequence[ScoringInput]) -> Timed:
-    start = time.perf_counter()
-    return score(metric, chunk), time.perf_counter() - start
-
-
-def _unzip(timed: list[Timed]) -> tuple[Results, list[float]]:
-    return [results for results, _ in timed], [seconds for _, seconds in timed]
+def _unzip(each: list[Timed]) -> tuple[Results, list[float]]:
+    return [results for results, _ in each], [seconds for _, seconds in each]
 
 
 def _score_chunks(
@@ -216,44 +203,16 @@ def _score_chunks(
     workers: int,
     score: Scorer,
 ) -> Iterator[tuple[list[ScoringInput], Results, list[float]]]:
-    """Each chunk with its results and the seconds each metric took, in order; parallel metrics run
-    ahead in a process pool, the others are scored here through ``score`` (the score cache, where
-    there is one)."""
+    """Each chunk with its results and the seconds each metric took, in order; parallel metrics are
+    scored across ``workers`` processes (see :mod:`harness.scoring_pool`), the others here through
+    ``score`` (the score cache, where there is one)."""
     parallel = [i for i, m in enumerate(metrics) if m.parallel] if workers > 1 else []
     if not parallel:
         for chunk in chunked(items, chunk_size):
-            yield chunk, *_unzip([_timed(score, metric, chunk) for metric in metrics])
+            yield chunk, *_unzip([timed(metric, chunk, score) for metric in metrics])
         return
-    context = multiprocessing.get_context("spawn")  # no fork of a process that may hold torch threads
     pool_metrics = [metrics[i] for i in parallel]
-    with ProcessPoolExecutor(workers, mp_context=context, initializer=_init_worker, initargs=(pool_metrics,)) as pool:
-        pending: deque[tuple[list[ScoringInput], Future[list[Timed]]]] = deque()
-        for chunk in chunked(items, chunk_size):
-            pending.append((chunk, pool.submit(_score_in_worker, chunk)))
-            if len(pending) > 2 * workers:  # bounded read-ahead keeps memory flat
-                yield _collect(metrics, parallel, score, *pending.popleft())
-        while pending:
-            yield _collect(metrics, parallel, score, *pending.popleft())
-
-
-def _collect(
-    metrics: Sequence[Metric],
-    parallel: list[int],
-    score: Scorer,
-    chunk: list[ScoringInput],
-    future: Future[list[Timed]],
-) -> tuple[list[ScoringInput], Results, list[float]]:
-    from_pool = dict(zip(parallel, future.result(), strict=True))
-    timed = [from_pool[i] if i in from_pool else _timed(score, metric, chunk) for i, metric in enumerate(metrics)]
-    return chunk, *_unzip(timed)
-
-
-_WORKER_METRICS: list[Metric] = []
-
-
-def _init_worker(metrics: list[Metric]) -> None:
-    _WORKER_METRICS[:] = metrics
-
-
-def _score_in_worker(chunk: list[ScoringInput]) -> list[Timed]:
-    return [_timed(_score, metric, chunk) for metric in _WORKER_METRICS]
+    for chunk, pooled in score_in_pool(pool_metrics, chunked(items, chunk_size), workers):
+        from_pool = dict(zip(parallel, pooled, strict=True))
+        both = [from_pool[i] if i in from_pool else timed(metric, chunk, score) for i, metric in enumerate(metrics)]
+        yield chunk, *_unzip(both)
