@@ -103,6 +103,8 @@ EQUIVALENT: dict[tuple[str, str, str, str], str] = {
     ): "without source tokens every similarity row is the fill value -1, clamped to 0: the alignment is 0.0 either way",
     ("faithfulness", "_alignment", "1.0", "2.0"): "the upper clamp: cosine similarities of unit vectors exceed 1 "
     "only by float rounding",
+    ("faithfulness", "_entity_supported", "0", "1"): "the span of the Item built for the support test, which "
+    "reads only its text",
 }
 
 COMPARE_SWAPS: dict[type[ast.cmpop], type[ast.cmpop]] = {

@@ -50,6 +50,7 @@ def test_keys_and_ranges(metric: FaithfulnessMetric) -> None:
         "faithfulness.novel_words",
         "faithfulness.aligned_words",
         "faithfulness.supported_facts",
+        "faithfulness.supported_entities",
         "faithfulness.unsupported_words",
     }
     for key, value in result.items():
@@ -155,9 +156,11 @@ def test_the_default_cache_keeps_the_256_most_recent_sources() -> None:
 
 
 def test_signature_names_settings(metric: FaithfulnessMetric) -> None:
-    # v2: trigram support squared, unaligned content words and unsupported dates/numbers (issue 13)
-    assert metric.signature().startswith("faithfulness|v2|minilm-l6-v2:layer4")
-    assert "unaligned<0.7|facts:dates,numbers" in metric.signature()
+    # v3: trigram support squared times entity support, unaligned content words, unsupported dates/numbers
+    assert metric.signature().startswith("faithfulness|v3|minilm-l6-v2:layer4")
+    assert "ngram:3^2*entities|unaligned<0.7|facts:dates,numbers" in metric.signature()
+    assert "|entities:spacy-en_core_web_sm" in metric.signature()  # the NER model that found the names
+    assert ":EVENT,FAC,GPE,LOC,ORG,PERSON|" in metric.signature()  # NORP (nationalities) not checked
 
 
 @requires_shared
@@ -293,7 +296,13 @@ SEED_PERTURBATIONS = {  # each one wrong fact in an otherwise faithful summary o
     "number": ("190 tonnes", "290 tonnes"),
     "negated clause": ("does not rule out", "rules out"),
     "negated obligation": ("both parties are to support", "neither party is to support"),
+    "wrong country as a party": ("Russia and North Korea signed", "Russia and China signed"),
+    "wrong capital": ("visit to Pyongyang", "visit to Seoul"),
+    "wrong leader as the speaker": ("Putin said Russia", "Xi Jinping said Russia"),
+    "person not in the article": ("Putin said Russia", "Sergei Lavrov said Russia"),
+    "wrong country as the estimator": ("South Korea estimates", "Japan estimates"),
 }
+ENTITY_SWAPS = 5  # the last five: a name the seed article never states
 
 
 def test_a_faithful_seed_summary_beats_each_one_fact_perturbation(metric: FaithfulnessMetric) -> None:
@@ -303,8 +312,12 @@ def test_a_faithful_seed_summary_beats_each_one_fact_perturbation(metric: Faithf
     example = Example(id="seed", source=source)
     faithful, *wrong = metric.score([ScoringInput(example, text) for text in [SEED_SUMMARY, *perturbed.values()]])
     assert faithful["faithfulness.supported_facts"] == 1.0  # 19 June 2024 is "Wednesday" of the 20 June dateline
+    assert faithful["faithfulness.supported_entities"] == 1.0  # Putin, Russia, North Korea, Pyongyang, South Korea
     for name, result in zip(perturbed, wrong, strict=True):
         assert faithful["faithfulness"] > result["faithfulness"], name
+    for name, result in list(zip(perturbed, wrong, strict=True))[-ENTITY_SWAPS:]:
+        assert result["faithfulness.supported_entities"] == 0.5, name
+        assert faithful["faithfulness"] - result["faithfulness"] > 0.05, name  # not only by a hair
 
 
 def test_a_dateline_supports_no_date_and_anchors_the_weekdays(metric: FaithfulnessMetric) -> None:
@@ -338,11 +351,37 @@ def test_content_pieces_follow_their_word() -> None:
 def test_the_combination_squares_the_trigram_support_and_weights_sum_to_one() -> None:
     from harness.metrics.faithfulness import WEIGHTS, combine, features
 
-    ones = dict.fromkeys(["alignment", "trigram_support", "novel_words", "aligned_words", "supported_facts"], 1.0)
+    names = ["alignment", "trigram_support", "novel_words", "aligned_words", "supported_facts", "supported_entities"]
+    ones = dict.fromkeys(names, 1.0)
     assert set(features(ones)) == set(WEIGHTS) and combine(ones) == pytest.approx(1.0)
     half = {**ones, "trigram_support": 0.5, "novel_words": 0.0}  # novel_words has no weight
     assert features(half)["trigram_support"] == 0.25
     assert combine(half) == pytest.approx(1.0 - WEIGHTS["trigram_support"] * 0.75)
+    one_name = {**half, "supported_entities": 0.5}  # the trigram support counts half with one unsupported name
+    assert features(one_name)["trigram_support"] == 0.125
+    assert combine(one_name) == pytest.approx(1.0 - WEIGHTS["trigram_support"] * 0.875)
+
+
+def test_names_the_source_does_not_state_are_counted(metric: FaithfulnessMetric) -> None:
+    source = (
+        "Prime Minister Jane Holloway met Kenyan officials in Nairobi on Monday. "
+        "Holloway said the Acme Corporation would open a plant near the city."
+    )
+    stated, surname, lowercased, invented, nationality, placeholder = score_source(
+        metric,
+        source,
+        "Jane Holloway met officials in Nairobi.",
+        "Ms Holloway said Acme would open a plant.",  # part of a stated name
+        "jane holloway met officials in nairobi.",  # lowercased output: recased from the source
+        "Jane Holloway met Peter Brandt in Mombasa.",  # two names the source never states
+        "British officials met in Nairobi.",  # nationalities are not checked
+        "UNK met officials in Nairobi.",  # a summariser's placeholder names no one
+    )
+    counts = [r["faithfulness.supported_entities"] for r in (stated, surname, lowercased, nationality, placeholder)]
+    assert counts == [1.0] * 5
+    assert invented["faithfulness.supported_entities"] == pytest.approx(1 / 3)
+    (first_name,) = score_source(metric, "Ms Holloway opened the plant.", "Jane Holloway opened the plant.")
+    assert first_name["faithfulness.supported_entities"] == 1.0  # a person's surname alone supports the name
 
 
 def test_unaligned_words_and_unsupported_facts_are_counted(metric: FaithfulnessMetric) -> None:

@@ -19,11 +19,18 @@ is deliberately avoided). Five components, in 0..1:
 - ``supported_facts``: ``1 / (1 + k)`` where ``k`` counts the output's dates and numbers that no
   source date or number supports (the rule-based extractors and support test of
   ``harness.facts.auto``, so "20 June" against "19 June" counts, and "three" matches "3").
+- ``supported_entities``: ``1 / (1 + k)`` where ``k`` counts the output's named entities (spaCy NER
+  on the output only, recased from the source when lowercased; people, organisations, places,
+  facilities, events) that the source does not state (``harness.facts.auto``'s support test: the
+  name, or each of its content words, in the source, after a leading title such as "Ms"; a person
+  also by the surname alone). Nationalities ("British") are left out: the
+  source often says them as a country ("the UK"), which no string test can match.
 
-The first three are means over output sentences, the last two are per output.
+The first three are means over output sentences, the last three are per output.
 ``faithfulness`` is a fixed convex combination (``WEIGHTS``) of alignment, the *square* of the
-trigram support (half of the trigrams found together is much weaker evidence than all of them),
-``aligned_words`` and ``supported_facts``: a least-squares fit on FRANK
+trigram support (half of the trigrams found together is much weaker evidence than all of them)
+times ``supported_entities`` (a sentence copied with one name swapped keeps nearly all its
+trigrams), ``aligned_words`` and ``supported_facts``: a least-squares fit on FRANK
 validation with the system effect removed, cross-validated by article (see BENCHMARKS.md).
 ``novel_words`` measures the same thing as ``aligned_words`` less well (they correlate at 0.9 and
 adding it lowers the cross-validated figures), so it has no weight. Every distinct source is
@@ -46,19 +53,23 @@ from nltk.stem.porter import PorterStemmer
 from spacy.lang.en.stop_words import STOP_WORDS
 
 from harness.data.example import text_hash
-from harness.facts.auto import extract_items, source_facts
+from harness.facts.auto import ENTITY_LABELS, Item, extract_items, load_spacy, parse, restore_case, source_facts
 from harness.facts.dates import PartialDate, find_dates
+from harness.facts.relations import is_placeholder
+from harness.facts.text import tokens
 from harness.metrics.base import Metric, ScoringInput
 from harness.metrics.config import MetricsConfig
 from harness.metrics.device import dtype_suffix, metric_device, metric_dtype
 from harness.metrics.embedder import load_minilm
 from harness.metrics.metadata import HIGHER
 
-# Weights of the combined features; "trigram_support" enters as the mean of squared sentence values.
+# Weights of the combined features; "trigram_support" enters as the mean of squared sentence values
+# times "supported_entities".
 WEIGHTS: dict[str, float] = {"alignment": 0.25, "trigram_support": 0.45, "aligned_words": 0.15, "supported_facts": 0.15}
 EMBEDDING_LAYER = 4
 MAX_NGRAM = 3
 UNALIGNED_BELOW = 0.7
+CHECKED_ENTITIES: frozenset[str] = ENTITY_LABELS - {"NORP"}
 
 _ABBREVIATION = re.compile(
     r"(?:^|\s)(?:mr|mrs|ms|dr|st|jr|sr|prof|gen|sen|rep|gov|u\.s|u\.k|u\.n|no|vs|[a-z])\.$",
@@ -69,6 +80,7 @@ _WORD = re.compile(r"[a-z0-9]+(?:[.,'][a-z0-9]+)*")
 _PTB_CLITIC = re.compile(r" (n't|'s|'re|'ve|'ll|'d|'m)\b")
 _MAX_SENTENCE_WORDS = 100
 _TRAILING_TIME = re.compile(r"\s+\d{1,2}[:.]\d{2}$")
+_TITLE = re.compile(r"^(?:mr|mrs|ms|miss|dr|prof|sir|dame|lord|lady)\.?\s+", re.IGNORECASE)
 _stem = PorterStemmer().stem
 
 
@@ -238,7 +250,7 @@ class FaithfulnessScorer:
         results = []
         for (source_text, output), source, sentences in zip(pairs, sources, outputs, strict=True):
             if not sentences:
-                results.append(_combine(1.0, 1.0, 1.0, 0, 0, []))
+                results.append(_combine(1.0, 1.0, 1.0, 0, 0, 0, []))
                 continue
             out_embeddings, out_sentence, content = next(embedded)
             alignment, unaligned = _alignment(source, out_embeddings, out_sentence, content, len(sentences))
@@ -260,6 +272,7 @@ class FaithfulnessScorer:
                     sum(novel) / len(novel),
                     unaligned,
                     _unsupported_facts(source_text, output),
+                    _unsupported_entities(source_text, output),
                     list(dict.fromkeys(unsupported)),
                 )
             )
@@ -324,6 +337,30 @@ def _unsupported_facts(source: str, output: str) -> int:
     )
 
 
+def _unsupported_entities(source: str, output: str) -> int:
+    """How many named entities of the output (``CHECKED_ENTITIES``; placeholders such as "UNK" name
+    no one) the source does not state. Lowercased outputs are recased from the source first, so
+    that NER sees the names the source has."""
+    nlp = load_spacy()
+    if nlp is None:
+        raise RuntimeError("faithfulness needs a spaCy English pipeline (en_core_web_sm) for its entity check")
+    support, _ = _source_support(source)
+    text = restore_case(normalise(output), source)
+    return sum(
+        not _entity_supported(support, _TITLE.sub("", entity.text), entity.label_)
+        for entity in parse(text).ents
+        if entity.label_ in CHECKED_ENTITIES and not any(is_placeholder(word) for word in entity.text.split())
+    )
+
+
+def _entity_supported(support: Any, name: str, label: str) -> bool:
+    """The source states the name (``harness.facts.auto``'s test), or a person's surname."""
+    if support.supports(Item("entity", name, (0, len(name)))):
+        return True
+    words = tokens(name)
+    return label == "PERSON" and bool(words) and words[-1].norm in support.words
+
+
 def _alignment(
     source: SourceEncoding, embeddings: torch.Tensor, sentence_ids: torch.Tensor, content: torch.Tensor, count: int
 ) -> tuple[float, int]:
@@ -355,8 +392,11 @@ def _ngram_support(source: SourceEncoding, tokens: Sequence[str]) -> float:
 
 
 def features(components: dict[str, float]) -> dict[str, float]:
-    """The values ``WEIGHTS`` apply to: the components, with the trigram support squared."""
-    return {name: components[name] ** 2 if name == "trigram_support" else components[name] for name in WEIGHTS}
+    """The values ``WEIGHTS`` apply to: the components, with the trigram support squared and
+    multiplied by the entity support."""
+    values = {name: components[name] for name in WEIGHTS}
+    values["trigram_support"] = components["trigram_support"] ** 2 * components["supported_entities"]
+    return values
 
 
 def combine(components: dict[str, float]) -> float:
@@ -369,6 +409,7 @@ def _combine(
     novel_words: float,
     unaligned: int,
     unsupported_facts: int,
+    unsupported_entities: int,
     unsupported: list[str],
 ) -> dict[str, Any]:
     """Components and the weighted ``faithfulness`` (``combine``)."""
@@ -378,6 +419,7 @@ def _combine(
         "novel_words": novel_words,
         "aligned_words": 1.0 / (1.0 + unaligned),
         "supported_facts": 1.0 / (1.0 + unsupported_facts),
+        "supported_entities": 1.0 / (1.0 + unsupported_entities),
     }
     result: dict[str, Any] = {"faithfulness": combine(components)}
     result.update({f"faithfulness.{name}": value for name, value in components.items()})
@@ -398,13 +440,19 @@ class FaithfulnessMetric(Metric):
     def signature(self) -> str:
         weights = "+".join(f"{name}:{weight:g}" for name, weight in WEIGHTS.items())
         return (
-            f"faithfulness|v2|minilm-l6-v2:layer{EMBEDDING_LAYER}|best-source-sentence"
-            f"|ngram:{MAX_NGRAM}^2|unaligned<{UNALIGNED_BELOW:g}|facts:dates,numbers"
+            f"faithfulness|v3|minilm-l6-v2:layer{EMBEDDING_LAYER}|best-source-sentence"
+            f"|ngram:{MAX_NGRAM}^2*entities|unaligned<{UNALIGNED_BELOW:g}|facts:dates,numbers"
+            f"|entities:{_ner_name()}:{','.join(sorted(CHECKED_ENTITIES))}"
             f"|w:{weights}{dtype_suffix(self.scorer.dtype)}"
         )
 
     def score(self, batch: Sequence[ScoringInput]) -> list[dict[str, Any]]:
         return self.scorer.score([(item.example.source, item.output) for item in batch])
+
+
+def _ner_name() -> str:
+    nlp = load_spacy()
+    return f"spacy-{nlp.meta['lang']}_{nlp.meta['name']}-{nlp.meta['version']}" if nlp else "none"
 
 
 def build_faithfulness(cfg: MetricsConfig, task: Any) -> Metric:
