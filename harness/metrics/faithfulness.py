@@ -53,7 +53,7 @@ from nltk.stem.porter import PorterStemmer
 from spacy.lang.en.stop_words import STOP_WORDS
 
 from harness.data.example import text_hash
-from harness.facts.auto import ENTITY_LABELS, Item, extract_items, load_spacy, parse, restore_case, source_facts
+from harness.facts.auto import ENTITY_LABELS, Item, extract_items, parse, restore_case, source_facts, spacy_name
 from harness.facts.dates import PartialDate, find_dates
 from harness.facts.relations import is_placeholder
 from harness.facts.text import tokens
@@ -245,10 +245,11 @@ class FaithfulnessScorer:
     def score(self, pairs: Sequence[tuple[str, str]]) -> list[dict[str, Any]]:
         """Components, combined score and unsupported words for each (source, output) pair."""
         sources = self.encode_sources([source for source, _ in pairs])
-        outputs = [split_sentences(normalise(output)) for _, output in pairs]
+        normalised = [normalise(output) for _, output in pairs]
+        outputs = [split_sentences(output) for output in normalised]
         embedded = iter(self._embed([sentences for sentences in outputs if sentences]))
         results = []
-        for (source_text, output), source, sentences in zip(pairs, sources, outputs, strict=True):
+        for (source_text, _), output, source, sentences in zip(pairs, normalised, sources, outputs, strict=True):
             if not sentences:
                 results.append(_combine(1.0, 1.0, 1.0, 0, 0, 0, []))
                 continue
@@ -328,24 +329,22 @@ def _source_support(source: str) -> tuple[Any, list[PartialDate]]:
 
 
 def _unsupported_facts(source: str, output: str) -> int:
-    """How many dates and numbers of the output no date or number of the source supports."""
+    """How many dates and numbers of the (normalised) output no date or number of the source supports."""
     support, weekdays = _source_support(source)
     return sum(
         not support.supports(item)
         and not (isinstance(item.value, PartialDate) and any(not item.value.conflicts_with(w) for w in weekdays))
-        for item in extract_items(normalise(output), "en", with_entities=False)
+        for item in extract_items(output, "en", with_entities=False)
     )
 
 
 def _unsupported_entities(source: str, output: str) -> int:
-    """How many named entities of the output (``CHECKED_ENTITIES``; placeholders such as "UNK" name
-    no one) the source does not state. Lowercased outputs are recased from the source first, so
-    that NER sees the names the source has."""
-    nlp = load_spacy()
-    if nlp is None:
-        raise RuntimeError("faithfulness needs a spaCy English pipeline (en_core_web_sm) for its entity check")
+    """How many named entities of the (normalised) output (``CHECKED_ENTITIES``; placeholders such as
+    "UNK" name no one) the source does not state. Lowercased outputs are recased from the source
+    first, so that NER sees the names the source has (``parse`` fails when no spaCy pipeline is
+    installed, naming the ones it tried)."""
     support, _ = _source_support(source)
-    text = restore_case(normalise(output), source)
+    text = restore_case(output, source)
     return sum(
         not _entity_supported(support, _TITLE.sub("", entity.text), entity.label_)
         for entity in parse(text).ents
@@ -451,8 +450,8 @@ class FaithfulnessMetric(Metric):
 
 
 def _ner_name() -> str:
-    nlp = load_spacy()
-    return f"spacy-{nlp.meta['lang']}_{nlp.meta['name']}-{nlp.meta['version']}" if nlp else "none"
+    pipeline = spacy_name()
+    return f"spacy-{pipeline}" if pipeline else "none"
 
 
 def build_faithfulness(cfg: MetricsConfig, task: Any) -> Metric:
