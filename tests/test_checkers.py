@@ -35,6 +35,7 @@ from harness.metrics.checkers import ClassifierChecker, Seq2SeqChecker
 from harness.metrics.claim_support import budget_windows, word_count
 from harness.metrics.facts import KeyFactsMetric, build_facts
 from harness.metrics.nli import nli_model
+from harness.models.tiny import TINY_T5_SIZE
 
 SOURCE = "The council approved the budget on Tuesday. The schools will open in 2027. Critics voted against it."
 PRESETS = {
@@ -99,16 +100,11 @@ def tiny_model(architecture: str, vocab_size: int) -> PreTrainedModel:
         return DebertaV2ForSequenceClassification(config)
     config = T5Config(
         vocab_size=vocab_size,
-        d_model=32,
-        d_kv=8,
-        d_ff=64,
-        num_layers=2,
-        num_decoder_layers=2,
-        num_heads=4,
         pad_token_id=0,
         eos_token_id=1,
         decoder_start_token_id=0,
         tie_word_embeddings=False,
+        **TINY_T5_SIZE,
     )
     return T5ForConditionalGeneration(config)
 

@@ -13,7 +13,7 @@ import shutil
 import tempfile
 from collections.abc import Callable
 from pathlib import Path
-from typing import cast
+from typing import Any, cast
 
 import sentencepiece as spm
 import torch
@@ -83,20 +83,31 @@ def train_tokenizer(special: list[str], template: str) -> PreTrainedTokenizerFas
     return PreTrainedTokenizerFast(tokenizer_object=tokenizer, model_max_length=MAX_POSITIONS)
 
 
+# The tiny sizes: T5's, and those of the BART family (BART, Marian, M2M100), whose configs share names.
+TINY_T5_SIZE: dict[str, Any] = {
+    "d_model": 32,
+    "d_kv": 8,
+    "d_ff": 64,
+    "num_layers": 2,
+    "num_decoder_layers": 2,
+    "num_heads": 4,
+}
+TINY_BART_FAMILY_SIZE: dict[str, Any] = {
+    "d_model": 32,
+    "encoder_layers": 2,
+    "decoder_layers": 2,
+    "encoder_attention_heads": 4,
+    "decoder_attention_heads": 4,
+    "encoder_ffn_dim": 64,
+    "decoder_ffn_dim": 64,
+    "max_position_embeddings": MAX_POSITIONS,
+}
+
+
 def _t5() -> tuple[PreTrainedTokenizerFast, PretrainedConfig, type[PreTrainedModel]]:
     tokenizer = train_tokenizer(["<pad>", "</s>", "<unk>"], "$A </s>")
     tokenizer.add_special_tokens({"pad_token": "<pad>", "eos_token": "</s>", "unk_token": "<unk>"})
-    config = T5Config(
-        vocab_size=len(tokenizer),
-        d_model=32,
-        d_kv=8,
-        d_ff=64,
-        num_layers=2,
-        num_decoder_layers=2,
-        num_heads=4,
-        pad_token_id=0,
-        eos_token_id=1,
-    )
+    config = T5Config(vocab_size=len(tokenizer), pad_token_id=0, eos_token_id=1, **TINY_T5_SIZE)
     config.decoder_start_token_id = 0  # a generic config attribute, not in T5Config's signature
     return tokenizer, config, T5ForConditionalGeneration
 
@@ -106,14 +117,7 @@ def _bart() -> tuple[PreTrainedTokenizerFast, PretrainedConfig, type[PreTrainedM
     tokenizer.add_special_tokens({"bos_token": "<s>", "pad_token": "<pad>", "eos_token": "</s>", "unk_token": "<unk>"})
     config = BartConfig(
         vocab_size=len(tokenizer),
-        d_model=32,
-        encoder_layers=2,
-        decoder_layers=2,
-        encoder_attention_heads=4,
-        decoder_attention_heads=4,
-        encoder_ffn_dim=64,
-        decoder_ffn_dim=64,
-        max_position_embeddings=MAX_POSITIONS,
+        **TINY_BART_FAMILY_SIZE,
         bos_token_id=0,
         pad_token_id=1,
         eos_token_id=2,
@@ -164,14 +168,7 @@ def _marian() -> tuple[PreTrainedTokenizerBase, PretrainedConfig, type[PreTraine
     config = MarianConfig(
         vocab_size=len(vocab),
         decoder_vocab_size=len(vocab),
-        d_model=32,
-        encoder_layers=2,
-        decoder_layers=2,
-        encoder_attention_heads=4,
-        decoder_attention_heads=4,
-        encoder_ffn_dim=64,
-        decoder_ffn_dim=64,
-        max_position_embeddings=MAX_POSITIONS,
+        **TINY_BART_FAMILY_SIZE,
         pad_token_id=vocab["<pad>"],
         eos_token_id=0,
         decoder_start_token_id=vocab["<pad>"],
@@ -192,14 +189,7 @@ def _m2m100() -> tuple[PreTrainedTokenizerBase, PretrainedConfig, type[PreTraine
         )
     config = M2M100Config(
         vocab_size=max(tokenizer.lang_token_to_id.values()) + 1,  # language tokens follow the pieces
-        d_model=32,
-        encoder_layers=2,
-        decoder_layers=2,
-        encoder_attention_heads=4,
-        decoder_attention_heads=4,
-        encoder_ffn_dim=64,
-        decoder_ffn_dim=64,
-        max_position_embeddings=MAX_POSITIONS,
+        **TINY_BART_FAMILY_SIZE,
         bos_token_id=0,
         pad_token_id=1,
         eos_token_id=2,
