@@ -37,6 +37,25 @@ def test_the_right_date_alone_is_supported(run_eval, tmp_path: Path) -> None:
     assert read_json(run_dir / "metrics.json")["tables"]["facts"]["treaty_date"]["supported"] == 1
 
 
+def lead_verdicts(run_eval, data: Path, rows: list[dict], *overrides: str) -> tuple[Path, dict[str, str]]:
+    """``model=lead`` with the facts metric over ``rows`` (``key``, ``doc``, ``facts``) written to
+    ``data``: the run folder and each row's verdict of its first fact."""
+    data.write_text("".join(json.dumps(r) + "\n" for r in rows), encoding="utf-8")
+    run_dir = run_eval(
+        "dataset=files",
+        f"dataset.path={data}",
+        "dataset.source_column=doc",
+        "dataset.reference_column=null",
+        "dataset.id_column=key",
+        "dataset.facts_column=facts",
+        "model=lead",
+        "metrics.names=[facts]",
+        *overrides,
+    )
+    verdicts = {r["id"]: r["details"]["facts.verdicts"][0]["verdict"] for r in read_jsonl(run_dir / "scores.jsonl")}
+    return run_dir, verdicts
+
+
 def test_weekdays_resolve_against_the_published_column(run_eval, tmp_path: Path) -> None:
     """``dataset.published_column`` anchors "on Wednesday": the day before a Thursday 20 June 2024
     dateline is the signing date (supported); a week later it is another day (contradicted)."""
@@ -51,20 +70,7 @@ def test_weekdays_resolve_against_the_published_column(run_eval, tmp_path: Path)
         {"key": key, "doc": "The treaty was signed on Wednesday in Pyongyang.", "dateline": dateline, "facts": [fact]}
         for key, dateline in [("thu", "2024-06-20"), ("next-week", "2024-06-28")]
     ]
-    data = tmp_path / "dated.jsonl"
-    data.write_text("".join(json.dumps(r) + "\n" for r in rows), encoding="utf-8")
-    run_dir = run_eval(
-        "dataset=files",
-        f"dataset.path={data}",
-        "dataset.source_column=doc",
-        "dataset.reference_column=null",
-        "dataset.id_column=key",
-        "dataset.facts_column=facts",
-        "dataset.published_column=dateline",
-        "model=lead",
-        "metrics.names=[facts]",
-    )
-    verdicts = {r["id"]: r["details"]["facts.verdicts"][0]["verdict"] for r in read_jsonl(run_dir / "scores.jsonl")}
+    run_dir, verdicts = lead_verdicts(run_eval, tmp_path / "dated.jsonl", rows, "dataset.published_column=dateline")
     assert verdicts == {"thu": "supported", "next-week": "contradicted"}
     published = {e["id"]: e["meta"]["published"] for e in read_jsonl(run_dir / "examples.jsonl")}
     assert published["thu"].startswith("2024-06-20") and published["next-week"].startswith("2024-06-28")
@@ -88,17 +94,6 @@ def test_an_approximate_quantity_allows_its_tolerance_when_hedged(run_eval, tmp_
         "unhedged": "Exactly 220 tonnes of aid arrived.",
         "same": "Around 200 tonnes of aid arrived.",
     }
-    data = tmp_path / "aid.jsonl"
-    data.write_text("".join(json.dumps({"key": k, "doc": d, "facts": [fact]}) + "\n" for k, d in docs.items()))
-    run_dir = run_eval(
-        "dataset=files",
-        f"dataset.path={data}",
-        "dataset.source_column=doc",
-        "dataset.reference_column=null",
-        "dataset.id_column=key",
-        "dataset.facts_column=facts",
-        "model=lead",
-        "metrics.names=[facts]",
-    )
-    verdicts = {r["id"]: r["details"]["facts.verdicts"][0]["verdict"] for r in read_jsonl(run_dir / "scores.jsonl")}
+    rows = [{"key": k, "doc": d, "facts": [fact]} for k, d in docs.items()]
+    _, verdicts = lead_verdicts(run_eval, tmp_path / "aid.jsonl", rows)
     assert verdicts == {"bound": "supported", "beyond": "contradicted", "unhedged": "contradicted", "same": "supported"}
