@@ -25,15 +25,7 @@ class TrackedRun:
     metrics: dict[str, float]  # <metric>, <metric>/ci_low, <metric>/ci_high, <metric>/n, run counts
     tags: dict[str, str]  # run id, task, model identity, dataset name and fingerprint, signatures
     artifacts: list[Path]  # every file of the run folder
-
-    @property
-    def digest(self) -> str:
-        """The identity of this run folder for trackers: its path, run.json and metrics.json. Logging the
-        same folder again finds the tracker's run by it; a copy elsewhere or a rerun is a new run."""
-        content = hashlib.sha256(str(self.run_dir.resolve()).encode())
-        for name in ("run.json", "metrics.json"):
-            content.update((self.run_dir / name).read_bytes())
-        return content.hexdigest()[:32]
+    digest: str  # the folder's identity for trackers (``folder_digest``)
 
     @property
     def params(self) -> dict[str, str]:
@@ -59,6 +51,15 @@ def flatten(mapping: Mapping[str, Any], prefix: str = "") -> dict[str, Any]:
         else:
             flat[name] = value
     return flat
+
+
+def folder_digest(run_dir: Path) -> str:
+    """The identity of a run folder for trackers: its path, run.json and metrics.json. Logging the same
+    folder again finds the tracker's run by it; a copy elsewhere or a rerun is a new run."""
+    content = hashlib.sha256(str(run_dir.resolve()).encode())
+    for name in ("run.json", "metrics.json"):
+        content.update((run_dir / name).read_bytes())
+    return content.hexdigest()[:32]
 
 
 def _text(value: Any) -> str:
@@ -94,4 +95,4 @@ def tracked_run(run: Run) -> TrackedRun:
     tags.update({f"model.{key}": _text(value) for key, value in flatten(info.get("model", {})).items()})
     tags.update({f"signature.{name}": str(agg.get("signature", "")) for name, agg in aggregates.items()})
     files = sorted(p for p in run.path.iterdir() if p.is_file() and not p.name.startswith("."))
-    return TrackedRun(run.label, run.path, dict(run.config), metrics, tags, files)
+    return TrackedRun(run.label, run.path, dict(run.config), metrics, tags, files, folder_digest(run.path))
