@@ -266,6 +266,11 @@ def _resolve_relative(kind: str, offset: int, anchor: date) -> PartialDate:
     return PartialDate(anchor.year + offset)
 
 
+def last_weekday(weekday: int, anchor: date) -> date:
+    """The day of ``weekday`` (0=Monday) on or before ``anchor``: what a bare weekday in news copy means."""
+    return anchor - timedelta(days=(anchor.weekday() - weekday) % 7)
+
+
 def find_dates(text: str, anchor: datetime | date | None = None, lang: str = "en") -> list[DateMention]:
     """Date mentions in ``text``, longest match first, with relative ones resolved against ``anchor``.
 
@@ -315,7 +320,7 @@ def find_dates(text: str, anchor: datetime | date | None = None, lang: str = "en
             continue
         value = PartialDate(None, weekday=weekday)
         if anchor_day is not None:
-            d = anchor_day - timedelta(days=(anchor_day.weekday() - weekday) % 7)
+            d = last_weekday(weekday, anchor_day)
             value = PartialDate(d.year, d.month, d.day)
         found.append(DateMention(value, m.start(), m.end(), relative=True, anchored_day=True))
     if anchor_day is not None:

@@ -44,7 +44,7 @@ import re
 from collections import Counter, OrderedDict, defaultdict
 from collections.abc import Sequence
 from dataclasses import dataclass
-from datetime import date, timedelta
+from datetime import date
 from functools import lru_cache
 from typing import Any
 
@@ -54,7 +54,7 @@ from spacy.lang.en.stop_words import STOP_WORDS
 
 from harness.data.example import text_hash
 from harness.facts.auto import ENTITY_LABELS, Item, extract_items, parse, restore_case, source_facts, spacy_name
-from harness.facts.dates import PartialDate, find_dates
+from harness.facts.dates import PartialDate, find_dates, last_weekday
 from harness.facts.relations import is_placeholder
 from harness.facts.text import tokens
 from harness.metrics.base import Metric, ScoringInput
@@ -320,11 +320,7 @@ def _source_support(source: str) -> tuple[Any, list[PartialDate]]:
     support = source_facts(body, "en")
     if published is None:
         return support, []
-    days = [
-        published - timedelta(days=(published.weekday() - d.weekday) % 7)
-        for d in support.dates
-        if d.weekday is not None and d.year is None
-    ]
+    days = [last_weekday(d.weekday, published) for d in support.dates if d.weekday is not None and d.year is None]
     return support, [PartialDate(d.year, d.month, d.day) for d in days]
 
 
