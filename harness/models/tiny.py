@@ -83,7 +83,8 @@ def train_tokenizer(special: list[str], template: str) -> PreTrainedTokenizerFas
     return PreTrainedTokenizerFast(tokenizer_object=tokenizer, model_max_length=MAX_POSITIONS)
 
 
-# The tiny sizes: T5's, and those of the BART family (BART, Marian, M2M100), whose configs share names.
+# The tiny sizes: T5's, the BART family's (BART, Marian, M2M100) and the decoder-only models' (Qwen2,
+# Llama), each family's configs sharing the names.
 TINY_T5_SIZE: dict[str, Any] = {
     "d_model": 32,
     "d_kv": 8,
@@ -101,6 +102,14 @@ TINY_BART_FAMILY_SIZE: dict[str, Any] = {
     "encoder_ffn_dim": 64,
     "decoder_ffn_dim": 64,
     "max_position_embeddings": MAX_POSITIONS,
+}
+TINY_CAUSAL_SIZE: dict[str, Any] = {
+    "hidden_size": 32,
+    "intermediate_size": 64,
+    "num_hidden_layers": 2,
+    "num_attention_heads": 4,
+    "num_key_value_heads": 2,
+    "max_position_embeddings": 2 * MAX_POSITIONS,
 }
 
 
@@ -216,12 +225,7 @@ def _qwen2() -> tuple[PreTrainedTokenizerBase, PretrainedConfig, type[PreTrained
     tokenizer.chat_template = CHATML_TEMPLATE
     config = Qwen2Config(
         vocab_size=len(tokenizer),
-        hidden_size=32,
-        intermediate_size=64,
-        num_hidden_layers=2,
-        num_attention_heads=4,
-        num_key_value_heads=2,
-        max_position_embeddings=2 * MAX_POSITIONS,
+        **TINY_CAUSAL_SIZE,
         eos_token_id=2,
         pad_token_id=0,
         bos_token_id=None,
@@ -245,12 +249,7 @@ def _llama() -> tuple[PreTrainedTokenizerBase, PretrainedConfig, type[PreTrained
     tokenizer.chat_template = LLAMA3_TEMPLATE
     config = LlamaConfig(
         vocab_size=len(tokenizer),
-        hidden_size=32,
-        intermediate_size=64,
-        num_hidden_layers=2,
-        num_attention_heads=4,
-        num_key_value_heads=2,
-        max_position_embeddings=2 * MAX_POSITIONS,
+        **TINY_CAUSAL_SIZE,
         bos_token_id=0,
         eos_token_id=4,
         tie_word_embeddings=False,
