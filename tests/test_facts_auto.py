@@ -5,6 +5,7 @@ from __future__ import annotations
 import json
 import math
 import sys
+from collections.abc import Sequence
 from functools import lru_cache
 from pathlib import Path
 from typing import Any
@@ -21,11 +22,13 @@ from harness.facts.auto import (
     check_auto_many,
     extractor_name,
     load_spacy,
+    parse,
     parse_source,
     restore_case,
     unescape,
 )
 from harness.metrics.base import ScoringInput
+from harness.metrics.config import MetricsConfig
 from harness.metrics.embedder import cached_embeddings, embed_sentences
 from harness.metrics.facts import AutoFactsMetric, KeyFactsMetric
 
@@ -238,16 +241,56 @@ def test_sources_parsed_without_ner_keep_every_parse_the_relation_checks_read() 
         ]
 
 
+def hashed_embedding(texts: Sequence[str]) -> np.ndarray:
+    """A stand-in embedder (no model): a unit vector drawn from a seed of each text's characters."""
+    rows = [np.random.default_rng(list(text.encode())).normal(size=8) for text in texts]
+    return np.array([row / np.linalg.norm(row) for row in rows]).reshape(len(texts), 8)
+
+
+class Recorder:
+    """An embedder that records the texts of each call."""
+
+    def __init__(self) -> None:
+        self.calls: list[list[str]] = []
+
+    def __call__(self, texts: Sequence[str]) -> np.ndarray:
+        self.calls.append(list(texts))
+        return hashed_embedding(texts)
+
+
+@requires_shared
+@needs_spacy
+def test_a_window_is_parsed_once_and_embedded_in_one_call() -> None:
+    """The outputs of a run's scoring chunk (``metrics.chunk_size``) form one window: its texts reach
+    the embedder in the first call (full length-sorted batches), every later call asks only for texts
+    handed over already, and each output's parse stays cached for ``faithfulness``'s entity check."""
+    rows = list(frank().values())[:100]  # more outputs than a window of 16 or the old parse cache held
+    # Each summary checked against its reference: short sources keep the parsing quick.
+    inputs = [(row["summary"], row["reference"], [], "en") for row in rows]
+    readable = {restore_case(unescape(output), source) for output, source, _, _ in inputs}
+    parse.cache_clear()
+    embed = Recorder()
+    results = check_auto_many(inputs, embed=embed, window=MetricsConfig().chunk_size)
+    assert sum(len(res.mentions) for res in results) > 300
+    first = set(embed.calls[0])
+    assert all(set(call) <= first for call in embed.calls[1:])
+    assert parse.cache_info().misses == len(readable)
+    for text in readable:
+        parse(text)
+    assert parse.cache_info().misses == len(readable)
+
+
 @pytest.mark.slow
 @requires_shared
 @needs_spacy
-def test_windowed_cached_embeddings_equal_one_output_at_a_time_on_frank() -> None:
+@pytest.mark.parametrize("window", [4, MetricsConfig().chunk_size])
+def test_windowed_cached_embeddings_equal_one_output_at_a_time_on_frank(window: int) -> None:
     """``check_auto_many`` (texts of a window embedded at once, cached, windows crossing articles)
     gives what ``check_auto`` with the uncached embedder gives output by output: the same items,
     words, roles, frames and evidence; supports and gaps within 1e-6 (float32 batch padding)."""
     rows = frank_articles_rows(3)
     inputs = [(row["summary"], row["article"], [row["reference"]], "en") for row in rows]
-    many = check_auto_many(inputs, embed=cached_embeddings, window=4)
+    many = check_auto_many(inputs, embed=cached_embeddings, window=window)
     for res, (output, source, refs, lang) in zip(many, inputs, strict=True):
         alone = check_auto(output, source, refs, lang=lang, embed=embed_sentences)
         assert (res.output_items, res.unsupported, res.reference_missing, res.swapped) == (

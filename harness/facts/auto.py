@@ -125,17 +125,18 @@ def _pipeline() -> Any:
     return nlp
 
 
-# Room for the outputs and sources of one window of ``check_auto_many`` (outputs and sources each).
-_PARSE_CACHE_SIZE = 64
+# Outputs checked at a time by ``check_auto_many``: a run's scoring chunk (``metrics.chunk_size``).
+AUTO_WINDOW = 256
 
 
-@lru_cache(maxsize=_PARSE_CACHE_SIZE)
+@lru_cache(maxsize=2 * AUTO_WINDOW)
 def parse(text: str) -> Any:
-    """The English parse of an output, cached so that the relation checks and NER share it."""
+    """The English parse of an output, cached so that the relation checks, NER and ``faithfulness``'s
+    entity check (which scores the same chunk of outputs after ``auto_facts``) share it."""
     return _pipeline()(text)
 
 
-@lru_cache(maxsize=_PARSE_CACHE_SIZE)
+@lru_cache(maxsize=64)
 def parse_source(text: str) -> Any:
     """The English parse of a source without NER (the relation checks read no source entity; the
     tagger, parser and lemmatizer do not depend on it), cached so that its outputs share it."""
@@ -272,6 +273,23 @@ def check_auto(
 
     Spans index the output as given (unescaping and recasing keep every character offset).
     """
+    docs = relation_docs(output, source) if embed is not None and lang == "en" else None
+    return _check(output, source, references, lang, embed, docs)
+
+
+Docs = tuple[Any, Any]  # the parses the relation checks read: the source's (no NER) and the output's
+
+
+def relation_docs(output: str, source: str) -> Docs | None:
+    """The parses of an English output's relation checks, or None when no spaCy pipeline is installed."""
+    if load_spacy() is None:
+        return None
+    return parse_source(source), parse(restore_case(unescape(output), source))
+
+
+def _check(
+    output: str, source: str, references: Sequence[str], lang: str, embed: Embed | None, docs: Docs | None
+) -> AutoFactsResult:
     src = source_facts(source, lang)
     readable = restore_case(unescape(output), source)
     out_items = extract_items(readable, lang)
@@ -279,40 +297,44 @@ def check_auto(
     ref_items = [i for ref in references for i in extract_items(ref, lang, with_entities=False)]
     out = _Source(output, lang)
     mentions, swapped = [], []
-    if embed is not None and lang == "en" and load_spacy() is not None:
-        view = source_view(parse_source(source), embed)
-        mentions = check_relations(parse(readable), view, embed)
-        swapped = swapped_frames(parse(readable), view)
+    if embed is not None and docs is not None:
+        source_doc, output_doc = docs
+        view = source_view(source_doc, embed)
+        mentions = check_relations(output_doc, view, embed)
+        swapped = swapped_frames(output_doc, view)
     return AutoFactsResult(
         out_items, unsupported, ref_items, [i for i in ref_items if not out.supports(i)], mentions, swapped
     )
-
-
-def relation_texts(output: str, source: str) -> list[str]:
-    """The texts ``check_auto`` embeds for the relation checks of an English output: the source's
-    sentences and the output's sentences that have a content word."""
-    readable = restore_case(unescape(output), source)
-    return [s.text for s in source_sentences(parse_source(source))] + [
-        s.text for s in output_sentences(parse(readable))
-    ]
 
 
 AutoFactsInput = tuple[str, str, Sequence[str], str]  # output, source, references, language
 
 
 def check_auto_many(
-    inputs: Sequence[AutoFactsInput], *, embed: Embed | None = None, window: int = 16
+    inputs: Sequence[AutoFactsInput], *, embed: Embed | None = None, window: int = AUTO_WINDOW
 ) -> list[AutoFactsResult]:
     """``check_auto`` for each (output, source, references, lang), ``window`` inputs at a time.
 
-    The relation checks' texts of a window are handed to ``embed`` in one call first, so that an
-    embedder that caches (``harness.metrics.embedder.cached_embeddings``) encodes them in full,
-    length-sorted batches and each check then reads stored rows; a window's parses stay cached.
+    Each output and each distinct source of a window is parsed once, and the texts its relation
+    checks embed (the sources' sentences, the outputs' sentences that have a content word) are handed
+    to ``embed`` in one call first, so that an embedder that caches
+    (``harness.metrics.embedder.cached_embeddings``) encodes them in length-sorted batches that pad
+    little (a window of 16 outputs padded a third of its tokens) and each check reads stored rows.
     """
     results: list[AutoFactsResult] = []
     for start in range(0, len(inputs), window):
         part = inputs[start : start + window]
-        if embed is not None and load_spacy() is not None:
-            embed([text for output, source, _, lang in part if lang == "en" for text in relation_texts(output, source)])
-        results += [check_auto(output, source, refs, lang=lang, embed=embed) for output, source, refs, lang in part]
+        docs = [
+            relation_docs(output, source) if embed is not None and lang == "en" else None
+            for output, source, _, lang in part
+        ]
+        sources = {source: d[0] for (_, source, _, _), d in zip(part, docs, strict=True) if d is not None}
+        texts = [s.text for doc in sources.values() for s in source_sentences(doc)]
+        texts += [s.text for d in docs if d is not None for s in output_sentences(d[1])]
+        if embed is not None and texts:
+            embed(texts)
+        results += [
+            _check(output, source, refs, lang, embed, d)
+            for (output, source, refs, lang), d in zip(part, docs, strict=True)
+        ]
     return results
