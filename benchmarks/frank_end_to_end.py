@@ -8,11 +8,13 @@ best examples/s of each side.
 
     git archive 8adfceb | tar -x -C /tmp/harness-8adfceb      # the baseline commit, unpacked
     PYTHONPATH=. python benchmarks/frank_end_to_end.py --baseline /tmp/harness-8adfceb [--repeats 2]
-        [--limit N] [--workers 2]
+        [--limit N] [--workers 2] [--baseline /tmp/harness-main ...]
 
-``--limit N`` scores the first N summaries (FRANK's rows are grouped by article, so the summaries of
-an article stay together); ``--workers 2`` also runs this checkout with ``metrics.workers=2`` and
-reports its ratio to the one-worker run.
+Further ``--baseline`` checkouts (another commit, e.g. main before a change) run in the same
+alternation and get a ratio each (``speedup_over_baseline1``, ...). ``--limit N`` scores the first N
+summaries (FRANK's rows are grouped by article, so the summaries of an article stay together);
+``--workers 2`` also runs this checkout with ``metrics.workers=2`` and reports its ratio to the
+one-worker run.
 """
 
 from __future__ import annotations
@@ -62,14 +64,21 @@ def run_once(checkout: Path, output_root: Path, overrides: list[str]) -> dict:
 
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
-    parser.add_argument("--baseline", type=Path, required=True, help="a checkout of the baseline commit")
+    parser.add_argument(
+        "--baseline",
+        type=Path,
+        action="append",
+        required=True,
+        help="a checkout of the baseline commit; repeat it for several (the first gives `speedup`)",
+    )
     parser.add_argument("--repeats", type=int, default=1)
     parser.add_argument("--limit", type=int, default=None, help="the first N summaries only")
     parser.add_argument("--workers", type=int, default=1, help="also run this checkout with metrics.workers=N")
     args = parser.parse_args()
     work = Path(tempfile.mkdtemp(prefix="harness-frank-e2e-"))
     common = [f"dataset.limit={args.limit}"] if args.limit else []
-    sides = [("baseline", args.baseline, common), ("this", HERE, common)]
+    baselines = [(f"baseline{i}" if i else "baseline", path, common) for i, path in enumerate(args.baseline)]
+    sides = [*baselines, ("this", HERE, common)]
     if args.workers > 1:
         sides.append((f"this_workers{args.workers}", HERE, [*common, f"metrics.workers={args.workers}"]))
     runs: dict[str, list[dict]] = {label: [] for label, _, _ in sides}
@@ -80,13 +89,17 @@ def main() -> None:
             loads.append(os.getloadavg()[0])
             print(label, runs[label][-1]["examples_per_second"], file=sys.stderr, flush=True)
     best = {label: max(r["examples_per_second"] for r in results) for label, results in runs.items()}
-    ratios = {"speedup": best["this"] / best["baseline"]}
+    ratios = {
+        ("speedup" if label == "baseline" else f"speedup_over_{label}"): best["this"] / best[label]
+        for label, _, _ in baselines
+    }
     if args.workers > 1:
         ratios["workers_speedup"] = best[f"this_workers{args.workers}"] / best["this"]
     print(
         json.dumps(
             {
                 "cpus": os.cpu_count(),
+                "baselines": {label: str(path) for label, path, _ in baselines},
                 "load_average_after_each_run": loads,
                 "runs": runs,
                 "best_examples_per_second": best,
