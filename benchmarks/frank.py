@@ -43,6 +43,7 @@ COMPONENTS = (
     "novel_words",
     "aligned_words",
     "aligned_nouns",
+    "linked_words",
     "supported_facts",
     "supported_entities",
 )

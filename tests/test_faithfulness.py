@@ -50,6 +50,7 @@ def test_keys_and_ranges(metric: FaithfulnessMetric) -> None:
         "faithfulness.novel_words",
         "faithfulness.aligned_words",
         "faithfulness.aligned_nouns",
+        "faithfulness.linked_words",
         "faithfulness.supported_facts",
         "faithfulness.supported_entities",
         "faithfulness.unsupported_words",
@@ -157,9 +158,12 @@ def test_the_default_cache_keeps_the_256_most_recent_sources() -> None:
 
 
 def test_signature_names_settings(metric: FaithfulnessMetric) -> None:
-    # v4: trigram support squared times entity support, unaligned nouns and numbers, unsupported dates/numbers
+    # v4: trigram support squared times entity support, unaligned nouns and numbers, words linked in
+    # no one source sentence, unsupported dates/numbers
     assert metric.signature().startswith("faithfulness|v4|minilm-l6-v2:layer4")
-    assert "ngram:3^2*entities|unaligned<0.7:NOUN,NUM|facts:dates,numbers" in metric.signature()
+    assert "ngram:3^2*entities|unaligned<0.7:NOUN,NUM|links:one-source-sentence|facts:dates,numbers" in (
+        metric.signature()
+    )
     assert "|entities:spacy-en_core_web_sm" in metric.signature()  # the NER model that found the names
     assert ":EVENT,FAC,GPE,LOC,ORG,PERSON|" in metric.signature()  # NORP (nationalities) not checked
 
@@ -352,7 +356,7 @@ def test_content_pieces_follow_their_word() -> None:
 def test_the_combination_squares_the_trigram_support_and_weights_sum_to_one() -> None:
     from harness.metrics.faithfulness import WEIGHTS, combine, features
 
-    names = ["alignment", "trigram_support", "novel_words", "aligned_words", "aligned_nouns"]
+    names = ["alignment", "trigram_support", "novel_words", "aligned_words", "aligned_nouns", "linked_words"]
     ones = dict.fromkeys([*names, "supported_facts", "supported_entities"], 1.0)
     assert set(features(ones)) == set(WEIGHTS) and combine(ones) == pytest.approx(1.0)
     half = {**ones, "trigram_support": 0.5, "novel_words": 0.0, "aligned_words": 0.0}  # diagnostics: no weight
@@ -423,3 +427,37 @@ def test_unaligned_nouns_read_the_pieces_of_each_parsed_word() -> None:
     number_off = torch.tensor([0.9, 0.9, 0.5, 0.9, 0.9, 0.9])
     assert _unaligned_nouns(doc, starts, number_off) == 1
     assert _unaligned_nouns(doc, starts[:3], torch.tensor([0.9, 0.9, 0.9])) == 0  # pieces cut off count as aligned
+
+
+def test_words_the_source_states_apart_but_the_output_links_are_counted(metric: FaithfulnessMetric) -> None:
+    """ "Judith Blake voted": both words are in the source, in different sentences (she spoke; the
+    opposition voted); an output sentence drawing its words from one source sentence links nothing new."""
+    copied, wrong_subject, spliced = score(
+        metric,
+        "Opposition members voted against the plan.",
+        "Judith Blake voted against the plan.",
+        "Council leader Judith Blake approved new schools in 2027.",  # approved, Blake, schools: three sentences
+    )
+    assert copied["faithfulness.linked_words"] == 1.0
+    assert wrong_subject["faithfulness.linked_words"] == 0.5  # Blake <- voted
+    assert spliced["faithfulness.linked_words"] == pytest.approx(1 / 3)  # Blake <- approved -> schools
+    assert copied["faithfulness"] > wrong_subject["faithfulness"]
+    (faithful,) = score(metric, FAITHFUL)
+    assert faithful["faithfulness.linked_words"] == 1.0
+
+
+def test_linked_words_need_one_source_sentence_aligning_both() -> None:
+    from harness.facts.auto import parse
+    from harness.metrics.faithfulness import _unlinked_words
+
+    doc = parse(
+        "Members approved budgets"
+    )  # pieces: members | approved | budgets; arcs: members <- approved -> budgets
+    starts = [0, 8, 17]
+    apart = torch.tensor([[0.9, 0.1], [0.1, 0.9], [0.1, 0.9]])  # members in source sentence 0, the others in 1
+    assert _unlinked_words(doc, starts, apart) == 1
+    together = torch.tensor([[0.9, 0.1], [0.9, 0.9], [0.8, 0.9]])
+    assert _unlinked_words(doc, starts, together) == 0
+    unaligned = torch.tensor([[0.5, 0.1], [0.1, 0.9], [0.1, 0.9]])  # an unaligned word is aligned_nouns' business
+    assert _unlinked_words(doc, starts, unaligned) == 0
+    assert _unlinked_words(doc, starts[:1], apart[:1]) == 0  # words cut off by the encoder have no arcs

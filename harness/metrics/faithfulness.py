@@ -2,7 +2,7 @@
 
 Every output sentence is checked against its best-matching *single* source sentence (support
 pieced together from far-apart places in the source is a typical error, so whole-document matching
-is deliberately avoided). Five components, in 0..1:
+is deliberately avoided). Eight components, in 0..1:
 
 - ``alignment``: BERTScore-precision-style token alignment. Each output token takes its highest
   cosine similarity to the tokens of a source sentence (MiniLM layer-4 contextual embeddings; the
@@ -21,6 +21,11 @@ is deliberately avoided). Five components, in 0..1:
   the recased output, ``NOUN_POS``; a word counts once, unaligned if any of its pieces is): what
   the output says things *are* must come from the source, while predicates, adjectives and adverbs
   are often paraphrased, and names are checked by ``supported_entities``.
+- ``linked_words``: ``1 / (1 + k)`` where ``k`` counts the dependency arcs of the output (spaCy
+  parse, as above) between two content words that are each aligned (``UNALIGNED_BELOW``) in some
+  source sentence but in no *one* source sentence together: words the source has, put into a
+  relation it does not state (a wrong subject, object or modifier: FRANK's entity and relation
+  errors, which the word-level counts cannot see).
 - ``supported_facts``: ``1 / (1 + k)`` where ``k`` counts the output's dates and numbers that no
   source date or number supports (the rule-based extractors and support test of
   ``harness.facts.auto``, so "20 June" against "19 June" counts, and "three" matches "3").
@@ -35,7 +40,7 @@ The first three are means over output sentences, the others are per output.
 ``faithfulness`` is a fixed convex combination (``WEIGHTS``) of alignment, the *square* of the
 trigram support (half of the trigrams found together is much weaker evidence than all of them)
 times ``supported_entities`` (a sentence copied with one name swapped keeps nearly all its
-trigrams), ``aligned_nouns`` and ``supported_facts``: a least-squares fit on FRANK
+trigrams), ``aligned_nouns``, ``linked_words`` and ``supported_facts``: a least-squares fit on FRANK
 validation with the system effect removed, cross-validated by article (see BENCHMARKS.md).
 ``novel_words`` and ``aligned_words`` measure the same thing as ``aligned_nouns`` less well (with
 either, the cross-validated figures are lower), so they have no weight. Every distinct source is
@@ -60,7 +65,7 @@ from spacy.lang.en.stop_words import STOP_WORDS
 from harness.data.example import text_hash
 from harness.facts.auto import ENTITY_LABELS, Item, extract_items, parse, restore_case, source_facts, spacy_name
 from harness.facts.dates import PartialDate, find_dates, last_weekday
-from harness.facts.relations import is_placeholder
+from harness.facts.relations import is_content, is_placeholder
 from harness.facts.text import tokens
 from harness.metrics.base import Metric, ScoringInput
 from harness.metrics.config import MetricsConfig
@@ -70,7 +75,13 @@ from harness.metrics.metadata import HIGHER
 
 # Weights of the combined features; "trigram_support" enters as the mean of squared sentence values
 # times "supported_entities".
-WEIGHTS: dict[str, float] = {"alignment": 0.15, "trigram_support": 0.5, "aligned_nouns": 0.25, "supported_facts": 0.1}
+WEIGHTS: dict[str, float] = {
+    "alignment": 0.1,
+    "trigram_support": 0.45,
+    "aligned_nouns": 0.25,
+    "linked_words": 0.1,
+    "supported_facts": 0.1,
+}
 EMBEDDING_LAYER = 4
 MAX_NGRAM = 3
 UNALIGNED_BELOW = 0.7
@@ -269,10 +280,11 @@ class FaithfulnessScorer:
         results = []
         for (source_text, _), output, source, sentences in zip(pairs, normalised, sources, outputs, strict=True):
             if not sentences:
-                results.append(_combine(1.0, 1.0, 1.0, 0, 0, 0, 0, []))
+                results.append(_combine(1.0, 1.0, 1.0, 0, 0, 0, 0, 0, []))
                 continue
             chunk = next(embedded)
-            alignment, best = _alignment(source, chunk.embeddings, chunk.sentence_ids, len(sentences))
+            alignment, per_sentence = _alignment(source, chunk.embeddings, chunk.sentence_ids, len(sentences))
+            best = per_sentence.max(1).values  # each output token's best similarity to any source token
             # The text the encoder saw (token offsets refer to it), recased so that spaCy sees names.
             doc = parse(restore_case(" ".join(sentences), source_text))
             trigram, novel, unsupported = [], [], []
@@ -293,6 +305,7 @@ class FaithfulnessScorer:
                     sum(novel) / len(novel),
                     int((chunk.content & (best < UNALIGNED_BELOW)).sum()),
                     _unaligned_nouns(doc, chunk.starts, best),
+                    _unlinked_words(doc, chunk.starts, per_sentence),
                     _unsupported_facts(source_text, output),
                     _unsupported_entities(source_text, doc),
                     list(dict.fromkeys(unsupported)),
@@ -366,22 +379,6 @@ def _unsupported_entities(source: str, doc: Any) -> int:
     )
 
 
-def _unaligned_nouns(doc: Any, starts: Sequence[int], best: torch.Tensor) -> int:
-    """How many common nouns and numbers of the parsed output (spaCy's ``NOUN_POS``; not stop words or
-    placeholders) have a word piece (``starts``: its character offsets) whose best similarity to any
-    source token (``best``) is below ``UNALIGNED_BELOW``. Pieces cut off by the encoder count as aligned."""
-    count = 0
-    for token in doc:
-        if token.pos_ not in NOUN_POS or token.lower_ in STOP_WORDS or is_placeholder(token.text):
-            continue
-        if not any(character.isalnum() for character in token.text):
-            continue
-        first = bisect.bisect_left(starts, token.idx)
-        last = bisect.bisect_left(starts, token.idx + len(token.text))
-        count += bool(last > first and best[first:last].min() < UNALIGNED_BELOW)
-    return count
-
-
 def _entity_supported(support: Any, name: str, label: str) -> bool:
     """The source states the name (``harness.facts.auto``'s test), or a person's surname."""
     if support.supports(Item("entity", name, (0, len(name)))):
@@ -390,13 +387,56 @@ def _entity_supported(support: Any, name: str, label: str) -> bool:
     return label == "PERSON" and bool(words) and words[-1].norm in support.words
 
 
+def _unaligned_nouns(doc: Any, starts: Sequence[int], best: torch.Tensor) -> int:
+    """How many common nouns and numbers of the parsed output (spaCy's ``NOUN_POS``; not stop words or
+    placeholders) have a word piece (``starts``: their character offsets) whose best similarity to any
+    source token (``best``) is below ``UNALIGNED_BELOW``. Pieces cut off by the encoder count as aligned."""
+    count = 0
+    for token in doc:
+        if token.pos_ not in NOUN_POS or token.lower_ in STOP_WORDS or is_placeholder(token.text):
+            continue
+        if not any(character.isalnum() for character in token.text):
+            continue
+        pieces = _pieces(token, starts)
+        count += bool(pieces.stop > pieces.start and best[pieces].min() < UNALIGNED_BELOW)
+    return count
+
+
+def _unlinked_words(doc: Any, starts: Sequence[int], per_sentence: torch.Tensor) -> int:
+    """How many dependency arcs of the parsed output join two content words (``is_content``) that are
+    each aligned in some source sentence but never in the same one: words the source has, put together
+    in a relation it does not state. A word is aligned in a sentence when each of its pieces has a
+    token of that sentence at ``UNALIGNED_BELOW`` or above (``per_sentence``: best similarity of each
+    output piece to the tokens of each source sentence)."""
+    support: dict[int, torch.Tensor] = {}
+    for token in doc:
+        pieces = _pieces(token, starts)
+        if is_content(token) and pieces.stop > pieces.start:
+            support[token.i] = per_sentence[pieces].min(0).values
+    count = 0
+    for index, word in support.items():
+        head = doc[index].head.i
+        if head == index or head not in support:
+            continue
+        together = torch.minimum(word, support[head]).max()
+        count += bool(min(word.max(), support[head].max()) >= UNALIGNED_BELOW > together)
+    return count
+
+
+def _pieces(token: Any, starts: Sequence[int]) -> slice:
+    """The word pieces of a parsed token (``starts``: the pieces' character offsets, in order);
+    empty when the encoder's length limit cut it off."""
+    return slice(bisect.bisect_left(starts, token.idx), bisect.bisect_left(starts, token.idx + len(token)))
+
+
 def _alignment(
     source: SourceEncoding, embeddings: torch.Tensor, sentence_ids: torch.Tensor, count: int
 ) -> tuple[float, torch.Tensor]:
     """Mean over output sentences of the best single-source-sentence token-alignment precision, and
-    each output token's best similarity to any source token."""
+    each output token's best similarity to the tokens of each source sentence (-1 for a sentence
+    without tokens)."""
     if len(embeddings) == 0 or len(source.token_embeddings) == 0:
-        return 0.0, torch.zeros(len(embeddings))
+        return 0.0, torch.zeros((len(embeddings), 1))
     similarity = embeddings @ source.token_embeddings.T  # (output tokens, source tokens)
     per_sentence = torch.full((len(embeddings), source.num_sentences), -1.0)
     per_sentence.scatter_reduce_(1, source.token_sentence.expand_as(similarity), similarity, reduce="amax")
@@ -405,7 +445,7 @@ def _alignment(
         for i in range(count)
         if bool((sentence_ids == i).any())
     ]
-    return sum(scores) / len(scores), similarity.max(1).values  # the first sentence always has tokens
+    return sum(scores) / len(scores), per_sentence  # the first sentence always has tokens
 
 
 def _ngram_support(source: SourceEncoding, tokens: Sequence[str]) -> float:
@@ -437,6 +477,7 @@ def _combine(
     novel_words: float,
     unaligned: int,
     unaligned_nouns: int,
+    unlinked_words: int,
     unsupported_facts: int,
     unsupported_entities: int,
     unsupported: list[str],
@@ -448,6 +489,7 @@ def _combine(
         "novel_words": novel_words,
         "aligned_words": 1.0 / (1.0 + unaligned),
         "aligned_nouns": 1.0 / (1.0 + unaligned_nouns),
+        "linked_words": 1.0 / (1.0 + unlinked_words),
         "supported_facts": 1.0 / (1.0 + unsupported_facts),
         "supported_entities": 1.0 / (1.0 + unsupported_entities),
     }
@@ -472,7 +514,7 @@ class FaithfulnessMetric(Metric):
         return (
             f"faithfulness|v4|minilm-l6-v2:layer{EMBEDDING_LAYER}|best-source-sentence"
             f"|ngram:{MAX_NGRAM}^2*entities|unaligned<{UNALIGNED_BELOW:g}:{','.join(sorted(NOUN_POS))}"
-            "|facts:dates,numbers"
+            "|links:one-source-sentence|facts:dates,numbers"
             f"|entities:{_ner_name()}:{','.join(sorted(CHECKED_ENTITIES))}"
             f"|w:{weights}{dtype_suffix(self.scorer.dtype)}"
         )
