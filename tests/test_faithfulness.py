@@ -8,6 +8,7 @@ from harness.data.example import Example, text_hash
 from harness.metrics.base import ScoringInput
 from harness.metrics.embedder import minilm_path
 from harness.metrics.faithfulness import FaithfulnessMetric, normalise, split_sentences
+from harness.metrics.word_support import load_word_support
 
 SOURCE = (
     "The city council of Leeds approved a budget of 45 million pounds on Tuesday. "
@@ -51,6 +52,7 @@ def test_keys_and_ranges(metric: FaithfulnessMetric) -> None:
         "faithfulness.aligned_words",
         "faithfulness.supported_facts",
         "faithfulness.supported_entities",
+        "faithfulness.supported_words",
         "faithfulness.unsupported_words",
     }
     for key, value in result.items():
@@ -156,9 +158,11 @@ def test_the_default_cache_keeps_the_256_most_recent_sources() -> None:
 
 
 def test_signature_names_settings(metric: FaithfulnessMetric) -> None:
-    # v3: trigram support squared times entity support, unaligned content words, unsupported dates/numbers
-    assert metric.signature().startswith("faithfulness|v3|minilm-l6-v2:layer4")
-    assert "ngram:3^2*entities|unaligned<0.7|facts:dates,numbers" in metric.signature()
+    # v4: trigram support squared times entity support, unaligned content words, the word-support model
+    # (named by its weights), unsupported dates/numbers
+    assert metric.signature().startswith("faithfulness|v4|minilm-l6-v2:layer4")
+    digest = load_word_support().digest
+    assert f"ngram:3^2*entities|unaligned<0.7|word-support:{digest}|facts:dates,numbers" in metric.signature()
     assert "|entities:spacy-en_core_web_sm" in metric.signature()  # the NER model that found the names
     assert ":EVENT,FAC,GPE,LOC,ORG,PERSON|" in metric.signature()  # NORP (nationalities) not checked
 
@@ -303,6 +307,7 @@ SEED_PERTURBATIONS = {  # each one wrong fact in an otherwise faithful summary o
     "wrong country as the estimator": ("South Korea estimates", "Japan estimates"),
 }
 ENTITY_SWAPS = 5  # the last five: a name the seed article never states
+SAME_WORDS = {"party to the treaty", "negated clause", "negated obligation"}  # no word the article lacks
 
 
 def test_a_faithful_seed_summary_beats_each_one_fact_perturbation(metric: FaithfulnessMetric) -> None:
@@ -315,6 +320,9 @@ def test_a_faithful_seed_summary_beats_each_one_fact_perturbation(metric: Faithf
     assert faithful["faithfulness.supported_entities"] == 1.0  # Putin, Russia, North Korea, Pyongyang, South Korea
     for name, result in zip(perturbed, wrong, strict=True):
         assert faithful["faithfulness"] > result["faithfulness"], name
+    for name, result in zip(perturbed, wrong, strict=True):  # the word-support model sees the new word
+        if name not in SAME_WORDS:
+            assert faithful["faithfulness.supported_words"] > result["faithfulness.supported_words"], name
     for name, result in list(zip(perturbed, wrong, strict=True))[-ENTITY_SWAPS:]:
         assert result["faithfulness.supported_entities"] == 0.5, name
         assert faithful["faithfulness"] - result["faithfulness"] > 0.05, name  # not only by a hair
@@ -352,9 +360,9 @@ def test_the_combination_squares_the_trigram_support_and_weights_sum_to_one() ->
     from harness.metrics.faithfulness import WEIGHTS, combine, features
 
     names = ["alignment", "trigram_support", "novel_words", "aligned_words", "supported_facts", "supported_entities"]
-    ones = dict.fromkeys(names, 1.0)
+    ones = dict.fromkeys([*names, "supported_words"], 1.0)
     assert set(features(ones)) == set(WEIGHTS) and combine(ones) == pytest.approx(1.0)
-    half = {**ones, "trigram_support": 0.5, "novel_words": 0.0}  # novel_words has no weight
+    half = {**ones, "trigram_support": 0.5, "novel_words": 0.0, "aligned_words": 0.0}  # diagnostics, no weight
     assert features(half)["trigram_support"] == 0.25
     assert combine(half) == pytest.approx(1.0 - WEIGHTS["trigram_support"] * 0.75)
     one_name = {**half, "supported_entities": 0.5}  # the trigram support counts half with one unsupported name

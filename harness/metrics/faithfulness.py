@@ -2,7 +2,7 @@
 
 Every output sentence is checked against its best-matching *single* source sentence (support
 pieced together from far-apart places in the source is a typical error, so whole-document matching
-is deliberately avoided). Five components, in 0..1:
+is deliberately avoided). Seven components, in 0..1:
 
 - ``alignment``: BERTScore-precision-style token alignment. Each output token takes its highest
   cosine similarity to the tokens of a source sentence (MiniLM layer-4 contextual embeddings; the
@@ -15,7 +15,12 @@ is deliberately avoided). Five components, in 0..1:
   words themselves in ``unsupported_words``; not in the combination, see below).
 - ``aligned_words``: ``1 / (1 + k)`` where ``k`` counts the output's content word pieces whose
   best cosine similarity to *any* source token is below ``UNALIGNED_BELOW``: new information that
-  no paraphrase in the source accounts for (the typical error of abstractive, XSum-style outputs).
+  no paraphrase in the source accounts for (a diagnostic since v4: ``supported_words`` learns it).
+- ``supported_words``: ``1 / (1 + m)`` where ``m`` sums, over the output's content words, the
+  probability that the source does not support the word, from ``harness.metrics.word_support``: a
+  logistic regression over the word's best MiniLM similarities to the source, whether the source has
+  the word, whether it has a digit and how many word pieces it has, trained on synthetic
+  perturbations of news articles (never on human labels).
 - ``supported_facts``: ``1 / (1 + k)`` where ``k`` counts the output's dates and numbers that no
   source date or number supports (the rule-based extractors and support test of
   ``harness.facts.auto``, so "20 June" against "19 June" counts, and "three" matches "3").
@@ -26,14 +31,14 @@ is deliberately avoided). Five components, in 0..1:
   also by the surname alone). Nationalities ("British") are left out: the
   source often says them as a country ("the UK"), which no string test can match.
 
-The first three are means over output sentences, the last three are per output.
+The first three are means over output sentences, the last four are per output.
 ``faithfulness`` is a fixed convex combination (``WEIGHTS``) of alignment, the *square* of the
 trigram support (half of the trigrams found together is much weaker evidence than all of them)
 times ``supported_entities`` (a sentence copied with one name swapped keeps nearly all its
-trigrams), ``aligned_words`` and ``supported_facts``: a least-squares fit on FRANK
+trigrams), ``supported_words`` and ``supported_facts``: a least-squares fit on FRANK
 validation with the system effect removed, cross-validated by article (see BENCHMARKS.md).
-``novel_words`` measures the same thing as ``aligned_words`` less well (they correlate at 0.9 and
-adding it lowers the cross-validated figures), so it has no weight. Every distinct source is
+``novel_words`` and ``aligned_words`` measure what ``supported_words`` measures less well (adding
+them lowers the cross-validated figures), so they have no weight. Every distinct source is
 encoded once per scorer instance (cached by source hash) and outputs are batched.
 """
 
@@ -62,10 +67,11 @@ from harness.metrics.config import MetricsConfig
 from harness.metrics.device import dtype_suffix, metric_device, metric_dtype
 from harness.metrics.embedder import load_minilm
 from harness.metrics.metadata import HIGHER
+from harness.metrics.word_support import OutputWord, content_words, load_word_support
 
 # Weights of the combined features; "trigram_support" enters as the mean of squared sentence values
 # times "supported_entities".
-WEIGHTS: dict[str, float] = {"alignment": 0.25, "trigram_support": 0.45, "aligned_words": 0.15, "supported_facts": 0.15}
+WEIGHTS: dict[str, float] = {"alignment": 0.1, "trigram_support": 0.45, "supported_words": 0.3, "supported_facts": 0.15}
 EMBEDDING_LAYER = 4
 MAX_NGRAM = 3
 UNALIGNED_BELOW = 0.7
@@ -127,6 +133,10 @@ class SourceEncoding:
     ngram_sentences: dict[tuple[str, ...], frozenset[int]]  # n-gram -> sentences containing it
     vocabulary: frozenset[str]  # words and their stems
 
+    def has_word(self, word: str) -> bool:
+        """The word, or its Porter stem, is among the source's words or their stems."""
+        return word in self.vocabulary or _stem(word) in self.vocabulary
+
 
 class FaithfulnessScorer:
     """Scores (source, output) pairs; caches source encodings by hash across calls."""
@@ -148,15 +158,17 @@ class FaithfulnessScorer:
         self._cache: OrderedDict[str, SourceEncoding] = OrderedDict()
 
     @torch.inference_mode()
-    def _embed(self, chunks: Sequence[Sequence[str]]) -> list[tuple[torch.Tensor, torch.Tensor, torch.Tensor]]:
-        """Token embeddings (special tokens dropped), sentence index per token and whether each token
-        is part of a content word (``_content_pieces``), per chunk.
+    def _embed(
+        self, chunks: Sequence[Sequence[str]]
+    ) -> list[tuple[torch.Tensor, torch.Tensor, torch.Tensor, list[str]]]:
+        """Token embeddings (special tokens dropped), sentence index per token, whether each token
+        is part of a content word (``_content_pieces``) and the word pieces, per chunk.
 
         Each chunk is a list of sentences encoded together as one sequence. Chunks are batched in
         order of length, which keeps padding (wasted compute) small.
         """
         order = sorted(range(len(chunks)), key=lambda i: sum(len(s) for s in chunks[i]))
-        results: dict[int, tuple[torch.Tensor, torch.Tensor, torch.Tensor]] = {}
+        results: dict[int, tuple[torch.Tensor, torch.Tensor, torch.Tensor, list[str]]] = {}
         for start in range(0, len(order), self.batch_size):
             indices = order[start : start + self.batch_size]
             batch = [chunks[i] for i in indices]
@@ -180,11 +192,12 @@ class FaithfulnessScorer:
                 keep = encoded["attention_mask"][i].bool().cpu() & (offsets[i][:, 1] > 0)
                 starts = offsets[i][keep][:, 0].tolist()
                 sentence_ids = [bisect.bisect_right(ends, s) for s in starts]
-                pieces = self.tokenizer.convert_ids_to_tokens(encoded["input_ids"][i][keep].tolist())
+                pieces = list(self.tokenizer.convert_ids_to_tokens(encoded["input_ids"][i][keep].tolist()))
                 results[indices[i]] = (
                     hidden[i][keep],
                     torch.tensor(sentence_ids, dtype=torch.long),
                     torch.tensor(_content_pieces(pieces), dtype=torch.bool),
+                    pieces,
                 )
         return [results[i] for i in range(len(chunks))]
 
@@ -217,7 +230,7 @@ class FaithfulnessScorer:
         for key, sentences, chunks in plans:
             embeddings, sentence_ids, offset = [], [], 0
             for chunk in chunks:
-                chunk_embeddings, chunk_ids, _ = next(embedded)
+                chunk_embeddings, chunk_ids, _, _ = next(embedded)
                 embeddings.append(chunk_embeddings)
                 sentence_ids.append(chunk_ids + offset)
                 offset += len(chunk)
@@ -242,42 +255,67 @@ class FaithfulnessScorer:
             self._cache.popitem(last=False)
         return encodings
 
+    def _aligned(self, pairs: Sequence[tuple[str, str]]) -> list[_Aligned | None]:
+        """The MiniLM alignment of each output to its source (None for an output without sentences)."""
+        sources = self.encode_sources([source for source, _ in pairs])
+        outputs = [split_sentences(normalise(output)) for _, output in pairs]
+        embedded = iter(self._embed([sentences for sentences in outputs if sentences]))
+        results: list[_Aligned | None] = []
+        for source, sentences in zip(sources, outputs, strict=True):
+            if not sentences:
+                results.append(None)
+                continue
+            out_embeddings, out_sentence, content, pieces = next(embedded)
+            alignment, best_any = _alignment(source, out_embeddings, out_sentence, len(sentences))
+            words = content_words(pieces, content.tolist(), best_any, source.has_word)
+            unaligned = int((content & (best_any < UNALIGNED_BELOW)).sum())
+            results.append(_Aligned(source, sentences, alignment, unaligned, words))
+        return results
+
+    def output_words(self, pairs: Sequence[tuple[str, str]]) -> list[list[OutputWord]]:
+        """The content words of each output with their ``word_support`` features."""
+        return [aligned.words if aligned else [] for aligned in self._aligned(pairs)]
+
     def score(self, pairs: Sequence[tuple[str, str]]) -> list[dict[str, Any]]:
         """Components, combined score and unsupported words for each (source, output) pair."""
-        sources = self.encode_sources([source for source, _ in pairs])
-        normalised = [normalise(output) for _, output in pairs]
-        outputs = [split_sentences(output) for output in normalised]
-        embedded = iter(self._embed([sentences for sentences in outputs if sentences]))
+        model = load_word_support()
         results = []
-        for (source_text, _), output, source, sentences in zip(pairs, normalised, sources, outputs, strict=True):
-            if not sentences:
-                results.append(_combine(1.0, 1.0, 1.0, 0, 0, 0, []))
+        for (source_text, output), aligned in zip(pairs, self._aligned(pairs), strict=True):
+            if aligned is None:
+                results.append(_combine(1.0, 1.0, 1.0, 0, 0, 0, 0.0, []))
                 continue
-            out_embeddings, out_sentence, content = next(embedded)
-            alignment, unaligned = _alignment(source, out_embeddings, out_sentence, content, len(sentences))
+            source, output = aligned.source, normalise(output)
             trigram, novel, unsupported = [], [], []
-            for sentence in sentences:
+            for sentence in aligned.sentences:
                 tokens = words(sentence)
                 trigram.append(_ngram_support(source, tokens))
-                missing = [
-                    t
-                    for t in tokens
-                    if t not in STOP_WORDS and t not in source.vocabulary and _stem(t) not in source.vocabulary
-                ]
+                missing = [t for t in tokens if t not in STOP_WORDS and not source.has_word(t)]
                 novel.append(1.0 / (1.0 + len(missing)))
                 unsupported.extend(missing)
             results.append(
                 _combine(
-                    alignment,
+                    aligned.alignment,
                     sum(trigram) / len(trigram),
                     sum(novel) / len(novel),
-                    unaligned,
+                    aligned.unaligned,
                     _unsupported_facts(source_text, output),
                     _unsupported_entities(source_text, output),
+                    sum(model.unsupported(word) for word in aligned.words),
                     list(dict.fromkeys(unsupported)),
                 )
             )
         return results
+
+
+@dataclass(frozen=True)
+class _Aligned:
+    """An output's sentences aligned to its source: what the components are computed from."""
+
+    source: SourceEncoding
+    sentences: list[str]
+    alignment: float
+    unaligned: int
+    words: list[OutputWord]
 
 
 def _content_pieces(pieces: Sequence[str]) -> list[bool]:
@@ -357,14 +395,13 @@ def _entity_supported(support: Any, name: str, label: str) -> bool:
 
 
 def _alignment(
-    source: SourceEncoding, embeddings: torch.Tensor, sentence_ids: torch.Tensor, content: torch.Tensor, count: int
-) -> tuple[float, int]:
+    source: SourceEncoding, embeddings: torch.Tensor, sentence_ids: torch.Tensor, count: int
+) -> tuple[float, torch.Tensor]:
     """Mean over output sentences of the best single-source-sentence token-alignment precision, and
-    the number of content word pieces aligned to no source token at ``UNALIGNED_BELOW`` or above."""
+    each output token's best cosine similarity to any source token."""
     if len(embeddings) == 0 or len(source.token_embeddings) == 0:
-        return 0.0, int(content.sum())
+        return 0.0, torch.zeros(len(embeddings))
     similarity = embeddings @ source.token_embeddings.T  # (output tokens, source tokens)
-    unaligned = int((content & (similarity.max(1).values < UNALIGNED_BELOW)).sum())
     per_sentence = torch.full((len(embeddings), source.num_sentences), -1.0)
     per_sentence.scatter_reduce_(1, source.token_sentence.expand_as(similarity), similarity, reduce="amax")
     scores = [  # sentences cut off by the encoder's length limit have no tokens and no score
@@ -372,7 +409,7 @@ def _alignment(
         for i in range(count)
         if bool((sentence_ids == i).any())
     ]
-    return sum(scores) / len(scores), unaligned  # the first sentence always has tokens
+    return sum(scores) / len(scores), similarity.max(1).values  # the first sentence always has tokens
 
 
 def _ngram_support(source: SourceEncoding, tokens: Sequence[str]) -> float:
@@ -405,6 +442,7 @@ def _combine(
     unaligned: int,
     unsupported_facts: int,
     unsupported_entities: int,
+    unsupported_word_mass: float,
     unsupported: list[str],
 ) -> dict[str, Any]:
     """Components and the weighted ``faithfulness`` (``combine``)."""
@@ -415,6 +453,7 @@ def _combine(
         "aligned_words": 1.0 / (1.0 + unaligned),
         "supported_facts": 1.0 / (1.0 + unsupported_facts),
         "supported_entities": 1.0 / (1.0 + unsupported_entities),
+        "supported_words": 1.0 / (1.0 + unsupported_word_mass),
     }
     result: dict[str, Any] = {"faithfulness": combine(components)}
     result.update({f"faithfulness.{name}": value for name, value in components.items()})
@@ -435,8 +474,9 @@ class FaithfulnessMetric(Metric):
     def signature(self) -> str:
         weights = "+".join(f"{name}:{weight:g}" for name, weight in WEIGHTS.items())
         return (
-            f"faithfulness|v3|minilm-l6-v2:layer{EMBEDDING_LAYER}|best-source-sentence"
-            f"|ngram:{MAX_NGRAM}^2*entities|unaligned<{UNALIGNED_BELOW:g}|facts:dates,numbers"
+            f"faithfulness|v4|minilm-l6-v2:layer{EMBEDDING_LAYER}|best-source-sentence"
+            f"|ngram:{MAX_NGRAM}^2*entities|unaligned<{UNALIGNED_BELOW:g}|word-support:{load_word_support().digest}"
+            f"|facts:dates,numbers"
             f"|entities:{_ner_name()}:{','.join(sorted(CHECKED_ENTITIES))}"
             f"|w:{weights}{dtype_suffix(self.scorer.dtype)}"
         )
