@@ -77,6 +77,7 @@ def test_the_model_flags_words_the_source_lacks() -> None:
     paraphrased = OutputWord("approved", (0.8, 0.8, 0.0, 0.0, 1.0))
     invented = OutputWord("iceland", (0.45, 0.45, 0.0, 0.0, 1.0))
     assert model.unsupported(copied) < 0.05 < model.unsupported(paraphrased) < 0.5 < model.unsupported(invented)
+    assert [model.flags(word) for word in (copied, paraphrased, invented)] == [False, False, True]
 
 
 def test_weights_for_other_features_are_refused(tmp_path: Path) -> None:

@@ -16,8 +16,8 @@ is deliberately avoided). Seven components, in 0..1:
 - ``aligned_words``: ``1 / (1 + k)`` where ``k`` counts the output's content word pieces whose
   best cosine similarity to *any* source token is below ``UNALIGNED_BELOW``: new information that
   no paraphrase in the source accounts for (a diagnostic since v4: ``supported_words`` learns it).
-- ``supported_words``: ``1 / (1 + m)`` where ``m`` sums, over the output's content words, the
-  probability that the source does not support the word, from ``harness.metrics.word_support``: a
+- ``supported_words``: ``1 / (1 + k)`` where ``k`` counts the output's content words that
+  ``harness.metrics.word_support`` judges more likely unsupported than supported by the source: a
   logistic regression over the word's best MiniLM similarities to the source, whether the source has
   the word, whether it has a digit and how many word pieces it has, trained on synthetic
   perturbations of news articles (never on human labels).
@@ -71,7 +71,7 @@ from harness.metrics.word_support import OutputWord, content_words, load_word_su
 
 # Weights of the combined features; "trigram_support" enters as the mean of squared sentence values
 # times "supported_entities".
-WEIGHTS: dict[str, float] = {"alignment": 0.1, "trigram_support": 0.45, "supported_words": 0.3, "supported_facts": 0.15}
+WEIGHTS: dict[str, float] = {"alignment": 0.2, "trigram_support": 0.45, "supported_words": 0.2, "supported_facts": 0.15}
 EMBEDDING_LAYER = 4
 MAX_NGRAM = 3
 UNALIGNED_BELOW = 0.7
@@ -282,7 +282,7 @@ class FaithfulnessScorer:
         results = []
         for (source_text, output), aligned in zip(pairs, self._aligned(pairs), strict=True):
             if aligned is None:
-                results.append(_combine(1.0, 1.0, 1.0, 0, 0, 0, 0.0, []))
+                results.append(_combine(1.0, 1.0, 1.0, 0, 0, 0, 0, []))
                 continue
             source, output = aligned.source, normalise(output)
             trigram, novel, unsupported = [], [], []
@@ -300,7 +300,7 @@ class FaithfulnessScorer:
                     aligned.unaligned,
                     _unsupported_facts(source_text, output),
                     _unsupported_entities(source_text, output),
-                    sum(model.unsupported(word) for word in aligned.words),
+                    sum(model.flags(word) for word in aligned.words),
                     list(dict.fromkeys(unsupported)),
                 )
             )
@@ -442,7 +442,7 @@ def _combine(
     unaligned: int,
     unsupported_facts: int,
     unsupported_entities: int,
-    unsupported_word_mass: float,
+    flagged_words: int,
     unsupported: list[str],
 ) -> dict[str, Any]:
     """Components and the weighted ``faithfulness`` (``combine``)."""
@@ -453,7 +453,7 @@ def _combine(
         "aligned_words": 1.0 / (1.0 + unaligned),
         "supported_facts": 1.0 / (1.0 + unsupported_facts),
         "supported_entities": 1.0 / (1.0 + unsupported_entities),
-        "supported_words": 1.0 / (1.0 + unsupported_word_mass),
+        "supported_words": 1.0 / (1.0 + flagged_words),
     }
     result: dict[str, Any] = {"faithfulness": combine(components)}
     result.update({f"faithfulness.{name}": value for name, value in components.items()})
@@ -475,7 +475,7 @@ class FaithfulnessMetric(Metric):
         weights = "+".join(f"{name}:{weight:g}" for name, weight in WEIGHTS.items())
         return (
             f"faithfulness|v4|minilm-l6-v2:layer{EMBEDDING_LAYER}|best-source-sentence"
-            f"|ngram:{MAX_NGRAM}^2*entities|unaligned<{UNALIGNED_BELOW:g}|word-support:{load_word_support().digest}"
+            f"|ngram:{MAX_NGRAM}^2*entities|unaligned<{UNALIGNED_BELOW:g}|word-support:{load_word_support().digest}:p>0.5"
             f"|facts:dates,numbers"
             f"|entities:{_ner_name()}:{','.join(sorted(CHECKED_ENTITIES))}"
             f"|w:{weights}{dtype_suffix(self.scorer.dtype)}"

@@ -78,6 +78,11 @@ class WordSupportModel:
         z = self.intercept + sum(c * f for c, f in zip(self.coefficients, word.features, strict=True))
         return 1.0 / (1.0 + math.exp(-z))
 
+    def flags(self, word: OutputWord) -> bool:
+        """The model's decision: the word is more likely unsupported than supported. (A count of
+        decisions, unlike a sum of probabilities, does not grow with the length of copied text.)"""
+        return self.unsupported(word) > 0.5
+
     @property
     def digest(self) -> str:
         """A short hash of the weights, for the metric's signature."""
