@@ -162,7 +162,7 @@ def test_the_default_cache_keeps_the_256_most_recent_sources() -> None:
 def test_signature_names_settings(metric: FaithfulnessMetric) -> None:
     # v4: trigram support squared times entity support, unaligned nouns and numbers, words linked in
     # no one source sentence, unsupported dates/numbers
-    assert metric.signature().startswith("faithfulness|v4|minilm-l6-v2:layer4")
+    assert metric.signature().startswith("faithfulness|v5|minilm-l6-v2:layer4")
     words = f"word-support:{load_word_support().digest}:p>0.5"  # the word-support model, named by its weights
     assert f"ngram:3^2*entities|unaligned<0.7:NOUN,NUM|links:one-source-sentence|{words}|facts:dates,numbers" in (
         metric.signature()
@@ -374,9 +374,10 @@ def test_the_combination_squares_the_trigram_support_and_weights_sum_to_one() ->
     from harness.metrics.faithfulness import WEIGHTS, combine, features
 
     names = ["alignment", "trigram_support", "novel_words", "aligned_words", "aligned_nouns", "linked_words"]
-    ones = dict.fromkeys([*names, "supported_facts", "supported_entities"], 1.0)
+    ones = dict.fromkeys([*names, "supported_facts", "supported_entities", "supported_words"], 1.0)
     assert set(features(ones)) == set(WEIGHTS) and combine(ones) == pytest.approx(1.0)
-    half = {**ones, "trigram_support": 0.5, "novel_words": 0.0, "aligned_words": 0.0}  # diagnostics: no weight
+    diagnostics = {"alignment": 0.0, "novel_words": 0.0, "aligned_words": 0.0}  # no weight
+    half = {**ones, "trigram_support": 0.5, **diagnostics}
     assert features(half)["trigram_support"] == 0.25
     assert combine(half) == pytest.approx(1.0 - WEIGHTS["trigram_support"] * 0.75)
     one_name = {**half, "supported_entities": 0.5}  # the trigram support counts half with one unsupported name

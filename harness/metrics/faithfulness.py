@@ -4,7 +4,7 @@ Every output sentence is checked against its best-matching *single* source sente
 pieced together from far-apart places in the source is a typical error, so whole-document matching
 is deliberately avoided). Nine components, in 0..1:
 
-- ``alignment``: BERTScore-precision-style token alignment. Each output token takes its highest
+- ``alignment`` (a diagnostic since v5): BERTScore-precision-style token alignment. Each output token takes its highest
   cosine similarity to the tokens of a source sentence (MiniLM layer-4 contextual embeddings; the
   source is encoded in chunks of consecutive sentences); the sentence scores the mean over its
   tokens, maximised over source sentences.
@@ -35,21 +35,21 @@ is deliberately avoided). Nine components, in 0..1:
   name, or each of its content words, in the source, after a leading title such as "Ms"; a person
   also by the surname alone). Nationalities ("British") are left out: the
   source often says them as a country ("the UK"), which no string test can match.
-- ``supported_words`` (a diagnostic, not in the combination): ``1 / (1 + k)`` where ``k`` counts the
-  output's content words that ``harness.metrics.word_support`` judges more likely unsupported than
-  supported: a logistic regression over the word's best MiniLM similarities to the source, whether
-  the source has the word, whether it has a digit and how many pieces it has, trained on synthetic
-  perturbations of news articles (never on human labels). With a weight it raises FRANK's XSum
-  figures but lowers CNN/DM's (BENCHMARKS.md).
+- ``supported_words``: ``1 / (1 + k)`` where ``k`` counts the output's content words that
+  ``harness.metrics.word_support`` judges more likely unsupported than supported: a logistic
+  regression over the word's best MiniLM similarities to the source, whether the source has the word,
+  whether it has a digit and how many pieces it has, trained on synthetic perturbations of news
+  articles (never on human labels).
 
 The first three are means over output sentences, the others are per output.
-``faithfulness`` is a fixed convex combination (``WEIGHTS``) of alignment, the *square* of the
-trigram support (half of the trigrams found together is much weaker evidence than all of them)
-times ``supported_entities`` (a sentence copied with one name swapped keeps nearly all its
-trigrams), ``aligned_nouns``, ``linked_words`` and ``supported_facts``: a least-squares fit on FRANK
-validation with the system effect removed, cross-validated by article (see BENCHMARKS.md).
+``faithfulness`` is a fixed convex combination (``WEIGHTS``) of the *square* of the trigram support
+(half of the trigrams found together is much weaker evidence than all of them) times
+``supported_entities`` (a sentence copied with one name swapped keeps nearly all its trigrams),
+``aligned_nouns``, ``linked_words``, ``supported_facts`` and ``supported_words``: a least-squares fit
+on FRANK validation with the system effect removed, cross-validated by article (see BENCHMARKS.md).
 ``novel_words`` and ``aligned_words`` measure the same thing as ``aligned_nouns`` less well (with
-either, the cross-validated figures are lower), so they have no weight. Every distinct source is
+either, the cross-validated figures are lower), and ``alignment``'s fitted weight is 0.003 once
+``supported_words`` is in, so they have no weight. Every distinct source is
 encoded once per scorer instance (cached by source hash) and outputs are batched.
 """
 
@@ -83,11 +83,11 @@ from harness.metrics.word_support import OutputWord, content_words, load_word_su
 # Weights of the combined features; "trigram_support" enters as the mean of squared sentence values
 # times "supported_entities".
 WEIGHTS: dict[str, float] = {
-    "alignment": 0.1,
     "trigram_support": 0.45,
-    "aligned_nouns": 0.25,
-    "linked_words": 0.1,
+    "aligned_nouns": 0.2,
+    "linked_words": 0.15,
     "supported_facts": 0.1,
+    "supported_words": 0.1,
 }
 EMBEDDING_LAYER = 4
 MAX_NGRAM = 3
@@ -550,7 +550,7 @@ class FaithfulnessMetric(Metric):
     def signature(self) -> str:
         weights = "+".join(f"{name}:{weight:g}" for name, weight in WEIGHTS.items())
         return (
-            f"faithfulness|v4|minilm-l6-v2:layer{EMBEDDING_LAYER}|best-source-sentence"
+            f"faithfulness|v5|minilm-l6-v2:layer{EMBEDDING_LAYER}|best-source-sentence"
             f"|ngram:{MAX_NGRAM}^2*entities|unaligned<{UNALIGNED_BELOW:g}:{','.join(sorted(NOUN_POS))}"
             f"|links:one-source-sentence|word-support:{load_word_support().digest}:p>0.5|facts:dates,numbers"
             f"|entities:{_ner_name()}:{','.join(sorted(CHECKED_ENTITIES))}"
