@@ -34,7 +34,8 @@ from pysbd.exclamation_words import ExclamationWords
 from pysbd.lang.english import English
 from pysbd.languages import LANGUAGE_CODES
 from pysbd.lists_item_replacer import ListItemReplacer
-from pysbd.utils import TextSpan
+from pysbd.processor import Processor
+from pysbd.utils import Rule, Text, TextSpan
 
 _WHITESPACE = re.compile(r"\s+")
 _REGEX_SPECIAL = set(".^$*+?{}[]\\|")
@@ -65,10 +66,33 @@ def _may_apply(abbreviation: str, words: set[str]) -> bool:
     abbreviation with a space or a group ("ed(s)": pysbd then uses the group's text) is always tried."""
     if any(c in abbreviation for c in " ()"):
         return True
-    if not any(c in abbreviation for c in _REGEX_SPECIAL) and abbreviation.isascii():
+    if _is_literal(abbreviation):
         return abbreviation.lower() in words
     pattern = _compiled(abbreviation, re.IGNORECASE)
     return any(pattern.fullmatch(word) for word in words)
+
+
+def _is_literal(abbreviation: str) -> bool:
+    """An ASCII abbreviation without regular-expression syntax, a space or a group: its pattern
+    matches only itself (in any case)."""
+    return not any(c in abbreviation for c in _REGEX_SPECIAL | set(" ()")) and abbreviation.isascii()
+
+
+@cache
+def _abbreviation_index(lang: Any) -> tuple[dict[str, list[int]], list[int]]:
+    """Positions in ``lang``'s abbreviation list of the literal ones (:func:`_is_literal`) by lower
+    case, which :func:`_may_apply` lets through only where that word precedes a period, and of the
+    others, which are always tried: a text's candidates are found by a set intersection, not by a
+    loop over all (188 in English)."""
+    literal: dict[str, list[int]] = {}
+    others = []
+    for position, abbreviation in enumerate(lang.Abbreviation.ABBREVIATIONS):
+        stripped = abbreviation.strip()
+        if _is_literal(stripped):
+            literal.setdefault(stripped.lower(), []).append(position)
+        else:
+            others.append(position)
+    return literal, others
 
 
 def _deduplicated_replacer(base: type[AbbreviationReplacer]) -> type[AbbreviationReplacer]:
@@ -79,8 +103,10 @@ def _deduplicated_replacer(base: type[AbbreviationReplacer]) -> type[Abbreviatio
         def search_for_abbreviations_in_string(self, text: str) -> str:
             lowered = text.lower()
             before_periods = _words_before_periods(lowered)
-            for abbr in self.lang.Abbreviation.ABBREVIATIONS:
-                stripped = abbr.strip()
+            literal, others = _abbreviation_index(self.lang)
+            abbreviations = self.lang.Abbreviation.ABBREVIATIONS
+            for position in sorted([*others, *(p for w in before_periods.intersection(literal) for p in literal[w])]):
+                stripped = abbreviations[position].strip()
                 if stripped not in lowered or not _may_apply(stripped, before_periods):
                     continue
                 matches = _compiled(rf"(?:^|\s|\r|\n){stripped}", re.IGNORECASE).findall(text)
@@ -105,6 +131,92 @@ def _deduplicated_replacer(base: type[AbbreviationReplacer]) -> type[Abbreviatio
     return Replacer
 
 
+# Every alternative of pysbd's NUMBERED_LIST_REGEX_1 ends with a digit before "." and a whitespace or ")".
+_DIGIT_BEFORE_LIST_PERIOD = re.compile(r"\d\.[\s)]")
+
+
+class _ListItemReplacer(ListItemReplacer):
+    """pysbd's list rules, faster: its alphabetical-list patterns (a letter after the start or a
+    whitespace, before a period; letters after the start, a whitespace or "(", before ")") written
+    with one lookbehind instead of one per alternative (same matches), and its numbered-list scan
+    skipped where :data:`_DIGIT_BEFORE_LIST_PERIOD` finds nothing (it could find no list item)."""
+
+    ALPHABETICAL_LIST_WITH_PERIODS = r"(?<!\S)[a-z](?=\.)"
+    ALPHABETICAL_LIST_WITH_PARENS = r"(?<![^\s(])[a-z]+(?=\))"
+
+    def scan_lists(self, regex1: str, regex2: str, replacement: str, strip: bool = False) -> None:
+        if regex1 != self.NUMBERED_LIST_REGEX_1 or _DIGIT_BEFORE_LIST_PERIOD.search(self.text):
+            super().scan_lists(regex1, regex2, replacement, strip)
+
+
+_REGEX_SYNTAX = frozenset(".^$*+?{}[]\\|()")
+
+
+@cache
+def _plain_rule(pattern: str, replacement: str) -> bool:
+    """Whether a rule's pattern is plain text (no regular-expression syntax) and its replacement has
+    no escapes: then ``re.sub`` replaces each occurrence as ``str.replace`` does."""
+    return _REGEX_SYNTAX.isdisjoint(pattern) and "\\" not in replacement
+
+
+def _apply(text: str, *rules: Rule) -> str:
+    """pysbd's ``Text.apply``, with plain rules (:func:`_plain_rule`; pysbd restores each placeholder
+    with one, per sentence) applied by ``str.replace`` where their text occurs."""
+    for rule in rules:
+        if not _plain_rule(rule.pattern, rule.replacement):
+            text = re.sub(rule.pattern, rule.replacement, text)
+        elif rule.pattern in text:
+            text = text.replace(rule.pattern, rule.replacement)
+    return text
+
+
+_LETTERS_ONLY = re.compile(r"[a-zA-Z]*")  # pysbd's r"\A[a-zA-Z]*\Z"
+
+
+class _Processor(Processor):
+    """pysbd's processor with :class:`_ListItemReplacer` and :func:`_apply` (for languages without a
+    processor of their own); its methods below are pysbd's, with those two in place."""
+
+    text: str
+    lang: Any  # pysbd's rules of the language (a class)
+
+    def process(self) -> Any:
+        """pysbd's ``Processor.process``, which names its list replacer."""
+        if not self.text:
+            return self.text
+        self.text = _ListItemReplacer(self.text.replace("\n", "\r")).add_line_break()
+        self.replace_abbreviations()
+        self.replace_numbers()
+        self.replace_continuous_punctuation()
+        self.replace_periods_before_numeric_references()
+        self.text = Text(self.text).apply(
+            self.lang.Abbreviation.WithMultiplePeriodsAndEmailRule, self.lang.GeoLocationRule, self.lang.FileFormatRule
+        )
+        return self.split_into_segments()
+
+    def split_into_segments(self) -> list[str]:
+        self.check_for_parens_between_quotes()
+        segments = self.rm_none_flatten(self.text.split("\r"))
+        segments = [_apply(s, self.lang.SingleNewLineRule, *self.lang.EllipsisRules.All) for s in segments]
+        sentences = self.rm_none_flatten([self.check_for_punctuation(s) for s in segments])
+        processed: list[str] = []
+        for sentence in sentences:
+            post_processed = self.post_process_segments(_apply(sentence, *self.lang.SubSymbolsRules.All))
+            if post_processed and isinstance(post_processed, str):
+                processed.append(post_processed)
+            elif isinstance(post_processed, list):
+                processed.extend(post_processed)
+        return [_apply(s, self.lang.SubSingleQuoteRule) for s in processed]
+
+    def post_process_segments(self, txt: str) -> str | list[str]:
+        if len(txt) > 2 and _LETTERS_ONLY.fullmatch(txt):
+            return txt
+        txt = _apply(txt, *self.lang.ReinsertEllipsisRules.All)
+        if re.search(self.lang.QUOTATION_AT_END_OF_SENTENCE_REGEX, txt):
+            return re.split(self.lang.SPLIT_SPACE_QUOTATION_AT_END_OF_SENTENCE_REGEX, txt)
+        return txt.replace("\n", "").strip()
+
+
 _TRAILING_SPACE = re.compile(r"\s*")
 
 
@@ -117,7 +229,10 @@ class LinearSegmenter(pysbd.Segmenter):
         super().__init__(language=language, clean=False)
         rules = self.language_module
         base = getattr(rules, "AbbreviationReplacer", AbbreviationReplacer)
-        self.language_module = type(rules.__name__, (rules,), {"AbbreviationReplacer": _deduplicated_replacer(base)})
+        replaced: dict[str, type] = {"AbbreviationReplacer": _deduplicated_replacer(base)}
+        if not hasattr(rules, "Processor"):
+            replaced["Processor"] = _Processor
+        self.language_module = type(rules.__name__, (rules,), replaced)
 
     def sentences_with_char_spans(self, sentences: list[str]) -> list[Any]:
         """The text of each sentence with its trailing whitespace, found from where the previous
@@ -178,7 +293,7 @@ _EXCLAMATION_WORD = re.compile(ExclamationWords.EXCLAMATION_REGEX)
 def _paragraph_rule_applies(paragraph: str) -> bool:
     """Whether one of pysbd's rules for whole paragraphs (see above) may apply to a
     whitespace-normalised ``paragraph``."""
-    if paragraph[:1] in "?!" or any(c + "\\" in paragraph for c in '(["'):
+    if paragraph[:1] in "?!" or ("\\" in paragraph and any(c + "\\" in paragraph for c in '(["')):
         return True
     if ("' " in paragraph or '" ' in paragraph) and _QUOTE_BEFORE_CAPITAL.search(paragraph):
         return True
@@ -201,6 +316,7 @@ _BETWEEN_SINGLE_QUOTES = re.compile(r"(?<=\s)'(?:[^']|'[a-zA-Z])*'")
 _BETWEEN_DOUBLE_QUOTES = re.compile(r'"[^"\\]+"')
 _BETWEEN_PARENS = re.compile(r"\([^()\\]+\)")
 _BETWEEN_SQUARE_BRACKETS = re.compile(r"\[[^\]\\]+\]")
+_PASSAGES = (('"', _BETWEEN_DOUBLE_QUOTES), ("[", _BETWEEN_SQUARE_BRACKETS), ("(", _BETWEEN_PARENS))
 _PLAIN_WORD = re.compile(r"[A-Za-z]{2,}")
 _QUOTES_AND_BRACKETS = "\"'`()[]"
 # pysbd makes a passage in quotes or parentheses that opens a sentence and closes before a capital
@@ -237,13 +353,27 @@ def _ends_sentence(paragraph: str, at: int, word: str, openers: str) -> bool:
     if not word:
         return at > 0
     core = word.strip(_QUOTES_AND_BRACKETS)
-    if not core:
-        return True
-    if _NUMBER.fullmatch(core):
+    verdict = _word_before_period(core)
+    if verdict is _NUMBER_BEFORE_PERIOD:
         return len(core) > 2 or at > len(core)
-    return (
-        bool(_PLAIN_WORD.fullmatch(core)) and not _ROMAN_NUMERAL.fullmatch(core) and not _ABBREVIATION.fullmatch(core)
-    )
+    return verdict is _ENDS
+
+
+_ENDS, _NUMBER_BEFORE_PERIOD, _NEVER_ENDS = "ends", "number", "never ends"
+
+
+@lru_cache(maxsize=8192)
+def _word_before_period(core: str) -> str:
+    """What a period after ``core`` (a word without its quotes and brackets) may be: a sentence end
+    (nothing, or a word of two or more letters that is no abbreviation or roman numeral), a number's
+    period (a sentence end unless it may be a list item) or never a sentence end on the plain path."""
+    if not core:
+        return _ENDS
+    if _NUMBER.fullmatch(core):
+        return _NUMBER_BEFORE_PERIOD
+    if _PLAIN_WORD.fullmatch(core) and not _ROMAN_NUMERAL.fullmatch(core) and not _ABBREVIATION.fullmatch(core):
+        return _ENDS
+    return _NEVER_ENDS
 
 
 def _keeps_period(paragraph: str, at: int, word: str) -> bool:
@@ -270,7 +400,11 @@ def _neighbours(items: list[Any]) -> Iterator[tuple[Any, Any]]:
 def _numbers_or_letters_may_form_a_list(paragraph: str) -> bool:
     """Whether pysbd's list rules may break lines in ``paragraph`` at numbers before a period ("2. ",
     its NUMBERED_LIST_REGEX_1) or letters before a period ("u" in "u.s.") that follow each other."""
-    numbers = [int(n) for n in re.findall(ListItemReplacer.NUMBERED_LIST_REGEX_1, paragraph)]
+    numbers = (
+        [int(n) for n in re.findall(ListItemReplacer.NUMBERED_LIST_REGEX_1, paragraph)]
+        if _DIGIT_BEFORE_LIST_PERIOD.search(paragraph)  # what each of its alternatives ends with
+        else []
+    )
     letters = _LIST_LETTER.findall(paragraph)
     return any(abs(a - b) == 1 or {a, b} == {0, 9} for a, b in _neighbours(numbers)) or any(
         abs(ord(a) - ord(b)) == 1 for a, b in _neighbours(letters)
@@ -291,10 +425,11 @@ def _kept_spans(paragraph: str) -> list[tuple[int, int]]:
     parentheses."""
     spans = [
         m.span()
-        for pattern in (_BETWEEN_DOUBLE_QUOTES, _BETWEEN_SQUARE_BRACKETS, _BETWEEN_PARENS)
+        for opener, pattern in _PASSAGES
+        if opener in paragraph  # where the pattern's first character is absent, it cannot match
         for m in pattern.finditer(paragraph)
     ]
-    if _QUOTE_BEFORE_SPACE.search(paragraph):
+    if "'" in paragraph and _QUOTE_BEFORE_SPACE.search(paragraph):
         spans += [m.span() for m in _BETWEEN_SINGLE_QUOTES.finditer(paragraph)]
     return spans
 
@@ -339,8 +474,23 @@ def plain_sentences(paragraph: str) -> list[str] | None:
             return None
     cuts = []
     list_like = False  # a period after one or two digits or after a letter
+    last = len(paragraph) - 1
     at = paragraph.find(".")
     while at != -1:
+        if at and paragraph[at - 1] == " ":  # no word before it ("home . the"): as below, found fast
+            after = paragraph[at + 1 : at + 3]
+            if after[:1].isdigit():  # kept (".22")
+                pass
+            elif at == last or (
+                len(after) == 2
+                and after[0] == " "
+                and (after[1].isalpha() or after[1].isdigit() or after[1] in openers)
+            ):
+                cuts.append(at + 1)
+            else:
+                return None
+            at = paragraph.find(".", at + 1)
+            continue
         word = paragraph[paragraph.rfind(" ", 0, at) + 1 : at]
         if _keeps_period(paragraph, at, word):
             list_like = list_like or not paragraph[at + 1 : at + 2].isdigit()
@@ -365,7 +515,7 @@ def plain_sentences(paragraph: str) -> list[str] | None:
         at = paragraph.find("!", at + 1)
     sentences, start = [], 0
     for cut in sorted(cuts):
-        if cut < len(paragraph) and not any(begin < cut <= end for begin, end in kept):
+        if cut < len(paragraph) and not (kept and any(begin < cut <= end for begin, end in kept)):
             sentences.append(paragraph[start:cut])
             start = cut + 1  # the space after the period
     sentences.append(paragraph[start:])
@@ -377,7 +527,7 @@ def split_sentences(text: str, lang: str = "en") -> list[str]:
     sentences: list[str] = []
     for paragraph in text.split("\n\n"):
         paragraph = " ".join(paragraph.split())
-        for block in _blocks(paragraph) if paragraph else ():
+        for block in _blocks(paragraph) if len(paragraph) > BLOCK_CHARS else (paragraph,) if paragraph else ():
             plain = plain_sentences(block) if lang == "en" else None  # pysbd's sentences, found fast
             if plain is not None:
                 sentences.extend(plain)
