@@ -25,11 +25,12 @@ from __future__ import annotations
 
 import re
 from collections.abc import Iterator
-from functools import cache, lru_cache
+from functools import cache, lru_cache, partial
 from typing import Any
 
 import pysbd
 from pysbd.abbreviation_replacer import AbbreviationReplacer
+from pysbd.between_punctuation import BetweenPunctuation
 from pysbd.exclamation_words import ExclamationWords
 from pysbd.lang.english import English
 from pysbd.languages import LANGUAGE_CODES
@@ -121,6 +122,10 @@ def _deduplicated_replacer(base: type[AbbreviationReplacer]) -> type[Abbreviatio
                         text = self.scan_for_replacements(text, match, index, next_chars)
             return text
 
+        def replace_abbreviation_as_sentence_boundary(self) -> str:
+            """pysbd's, skipped where no period was replaced (its pattern needs a "∯")."""
+            return super().replace_abbreviation_as_sentence_boundary() if "∯" in self.text else self.text
+
         def replace_period_of_abbr(self, txt: str, abbr: str) -> str:
             """pysbd's, with its pattern compiled once."""
             pattern = _compiled(
@@ -143,6 +148,11 @@ class _ListItemReplacer(ListItemReplacer):
 
     ALPHABETICAL_LIST_WITH_PERIODS = r"(?<!\S)[a-z](?=\.)"
     ALPHABETICAL_LIST_WITH_PARENS = r"(?<![^\s(])[a-z]+(?=\))"
+
+    def iterate_alphabet_array(self, regex: str, parens: bool = False, roman_numeral: bool = False) -> str:
+        if parens and ")" not in self.text:  # no letter before ")": nothing to replace
+            return self.text
+        return super().iterate_alphabet_array(regex, parens, roman_numeral)
 
     def scan_lists(self, regex1: str, regex2: str, replacement: str, strip: bool = False) -> None:
         if regex1 != self.NUMBERED_LIST_REGEX_1 or _DIGIT_BEFORE_LIST_PERIOD.search(self.text):
@@ -168,6 +178,64 @@ def _apply(text: str, *rules: Rule) -> str:
         elif rule.pattern in text:
             text = text.replace(rule.pattern, rule.replacement)
     return text
+
+
+# pysbd's replace_punctuation (for the text between quotes, brackets and dashes): each sentence mark
+# becomes a placeholder; it also escapes brackets and hyphens and then removes those escapes again.
+_PUNCTUATION_PLACEHOLDERS = (
+    (".", "∯"),
+    ("。", "&ᓰ&"),
+    ("．", "&ᓱ&"),
+    ("！", "&ᓳ&"),
+    ("!", "&ᓴ&"),
+    ("?", "&ᓷ&"),
+    ("？", "&ᓸ&"),
+)
+
+
+def _replace_punctuation(match: re.Match[str], match_type: str | None = None) -> str:
+    """pysbd's ``replace_punctuation`` by ``str.replace`` (apostrophes too, unless ``match_type`` is
+    "single"); the escapes it adds and removes leave the text as it was, so they are left out."""
+    text = match.group()
+    for mark, placeholder in _PUNCTUATION_PLACEHOLDERS:
+        text = text.replace(mark, placeholder)
+    return text if match_type == "single" else text.replace("'", "&⎋&")
+
+
+def _sub_between(opener: str, pattern: str, text: str) -> str:
+    """pysbd's substitution for the passages ``pattern`` finds, skipped where their ``opener`` is absent."""
+    return re.sub(pattern, _replace_punctuation, text) if opener in text else text
+
+
+class _BetweenPunctuation(BetweenPunctuation):
+    """pysbd's rules for text between quotes, brackets and dashes, with :func:`_replace_punctuation`
+    and :func:`_sub_between` (for languages without rules of their own)."""
+
+    def sub_punctuation_between_single_quotes(self, txt: str) -> str:
+        if "'" not in txt or (re.search(self.WORD_WITH_LEADING_APOSTROPHE, txt) and not re.search(r"'\s", txt)):
+            return txt
+        return re.sub(self.BETWEEN_SINGLE_QUOTES_REGEX, partial(_replace_punctuation, match_type="single"), txt)
+
+    def sub_punctuation_between_single_quote_slanted(self, txt: str) -> str:
+        return _sub_between("‘", self.BETWEEN_SINGLE_QUOTE_SLANTED_REGEX, txt)
+
+    def sub_punctuation_between_double_quotes(self, txt: str) -> str:
+        return _sub_between('"', self.BETWEEN_DOUBLE_QUOTES_REGEX_2, txt)
+
+    def sub_punctuation_between_square_brackets(self, txt: str) -> str:
+        return _sub_between("[", self.BETWEEN_SQUARE_BRACKETS_REGEX_2, txt)
+
+    def sub_punctuation_between_parens(self, txt: str) -> str:
+        return _sub_between("(", self.BETWEEN_PARENS_REGEX_2, txt)
+
+    def sub_punctuation_between_quotes_arrow(self, txt: str) -> str:
+        return _sub_between("«", self.BETWEEN_QUOTE_ARROW_REGEX_2, txt)
+
+    def sub_punctuation_between_em_dashes(self, txt: str) -> str:
+        return _sub_between("--", self.BETWEEN_EM_DASHES_REGEX_2, txt)
+
+    def sub_punctuation_between_quotes_slanted(self, txt: str) -> str:
+        return _sub_between("“", self.BETWEEN_QUOTE_SLANTED_REGEX_2, txt)
 
 
 _LETTERS_ONLY = re.compile(r"[a-zA-Z]*")  # pysbd's r"\A[a-zA-Z]*\Z"
@@ -232,6 +300,8 @@ class LinearSegmenter(pysbd.Segmenter):
         replaced: dict[str, type] = {"AbbreviationReplacer": _deduplicated_replacer(base)}
         if not hasattr(rules, "Processor"):
             replaced["Processor"] = _Processor
+        if not hasattr(rules, "BetweenPunctuation"):
+            replaced["BetweenPunctuation"] = _BetweenPunctuation
         self.language_module = type(rules.__name__, (rules,), replaced)
 
     def sentences_with_char_spans(self, sentences: list[str]) -> list[Any]:
