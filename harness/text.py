@@ -398,8 +398,12 @@ _ROMAN_NUMERAL = re.compile(r"[ivxlcdm]+", re.IGNORECASE)
 _ABBREVIATION = re.compile("|".join(a.strip() for a in English.Abbreviation.ABBREVIATIONS), re.IGNORECASE)
 # A number ("2015", "2,100", "12.5", "73"); one or two digits before a period may be a list item.
 _NUMBER = re.compile(r"[0-9](?:[0-9,.]*[0-9])?")
-# Lower-case initials ("u.s.", "j.r."): pysbd's multi-period abbreviation rule keeps all their periods.
-_INITIALS = re.compile(r"[a-z](?:\.[a-z])+\.")
+# Initials ("u.s.", "J.R.R."): pysbd's multi-period abbreviation rule keeps all their periods; it
+# restores the last one before a capital letter after "a.m." or "p.m." (its AmPmRules) and before a
+# sentence starter ("U.S. The": replace_abbreviation_as_sentence_boundary).
+_INITIALS = re.compile(r"[A-Za-z](?:\.[A-Za-z])+\.")
+_TIMES_OF_DAY = ("a.m.", "p.m.")
+_SENTENCE_STARTERS = frozenset(English.AbbreviationReplacer.SENTENCE_STARTERS)
 # pysbd's ALPHABETICAL_LIST_WITH_PERIODS: a letter after a space and before a period ("u" in "u.s.").
 _LIST_LETTER = re.compile(r"(?<=\s)[a-z](?=\.)|^[a-z](?=\.)")
 _LIST_ITEM_WORDS = frozenset(ListItemReplacer.LATIN_NUMERALS) | frozenset(ListItemReplacer.ROMAN_NUMERALS)
@@ -449,8 +453,9 @@ def _word_before_period(core: str) -> str:
 def _keeps_period(paragraph: str, at: int, word: str) -> bool:
     """Whether pysbd keeps the period at ``at`` inside a sentence by a rule that changes nothing else:
     before a digit after a digit, a space or the start ("12.5", ".22": its PeriodBeforeNumberRule), or
-    in lower-case initials followed by a space and a lower-case letter or a tokenised opening quote
-    "``" (pysbd turns all their periods into placeholders and restores none there), or the end."""
+    in initials followed by a space and a lower-case letter or a tokenised opening quote "``", or the
+    end (pysbd turns all their periods into placeholders and restores none there), or a space and a
+    capital letter where it restores none either (see :data:`_INITIALS`)."""
     if at + 1 < len(paragraph) and paragraph[at + 1].isdigit():
         return at == 0 or paragraph[at - 1].isdigit() or paragraph[at - 1] == " "
     token_end = paragraph.find(" ", at)
@@ -458,7 +463,11 @@ def _keeps_period(paragraph: str, at: int, word: str) -> bool:
     if not _INITIALS.fullmatch(token):
         return False
     following = paragraph[token_end + 1 : token_end + 3]
-    return token_end == -1 or following[:1].islower() or following == "``"
+    if token_end == -1 or following[:1].islower() or following == "``":
+        return True
+    next_end = paragraph.find(" ", token_end + 1)
+    next_word = paragraph[token_end + 1 : len(paragraph) if next_end == -1 else next_end]
+    return following[:1].isupper() and next_word not in _SENTENCE_STARTERS and not token.lower().endswith(_TIMES_OF_DAY)
 
 
 def _neighbours(items: list[Any]) -> Iterator[tuple[Any, Any]]:
