@@ -37,7 +37,16 @@ from harness.metrics.partial_correlation import partial_correlation, residualise
 
 SUBSETS = {"all": None, "cnndm": "cnndm", "bbc": "bbc"}
 BASELINES = ("BertScore P Art", "FactCC", "DAE", "Dep Entail", "QAGS", "FEQA", "Rouge L", "Bleu")
-COMPONENTS = ("alignment", "trigram_support", "novel_words", "aligned_words", "supported_facts", "supported_entities")
+COMPONENTS = (
+    "alignment",
+    "trigram_support",
+    "novel_words",
+    "aligned_words",
+    "aligned_nouns",
+    "linked_words",
+    "supported_facts",
+    "supported_entities",
+)
 
 
 def default_data() -> Path:

@@ -5,11 +5,13 @@ that ``configs/config.yaml`` starts from. See :mod:`harness.schema` for how a sc
 
 from __future__ import annotations
 
+import re
 from collections.abc import Iterable
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, fields, is_dataclass
 from pathlib import Path
 
 from hydra.core.config_store import ConfigStore
+from hydra.errors import HydraException, MissingConfigException, OverrideParseException
 from omegaconf import MISSING, DictConfig, OmegaConf
 
 from harness.data.config import DatasetConfig
@@ -62,6 +64,57 @@ def reject_renamed_keys(overrides: Iterable[str]) -> None:
         group, _, option = key.partition(".")
         if group == "metrics" and option in RENAMED:
             raise ConfigError(f"{key}: this option is now metrics.{RENAMED[option]}")
+
+
+def config_error_from_hydra(error: HydraException) -> ConfigError:
+    """Hydra's multi-line report of a composition error as one line naming the option, or the config file
+    and its key, and what was expected."""
+    if isinstance(error, MissingConfigException) and error.missing_cfg_file and error.options is not None:
+        group, _, name = error.missing_cfg_file.rpartition("/")
+        return ConfigError(f"{group}={name}: no such config in {group}; expected one of {', '.join(error.options)}")
+    text = str(error) if error.__cause__ is None else f"{error}\n{error.__cause__}"
+    if isinstance(error, OverrideParseException):
+        return ConfigError(f"{error.override}: not a valid override ({text.splitlines()[0]})")
+    source = re.search(r"^In '([^']+)'", text)
+    where = f"config {source.group(1)}: " if source and source.group(1) != "config" else ""
+    full_key = re.search(r"full_key: (\S+)", text)
+    unknown = re.search(r"Key '[^']+' not in '(\w+)'", text)
+    if full_key and unknown:
+        key = full_key.group(1)
+        group, _, option = key.partition(".")
+        if group == "metrics" and option in RENAMED:
+            return ConfigError(f"{where}{key}: this option is now metrics.{RENAMED[option]}")
+        known = _schema_fields(unknown.group(1))
+        expected = f"; expected one of {', '.join(known)}" if known else ""
+        return ConfigError(f"{where}{key}: not an option of {key.rpartition('.')[0] or 'a run'}{expected}")
+    merging = re.search(r"Error merging override (\S+)\n(.*)", text)
+    if merging:
+        converted = re.search(r"could not be converted to (\w+)", merging.group(2))
+        problem = f"expected a value of type {converted.group(1).lower()}" if converted else merging.group(2)
+        return ConfigError(f"{where}{merging.group(1)}: {problem}")
+    detail = [
+        line.strip()
+        for line in text.splitlines()
+        if line.strip() and not re.match(r"\s*(full_key|reference_type|object_type)\b|See https://", line)
+    ]
+    return ConfigError("; ".join(detail))
+
+
+def _schema_fields(type_name: str) -> list[str]:
+    """The option names of the registered schema (or a schema nested in one) whose class is ``type_name``."""
+    pending: list[object] = [ConfigStore.instance().repo]
+    while pending:
+        item = pending.pop()
+        if isinstance(item, dict):
+            pending.extend(item.values())
+        elif isinstance(getattr(item, "node", None), DictConfig):
+            pending.append(item.node)  # type: ignore[attr-defined]
+        elif isinstance(item, DictConfig):
+            schema = OmegaConf.get_type(item)
+            if is_dataclass(schema) and schema.__name__ == type_name:
+                return [f.name for f in fields(schema)]
+            pending.extend(item._get_node(key) for key in item)  # nodes, so interpolations stay unresolved
+    return []
 
 
 # ----------------------------------------------------------------------------- validation

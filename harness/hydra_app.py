@@ -11,16 +11,19 @@ from pathlib import Path
 import hydra
 from hydra import compose, initialize_config_dir
 from hydra.core.hydra_config import HydraConfig
+from hydra.core.override_parser.overrides_parser import OverridesParser
+from hydra.errors import HydraException
 from hydra.types import RunMode
 from omegaconf import DictConfig
 
 from harness.cluster_jobs import in_cluster_job, record_failure
-from harness.config import register_configs, reject_renamed_keys, validate_config
+from harness.config import config_error_from_hydra, register_configs, reject_renamed_keys, validate_config
 from harness.errors import ConfigError, InputError, RunFailed, report_input_error
 from harness.results.load_metrics import print_run_table
 
 CONFIG_DIR = str(Path(__file__).resolve().parents[1] / "configs")
 RUN_POINTER = "harness_run.json"  # written into each multirun job's folder, read by the multirun table
+OTHER_PRIMARY_CONFIG = ("-cn", "--config-name", "-cp", "--config-path", "-cd", "--config-dir")
 
 
 @hydra.main(config_path=CONFIG_DIR, config_name="config", version_base="1.3")
@@ -52,10 +55,41 @@ def compose_config(overrides: Sequence[str] = ()) -> DictConfig:
     """The config ``harness run <overrides>`` would run with (for tests, benchmarks and scripts)."""
     reject_renamed_keys(overrides)
     register_configs()
-    with initialize_config_dir(config_dir=CONFIG_DIR, version_base="1.3"):
-        cfg = compose(config_name="config", overrides=list(overrides))
+    try:
+        with initialize_config_dir(config_dir=CONFIG_DIR, version_base="1.3"):
+            cfg = compose(config_name="config", overrides=list(overrides))
+    except HydraException as error:
+        raise config_error_from_hydra(error) from error
     validate_config(cfg)
     return cfg
+
+
+def check_every_job(argv: Sequence[str]) -> None:
+    """Compose and validate each value of each sweep once before Hydra starts a job, so that a bad option,
+    config or value is one :class:`ConfigError` line, not Hydra's multi-line report after some jobs ran.
+    A command line that names another primary config is left to Hydra."""
+    if any(arg.partition("=")[0] in OTHER_PRIMARY_CONFIG for arg in argv):
+        return
+    lines = [arg for arg in argv if not arg.startswith("-") and ("=" in arg or arg.startswith("~"))]
+    try:
+        overrides = OverridesParser.create().parse_overrides(lines)
+        sweeps = {
+            index: list(override.sweep_string_iterator())
+            for index, override in enumerate(overrides)
+            if override.is_sweep_override()
+        }
+    except HydraException as error:
+        raise config_error_from_hydra(error) from error
+    if sweeps and not {"-m", "--multirun", "hydra.mode=MULTIRUN"} & {*argv}:
+        compose_config(lines)  # Hydra's "ambiguous value" error, as one line
+    first = [
+        f"{override.get_key_element()}={sweeps[index][0]}" if index in sweeps else line
+        for index, (override, line) in enumerate(zip(overrides, lines, strict=True))
+    ]
+    compose_config(first)
+    for index, values in sweeps.items():
+        for value in values[1:]:
+            compose_config([*first[:index], f"{overrides[index].get_key_element()}={value}", *first[index + 1 :]])
 
 
 def _quiet_libraries() -> None:
@@ -73,6 +107,7 @@ def main(argv: list[str]) -> None:
     """Run the Hydra app with ``argv`` as its command line (overrides, ``-m``, ``--cfg job``, ...)."""
     try:
         reject_renamed_keys(arg for arg in argv if not arg.startswith("-"))
+        check_every_job(argv)
     except ConfigError as error:
         sys.exit(report_input_error(error))
     register_configs()

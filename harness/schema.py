@@ -38,10 +38,16 @@ def register_schema(group: str, name: str) -> Callable[[S], S]:
 
 
 def check_bounds(node: DictConfig, prefix: str = "") -> None:
-    """Raise :class:`ConfigError` naming the first value of ``node`` (recursively) outside its bounds."""
+    """Raise :class:`ConfigError` naming the first value of ``node`` (recursively) outside its bounds, or
+    the first key its schema does not have (``+metrics.rouge.foo=1`` composes, and would be ignored)."""
     schema = OmegaConf.get_type(node)
     limits = {f.name: f.metadata for f in fields(schema) if f.metadata} if is_dataclass(schema) else {}
+    known = [f.name for f in fields(schema)] if is_dataclass(schema) else None
     for key in map(str, node):
+        if known is not None and key not in known:
+            raise ConfigError(
+                f"{prefix}{key}: not an option of {prefix[:-1] or 'a run'}; expected one of {', '.join(known)}"
+            )
         if OmegaConf.is_missing(node, key):
             continue
         value = node[key]

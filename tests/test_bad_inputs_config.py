@@ -94,3 +94,58 @@ def test_config_errors_come_before_heavy_imports(tmp_path: Path) -> None:
     assert done.stdout.split() == ["False", "2"], done.stdout + done.stderr
     assert_one_line_error(2, done.stderr, "dataset.limit=0")
     assert not any(tmp_path.iterdir())
+
+
+UNKNOWN_OPTIONS = [
+    (["metrics.foo=1"], ("metrics.foo", "not an option", "rouge")),
+    (["+metrics.rouge.foo=1"], ("metrics.rouge.foo", "not an option", "use_stemmer")),
+    (["model.nosuch=3"], ("model.nosuch", "not an option")),
+    (["model=nosuch"], ("model=nosuch", "no such config", "tiny_t5")),
+    (["metrics=nosuch"], ("metrics=nosuch", "no such config", "default")),
+    (["dataset.limit=abc"], ("dataset.limit=abc", "integer")),
+    (["dataset.limit=[1"], ("dataset.limit=[1", "override")),
+    (["run.cache=maybe"], ("run.cache=maybe", "not a valid bool")),
+    (["dataset.limit=1,2"], ("dataset.limit=1,2", "--multirun")),
+]
+
+
+@pytest.mark.parametrize(("overrides", "culprits"), UNKNOWN_OPTIONS, ids=[o[-1] for o, _ in UNKNOWN_OPTIONS])
+def test_an_unknown_option_or_config_is_one_line_naming_it(
+    cli: Cli, results: Path, overrides: list[str], culprits: tuple[str, ...]
+) -> None:
+    """Hydra's own multi-line "Could not override" / "Could not find" reports (exit 1), and a ``+`` key that
+    no schema has (silently ignored before), are one line naming the option and what it could be."""
+    before = tree_digest(results.parent)
+    status, stderr, _ = cli("run", "model=lead", "dataset=seed", f"run.output_root={results}", *overrides)
+    assert_one_line_error(status, stderr, *culprits)
+    assert tree_digest(results.parent) == before
+
+
+@pytest.mark.parametrize(
+    ("body", "culprits"),
+    [
+        ("rouge_use_stemmer: false\n", ("metrics/mine", "metrics.rouge_use_stemmer", "now metrics.rouge.use_stemmer")),
+        ("foo: 1\n", ("metrics/mine", "metrics.foo", "not an option")),
+    ],
+    ids=["renamed-key", "unknown-key"],
+)
+def test_a_bad_key_in_a_users_config_file_is_one_line_naming_the_file(
+    cli: Cli, results: Path, tmp_path: Path, body: str, culprits: tuple[str, ...]
+) -> None:
+    """A metrics config of the user's own (on ``hydra.searchpath``) with a flat key of earlier versions or an
+    unknown key: one line naming the config and the key, exit 2."""
+    (tmp_path / "mine" / "metrics").mkdir(parents=True)
+    (tmp_path / "mine" / "metrics" / "mine.yaml").write_text("defaults:\n  - default\n" + body, encoding="utf-8")
+    before = tree_digest(results.parent)
+    search = f"hydra.searchpath=[file://{tmp_path / 'mine'}]"
+    status, stderr, _ = cli("run", "model=lead", "dataset=seed", f"run.output_root={results}", search, "metrics=mine")
+    assert_one_line_error(status, stderr, *culprits)
+    assert tree_digest(results.parent) == before
+
+
+def test_a_sweep_with_one_unknown_choice_runs_nothing(cli: Cli, results: Path) -> None:
+    """``-m model=lead,nosuch``: refused before the first job, not after it."""
+    before = tree_digest(results.parent)
+    status, stderr, _ = cli("run", "-m", "model=lead,nosuch", "dataset=seed", f"run.output_root={results}")
+    assert_one_line_error(status, stderr, "model=nosuch", "no such config")
+    assert tree_digest(results.parent) == before

@@ -6,9 +6,7 @@ from pathlib import Path
 
 import pytest
 from hydra import compose, initialize_config_dir
-from hydra.errors import ConfigCompositionException
 from omegaconf import OmegaConf
-from omegaconf.errors import ConfigKeyError, ValidationError
 
 from conftest import ROOT, compose_config, harness_cli
 from harness.config import register_configs
@@ -48,24 +46,19 @@ def test_default_config_is_the_seed_with_lead() -> None:
     assert cfg.model.k == 3
 
 
-def test_a_misspelt_key_names_the_key() -> None:
-    with pytest.raises((ConfigCompositionException, ConfigKeyError)) as error:
+def test_a_misspelt_key_names_the_key_and_the_options() -> None:
+    with pytest.raises(ConfigError, match=r"^model\.num_beam: not an option of model; expected one of .*num_beams"):
         compose_config(["model=tiny_t5", "model.num_beam=3"])
-    assert "num_beam" in str(error.value) or "num_beam" in str(error.value.__cause__)
 
 
 def test_a_wrong_type_names_the_key() -> None:
-    with pytest.raises((ConfigCompositionException, ValidationError)) as error:
+    with pytest.raises(ConfigError, match=r"^model\.num_beams=many: expected a value of type integer$"):
         compose_config(["model=tiny_t5", "model.num_beams=many"])
-    message = str(error.value) + str(error.value.__cause__)
-    assert "num_beams" in message and "many" in message
 
 
 def test_unknown_model_lists_the_available_ones() -> None:
-    with pytest.raises(ConfigCompositionException) as error:
+    with pytest.raises(ConfigError, match=r"^model=no_such_model: no such config in model; expected .*lead.*tiny_t5"):
         compose_config(["model=no_such_model"])
-    message = str(error.value)
-    assert "no_such_model" in message and "lead" in message and "tiny_t5" in message
 
 
 def test_cli_help_lists_subcommands() -> None:

@@ -2,7 +2,7 @@
 
 Every output sentence is checked against its best-matching *single* source sentence (support
 pieced together from far-apart places in the source is a typical error, so whole-document matching
-is deliberately avoided). Five components, in 0..1:
+is deliberately avoided). Eight components, in 0..1:
 
 - ``alignment``: BERTScore-precision-style token alignment. Each output token takes its highest
   cosine similarity to the tokens of a source sentence (MiniLM layer-4 contextual embeddings; the
@@ -16,6 +16,16 @@ is deliberately avoided). Five components, in 0..1:
 - ``aligned_words``: ``1 / (1 + k)`` where ``k`` counts the output's content word pieces whose
   best cosine similarity to *any* source token is below ``UNALIGNED_BELOW``: new information that
   no paraphrase in the source accounts for (the typical error of abstractive, XSum-style outputs).
+  A diagnostic since v4, replaced in the combination by:
+- ``aligned_nouns``: the same count over the output's common nouns and numbers only (spaCy POS of
+  the recased output, ``NOUN_POS``; a word counts once, unaligned if any of its pieces is): what
+  the output says things *are* must come from the source, while predicates, adjectives and adverbs
+  are often paraphrased, and names are checked by ``supported_entities``.
+- ``linked_words``: ``1 / (1 + k)`` where ``k`` counts the dependency arcs of the output (spaCy
+  parse, as above) between two content words that are each aligned (``UNALIGNED_BELOW``) in some
+  source sentence but in no *one* source sentence together: words the source has, put into a
+  relation it does not state (a wrong subject, object or modifier: FRANK's entity and relation
+  errors, which the word-level counts cannot see).
 - ``supported_facts``: ``1 / (1 + k)`` where ``k`` counts the output's dates and numbers that no
   source date or number supports (the rule-based extractors and support test of
   ``harness.facts.auto``, so "20 June" against "19 June" counts, and "three" matches "3").
@@ -26,14 +36,14 @@ is deliberately avoided). Five components, in 0..1:
   also by the surname alone). Nationalities ("British") are left out: the
   source often says them as a country ("the UK"), which no string test can match.
 
-The first three are means over output sentences, the last three are per output.
+The first three are means over output sentences, the others are per output.
 ``faithfulness`` is a fixed convex combination (``WEIGHTS``) of alignment, the *square* of the
 trigram support (half of the trigrams found together is much weaker evidence than all of them)
 times ``supported_entities`` (a sentence copied with one name swapped keeps nearly all its
-trigrams), ``aligned_words`` and ``supported_facts``: a least-squares fit on FRANK
+trigrams), ``aligned_nouns``, ``linked_words`` and ``supported_facts``: a least-squares fit on FRANK
 validation with the system effect removed, cross-validated by article (see BENCHMARKS.md).
-``novel_words`` measures the same thing as ``aligned_words`` less well (they correlate at 0.9 and
-adding it lowers the cross-validated figures), so it has no weight. Every distinct source is
+``novel_words`` and ``aligned_words`` measure the same thing as ``aligned_nouns`` less well (with
+either, the cross-validated figures are lower), so they have no weight. Every distinct source is
 encoded once per scorer instance (cached by source hash) and outputs are batched.
 """
 
@@ -55,7 +65,7 @@ from spacy.lang.en.stop_words import STOP_WORDS
 from harness.data.example import text_hash
 from harness.facts.auto import ENTITY_LABELS, Item, extract_items, parse, restore_case, source_facts, spacy_name
 from harness.facts.dates import PartialDate, find_dates, last_weekday
-from harness.facts.relations import is_placeholder
+from harness.facts.relations import is_content, is_placeholder
 from harness.facts.text import tokens
 from harness.metrics.base import Metric, ScoringInput
 from harness.metrics.config import MetricsConfig
@@ -65,11 +75,18 @@ from harness.metrics.metadata import HIGHER
 
 # Weights of the combined features; "trigram_support" enters as the mean of squared sentence values
 # times "supported_entities".
-WEIGHTS: dict[str, float] = {"alignment": 0.25, "trigram_support": 0.45, "aligned_words": 0.15, "supported_facts": 0.15}
+WEIGHTS: dict[str, float] = {
+    "alignment": 0.1,
+    "trigram_support": 0.45,
+    "aligned_nouns": 0.25,
+    "linked_words": 0.1,
+    "supported_facts": 0.1,
+}
 EMBEDDING_LAYER = 4
 MAX_NGRAM = 3
 UNALIGNED_BELOW = 0.7
 CHECKED_ENTITIES: frozenset[str] = ENTITY_LABELS - {"NORP"}
+NOUN_POS: frozenset[str] = frozenset({"NOUN", "NUM"})
 
 _ABBREVIATION = re.compile(
     r"(?:^|\s)(?:mr|mrs|ms|dr|st|jr|sr|prof|gen|sen|rep|gov|u\.s|u\.k|u\.n|no|vs|[a-z])\.$",
@@ -118,6 +135,16 @@ def _ngrams(tokens: Sequence[str], n: int) -> list[tuple[str, ...]]:
 
 
 @dataclass(frozen=True)
+class _Embedded:
+    """One encoded chunk (``FaithfulnessScorer._embed``)."""
+
+    embeddings: torch.Tensor  # (tokens, dim), L2-normalised
+    sentence_ids: torch.Tensor  # (tokens,) index of the sentence each token belongs to
+    content: torch.Tensor  # (tokens,) whether each token is part of a content word
+    starts: list[int]  # character offset of each token in the chunk's text
+
+
+@dataclass(frozen=True)
 class SourceEncoding:
     """Everything about one source that output scoring needs; computed once per source."""
 
@@ -148,15 +175,16 @@ class FaithfulnessScorer:
         self._cache: OrderedDict[str, SourceEncoding] = OrderedDict()
 
     @torch.inference_mode()
-    def _embed(self, chunks: Sequence[Sequence[str]]) -> list[tuple[torch.Tensor, torch.Tensor, torch.Tensor]]:
-        """Token embeddings (special tokens dropped), sentence index per token and whether each token
-        is part of a content word (``_content_pieces``), per chunk.
+    def _embed(self, chunks: Sequence[Sequence[str]]) -> list[_Embedded]:
+        """Token embeddings (special tokens dropped), sentence index per token, whether each token
+        is part of a content word (``_content_pieces``) and its character offset in the chunk's
+        text (its sentences joined by spaces), per chunk.
 
         Each chunk is a list of sentences encoded together as one sequence. Chunks are batched in
         order of length, which keeps padding (wasted compute) small.
         """
         order = sorted(range(len(chunks)), key=lambda i: sum(len(s) for s in chunks[i]))
-        results: dict[int, tuple[torch.Tensor, torch.Tensor, torch.Tensor]] = {}
+        results: dict[int, _Embedded] = {}
         for start in range(0, len(order), self.batch_size):
             indices = order[start : start + self.batch_size]
             batch = [chunks[i] for i in indices]
@@ -181,10 +209,11 @@ class FaithfulnessScorer:
                 starts = offsets[i][keep][:, 0].tolist()
                 sentence_ids = [bisect.bisect_right(ends, s) for s in starts]
                 pieces = self.tokenizer.convert_ids_to_tokens(encoded["input_ids"][i][keep].tolist())
-                results[indices[i]] = (
+                results[indices[i]] = _Embedded(
                     hidden[i][keep],
                     torch.tensor(sentence_ids, dtype=torch.long),
                     torch.tensor(_content_pieces(pieces), dtype=torch.bool),
+                    starts,
                 )
         return [results[i] for i in range(len(chunks))]
 
@@ -217,9 +246,9 @@ class FaithfulnessScorer:
         for key, sentences, chunks in plans:
             embeddings, sentence_ids, offset = [], [], 0
             for chunk in chunks:
-                chunk_embeddings, chunk_ids, _ = next(embedded)
-                embeddings.append(chunk_embeddings)
-                sentence_ids.append(chunk_ids + offset)
+                encoded = next(embedded)
+                embeddings.append(encoded.embeddings)
+                sentence_ids.append(encoded.sentence_ids + offset)
                 offset += len(chunk)
             ngram_sentences: defaultdict[tuple[str, ...], set[int]] = defaultdict(set)
             vocabulary: set[str] = set()
@@ -251,10 +280,13 @@ class FaithfulnessScorer:
         results = []
         for (source_text, _), output, source, sentences in zip(pairs, normalised, sources, outputs, strict=True):
             if not sentences:
-                results.append(_combine(1.0, 1.0, 1.0, 0, 0, 0, []))
+                results.append(_combine(1.0, 1.0, 1.0, 0, 0, 0, 0, 0, []))
                 continue
-            out_embeddings, out_sentence, content = next(embedded)
-            alignment, unaligned = _alignment(source, out_embeddings, out_sentence, content, len(sentences))
+            chunk = next(embedded)
+            alignment, per_sentence = _alignment(source, chunk.embeddings, chunk.sentence_ids, len(sentences))
+            best = per_sentence.max(1).values  # each output token's best similarity to any source token
+            # The text the encoder saw (token offsets refer to it), recased so that spaCy sees names.
+            doc = parse(restore_case(" ".join(sentences), source_text))
             trigram, novel, unsupported = [], [], []
             for sentence in sentences:
                 tokens = words(sentence)
@@ -271,9 +303,11 @@ class FaithfulnessScorer:
                     alignment,
                     sum(trigram) / len(trigram),
                     sum(novel) / len(novel),
-                    unaligned,
+                    int((chunk.content & (best < UNALIGNED_BELOW)).sum()),
+                    _unaligned_nouns(doc, chunk.starts, best),
+                    _unlinked_words(doc, chunk.starts, per_sentence),
                     _unsupported_facts(source_text, output),
-                    _unsupported_entities(source_text, output),
+                    _unsupported_entities(source_text, doc),
                     list(dict.fromkeys(unsupported)),
                 )
             )
@@ -334,16 +368,13 @@ def _unsupported_facts(source: str, output: str) -> int:
     )
 
 
-def _unsupported_entities(source: str, output: str) -> int:
-    """How many named entities of the (normalised) output (``CHECKED_ENTITIES``; placeholders such as
-    "UNK" name no one) the source does not state. Lowercased outputs are recased from the source
-    first, so that NER sees the names the source has (``parse`` fails when no spaCy pipeline is
-    installed, naming the ones it tried)."""
+def _unsupported_entities(source: str, doc: Any) -> int:
+    """How many named entities of the parsed output (``CHECKED_ENTITIES``; placeholders such as
+    "UNK" name no one) the source does not state."""
     support, _ = _source_support(source)
-    text = restore_case(output, source)
     return sum(
         not _entity_supported(support, _TITLE.sub("", entity.text), entity.label_)
-        for entity in parse(text).ents
+        for entity in doc.ents
         if entity.label_ in CHECKED_ENTITIES and not any(is_placeholder(word) for word in entity.text.split())
     )
 
@@ -356,15 +387,57 @@ def _entity_supported(support: Any, name: str, label: str) -> bool:
     return label == "PERSON" and bool(words) and words[-1].norm in support.words
 
 
+def _unaligned_nouns(doc: Any, starts: Sequence[int], best: torch.Tensor) -> int:
+    """How many common nouns and numbers of the parsed output (spaCy's ``NOUN_POS``; not stop words or
+    placeholders) have a word piece (``starts``: their character offsets) whose best similarity to any
+    source token (``best``) is below ``UNALIGNED_BELOW``. Pieces cut off by the encoder count as aligned."""
+    count = 0
+    for token in doc:
+        if token.pos_ not in NOUN_POS or token.lower_ in STOP_WORDS or is_placeholder(token.text):
+            continue
+        if not any(character.isalnum() for character in token.text):
+            continue
+        pieces = _pieces(token, starts)
+        count += bool(pieces.stop > pieces.start and best[pieces].min() < UNALIGNED_BELOW)
+    return count
+
+
+def _unlinked_words(doc: Any, starts: Sequence[int], per_sentence: torch.Tensor) -> int:
+    """How many dependency arcs of the parsed output join two content words (``is_content``) that are
+    each aligned in some source sentence but never in the same one: words the source has, put together
+    in a relation it does not state. A word is aligned in a sentence when each of its pieces has a
+    token of that sentence at ``UNALIGNED_BELOW`` or above (``per_sentence``: best similarity of each
+    output piece to the tokens of each source sentence)."""
+    support: dict[int, torch.Tensor] = {}
+    for token in doc:
+        pieces = _pieces(token, starts)
+        if is_content(token) and pieces.stop > pieces.start:
+            support[token.i] = per_sentence[pieces].min(0).values
+    count = 0
+    for index, word in support.items():
+        head = doc[index].head.i
+        if head == index or head not in support:
+            continue
+        together = torch.minimum(word, support[head]).max()
+        count += bool(min(word.max(), support[head].max()) >= UNALIGNED_BELOW > together)
+    return count
+
+
+def _pieces(token: Any, starts: Sequence[int]) -> slice:
+    """The word pieces of a parsed token (``starts``: the pieces' character offsets, in order);
+    empty when the encoder's length limit cut it off."""
+    return slice(bisect.bisect_left(starts, token.idx), bisect.bisect_left(starts, token.idx + len(token)))
+
+
 def _alignment(
-    source: SourceEncoding, embeddings: torch.Tensor, sentence_ids: torch.Tensor, content: torch.Tensor, count: int
-) -> tuple[float, int]:
+    source: SourceEncoding, embeddings: torch.Tensor, sentence_ids: torch.Tensor, count: int
+) -> tuple[float, torch.Tensor]:
     """Mean over output sentences of the best single-source-sentence token-alignment precision, and
-    the number of content word pieces aligned to no source token at ``UNALIGNED_BELOW`` or above."""
+    each output token's best similarity to the tokens of each source sentence (-1 for a sentence
+    without tokens)."""
     if len(embeddings) == 0 or len(source.token_embeddings) == 0:
-        return 0.0, int(content.sum())
+        return 0.0, torch.zeros((len(embeddings), 1))
     similarity = embeddings @ source.token_embeddings.T  # (output tokens, source tokens)
-    unaligned = int((content & (similarity.max(1).values < UNALIGNED_BELOW)).sum())
     per_sentence = torch.full((len(embeddings), source.num_sentences), -1.0)
     per_sentence.scatter_reduce_(1, source.token_sentence.expand_as(similarity), similarity, reduce="amax")
     scores = [  # sentences cut off by the encoder's length limit have no tokens and no score
@@ -372,7 +445,7 @@ def _alignment(
         for i in range(count)
         if bool((sentence_ids == i).any())
     ]
-    return sum(scores) / len(scores), unaligned  # the first sentence always has tokens
+    return sum(scores) / len(scores), per_sentence  # the first sentence always has tokens
 
 
 def _ngram_support(source: SourceEncoding, tokens: Sequence[str]) -> float:
@@ -403,6 +476,8 @@ def _combine(
     trigram_support: float,
     novel_words: float,
     unaligned: int,
+    unaligned_nouns: int,
+    unlinked_words: int,
     unsupported_facts: int,
     unsupported_entities: int,
     unsupported: list[str],
@@ -413,6 +488,8 @@ def _combine(
         "trigram_support": trigram_support,
         "novel_words": novel_words,
         "aligned_words": 1.0 / (1.0 + unaligned),
+        "aligned_nouns": 1.0 / (1.0 + unaligned_nouns),
+        "linked_words": 1.0 / (1.0 + unlinked_words),
         "supported_facts": 1.0 / (1.0 + unsupported_facts),
         "supported_entities": 1.0 / (1.0 + unsupported_entities),
     }
@@ -435,8 +512,9 @@ class FaithfulnessMetric(Metric):
     def signature(self) -> str:
         weights = "+".join(f"{name}:{weight:g}" for name, weight in WEIGHTS.items())
         return (
-            f"faithfulness|v3|minilm-l6-v2:layer{EMBEDDING_LAYER}|best-source-sentence"
-            f"|ngram:{MAX_NGRAM}^2*entities|unaligned<{UNALIGNED_BELOW:g}|facts:dates,numbers"
+            f"faithfulness|v4|minilm-l6-v2:layer{EMBEDDING_LAYER}|best-source-sentence"
+            f"|ngram:{MAX_NGRAM}^2*entities|unaligned<{UNALIGNED_BELOW:g}:{','.join(sorted(NOUN_POS))}"
+            "|links:one-source-sentence|facts:dates,numbers"
             f"|entities:{_ner_name()}:{','.join(sorted(CHECKED_ENTITIES))}"
             f"|w:{weights}{dtype_suffix(self.scorer.dtype)}"
         )
