@@ -202,40 +202,31 @@ def _replace_punctuation(match: re.Match[str], match_type: str | None = None) ->
     return text if match_type == "single" else text.replace("'", "&⎋&")
 
 
-def _sub_between(opener: str, pattern: str, text: str) -> str:
-    """pysbd's substitution for the passages ``pattern`` finds, skipped where their ``opener`` is absent."""
-    return re.sub(pattern, _replace_punctuation, text) if opener in text else text
-
-
 class _BetweenPunctuation(BetweenPunctuation):
-    """pysbd's rules for text between quotes, brackets and dashes, with :func:`_replace_punctuation`
-    and :func:`_sub_between` (for languages without rules of their own)."""
+    """pysbd's rules for text between quotes, brackets and dashes, with :func:`_replace_punctuation`,
+    each skipped where its opening character is absent (for languages without rules of their own)."""
+
+    def sub_punctuation_between_quotes_and_parens(self, txt: str) -> str:
+        """pysbd's, in its order."""
+        if "'" in txt:
+            txt = self.sub_punctuation_between_single_quotes(txt)
+        for opener, pattern in (
+            ("‘", self.BETWEEN_SINGLE_QUOTE_SLANTED_REGEX),
+            ('"', self.BETWEEN_DOUBLE_QUOTES_REGEX_2),
+            ("[", self.BETWEEN_SQUARE_BRACKETS_REGEX_2),
+            ("(", self.BETWEEN_PARENS_REGEX_2),
+            ("«", self.BETWEEN_QUOTE_ARROW_REGEX_2),
+            ("--", self.BETWEEN_EM_DASHES_REGEX_2),
+            ("“", self.BETWEEN_QUOTE_SLANTED_REGEX_2),
+        ):
+            if opener in txt:
+                txt = re.sub(pattern, _replace_punctuation, txt)
+        return txt
 
     def sub_punctuation_between_single_quotes(self, txt: str) -> str:
-        if "'" not in txt or (re.search(self.WORD_WITH_LEADING_APOSTROPHE, txt) and not re.search(r"'\s", txt)):
+        if re.search(self.WORD_WITH_LEADING_APOSTROPHE, txt) and not re.search(r"'\s", txt):
             return txt
         return re.sub(self.BETWEEN_SINGLE_QUOTES_REGEX, partial(_replace_punctuation, match_type="single"), txt)
-
-    def sub_punctuation_between_single_quote_slanted(self, txt: str) -> str:
-        return _sub_between("‘", self.BETWEEN_SINGLE_QUOTE_SLANTED_REGEX, txt)
-
-    def sub_punctuation_between_double_quotes(self, txt: str) -> str:
-        return _sub_between('"', self.BETWEEN_DOUBLE_QUOTES_REGEX_2, txt)
-
-    def sub_punctuation_between_square_brackets(self, txt: str) -> str:
-        return _sub_between("[", self.BETWEEN_SQUARE_BRACKETS_REGEX_2, txt)
-
-    def sub_punctuation_between_parens(self, txt: str) -> str:
-        return _sub_between("(", self.BETWEEN_PARENS_REGEX_2, txt)
-
-    def sub_punctuation_between_quotes_arrow(self, txt: str) -> str:
-        return _sub_between("«", self.BETWEEN_QUOTE_ARROW_REGEX_2, txt)
-
-    def sub_punctuation_between_em_dashes(self, txt: str) -> str:
-        return _sub_between("--", self.BETWEEN_EM_DASHES_REGEX_2, txt)
-
-    def sub_punctuation_between_quotes_slanted(self, txt: str) -> str:
-        return _sub_between("“", self.BETWEEN_QUOTE_SLANTED_REGEX_2, txt)
 
 
 _LETTERS_ONLY = re.compile(r"[a-zA-Z]*")  # pysbd's r"\A[a-zA-Z]*\Z"
