@@ -46,6 +46,7 @@ COMPONENTS = (
     "linked_words",
     "supported_facts",
     "supported_entities",
+    "supported_words",
 )
 
 

@@ -8,6 +8,7 @@ from harness.data.example import Example, text_hash
 from harness.metrics.base import ScoringInput
 from harness.metrics.embedder import minilm_path
 from harness.metrics.faithfulness import FaithfulnessMetric, normalise, split_sentences
+from harness.metrics.word_support import load_word_support
 
 SOURCE = (
     "The city council of Leeds approved a budget of 45 million pounds on Tuesday. "
@@ -53,6 +54,7 @@ def test_keys_and_ranges(metric: FaithfulnessMetric) -> None:
         "faithfulness.linked_words",
         "faithfulness.supported_facts",
         "faithfulness.supported_entities",
+        "faithfulness.supported_words",
         "faithfulness.unsupported_words",
     }
     for key, value in result.items():
@@ -160,8 +162,9 @@ def test_the_default_cache_keeps_the_256_most_recent_sources() -> None:
 def test_signature_names_settings(metric: FaithfulnessMetric) -> None:
     # v4: trigram support squared times entity support, unaligned nouns and numbers, words linked in
     # no one source sentence, unsupported dates/numbers
-    assert metric.signature().startswith("faithfulness|v4|minilm-l6-v2:layer4")
-    assert "ngram:3^2*entities|unaligned<0.7:NOUN,NUM|links:one-source-sentence|facts:dates,numbers" in (
+    assert metric.signature().startswith("faithfulness|v5|minilm-l6-v2:layer4")
+    words = f"word-support:{load_word_support().digest}:p>0.5"  # the word-support model, named by its weights
+    assert f"ngram:3^2*entities|unaligned<0.7:NOUN,NUM|links:one-source-sentence|{words}|facts:dates,numbers" in (
         metric.signature()
     )
     assert "|entities:spacy-en_core_web_sm" in metric.signature()  # the NER model that found the names
@@ -308,6 +311,16 @@ SEED_PERTURBATIONS = {  # each one wrong fact in an otherwise faithful summary o
     "wrong country as the estimator": ("South Korea estimates", "Japan estimates"),
 }
 ENTITY_SWAPS = 5  # the last five: a name the seed article never states
+# perturbations whose new name the word-support model flags (dates, numbers and "Seoul" it does not:
+# their MiniLM similarity to the article's dates, numbers and "Pyongyang" is high; supported_facts counts
+# the dates and numbers)
+FLAGGED_NAMES = {
+    "visiting leader",
+    "wrong country as a party",
+    "wrong leader as the speaker",
+    "person not in the article",
+    "wrong country as the estimator",
+}
 
 
 def test_a_faithful_seed_summary_beats_each_one_fact_perturbation(metric: FaithfulnessMetric) -> None:
@@ -320,6 +333,10 @@ def test_a_faithful_seed_summary_beats_each_one_fact_perturbation(metric: Faithf
     assert faithful["faithfulness.supported_entities"] == 1.0  # Putin, Russia, North Korea, Pyongyang, South Korea
     for name, result in zip(perturbed, wrong, strict=True):
         assert faithful["faithfulness"] > result["faithfulness"], name
+    for name, result in zip(perturbed, wrong, strict=True):
+        assert faithful["faithfulness.supported_words"] >= result["faithfulness.supported_words"], name
+        if name in FLAGGED_NAMES:
+            assert faithful["faithfulness.supported_words"] > result["faithfulness.supported_words"], name
     for name, result in list(zip(perturbed, wrong, strict=True))[-ENTITY_SWAPS:]:
         assert result["faithfulness.supported_entities"] == 0.5, name
         assert faithful["faithfulness"] - result["faithfulness"] > 0.05, name  # not only by a hair
@@ -357,9 +374,10 @@ def test_the_combination_squares_the_trigram_support_and_weights_sum_to_one() ->
     from harness.metrics.faithfulness import WEIGHTS, combine, features
 
     names = ["alignment", "trigram_support", "novel_words", "aligned_words", "aligned_nouns", "linked_words"]
-    ones = dict.fromkeys([*names, "supported_facts", "supported_entities"], 1.0)
+    ones = dict.fromkeys([*names, "supported_facts", "supported_entities", "supported_words"], 1.0)
     assert set(features(ones)) == set(WEIGHTS) and combine(ones) == pytest.approx(1.0)
-    half = {**ones, "trigram_support": 0.5, "novel_words": 0.0, "aligned_words": 0.0}  # diagnostics: no weight
+    diagnostics = {"alignment": 0.0, "novel_words": 0.0, "aligned_words": 0.0}  # no weight
+    half = {**ones, "trigram_support": 0.5, **diagnostics}
     assert features(half)["trigram_support"] == 0.25
     assert combine(half) == pytest.approx(1.0 - WEIGHTS["trigram_support"] * 0.75)
     one_name = {**half, "supported_entities": 0.5}  # the trigram support counts half with one unsupported name

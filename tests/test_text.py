@@ -3,16 +3,18 @@
 from __future__ import annotations
 
 import json
+import re
 
 import pysbd
 import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 from pysbd.lang.english import English
+from pysbd.punctuation_replacer import replace_punctuation
 
 from conftest import FRANK, ROOT, WMT17, requires_shared
 from harness.data.seed import seed_summarisation_examples
-from harness.text import BLOCK_CHARS, plain_sentences, split_sentences
+from harness.text import BLOCK_CHARS, _replace_punctuation, _segmenter, plain_sentences, split_sentences
 
 
 def pysbd_sentences(text: str, lang: str = "en") -> list[str]:
@@ -116,6 +118,16 @@ _TRICKY = [
     "’s",
     "u.s.",
     "U.S.",
+    "U.K.",
+    "E.U.",
+    "I.V.",
+    "a.I.",
+    "J.R.R.",
+    "A.M.",
+    "P.M.",
+    "The",
+    "However",
+    "Census",
     "j.r.",
     "d.c.",
     "c.d.",
@@ -235,6 +247,52 @@ def test_plain_text_is_split_as_pysbd_splits_it(paragraph: str) -> None:
     plain = plain_sentences(paragraph)
     if plain is not None:
         assert plain == pysbd_sentences(paragraph)
+
+
+# For pysbd's own rules (the text that does not take the plain path): marks and quotes of other
+# scripts, ellipses, and the placeholders' neighbours.
+_PUNCTUATION = [
+    "...",
+    ". . .",
+    ". . . .",
+    "‘",
+    "’",
+    "“",
+    "”",
+    "«",
+    "»",
+    "。",
+    "．",
+    "！",
+    "？",
+    "?!",
+    "!!",
+    "\\-",
+    "\\(",
+]
+
+
+@pytest.mark.slow
+@settings(max_examples=2000, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+@given(
+    st.one_of(
+        _PARAGRAPH,
+        _MARKED,
+        st.lists(st.one_of(_TOKEN, st.sampled_from(_PUNCTUATION))).map(lambda ts: " ".join(" ".join(ts).split())),
+    )
+)
+def test_the_segmenter_splits_as_pysbd_splits(paragraph: str) -> None:
+    """The harness's pysbd segmenter (linear, lists, abbreviations, quotes and placeholders done
+    faster) gives pysbd's sentences."""
+    assert [s.strip() for s in _segmenter("en").segment(paragraph) if s.strip()] == pysbd_sentences(paragraph)
+
+
+@given(st.text(alphabet="ab .()[]-\\'!?。．！？∯&", max_size=30))
+def test_punctuation_between_quotes_is_replaced_as_pysbd_replaces_it(text: str) -> None:
+    match = re.fullmatch(".*", text, re.DOTALL)
+    assert match is not None
+    for match_type in (None, "single"):
+        assert _replace_punctuation(match, match_type) == replace_punctuation(match, match_type)
 
 
 def test_tokenised_and_ordinary_news_sentences_take_the_plain_path() -> None:
