@@ -4,10 +4,10 @@ Every output sentence is checked against its best-matching *single* source sente
 pieced together from far-apart places in the source is a typical error, so whole-document matching
 is deliberately avoided). Nine components, in 0..1:
 
-- ``alignment`` (a diagnostic since v5): BERTScore-precision-style token alignment. Each output token takes its highest
-  cosine similarity to the tokens of a source sentence (MiniLM layer-4 contextual embeddings; the
-  source is encoded in chunks of consecutive sentences); the sentence scores the mean over its
-  tokens, maximised over source sentences.
+- ``alignment`` (a diagnostic since v5): BERTScore-precision-style token alignment. Each output
+  token takes its highest cosine similarity to the tokens of a source sentence (MiniLM layer-4
+  contextual embeddings; the source is encoded in chunks of consecutive sentences); the sentence
+  scores the mean over its tokens, maximised over source sentences.
 - ``trigram_support``: the largest fraction of the sentence's word trigrams (bigrams or unigrams
   for shorter sentences) found in one source sentence.
 - ``novel_words``: ``1 / (1 + k)`` where ``k`` counts content words (names, numbers, dates
@@ -286,20 +286,22 @@ class FaithfulnessScorer:
 
     def _encode_outputs(
         self, pairs: Sequence[tuple[str, str]]
-    ) -> list[tuple[SourceEncoding, list[str], _Embedded | None]]:
-        """Each pair's source encoding, output sentences and output encoding (None without sentences)."""
+    ) -> list[tuple[SourceEncoding, str, list[str], _Embedded | None]]:
+        """Each pair's source encoding, normalised output, its sentences and its encoding (None without
+        sentences)."""
         sources = self.encode_sources([source for source, _ in pairs])
-        outputs = [split_sentences(normalise(output)) for _, output in pairs]
+        normalised = [normalise(output) for _, output in pairs]
+        outputs = [split_sentences(output) for output in normalised]
         embedded = iter(self._embed([sentences for sentences in outputs if sentences]))
         return [
-            (source, sentences, next(embedded) if sentences else None)
-            for source, sentences in zip(sources, outputs, strict=True)
+            (source, output, sentences, next(embedded) if sentences else None)
+            for source, output, sentences in zip(sources, normalised, outputs, strict=True)
         ]
 
     def output_words(self, pairs: Sequence[tuple[str, str]]) -> list[list[OutputWord]]:
         """The content words of each output with their ``word_support`` features."""
         found: list[list[OutputWord]] = []
-        for source, sentences, chunk in self._encode_outputs(pairs):
+        for source, _, sentences, chunk in self._encode_outputs(pairs):
             if chunk is None:
                 found.append([])
                 continue
@@ -311,11 +313,12 @@ class FaithfulnessScorer:
         """Components, combined score and unsupported words for each (source, output) pair."""
         model = load_word_support()
         results = []
-        for (source_text, output), (source, sentences, chunk) in zip(pairs, self._encode_outputs(pairs), strict=True):
+        for (source_text, _), (source, output, sentences, chunk) in zip(
+            pairs, self._encode_outputs(pairs), strict=True
+        ):
             if chunk is None:
                 results.append(_combine(1.0, 1.0, 1.0, 0, 0, 0, 0, 0, 0, []))
                 continue
-            output = normalise(output)
             alignment, per_sentence = _alignment(source, chunk.embeddings, chunk.sentence_ids, len(sentences))
             best = per_sentence.max(1).values  # each output token's best similarity to any source token
             # The text the encoder saw (token offsets refer to it), recased so that spaCy sees names.
