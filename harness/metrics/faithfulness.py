@@ -78,7 +78,7 @@ from harness.metrics.config import MetricsConfig
 from harness.metrics.device import dtype_suffix, metric_device, metric_dtype
 from harness.metrics.embedder import load_minilm
 from harness.metrics.metadata import HIGHER
-from harness.metrics.word_support import OutputWord, content_words, load_word_support
+from harness.metrics.word_support import FLAG_ABOVE, OutputWord, content_words, load_word_support
 
 # Weights of the combined features; "trigram_support" enters as the mean of squared sentence values
 # times "supported_entities".
@@ -555,7 +555,7 @@ class FaithfulnessMetric(Metric):
         return (
             f"faithfulness|v5|minilm-l6-v2:layer{EMBEDDING_LAYER}|best-source-sentence"
             f"|ngram:{MAX_NGRAM}^2*entities|unaligned<{UNALIGNED_BELOW:g}:{','.join(sorted(NOUN_POS))}"
-            f"|links:one-source-sentence|word-support:{load_word_support().digest}:p>0.5|facts:dates,numbers"
+            f"|links:one-source-sentence|word-support:{load_word_support().digest}:p>{FLAG_ABOVE:g}|facts:dates,numbers"
             f"|entities:{_ner_name()}:{','.join(sorted(CHECKED_ENTITIES))}"
             f"|w:{weights}{dtype_suffix(self.scorer.dtype)}"
         )

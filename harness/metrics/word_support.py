@@ -23,6 +23,7 @@ import torch
 WEIGHTS_FILE = Path(__file__).with_name("word_support.json")
 FEATURES = ("min_similarity", "mean_similarity", "in_source", "has_digit", "pieces")
 MAX_PIECES = 4
+FLAG_ABOVE = 0.5  # a word is flagged when P(unsupported) exceeds this: the classifier's own decision rule
 
 
 @dataclass(frozen=True)
@@ -81,7 +82,7 @@ class WordSupportModel:
     def flags(self, word: OutputWord) -> bool:
         """The model's decision: the word is more likely unsupported than supported. (A count of
         decisions, unlike a sum of probabilities, does not grow with the length of copied text.)"""
-        return self.unsupported(word) > 0.5
+        return self.unsupported(word) > FLAG_ABOVE
 
     @property
     def digest(self) -> str:
