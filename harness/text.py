@@ -39,7 +39,7 @@ from pysbd.processor import Processor
 from pysbd.utils import Rule, Text, TextSpan
 
 _WHITESPACE = re.compile(r"\s+")
-_REGEX_SPECIAL = set(".^$*+?{}[]\\|")
+_REGEX_SYNTAX = frozenset(".^$*+?{}[]\\|()")
 
 
 @cache
@@ -76,7 +76,7 @@ def _may_apply(abbreviation: str, words: set[str]) -> bool:
 def _is_literal(abbreviation: str) -> bool:
     """An ASCII abbreviation without regular-expression syntax, a space or a group: its pattern
     matches only itself (in any case)."""
-    return not any(c in abbreviation for c in _REGEX_SPECIAL | set(" ()")) and abbreviation.isascii()
+    return _REGEX_SYNTAX.isdisjoint(abbreviation) and " " not in abbreviation and abbreviation.isascii()
 
 
 @cache
@@ -157,9 +157,6 @@ class _ListItemReplacer(ListItemReplacer):
     def scan_lists(self, regex1: str, regex2: str, replacement: str, strip: bool = False) -> None:
         if regex1 != self.NUMBERED_LIST_REGEX_1 or _DIGIT_BEFORE_LIST_PERIOD.search(self.text):
             super().scan_lists(regex1, regex2, replacement, strip)
-
-
-_REGEX_SYNTAX = frozenset(".^$*+?{}[]\\|()")
 
 
 @cache
