@@ -121,22 +121,23 @@ def _frank_style(rng: random.Random, text: str) -> str:
     return " ".join(_PUNCTUATION.sub(r" \1 ", text.lower()).split())
 
 
-def _nearest(articles: Sequence[tuple[str, str]], index: int, count: int) -> list[int]:
-    """The ``count`` other articles that share the largest fraction of their content words with one."""
-    vocabularies = [_piece_words(article) for _, article in articles]
+def _nearest(vocabularies: Sequence[set[str]], index: int, count: int) -> list[int]:
+    """The ``count`` other articles that share the largest fraction of their content words with one
+    (``vocabularies``: each article's content words)."""
     own = vocabularies[index]
     overlap = [len(own & v) / len(own | v) if i != index else -1.0 for i, v in enumerate(vocabularies)]
-    return sorted(range(len(articles)), key=lambda i: (-overlap[i], i))[:count]
+    return sorted(range(len(vocabularies)), key=lambda i: (-overlap[i], i))[:count]
 
 
 def synthetic_claims(articles: Sequence[tuple[str, str]], seed: int = SEED) -> list[Claim]:
     rng = random.Random(seed)
     sentences = [[s.split() for s in split_sentences(normalise(article))] for _, article in articles]
+    vocabularies = [_piece_words(article) for _, article in articles]
     claims: list[Claim] = []
     for index, (_, article) in enumerate(articles):
         own = sentences[index]
         usable = [s for s in own if MIN_WORDS <= len(s) <= MAX_WORDS]
-        others = _nearest(articles, index, NEAREST)
+        others = _nearest(vocabularies, index, NEAREST)
         for tokens in rng.sample(usable, min(SENTENCES_PER_ARTICLE, len(usable))):
             original = " ".join(tokens)
             cut = rng.randint(int(0.6 * len(tokens)), len(tokens) - 1)
