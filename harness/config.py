@@ -60,10 +60,17 @@ def reject_renamed_keys(overrides: Iterable[str]) -> None:
     """An override of a flat metric key of earlier versions (``metrics.rouge_use_stemmer=false``) is an
     error naming the key's node (``metrics.rouge.use_stemmer``), rather than Hydra's "not in struct"."""
     for override in overrides:
-        key = override.partition("=")[0].lstrip("+~")
-        group, _, option = key.partition(".")
-        if group == "metrics" and option in RENAMED:
-            raise ConfigError(f"{key}: this option is now metrics.{RENAMED[option]}")
+        error = renamed_key_error(override.partition("=")[0].lstrip("+~"))
+        if error is not None:
+            raise error
+
+
+def renamed_key_error(key: str, where: str = "") -> ConfigError | None:
+    """The error for a flat metric key of earlier versions, naming its node; None for any other key."""
+    group, _, option = key.partition(".")
+    if group == "metrics" and option in RENAMED:
+        return ConfigError(f"{where}{key}: this option is now metrics.{RENAMED[option]}")
+    return None
 
 
 def config_error_from_hydra(error: HydraException) -> ConfigError:
@@ -81,9 +88,9 @@ def config_error_from_hydra(error: HydraException) -> ConfigError:
     unknown = re.search(r"Key '[^']+' not in '(\w+)'", text)
     if full_key and unknown:
         key = full_key.group(1)
-        group, _, option = key.partition(".")
-        if group == "metrics" and option in RENAMED:
-            return ConfigError(f"{where}{key}: this option is now metrics.{RENAMED[option]}")
+        renamed = renamed_key_error(key, where)
+        if renamed is not None:
+            return renamed
         known = _schema_fields(unknown.group(1))
         expected = f"; expected one of {', '.join(known)}" if known else ""
         return ConfigError(f"{where}{key}: not an option of {key.rpartition('.')[0] or 'a run'}{expected}")

@@ -67,10 +67,12 @@ def compose_config(overrides: Sequence[str] = ()) -> DictConfig:
 def check_every_job(argv: Sequence[str]) -> None:
     """Compose and validate each value of each sweep once before Hydra starts a job, so that a bad option,
     config or value is one :class:`ConfigError` line, not Hydra's multi-line report after some jobs ran.
-    A command line that names another primary config is left to Hydra."""
+    A command line that names another primary config is left to Hydra, but for flat metric keys of
+    earlier versions."""
+    lines = [arg for arg in argv if not arg.startswith("-") and ("=" in arg or arg.startswith("~"))]
+    reject_renamed_keys(lines)
     if any(arg.partition("=")[0] in OTHER_PRIMARY_CONFIG for arg in argv):
         return
-    lines = [arg for arg in argv if not arg.startswith("-") and ("=" in arg or arg.startswith("~"))]
     try:
         overrides = OverridesParser.create().parse_overrides(lines)
         sweeps = {
@@ -106,7 +108,6 @@ def _quiet_libraries() -> None:
 def main(argv: list[str]) -> None:
     """Run the Hydra app with ``argv`` as its command line (overrides, ``-m``, ``--cfg job``, ...)."""
     try:
-        reject_renamed_keys(arg for arg in argv if not arg.startswith("-"))
         check_every_job(argv)
     except ConfigError as error:
         sys.exit(report_input_error(error))
