@@ -273,16 +273,16 @@ def check_auto(
 
     Spans index the output as given (unescaping and recasing keep every character offset).
     """
-    docs = relation_docs(output, source) if embed is not None and lang == "en" else None
-    return _check(output, source, references, lang, embed, docs)
+    return _check(output, source, references, lang, embed, relation_docs(output, source, lang, embed))
 
 
 Docs = tuple[Any, Any]  # the parses the relation checks read: the source's (no NER) and the output's
 
 
-def relation_docs(output: str, source: str) -> Docs | None:
-    """The parses of an English output's relation checks, or None when no spaCy pipeline is installed."""
-    if load_spacy() is None:
+def relation_docs(output: str, source: str, lang: str, embed: Embed | None) -> Docs | None:
+    """The parses of an output's relation checks, or None where there are none: no ``embed``, not
+    English, or no spaCy pipeline installed."""
+    if embed is None or lang != "en" or load_spacy() is None:
         return None
     return parse_source(source), parse(restore_case(unescape(output), source))
 
@@ -324,10 +324,7 @@ def check_auto_many(
     results: list[AutoFactsResult] = []
     for start in range(0, len(inputs), window):
         part = inputs[start : start + window]
-        docs = [
-            relation_docs(output, source) if embed is not None and lang == "en" else None
-            for output, source, _, lang in part
-        ]
+        docs = [relation_docs(output, source, lang, embed) for output, source, _, lang in part]
         sources = {source: d[0] for (_, source, _, _), d in zip(part, docs, strict=True) if d is not None}
         texts = [s.text for doc in sources.values() for s in source_sentences(doc)]
         texts += [s.text for d in docs if d is not None for s in output_sentences(d[1])]
