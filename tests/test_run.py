@@ -267,3 +267,18 @@ def test_a_local_sweep_runs_every_job_and_names_the_failed_ones(tmp_path: Path) 
         f"harness: error: job 2 (dataset.path={tmp_path / 'absent.jsonl'})",
     ]
     assert "Traceback" not in result.stderr
+
+
+def test_a_metrics_device_the_machine_lacks_is_said_and_recorded(
+    run_eval, capsys: pytest.CaptureFixture[str], monkeypatch: pytest.MonkeyPatch
+) -> None:
+    import torch
+
+    monkeypatch.setattr(torch.cuda, "is_available", lambda: False)
+    folder = run_eval("model=lead", "metrics.names=[rouge,bertscore]", "metrics.device=cuda")
+    warnings = [line for line in capsys.readouterr().err.splitlines() if "metrics.device" in line]
+    assert warnings == [
+        "harness: warning: metrics.device=cuda: CUDA is not available on this machine; the metrics run on the CPU"
+    ]
+    assert read_json(folder / "run.json")["metric_devices"] == {"bertscore": "cpu"}
+    assert "bertscore_f1" in read_json(folder / "metrics.json")["metrics"]
