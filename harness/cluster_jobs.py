@@ -1,11 +1,13 @@
-"""Runs that fail inside a cluster job (Hydra's submitit launchers: ``slurm``, ``submitit_slurm``,
-``submitit_local``), reported to the user who launched the sweep.
+"""Runs that fail inside a sweep job (``-m``, with any launcher), reported to the user who launched the
+sweep once every job has ended.
 
-A job's own output is a log file on the cluster that nobody reads, and a job that exits (``sys.exit``
-for bad input) leaves submitit no result to collect, so the launcher would wait for it forever on a
-cluster without job accounting. Instead the job prints the error to its log, writes it with the log's
-path beside its Hydra job folder and returns; after the sweep the launching process prints one line per
-failed job and exits non-zero (2 when every failure is bad input, as for a single run).
+A job that raises or exits stops Hydra's local launcher, so the later jobs would never run; in a
+cluster job (Hydra's submitit launchers: ``slurm``, ``submitit_slurm``, ``submitit_local``) its own
+output is a log file that nobody reads, and a job that exits (``sys.exit`` for bad input) leaves
+submitit no result to collect, so the launcher would wait for it forever on a cluster without job
+accounting. Instead the job prints the error (to its log, in a cluster), writes it beside its Hydra job
+folder and returns; after the sweep the launching process prints the table of the runs that finished,
+one line per failed job and exits non-zero (2 when every failure is bad input, as for a single run).
 """
 
 from __future__ import annotations
@@ -27,21 +29,24 @@ def in_cluster_job() -> bool:
     return bool(os.environ.get("SUBMITIT_EXECUTOR"))
 
 
-def record_failure(error: Exception, job_dir: Path, overrides: list[str]) -> None:
-    """Print ``error`` to the job's log (one line for bad input, else the traceback) and write it, with
-    the job's id and log path, to ``job_dir``."""
-    import submitit
-
+def record_failure(error: Exception, job_dir: Path, job_num: int, overrides: list[str]) -> None:
+    """Print ``error`` (one line for bad input, else the traceback) and write it, with the job's id (the
+    cluster's, else the sweep's job number) and log path (in a cluster), to ``job_dir``."""
     if isinstance(error, InputError):
         report_input_error(error)
     else:
         traceback.print_exc()
-    environment = submitit.JobEnvironment()
+    job_id, log = str(job_num), None
+    if in_cluster_job():
+        import submitit
+
+        environment = submitit.JobEnvironment()
+        job_id, log = environment.job_id, str(environment.paths.stderr)
     record = {
         "error": f"{error}" or type(error).__name__,
         "input_error": isinstance(error, InputError),
-        "job_id": environment.job_id,
-        "log": str(environment.paths.stderr),
+        "job_id": job_id,
+        "log": log,
         "overrides": overrides,
     }
     (job_dir / JOB_FAILURE).write_text(json.dumps(record), encoding="utf-8")
@@ -58,9 +63,10 @@ def report_failures(records: list[dict[str, Any]], swept: set[str]) -> None:
     exit 1, or 2 when every failure was bad input."""
     for record in records:
         overrides = " ".join(o for o in record["overrides"] if o in swept)
+        log = f" (log: {record['log']})" if record["log"] else ""
         print(
             f"harness: error: job {record['job_id']}{f' ({overrides})' if overrides else ''} failed: "
-            f"{record['error']} (log: {record['log']})",
+            f"{record['error']}{log}",
             file=sys.stderr,
         )
     sys.exit(2 if all(record["input_error"] for record in records) else 1)

@@ -28,7 +28,8 @@ OTHER_PRIMARY_CONFIG = ("-cn", "--config-name", "-cp", "--config-path", "-cd", "
 
 @hydra.main(config_path=CONFIG_DIR, config_name="config", version_base="1.3")
 def hydra_run(cfg: DictConfig) -> str | None:
-    """One run; in a cluster job a failure is recorded for the launching process to report."""
+    """One run; in a sweep job a failure is recorded for the launching process to report, so that the
+    other jobs still run."""
     hydra_cfg = HydraConfig.get()
     try:
         validate_config(cfg)
@@ -37,8 +38,9 @@ def hydra_run(cfg: DictConfig) -> str | None:
         _quiet_libraries()
         run_dir = run(cfg)
     except Exception as error:
-        if in_cluster_job():
-            record_failure(error, Path(hydra_cfg.runtime.output_dir), list(hydra_cfg.overrides.task))
+        if hydra_cfg.mode == RunMode.MULTIRUN or in_cluster_job():
+            job_dir = Path(hydra_cfg.runtime.output_dir)
+            record_failure(error, job_dir, hydra_cfg.job.num, list(hydra_cfg.overrides.task))
             return None
         if not isinstance(error, InputError | RunFailed) or os.environ.get("HYDRA_FULL_ERROR") == "1":
             raise

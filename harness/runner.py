@@ -82,6 +82,9 @@ def run(cfg: DictConfig) -> Path:
             state = resume.prepare(folder)
         cache, info["cache"] = _open_cache(cfg, model, identity, task)
         score_cache = ScoreCache(Path(cfg.run.cache_dir) / SCORE_CACHE_FILE) if cfg.run.cache else None
+        devices = {metric.name: str(metric.device) for metric in metrics if metric.device is not None}
+        if devices:
+            info["metric_devices"] = devices
         folder.write_json("run.json", info)
         try:
             with timings.stage("generate"):

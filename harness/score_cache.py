@@ -23,8 +23,8 @@ from harness.versions import library_versions
 SCORE_CACHE_FILE = "scores.sqlite"  # under run.cache_dir
 
 
-def metric_key(metric: Metric) -> str:
-    payload = {"signature": metric.signature(), "libraries": library_versions()}
+def metric_key(signature: str) -> str:
+    payload = {"signature": signature, "libraries": library_versions()}
     return hashlib.sha256(json.dumps(payload, sort_keys=True).encode("utf-8")).hexdigest()
 
 
@@ -41,7 +41,9 @@ class ScoreCache:
         self.path = Path(path)
         self.hits = 0
         self.misses = 0
-        self._keys: dict[int, str] = {}  # metric object id -> key, computed once per run
+        # signature -> key, computed once per signature: keyed by the signature itself, never by
+        # id(metric), as CPython gives a new object the id of a freed one.
+        self._keys: dict[str, str] = {}
         self._db = open_sqlite(
             self.path,
             "CREATE TABLE IF NOT EXISTS scores (metric TEXT NOT NULL, item TEXT NOT NULL, result TEXT NOT NULL,"
@@ -52,7 +54,10 @@ class ScoreCache:
         """``metric.score(chunk)``, computing only the examples that are not cached yet."""
         if not metric.cache_scores:
             return metric.score(chunk)
-        key = self._keys.setdefault(id(metric), metric_key(metric))
+        signature = metric.signature()
+        if signature not in self._keys:
+            self._keys[signature] = metric_key(signature)
+        key = self._keys[signature]
         items = [item_key(item) for item in chunk]
         found = self._lookup(key, items)
         missing = [i for i, item in enumerate(items) if item not in found]

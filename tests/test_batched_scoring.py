@@ -54,8 +54,8 @@ def test_batched_equals_per_example_in_any_order(make: type) -> None:
 
 
 def test_device_auto_is_the_gpu_when_torch_sees_one(monkeypatch: pytest.MonkeyPatch) -> None:
-    assert metric_device("cpu") == "cpu" and metric_device("cuda:1") == "cuda:1"
     monkeypatch.setattr(torch.cuda, "is_available", lambda: True)
+    assert metric_device("cpu") == "cpu" and metric_device("cuda:1") == "cuda:1"
     assert metric_device("auto") == "cuda"
     monkeypatch.setattr(torch.cuda, "is_available", lambda: False)
     assert metric_device("auto") == "cpu"

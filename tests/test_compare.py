@@ -198,3 +198,33 @@ def test_refuses_runs_over_different_examples(tmp_path: Path) -> None:
         compare_runs([load_run(a), load_run(b)])
     with pytest.raises(IncomparableRuns, match="different examples"):
         compare_runs([load_run(a), load_run(c)])
+
+
+def test_identical_runs_are_never_different_and_too_few_examples_get_no_p_value(tmp_path: Path) -> None:
+    rouge = [0.3, 0.4, 0.5, 0.2, 0.3, 0.4]
+    same = [load_run(_summary_run(tmp_path / name, name, rouge, "supported")) for name in ("lead", "copy")]
+    (metric,) = compare_runs(same, bootstrap_samples=200, ar_trials=200).metrics
+    assert (metric.systems[0].delta, metric.systems[0].p_bootstrap, metric.systems[0].p_ar) == (0.0, 1.0, 1.0)
+    assert metric.too_few is None
+    # The seed's one example: a difference, but no p-value below MIN_PAIRED_EXAMPLES.
+    one = [
+        load_run(
+            write_run(
+                tmp_path / name,
+                task="summarise",
+                model=name,
+                dataset="seed",
+                examples=_summary_examples()[:1],
+                outputs=["o"],
+                scores=[{"rouge1": value}],
+                signatures={"rouge1": "rouge|stem:yes"},
+            )
+        )
+        for name, value in (("a", 0.3), ("b", 0.4))
+    ]
+    comparison = compare_runs(one, bootstrap_samples=200, ar_trials=200)
+    (metric,) = comparison.metrics
+    assert (metric.systems[0].p_bootstrap, metric.systems[0].p_ar) == (None, None)
+    assert metric.too_few == "too few examples (n = 1 < 6)"
+    row = next(line for line in render_markdown(comparison).splitlines() if line.startswith("| | | b |"))
+    assert row.endswith("| too few examples (n = 1 < 6) | too few examples (n = 1 < 6) |")

@@ -104,7 +104,9 @@ def test_never_overwrites_or_writes_into_a_run_folder(
     taken.write_text("keep me", encoding="utf-8")
     assert main(["export", str(runs[0]), "-o", str(taken)]) == 2
     assert taken.read_text(encoding="utf-8") == "keep me"
-    assert "already exists" in capsys.readouterr().err
-    assert main(["export", str(runs[0]), "-o", str(runs[0] / "x.parquet")]) == 2
+    assert f"-o {taken}: already exists; --force overwrites it" in capsys.readouterr().err
+    assert main(["export", str(runs[0]), "-o", str(taken), "--force"]) == 0
+    assert taken.read_bytes().startswith(b"PAR1")  # parquet's magic
+    assert main(["export", str(runs[0]), "-o", str(runs[0] / "x.parquet"), "--force"]) == 2
     assert "inside the run folder" in capsys.readouterr().err
     assert not (runs[0] / "x.parquet").exists()

@@ -125,3 +125,27 @@ def test_the_direction_comes_from_the_declared_metadata(tmp_path: Path, capsys: 
     rows = [line for line in capsys.readouterr().out.splitlines() if line.startswith("| ")]
     assert rows[0] == "| model | latency ↓ |"
     assert rows[1:] == ["| a | **0.220** ± 0.006 |", "| b | 0.420 ± 0.006 |"]
+
+
+def test_runs_of_too_few_examples_get_no_markers(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    """The seed's one example: every difference would get sacrebleu's smallest p-value; none is marked."""
+    folders = [
+        write_run(
+            tmp_path / "results",
+            **(SEED_RUN | {"examples": EXAMPLES[:1]}),
+            model=model,
+            outputs=["o"],
+            scores=[{"rouge1": rouge}],
+            signatures={"rouge1": "rouge|stem:yes"},
+            stamp=f"2026-01-01/{stamp}",
+        )
+        for model, rouge, stamp in (("lead", 0.3, "10-00-00"), ("bart", 0.5, "11-00-00"))
+    ]
+    for output_format in ("markdown", "latex"):
+        argv = ["table", str(tmp_path / "results"), "--format", output_format, "--baseline", str(folders[0])]
+        assert main(argv) == 0
+        out = capsys.readouterr().out
+        rows = [line for line in out.splitlines() if line.startswith("| ") or line.endswith("\\\\")]
+        assert len(rows) == 3 and not any("†" in row or "dagger" in row for row in rows)
+        less_than = "<" if output_format == "markdown" else r"\textless{}"
+        assert f"No markers for rouge1: too few examples (n = 1 {less_than} 6)." in out

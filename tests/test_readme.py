@@ -104,6 +104,22 @@ def test_every_run_command_composes(command: str) -> None:
             assert cfg.model.language_pair == f"{cfg.task.source_lang}-{cfg.task.target_lang}", command
 
 
+SEED_COMMANDS = [c for c in run_commands() if "dataset=" not in c or "dataset=seed" in c]
+
+
+@pytest.mark.parametrize("command", SEED_COMMANDS)
+def test_every_command_on_the_seed_has_its_data(command: str) -> None:
+    """The seed is local, so even the commands that need the hub or a server load their examples here:
+    a target language the seed has no reference translation for fails now, not on the user's machine."""
+    from harness.data.loading import load_examples
+    from harness.task import task_spec
+
+    overrides = [a for a in harness_part(command)[1:] if a not in ("-m", "--multirun", "--cfg", "job")]
+    for job in expand_sweeps(overrides):
+        cfg = compose_config(job)
+        assert all(example.references for example in load_examples(cfg.dataset, task_spec(cfg))), command
+
+
 def cli(cwd: Path, *args: str, env: dict[str, str] | None = None) -> str:
     result = subprocess.run(
         [sys.executable, "-m", "harness", *args],

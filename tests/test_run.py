@@ -240,3 +240,45 @@ def test_multirun_prints_one_table_with_a_row_per_run(tmp_path: Path) -> None:
     labels = [line.split("|")[1].strip() for line in table]
     assert labels == ["summarise_lead_seed model=lead", "summarise_textrank_seed model=textrank"]
     assert len(list(tmp_path.glob("*/*_summarise_*_seed/metrics.json"))) == 2
+
+
+@pytest.mark.slow
+def test_a_local_sweep_runs_every_job_and_names_the_failed_ones(tmp_path: Path) -> None:
+    good = tmp_path / "good.jsonl"
+    good.write_text(json.dumps({"source": "The pact was signed on Monday. It holds.", "reference": "A pact."}) + "\n")
+    missing = tmp_path / "missing.jsonl"
+    result = harness_cli(
+        "run",
+        "-m",
+        "model=lead",
+        "dataset=files",
+        f"dataset.path={missing},{good},{tmp_path / 'absent.jsonl'}",
+        "debug=fast",
+        f"run.output_root={tmp_path / 'results'}",
+        check=False,
+    )
+    assert result.returncode == 2, result.stderr  # every failure was bad input, as for a single run
+    table = [line for line in result.stdout.splitlines() if line.startswith("| summarise_")]
+    assert [line.split("|")[1].strip() for line in table] == [f"summarise_lead_files dataset.path={good}"]
+    assert len(list((tmp_path / "results").glob("*/*_summarise_lead_files/metrics.json"))) == 1
+    failed = [line for line in result.stderr.splitlines() if " failed: " in line]
+    assert [line.split(" failed: ")[0] for line in failed] == [
+        f"harness: error: job 0 (dataset.path={missing})",
+        f"harness: error: job 2 (dataset.path={tmp_path / 'absent.jsonl'})",
+    ]
+    assert "Traceback" not in result.stderr
+
+
+def test_a_metrics_device_the_machine_lacks_is_said_and_recorded(
+    run_eval, capsys: pytest.CaptureFixture[str], monkeypatch: pytest.MonkeyPatch
+) -> None:
+    import torch
+
+    monkeypatch.setattr(torch.cuda, "is_available", lambda: False)
+    folder = run_eval("model=lead", "metrics.names=[rouge,bertscore]", "metrics.device=cuda")
+    warnings = [line for line in capsys.readouterr().err.splitlines() if "metrics.device" in line]
+    assert warnings == [
+        "harness: warning: metrics.device=cuda: CUDA is not available on this machine; the metrics run on the CPU"
+    ]
+    assert read_json(folder / "run.json")["metric_devices"] == {"bertscore": "cpu"}
+    assert "bertscore_f1" in read_json(folder / "metrics.json")["metrics"]

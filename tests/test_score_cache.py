@@ -109,3 +109,14 @@ def test_a_metric_that_loses_an_example_is_an_error_not_a_shifted_cache(tmp_path
     with pytest.raises(ValueError, match="zip"):
         cache.score(MiscountingMetric(), inputs("a", "b"))
     assert cache.info()["enabled"] is True and cache.info()["path"] == str(tmp_path / "scores.sqlite")
+
+
+def test_a_metric_whose_signature_changes_under_the_same_id_is_not_served_old_scores(tmp_path: Path) -> None:
+    # CPython reuses the id of a freed object, so a new metric can share a freed one's id: the same
+    # object with a changed signature reproduces that deterministically.
+    cache = ScoreCache(tmp_path / "scores.sqlite")
+    metric = CountingMetric("1")
+    cache.score(metric, inputs("a"))
+    metric.version = "2"
+    assert cache.score(metric, inputs("a")) and metric.scored == ["0", "0"]
+    assert (cache.hits, cache.misses) == (0, 2)

@@ -9,12 +9,14 @@ from harness.errors import ConfigError
 from harness.metrics.metadata import corpus_hook
 from harness.metrics.sacrebleu_adapter import build_sacrebleu, segment_statistics
 from harness.results.significance import (
+    MIN_PAIRED_EXAMPLES,
     ApproximateRandomization,
     PairedBootstrap,
     SufficientStats,
     corpus_stats,
     mean_stats,
     percentile_ci,
+    too_few_examples,
 )
 
 WORDS = "der die das ein eine Haus Hund Katze lief schnell langsam nach heute gestern .".split()
@@ -41,7 +43,7 @@ def sacrebleu_stats(name: str, hyps: list[str], refs: list[str]) -> SufficientSt
 @pytest.mark.parametrize("test_type", ["bs", "ar"])
 def test_matches_sacrebleu_paired_test(name: str, test_type: str) -> None:
     """Against sacrebleu's own paired tests; system "same" is the baseline again, so every resampled
-    difference ties with the observed one (0) and sacrebleu's p-value is 1/(n+1), not 1."""
+    difference ties with the observed one (0): sacrebleu's p-value is then 1/(n+1), ours 1."""
     refs = _corpus(0)
     base = _corpus(1)
     systems = [("base", base), ("a", _corpus(2)), ("b", refs[:60] + _corpus(3)[60:]), ("same", list(base))]
@@ -53,26 +55,42 @@ def test_matches_sacrebleu_paired_test(name: str, test_type: str) -> None:
         mean, ci = test.estimate(stats[0])
         assert mean == pytest.approx(expected[column][0].mean, abs=1e-4)
         assert ci == pytest.approx(expected[column][0].ci, abs=1e-4)
-        for ours, theirs in zip(test.compare(stats[0], stats[1:]), expected[column][1:], strict=True):
+        results = test.compare(stats[0], stats[1:])
+        for ours, theirs in zip(results, expected[column][1:], strict=True):
             assert ours.score == theirs.score
-            assert ours.p_value == theirs.p_value
+            assert ours.p_value == (1.0 if ours is results[-1] else theirs.p_value)
             assert ours.mean == pytest.approx(theirs.mean, abs=1e-4)
             assert ours.ci == pytest.approx(theirs.ci, abs=1e-4)
     else:
         p_values = ApproximateRandomization(len(refs), 500).compare(stats[0], stats[1:])
-        assert p_values == [result.p_value for result in expected[column][1:]]
+        assert p_values == [result.p_value for result in expected[column][1:-1]] + [1.0]
     assert expected[column][-1].p_value == pytest.approx(1 / 501)
 
 
 @pytest.mark.parametrize("test_type", ["bs", "ar"])
-def test_identical_mean_metric_ties_give_the_smallest_p_value(test_type: str) -> None:
-    scores = mean_stats(np.linspace(0.1, 0.9, 50))
+@pytest.mark.parametrize("reordered", [False, True])
+def test_no_difference_is_never_significant(test_type: str, reordered: bool) -> None:
+    """A system scoring what the baseline scores (the same examples, or other ones with the same mean)
+    gets p = 1, where sacrebleu's strict count gives the smallest p-value, 1/(samples + 1)."""
+    values = np.arange(50) / 64  # sums exact in any order
+    scores, other = mean_stats(values), mean_stats(values[::-1] if reordered else values)
     if test_type == "bs":
-        (result,) = PairedBootstrap(50, 999).compare(scores, [scores])
+        (result,) = PairedBootstrap(50, 999).compare(scores, [other])
         p = result.p_value
     else:
-        (p,) = ApproximateRandomization(50, 999).compare(scores, [scores])
-    assert p == 1 / 1000
+        (p,) = ApproximateRandomization(50, 999).compare(scores, [other])
+    assert p == 1.0
+
+
+def test_the_fewest_examples_a_paired_test_is_run_on() -> None:
+    """Exact randomisation over n examples gives at best 2 / 2**n (no swap and the swap of all tie with
+    the observed difference): below MIN_PAIRED_EXAMPLES it cannot reach p < 0.05."""
+    assert 2 / 2 ** (MIN_PAIRED_EXAMPLES - 1) >= 0.05 > 2 / 2**MIN_PAIRED_EXAMPLES
+    assert [too_few_examples(n) for n in (1, MIN_PAIRED_EXAMPLES - 1, MIN_PAIRED_EXAMPLES)] == [
+        f"too few examples (n = 1 < {MIN_PAIRED_EXAMPLES})",
+        f"too few examples (n = {MIN_PAIRED_EXAMPLES - 1} < {MIN_PAIRED_EXAMPLES})",
+        None,
+    ]
 
 
 def test_mean_metric_shift_is_significant_and_ci_covers_delta() -> None:

@@ -120,3 +120,18 @@ def test_cells_hide_single_point_and_unknown_intervals(aggregate: dict, cell: st
     from harness.runfolder.summary import format_aggregate
 
     assert format_aggregate(aggregate) == cell
+
+
+@pytest.mark.parametrize("command", ["table", "compare", "report"])
+def test_an_existing_output_file_is_overwritten_only_with_force(
+    results: Path, tmp_path: Path, capsys: pytest.CaptureFixture[str], command: str
+) -> None:
+    taken = tmp_path / "taken.out"
+    taken.write_text("keep me", encoding="utf-8")
+    folders = [str(path.parent) for path in sorted(results.rglob("run.json"))[:2]]
+    runs = folders if command == "compare" else [str(results)]
+    assert main([command, *runs, "-o", str(taken)]) == 2
+    assert taken.read_text(encoding="utf-8") == "keep me"
+    assert f"-o {taken}: already exists; --force overwrites it" in capsys.readouterr().err
+    assert main([command, *runs, "-o", str(taken), "--force"]) == 0
+    assert taken.read_text(encoding="utf-8") != "keep me"

@@ -44,6 +44,7 @@ class Metric(ABC):
     parallel: ClassVar[bool] = False
     cache_scores: ClassVar[bool] = False  # per-example results go to the score cache (expensive metrics)
     score_keys: ClassVar[Mapping[str, KeyMeta]] = {}  # glob pattern of numeric score keys -> what they are
+    device: Any = None  # where a model-based metric runs (a name or torch.device), recorded in run.json
 
     def key_meta(self, key: str) -> KeyMeta | None:
         """The declaration of the first pattern in ``score_keys`` that matches ``key``; None if none does."""

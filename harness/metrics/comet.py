@@ -1,17 +1,14 @@
-"""COMET (``pip install 'harness[comet]'``), loaded only when ``metrics.comet.model`` names a model.
+"""COMET (``pip install -e '.[comet]'``), loaded only when ``metrics.comet.model`` names a model.
 
 ``metrics.comet.model`` is a hub name (``Unbabel/wmt22-comet-da``, downloaded by COMET) or a local checkpoint
-(``.../checkpoints/model.ckpt``). Where the package or the model is unavailable, the metric is
-skipped: it warns once, scores nothing, and records the reason in ``metrics.json`` under ``tables``.
-Each example is scored against its first reference; reference-free (QE) models such as CometKiwi
-ignore it.
+(``.../checkpoints/model.ckpt``). As for every metric model, one that cannot be loaded (the package
+missing, no such checkpoint, no hub) stops the run before any work. Each example is scored against its
+first reference; reference-free (QE) models such as CometKiwi ignore it.
 """
 
 from __future__ import annotations
 
-import sys
 from collections.abc import Sequence
-from importlib.metadata import PackageNotFoundError, version
 from pathlib import Path
 from typing import Any, ClassVar
 
@@ -19,6 +16,10 @@ from harness.errors import ConfigError
 from harness.metrics.base import Metric, ScoringInput
 from harness.metrics.config import MetricsConfig
 from harness.metrics.metadata import HIGHER
+from harness.models.base import ModelLoadError
+from harness.versions import package_version
+
+INSTALL = "pip install -e '.[comet]'"  # as the README says
 
 
 class CometMetric(Metric):
@@ -29,33 +30,22 @@ class CometMetric(Metric):
         self.model_name = model
         self.batch_size = batch_size
         self.gpus = gpus
-        self.skipped: str | None = None
-        self.model: Any = None
-        try:
-            self.model = self._load()
-        except Exception as error:  # ImportError, missing files, no network: all mean "not available"
-            self.skipped = f"COMET model {model!r} is not available, COMET skipped: {type(error).__name__}: {error}"
-            print(f"warning: {self.skipped}", file=sys.stderr)
-
-    def _load(self) -> Any:
         try:
             from comet import download_model, load_from_checkpoint
         except ImportError as error:
-            raise ImportError("unbabel-comet is not installed (pip install 'harness[comet]')") from error
-        path = Path(self.model_name)
-        checkpoint = path if path.is_file() else Path(download_model(self.model_name))
-        return load_from_checkpoint(str(checkpoint))
+            raise ModelLoadError(f"metrics.names=[comet] needs unbabel-comet: {INSTALL}") from error
+        try:
+            path = Path(model)
+            self.model = load_from_checkpoint(str(path if path.is_file() else download_model(model)))
+        except Exception as error:  # missing files, no hub: COMET raises many kinds
+            raise ModelLoadError.unloadable("metrics.comet.model", model, error) from error
 
     def signature(self) -> str:
-        try:
-            package = version("unbabel-comet")
-        except PackageNotFoundError:
-            package = "not-installed"
-        return f"comet:{package}|model:{self.model_name}|refs:first"
+        return f"comet:{package_version('unbabel-comet')}|model:{self.model_name}|refs:first"
 
     def score(self, batch: Sequence[ScoringInput]) -> list[dict[str, Any]]:
-        if self.model is None or not batch:
-            return [{} for _ in batch]
+        if not batch:
+            return []
         samples = []
         for item in batch:
             sample = {"src": item.example.source, "mt": item.output}
@@ -64,9 +54,6 @@ class CometMetric(Metric):
             samples.append(sample)
         prediction = self.model.predict(samples, batch_size=self.batch_size, gpus=self.gpus, progress_bar=False)
         return [{"comet": float(score)} for score in prediction.scores]
-
-    def tables(self, results: Sequence[dict[str, Any]]) -> dict[str, Any]:
-        return {"comet": {self.model_name: {"skipped": self.skipped}}} if self.skipped else {}
 
 
 def build_comet(cfg: MetricsConfig, task: Any) -> Metric:

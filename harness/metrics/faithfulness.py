@@ -549,6 +549,7 @@ class FaithfulnessMetric(Metric):
 
     def __init__(self, device: str = "cpu", batch_size: int = 16, dtype: torch.dtype = torch.float32) -> None:
         self.scorer = FaithfulnessScorer(device=device, batch_size=batch_size, dtype=dtype)
+        self.device = self.scorer.device
 
     def signature(self) -> str:
         weights = "+".join(f"{name}:{weight:g}" for name, weight in WEIGHTS.items())

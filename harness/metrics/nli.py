@@ -156,7 +156,8 @@ def nli_model(cfg: MetricsConfig) -> ClaimChecker:
             "metric nli_faithfulness needs an entailment model: metrics.nli.name_or_path=<name or path> "
             "or a preset, e.g. +nli_model=deberta_v3_base_mnli or +nli_model=minicheck_flan_t5_large"
         )
-    device, dtype = metric_device(nli.device or cfg.device), metric_dtype(cfg.dtype)
+    device = metric_device(nli.device, "metrics.nli.device") if nli.device else metric_device(cfg.device)
+    dtype = metric_dtype(cfg.dtype)
     if nli.kind == "nli":
         if nli.chunk_words is not None or nli.chunk_tokens is not None:
             raise ConfigError(

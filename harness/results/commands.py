@@ -26,9 +26,15 @@ from harness.results.table import render_markdown as table_markdown
 from harness.runfolder.load import load_run, load_runs
 
 
-def _output_file(output: str) -> Path:
+def _add_output_options(parser: argparse.ArgumentParser, help: str, **kwargs: Any) -> None:
+    """``-o`` and the ``--force`` that lets it replace an existing file."""
+    parser.add_argument("-o", "--output", help=help, **kwargs)
+    parser.add_argument("--force", action="store_true", help="-o: replace an existing file (never one in a run folder)")
+
+
+def _output_file(output: str, force: bool) -> Path:
     """Where ``-o`` may write: a file in an existing folder that is not inside a run folder (whose files
-    are never overwritten)."""
+    are never overwritten), and not an existing file unless ``force``."""
     path = Path(output).absolute()
     if path.is_dir():
         raise InputError(f"-o {output}: is a folder; expected a file name")
@@ -37,12 +43,14 @@ def _output_file(output: str) -> Path:
     run_folder = next((p for p in path.parents if (p / "run.json").is_file()), None)
     if run_folder is not None:
         raise InputError(f"-o {output}: is inside the run folder {run_folder}; write elsewhere")
+    if path.exists() and not force:
+        raise InputError(f"-o {output}: already exists; --force overwrites it")
     return path
 
 
-def _emit(text: str, output: str | None) -> None:
+def _emit(text: str, output: str | None, force: bool) -> None:
     if output:
-        _output_file(output).write_text(text, encoding="utf-8")
+        _output_file(output, force).write_text(text, encoding="utf-8")
         print(f"wrote {output}", file=sys.stderr)
     else:
         sys.stdout.write(text)
@@ -124,7 +132,7 @@ def add_table_parser(subparsers: argparse._SubParsersAction[argparse.ArgumentPar
         action="store_true",
         help="where each run's time went: seconds per stage and per metric (md, csv or json)",
     )
-    parser.add_argument("-o", "--output", help="write to this file instead of stdout")
+    _add_output_options(parser, "write to this file instead of stdout")
     _include_failed_option(parser)
     parser.set_defaults(handler=run_table)
     return parser
@@ -132,7 +140,7 @@ def add_table_parser(subparsers: argparse._SubParsersAction[argparse.ArgumentPar
 
 def run_table(args: argparse.Namespace) -> int:
     if args.output:
-        _output_file(args.output)  # before any work
+        _output_file(args.output, args.force)  # before any work
     if args.baseline and args.format not in ("latex", "markdown"):
         raise InputError("table --baseline: needs --format latex or markdown")
     runs = load_runs(args.paths, args.include_failed)
@@ -142,7 +150,7 @@ def run_table(args: argparse.Namespace) -> int:
     if args.timings:
         if args.format == "html":
             raise InputError("table --timings: --format must be md, csv or json")
-        _emit(render_timings(runs, args.format), args.output)
+        _emit(render_timings(runs, args.format), args.output, args.force)
         return 0
     groups = group_runs(runs, args.metrics.split(",") if args.metrics else None)
     if args.sort:
@@ -160,14 +168,14 @@ def run_table(args: argparse.Namespace) -> int:
             seed=args.seed,
         )
         render = paper_table.render_latex if args.format == "latex" else paper_table.render_markdown
-        _emit(render(tables), args.output)
+        _emit(render(tables), args.output, args.force)
     elif args.format == "html":
         from harness.results.report import html_page  # matplotlib: imported only when needed
 
-        _emit(html_page("Leaderboard", render_html(groups)), args.output)
+        _emit(html_page("Leaderboard", render_html(groups)), args.output, args.force)
     else:
         renderers = {"md": table_markdown, "csv": render_csv, "json": render_json}
-        _emit(renderers[args.format](groups), args.output)
+        _emit(renderers[args.format](groups), args.output, args.force)
     return 0
 
 
@@ -190,12 +198,14 @@ def add_compare_parser(subparsers: argparse._SubParsersAction[argparse.ArgumentP
     parser.add_argument("--moved-by", metavar="METRIC", help="metric for the examples that moved most")
     parser.add_argument("--top", type=_at_least(0), default=5, help="examples that moved most, per run")
     parser.add_argument("--format", choices=["md", "json"], default="md")
-    parser.add_argument("-o", "--output", help="write to this file instead of stdout")
+    _add_output_options(parser, "write to this file instead of stdout")
     parser.set_defaults(handler=run_compare)
     return parser
 
 
 def run_compare(args: argparse.Namespace) -> int:
+    if args.output:
+        _output_file(args.output, args.force)  # before any work
     try:
         runs = [load_run(path) for path in args.runs]
         comparison = compare_runs(
@@ -208,7 +218,7 @@ def run_compare(args: argparse.Namespace) -> int:
         )
     except ValueError as error:  # incomparable runs, or statistics that the tests cannot use
         raise InputError(f"cannot compare: {error}") from error
-    _emit(render_markdown(comparison) if args.format == "md" else comparison.to_json(), args.output)
+    _emit(render_markdown(comparison) if args.format == "md" else comparison.to_json(), args.output, args.force)
     return 0
 
 
@@ -272,7 +282,7 @@ def run_check(args: argparse.Namespace) -> int:
 def add_report_parser(subparsers: argparse._SubParsersAction[argparse.ArgumentParser]) -> argparse.ArgumentParser:
     parser = subparsers.add_parser("report", help="one static HTML report of runs")
     parser.add_argument("paths", nargs="+", help="run folders or results roots")
-    parser.add_argument("-o", "--output", default="report.html")
+    _add_output_options(parser, "the HTML file to write (default %(default)s)", default="report.html")
     parser.add_argument(
         "--max-examples", type=_at_least(0), default=50, help="examples shown with their outputs (default %(default)s)"
     )
@@ -284,7 +294,7 @@ def add_report_parser(subparsers: argparse._SubParsersAction[argparse.ArgumentPa
 def run_report(args: argparse.Namespace) -> int:
     from harness.results.report import build_report  # matplotlib: imported only when needed
 
-    output = _output_file(args.output)
+    output = _output_file(args.output, args.force)
     output.write_text(build_report(load_runs(args.paths, args.include_failed), args.max_examples), encoding="utf-8")
     print(f"wrote {args.output}")
     return 0
@@ -298,7 +308,7 @@ def add_export_parser(subparsers: argparse._SubParsersAction[argparse.ArgumentPa
     )
     parser.add_argument("paths", nargs="+", help="run folders or results roots")
     parser.add_argument("--format", choices=FORMATS, default="parquet")
-    parser.add_argument("-o", "--output", required=True, help="the file to write (never overwritten)")
+    _add_output_options(parser, "the file to write", required=True)
     _include_failed_option(parser)
     parser.set_defaults(handler=run_export)
     return parser
@@ -307,11 +317,9 @@ def add_export_parser(subparsers: argparse._SubParsersAction[argparse.ArgumentPa
 def run_export(args: argparse.Namespace) -> int:
     from harness.results.export import export_frame, write_export
 
-    output = _output_file(args.output)
-    if output.exists():
-        raise InputError(f"-o {args.output}: already exists; export never overwrites a file")
+    output = _output_file(args.output, args.force)
     frame = export_frame(load_runs(args.paths, args.include_failed))
-    write_export(frame, output, args.format)
+    write_export(frame, output, args.format, args.force)
     print(f"wrote {args.output}: {len(frame)} rows, {len(frame.columns)} columns", file=sys.stderr)
     return 0
 

@@ -23,11 +23,13 @@ from harness.results.significance import (
     DEFAULT_AR_TRIALS,
     DEFAULT_BOOTSTRAP_SAMPLES,
     DEFAULT_SEED,
+    MIN_PAIRED_EXAMPLES,
     ApproximateRandomization,
     PairedBootstrap,
     SufficientStats,
     corpus_stats,
     mean_stats,
+    too_few_examples,
 )
 from harness.runfolder.load import Run
 from harness.runfolder.schema import Aggregate, ScoreRecord
@@ -49,8 +51,8 @@ class SystemDelta:
     ci: float  # 95% CI half-width around ``mean``
     delta: float  # score - baseline score
     delta_ci: tuple[float, float]
-    p_bootstrap: float
-    p_ar: float | None  # None when approximate randomisation was not run
+    p_bootstrap: float | None  # None with too few examples
+    p_ar: float | None  # None with too few examples or when approximate randomisation was not run
 
 
 @dataclass(frozen=True)
@@ -63,6 +65,7 @@ class MetricComparison:
     baseline_mean: float
     baseline_ci: float
     systems: list[SystemDelta]
+    too_few: str | None  # why no paired test was run (too few examples), else None
 
 
 @dataclass(frozen=True)
@@ -198,7 +201,9 @@ def compare_metrics(
         bootstrap = bootstraps[n]
         base_mean, base_ci = bootstrap.estimate(stats[0])
         results = bootstrap.compare(stats[0], stats[1:])
-        if ar_trials > 0:
+        too_few = too_few_examples(n)
+        p_bootstrap = [None if too_few else result.p_value for result in results]
+        if ar_trials > 0 and not too_few:
             if n not in randomisations:
                 randomisations[n] = ApproximateRandomization(n, ar_trials, seed)
             ar = randomisations[n]
@@ -222,11 +227,12 @@ def compare_metrics(
                         ci=result.ci,
                         delta=result.delta,
                         delta_ci=result.delta_ci,
-                        p_bootstrap=result.p_value,
+                        p_bootstrap=p_bs,
                         p_ar=p,
                     )
-                    for label, result, p in zip(labels[1:], results, p_ar, strict=True)
+                    for label, result, p_bs, p in zip(labels[1:], results, p_bootstrap, p_ar, strict=True)
                 ],
+                too_few=too_few,
             )
         )
     return compared, skipped
@@ -370,8 +376,9 @@ def render_markdown(comparison: Comparison) -> str:
         f"seed {comparison.seed}",
         "",
         "μ ± 95% CI: bootstrap mean and CI half-width, as sacrebleu prints them; "
-        "Δ = run − baseline. As in sacrebleu, p counts resampled differences strictly above the "
-        "observed one, so a run identical to the baseline gets p = 1/(samples + 1).",
+        "Δ = run − baseline. As in sacrebleu, p = (c + 1)/(samples + 1) with c the resampled differences "
+        "strictly above the observed one, but Δ = 0 gets p = 1; no p-value is computed on fewer than "
+        f"{MIN_PAIRED_EXAMPLES} examples (too few for p < 0.05).",
     ]
     lines += [
         "",
@@ -390,7 +397,7 @@ def render_markdown(comparison: Comparison) -> str:
             lines.append(
                 f"| | | {markdown_text(s.run)} | {_fmt(s.score)} | {_fmt(s.mean)} ± {_fmt(s.ci)} | "
                 f"{s.delta:+.4f} | [{s.delta_ci[0]:+.4f}, {s.delta_ci[1]:+.4f}] | "
-                f"{_fmt(s.p_bootstrap)} | {_fmt(s.p_ar)} |"
+                f"{metric.too_few or _fmt(s.p_bootstrap)} | {metric.too_few or _fmt(s.p_ar)} |"
             )
     lines += ["", "Signatures:", ""]
     lines += [f"- {', '.join(names)}: `{sig}`" for sig, names in signatures.items()]

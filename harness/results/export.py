@@ -60,9 +60,10 @@ def export_frame(runs: Sequence[Run]) -> pd.DataFrame:
     return pd.DataFrame([row for run in runs for row in run_rows(run)])
 
 
-def write_export(frame: pd.DataFrame, path: Path, output_format: str) -> None:
-    """``frame`` as Parquet, CSV (references as a JSON list) or JSON Lines; the file must not exist."""
-    with path.open("xb") as out:  # "x": never overwrite, even a file created since the check
+def write_export(frame: pd.DataFrame, path: Path, output_format: str, force: bool = False) -> None:
+    """``frame`` as Parquet, CSV (references as a JSON list) or JSON Lines; the file must not exist
+    unless ``force``."""
+    with path.open("wb" if force else "xb") as out:  # "x": never overwrite, even a file created since the check
         if output_format == "parquet":
             frame.to_parquet(out, index=False)
         elif output_format == "csv":

@@ -5,8 +5,8 @@ corpus settings), the identity of its examples, and per-example values (numeric 
 statistics of corpus scores) for the paired significance test. Which way is worse is what each
 metric declared (see :mod:`harness.results.metric_meta`). A metric fails when it is worse than the
 baseline by more than its tolerance; the paired bootstrap then says whether the drop is significant
-(p below ``alpha``). A drop within the tolerance passes without the test: on a handful of examples
-the bootstrap has no spread (at n = 1 every drop gets the smallest p, 1/(samples+1)). With ``any_change``
+(p below ``alpha``), except on fewer than ``MIN_PAIRED_EXAMPLES`` examples, where no test is run and
+the tolerance alone decides. A drop within the tolerance passes without the test. With ``any_change``
 a move in either direction beyond the tolerance fails too, so that a deliberate change must come with a
 rewritten baseline.
 """
@@ -42,6 +42,7 @@ class MetricCheck:
     value: float | None  # None when the run lacks the metric
     tolerance: float
     p_value: float | None
+    too_few: str | None  # why the paired test was not run (too few examples), else None
     failures: list[str]
 
     @property
@@ -150,6 +151,7 @@ def check_run(
         seed=seed,
     )
     p_values = {m.name: m.systems[0].p_bootstrap for m in compared}
+    too_few = {m.name: m.too_few for m in compared}
     checks = []
     for name, aggregate in base_metrics.items():
         tolerance = (tolerances or {}).get(name, default_tolerance)
@@ -162,6 +164,7 @@ def check_run(
                 value=value,
                 tolerance=tolerance,
                 p_value=p_values.get(name),
+                too_few=too_few.get(name),
                 failures=_failures(
                     name,
                     higher_is_better(name, run_metrics.get(name, {}), aggregate),
@@ -219,8 +222,7 @@ def render_result(result: GateResult) -> str:
     for check in result.checks:
         value = "" if check.value is None else f"{check.value:.4f}"
         change = "" if check.change is None else f"{check.change:+.4f}"
-        # sacrebleu's p-value of identical systems is 1/(n+1), not 1: shown only for a change.
-        p = "" if check.p_value is None or not check.change else f"{check.p_value:.4f}"
+        p = check.too_few or ("" if check.p_value is None else f"{check.p_value:.4f}")
         verdict = "FAIL" if check.failures else "ok"
         lines.append(
             f"| {check.name} | {check.baseline:.4f} | {value} | {change} | {check.tolerance:g} | {p} | {verdict} |"

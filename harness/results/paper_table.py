@@ -36,6 +36,7 @@ class PaperTable:
     rows: list[tuple[str, list[Cell]]]  # row label, a cell per column
     baseline: str | None  # the baseline's row label, when it is in this group
     marker_rule: str  # how markers were decided, or why there are none ("" without --baseline)
+    untested: dict[str, str]  # metric -> why its column has no markers (too few examples)
 
     @property
     def headers(self) -> list[str]:
@@ -48,8 +49,13 @@ class PaperTable:
             "Mean or corpus score ± half its 95% bootstrap CI; best per column in bold (↑ higher is better, ↓ lower)."
         )
         if self.baseline is not None:
-            return f"{text} † differs from {escape(self.baseline)}: {self.marker_rule}."
-        return f"{text} {self.marker_rule}".rstrip()
+            text = f"{text} † differs from {escape(self.baseline)}: {self.marker_rule}."
+        else:
+            text = f"{text} {self.marker_rule}".rstrip()
+        by_reason: dict[str, list[str]] = {}
+        for name, reason in self.untested.items():
+            by_reason.setdefault(reason, []).append(escape(name))
+        return " ".join([text, *(f"No markers for {', '.join(names)}: {why}." for why, names in by_reason.items())])
 
 
 def _half_width(aggregate: Aggregate) -> float | None:
@@ -61,12 +67,12 @@ def _half_width(aggregate: Aggregate) -> float | None:
 
 def _significant(
     group: Group, runs: dict[Path, Run], baseline: Run, alpha: float, samples: int, seed: int
-) -> set[tuple[str, str]]:
+) -> tuple[set[tuple[str, str]], dict[str, str]]:
     """(row path, metric) pairs that differ from the baseline: paired-bootstrap p below ``alpha`` and a
-    95% CI of the difference that excludes 0."""
+    95% CI of the difference that excludes 0; and the metrics left untested, with the reason."""
     others = [row for row in group.rows if Path(row.path) != baseline.path]
     if not others:
-        return set()
+        return set(), {}
     base_row = next(row for row in group.rows if Path(row.path) == baseline.path)
     check_same_examples([baseline, *(runs[Path(row.path)] for row in others)])
     comparisons, _skipped = compare_metrics(
@@ -78,14 +84,13 @@ def _significant(
         ar_trials=0,
         seed=seed,
     )
-    # sacrebleu's p of a run identical to the baseline is 1/(samples + 1): the CI of the difference keeps
-    # such a run (and any whose difference could be 0) unmarked.
-    return {
+    marked = {
         (s.run, c.name)
         for c in comparisons
         for s in c.systems
-        if s.p_bootstrap < alpha and (s.delta_ci[0] > 0 or s.delta_ci[1] < 0)
+        if s.p_bootstrap is not None and s.p_bootstrap < alpha and (s.delta_ci[0] > 0 or s.delta_ci[1] < 0)
     }
+    return marked, {c.name: c.too_few for c in comparisons if c.too_few}
 
 
 def _best_values(group: Group, directions: Sequence[bool]) -> dict[str, float]:
@@ -130,7 +135,9 @@ def paper_tables(
     tables = []
     for group in groups:
         group_base = base if base is not None and any(Path(row.path) == base.path for row in group.rows) else None
-        marked = _significant(group, by_path, group_base, alpha, samples, seed) if group_base and alpha > 0 else set()
+        marked, untested = (
+            _significant(group, by_path, group_base, alpha, samples, seed) if group_base and alpha > 0 else (set(), {})
+        )
         directions = [
             higher_is_better(name, *(r.cells[name] for r in group.rows if name in r.cells)) for name in group.columns
         ]
@@ -156,7 +163,14 @@ def paper_tables(
             rule = "No significance markers: the baseline run is not in this group." if base is not None else ""
         tables.append(
             PaperTable(
-                group.title, group.reasons, group.columns, directions, rows, base_label if group_base else None, rule
+                group.title,
+                group.reasons,
+                group.columns,
+                directions,
+                rows,
+                base_label if group_base else None,
+                rule,
+                untested,
             )
         )
     return tables

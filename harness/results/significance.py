@@ -8,9 +8,10 @@ recomputed from per-example statistics, never averaged from sentence scores.
 
 Both tests draw their random numbers exactly as sacrebleu does for the same seed and sample
 count (one generator per compared system, seeded alike), so their p-values agree with
-``sacrebleu --paired-bs`` / ``--paired-ar``. They are vectorised: a resample is a row of
-example counts (bootstrap) or a selection mask (AR), and all resampled sums are one matrix
-product instead of sacrebleu's per-sample fancy indexing.
+``sacrebleu --paired-bs`` / ``--paired-ar``, but for a difference of 0 (p = 1 here) and fewer than
+``MIN_PAIRED_EXAMPLES`` examples (no test: :func:`too_few_examples`, which compare, check and table
+follow). They are vectorised: a resample is a row of example counts (bootstrap) or a selection mask
+(AR), and all resampled sums are one matrix product instead of sacrebleu's per-sample fancy indexing.
 """
 
 from __future__ import annotations
@@ -25,6 +26,17 @@ DEFAULT_SEED = 12345  # sacrebleu's default for SACREBLEU_SEED
 DEFAULT_BOOTSTRAP_SAMPLES = 1000
 DEFAULT_AR_TRIALS = 10000
 _AR_CHUNK = 1000  # trials per matrix product: bounds memory to chunk x n floats
+# The fewest paired examples a test is run on: below it none can show a difference at p < 0.05. The
+# exact randomisation test over n examples has 2**n equally likely swaps, two of which (none and all)
+# give the observed difference, so its smallest p-value is 2 / 2**n: 0.0625 at n = 5, 0.031 at n = 6.
+# The bootstrap does worse: its resamples of so few examples barely vary (at n = 1 not at all, so any
+# difference would get the smallest p-value, 1/(samples + 1)).
+MIN_PAIRED_EXAMPLES = 6
+
+
+def too_few_examples(n: int) -> str | None:
+    """Why no paired test is run on ``n`` examples, or None when one is."""
+    return f"too few examples (n = {n} < {MIN_PAIRED_EXAMPLES})" if n < MIN_PAIRED_EXAMPLES else None
 
 
 @dataclass(frozen=True)
@@ -76,7 +88,10 @@ def percentile_ci(samples: np.ndarray) -> tuple[float, float]:
 
 
 def p_value(samples: np.ndarray, observed: float) -> float:
-    """sacrebleu's (c + 1) / (n + 1) with c the samples strictly above the observed statistic."""
+    """sacrebleu's (c + 1) / (n + 1) with c the samples strictly above the observed statistic, except
+    that no difference (0) gets p = 1: sacrebleu's strict count gives it the smallest p-value."""
+    if observed == 0:
+        return 1.0
     return (int(np.sum(samples > observed)) + 1) / (len(samples) + 1)
 
 

@@ -62,6 +62,7 @@ class RunInfo(TypedDict):
     timings: NotRequired[RunTimings]  # where the time went; a resumed run's are this session's
     n_truncated: NotRequired[int]  # examples whose input the model cut to its limit
     metric_usage: NotRequired[dict[str, dict[str, Any]]]  # per metric, e.g. an LLM judge's requests, tokens, cost
+    metric_devices: NotRequired[dict[str, str]]  # per model-based metric, the device it ran on (metrics.device)
 
 
 class PredictionRecord(TypedDict):
