@@ -17,6 +17,7 @@ from typing import Literal, TypeVar
 from pydantic import BaseModel, ConfigDict, Field, StrictInt, ValidationError
 
 from harness.metrics.judges.backends import SCORE_TOKENS, TokenChoice
+from harness.redaction import redact
 
 Severity = Literal["minor", "major", "critical"]
 Verdict = Literal["supported", "contradicted", "absent"]  # the vocabulary of harness.facts.checker
@@ -98,6 +99,7 @@ def _check_distribution(top: dict[str, float], answered: str) -> None:
 
 
 def _quote(text: str, limit: int = 160) -> str:
+    text = redact(text)  # before the cut, which could leave a piece of an echoed key unrecognisable
     return json.dumps(text if len(text) <= limit else text[:limit] + "...", ensure_ascii=False)
 
 
