@@ -20,6 +20,7 @@ from pathlib import Path
 from typing import Any
 
 from harness.errors import InputError, report_input_error
+from harness.redaction import redact
 
 JOB_FAILURE = "harness_failure.json"  # in the Hydra job folder of a failed job, instead of the run pointer
 
@@ -49,7 +50,7 @@ def record_failure(error: Exception, job_dir: Path, job_num: int, overrides: lis
         "log": log,
         "overrides": overrides,
     }
-    (job_dir / JOB_FAILURE).write_text(json.dumps(record), encoding="utf-8")
+    (job_dir / JOB_FAILURE).write_text(redact(json.dumps(record)), encoding="utf-8")
 
 
 def read_failures(sweep_dir: Path) -> list[dict[str, Any]]:

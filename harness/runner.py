@@ -25,7 +25,7 @@ from harness.runfolder.folder import RunFolder
 from harness.runfolder.schema import CacheInfo, ModelIdentity, RunInfo
 from harness.runfolder.summary import summary_markdown
 from harness.score_cache import SCORE_CACHE_FILE, ScoreCache
-from harness.scoring import score_run
+from harness.scoring import check_failures, score_run
 from harness.task import TaskSpec, task_spec
 from harness.timing import Timings
 from harness.versions import package_version
@@ -101,6 +101,7 @@ def run(cfg: DictConfig) -> Path:
                 info["metric_usage"] = usage
             if score_cache:
                 info["score_cache"] = score_cache.info()
+            check_failures(metrics_file, folder)
         except BaseException as error:
             info.update({"status": "failed", "finished": datetime.now().astimezone().isoformat()})
             if isinstance(error, RunFailed):

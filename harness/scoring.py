@@ -5,11 +5,18 @@ The outputs stream from ``predictions.jsonl`` in dataset order; per-example reco
 their bootstrap intervals), plus whatever a metric's corpus fold or ``tables`` asks for (see
 :class:`~harness.metrics.base.Metric`). Metrics with ``parallel = True`` score chunks in
 ``metrics.workers`` processes; chunks are reassembled in order, so results equal a one-process run.
+
+An example that a metric could not score carries the reason under a details key ending in ``.error``
+(``llm_judge.consistency.error``); its prefix names the part of the metric that failed, whose score
+keys are that prefix and the keys under it. Each part's failures are counted in ``metrics.json``
+(``failures``, and ``n_failed`` on the aggregates of its keys); :func:`check_failures` warns of a part
+that failed on some examples and fails the run for one that scored none.
 """
 
 from __future__ import annotations
 
 import math
+import sys
 import time
 from array import array
 from collections.abc import Iterable, Iterator, Sequence
@@ -18,6 +25,7 @@ from typing import Any
 import numpy as np
 
 from harness.data.example import Example
+from harness.errors import RunFailed
 from harness.generation import chunked
 from harness.metrics.aggregate import aggregate_columns
 from harness.metrics.base import Metric, ScoringInput
@@ -25,12 +33,13 @@ from harness.metrics.metadata import KeyMeta
 from harness.progress import bar
 from harness.runfolder.folder import RunFolder
 from harness.runfolder.predictions_index import PredictionsIndex
-from harness.runfolder.schema import Aggregate, MetricsFile, ScoreRecord
+from harness.runfolder.schema import Aggregate, MetricFailures, MetricsFile, ScoreRecord
 from harness.score_cache import ScoreCache
 from harness.scoring_pool import Scorer, Timed, score_directly, score_in_pool, timed
 from harness.timing import Timings
 
 Results = list[list[dict[str, Any]]]  # per metric, one dict per input of a chunk
+ERROR_SUFFIX = ".error"  # of the details key that holds why a metric (or a part of it) failed on an example
 
 
 class ScoreColumns:
@@ -111,6 +120,7 @@ def score_stream(
     started, before = time.perf_counter(), {k: timings.stages.get(k, 0.0) for k in ("bootstrap", "write")}
     columns = ScoreColumns()
     owners: dict[str, Metric] = {}  # which metric gave each numeric key
+    failures: dict[str, MetricFailures] = {}  # per failed part (an error key's prefix)
     corpus_states: list[list[Any]] = [[] for _ in metrics]
     table_results: list[list[dict[str, Any]]] = [[] for _ in metrics]
     keeps_results = [type(m).tables is not Metric.tables for m in metrics]
@@ -130,6 +140,8 @@ def score_stream(
                         owners.setdefault(key, metric)
                     else:
                         record["details"][key] = value
+                        if key.endswith(ERROR_SUFFIX):
+                            _count_failure(failures, metric, key.removesuffix(ERROR_SUFFIX), str(value))
             metric.corpus_update(state, chunk, per_example)
             if keep:
                 kept.extend(per_example)
@@ -148,6 +160,7 @@ def score_stream(
         )
     for key, aggregate in aggregates.items():
         aggregate.update(_key_meta(owners[key], key, corpus=False).fields())  # type: ignore[typeddict-item]
+        aggregate["metric"] = owners[key].name
     tables: dict[str, Any] = {}
     for metric, state, kept in zip(metrics, corpus_states, table_results, strict=True):
         start = time.perf_counter()
@@ -156,13 +169,17 @@ def score_stream(
         for key, value in corpus.items():
             aggregates[key] = Aggregate(value=value, n=scored, signature=_signature(metric, key))
             aggregates[key].update(_key_meta(metric, key, corpus=True).fields())  # type: ignore[typeddict-item]
+            aggregates[key]["metric"] = metric.name
             if key in settings:
                 aggregates[key]["settings"] = settings[key]
         tables.update(metric.tables(kept))
         timings.add_metric(metric.name, time.perf_counter() - start)
+    for part, failed in failures.items():
+        for key in _part_keys(part, aggregates):
+            aggregates[key]["n_failed"] = failed["n_failed"]
     elsewhere = sum(timings.stages.get(k, 0.0) - before[k] for k in before)
     timings.add_stage("score", time.perf_counter() - started - elsewhere)
-    return MetricsFile(
+    metrics_file = MetricsFile(
         n_examples=total,
         n_scored=scored,
         n_errors=0,
@@ -171,6 +188,42 @@ def score_stream(
         metrics=aggregates,
         tables=tables,
     )
+    if failures:
+        metrics_file["failures"] = failures
+    return metrics_file
+
+
+def _count_failure(failures: dict[str, MetricFailures], metric: Metric, part: str, reason: str) -> None:
+    failed = failures.setdefault(part, MetricFailures(metric=metric.name, n_failed=0, first_error=reason))
+    failed["n_failed"] += 1
+
+
+def _part_keys(part: str, aggregates: dict[str, Aggregate]) -> list[str]:
+    """The score keys of a metric's part: the part's own name and the keys under it."""
+    return [key for key in aggregates if key == part or key.startswith(part + ".")]
+
+
+def check_failures(metrics_file: MetricsFile, folder: RunFolder) -> None:
+    """Warn on stderr of each part of a metric that failed on some examples (with its counts and first
+    error); raise :class:`RunFailed` naming the parts that scored none, since their keys are missing."""
+    empty = []
+    for part, failed in metrics_file.get("failures", {}).items():
+        if _part_keys(part, metrics_file["metrics"]):
+            print(
+                f"harness: warning: metric {failed['metric']}: {part} failed on {failed['n_failed']} of "
+                f"{metrics_file['n_scored']} examples (left out of its scores); first error: {failed['first_error']}",
+                file=sys.stderr,
+            )
+        else:
+            empty.append(
+                f"metric {failed['metric']} scored none of the {metrics_file['n_scored']} examples: "
+                f"{failed['n_failed']} failed ({part}); first error: {failed['first_error']}"
+            )
+    if empty:
+        raise RunFailed(
+            f"{'; '.join(empty)}. Fix the cause and score the run again with run.resume={folder.path}, which "
+            "keeps its outputs."
+        )
 
 
 def _signature(metric: Metric, key: str) -> str:

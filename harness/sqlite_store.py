@@ -1,5 +1,6 @@
 """SQLite files shared by concurrent runs (the generation, score and judge caches): setup in WAL mode
-under a file lock, short write transactions, and look-ups of many keys at once."""
+under a file lock, short write transactions of redacted text (:mod:`harness.redaction`), and look-ups
+of many keys at once."""
 
 from __future__ import annotations
 
@@ -9,6 +10,8 @@ from pathlib import Path
 from typing import Any
 
 from filelock import FileLock
+
+from harness.redaction import redact
 
 _TIMEOUT_SECONDS = 60.0  # how long a writer waits for another run's write lock
 
@@ -30,9 +33,10 @@ def open_sqlite(path: Path, schema: str) -> sqlite3.Connection:
 
 
 def write_rows(db: sqlite3.Connection, statement: str, rows: Sequence[tuple[Any, ...]]) -> None:
-    """``executemany`` in one short write transaction."""
+    """``executemany`` in one short write transaction; text values are redacted."""
     if not rows:
         return
+    rows = [tuple(redact(value) if isinstance(value, str) else value for value in row) for row in rows]
     db.execute("BEGIN IMMEDIATE")
     try:
         db.executemany(statement, rows)

@@ -12,6 +12,7 @@ from typing import Any
 import pytest
 from omegaconf import OmegaConf
 
+from bad_input import assert_one_line_error
 from chat_server import Body, ChatServer, serving
 from conftest import read_json, read_jsonl, read_metrics, run_harness
 from harness.data.example import Example
@@ -195,7 +196,9 @@ def test_a_garbled_answer_is_that_example_s_error_and_is_asked_again(server: Cha
     assert "llm_judge.consistency" not in record["scores"]
     assert record["details"]["llm_judge.consistency.error"].startswith("the judge's answer is not JSON")
     assert "I would say four" in record["details"]["llm_judge.consistency.error"]
-    assert read_json(folder / "metrics.json")["tables"]["llm_judge"] == {"consistency": {"judged": 3, "failed": 1}}
+    assert read_json(folder / "metrics.json")["tables"]["llm_judge"] == {
+        "consistency": {"judged": 3, "failed": 1, "invalid_logprobs": 0}
+    }
     asked = len(server.requests)
     judge_run(tmp_path, server, data, "+judge=consistency")
     assert [kind_and_output(b) for b in server.requests[asked:]] == ["score:GARBAGE"]  # failures are not cached
@@ -210,6 +213,99 @@ def test_a_judge_that_keeps_failing_is_an_error_per_example(server: ChatServer, 
         'the judge request failed: gave up after 2 attempts; last: HTTP 503: {"error": "overloaded"}'
     )
     assert read_metrics(folder)["llm_judge.consistency"]["n"] == 2
+
+
+def judge_overrides(tmp_path: Path, server: ChatServer, data: Path, *overrides: str) -> list[str]:
+    """``harness run`` arguments of :func:`judge_run`, for the in-process command line."""
+    return [
+        "run",
+        "model=predictions",
+        "model.column=summary",
+        "dataset=files",
+        f"dataset.path={data}",
+        "metrics.bootstrap_samples=10",
+        f"run.output_root={tmp_path / 'results'}",
+        f"run.cache_dir={tmp_path / 'cache'}",
+        f"metrics.llm_judge.backend.base_url={server.base_url}",
+        "metrics.llm_judge.backend.model_name=test-model",
+        "metrics.llm_judge.backend.backoff_s=0.01",
+        "metrics.llm_judge.backend.max_retries=1",
+        "+judge=consistency",
+        *overrides,
+    ]
+
+
+@pytest.mark.slow
+def test_a_judge_that_scored_nothing_fails_the_run(cli: Any, server: ChatServer, tmp_path: Path) -> None:
+    data = write_data(tmp_path / "d.jsonl", SUMMARIES)
+    server.fail_first = {f"score:{output}": 10 for _, output in SUMMARIES}
+    status, stderr, _ = cli(*judge_overrides(tmp_path, server, data, "metrics.names=[rouge,llm_judge]"))
+    line = assert_one_line_error(status, stderr, "metric llm_judge", "llm_judge.consistency", "HTTP 503", code=1)
+    assert "none of the 3 examples" in line
+    (run_dir,) = (tmp_path / "results").glob("*/*")
+    info = read_json(run_dir / "run.json")
+    assert info["status"] == "failed" and info["error"] == line.removeprefix("harness: error: ")
+    assert read_metrics(run_dir)["rouge1"]["n"] == 3  # the other metrics' results are kept
+
+
+@pytest.mark.slow
+def test_a_partly_failed_judge_warns_with_its_counts_and_shows_in_the_table(
+    cli: Any, server: ChatServer, tmp_path: Path
+) -> None:
+    data = write_data(tmp_path / "d.jsonl", SUMMARIES)
+    server.fail_first = {f"score:{SUMMARIES[2][1]}": 10}
+    status, stderr, stdout = cli(*judge_overrides(tmp_path, server, data, "metrics.names=[rouge,llm_judge]"))
+    assert status == 0, stderr
+    (warning,) = stderr.strip().splitlines()
+    assert warning.startswith("harness: warning: metric llm_judge: llm_judge.consistency failed on 1 of 3 examples")
+    assert "HTTP 503" in warning
+    header, _, row, *_ = stdout.splitlines()
+    columns = [cell.strip() for cell in header.strip("|").split("|")]
+    assert "rouge1" in columns and "llm_judge.consistency" in columns  # every metric asked for is shown
+    cells = [cell.strip() for cell in row.strip("|").split("|")]
+    assert cells[columns.index("llm_judge.consistency")].endswith("(1 failed)")
+    assert "failed" not in cells[columns.index("rouge1")]
+    (run_dir,) = (tmp_path / "results").glob("*/*")
+    aggregate = read_metrics(run_dir)["llm_judge.consistency"]
+    assert aggregate["n"] == 2 and aggregate["n_failed"] == 1 and aggregate["metric"] == "llm_judge"
+
+
+def bad_logprobs(case: str) -> Body:
+    """A score answer of 4 whose log-probabilities at the digit no distribution has."""
+    reply = score_reply({"4": 0.6, "5": 0.3, "3": 0.1})
+    digit = reply["choices"][0]["logprobs"]["content"][4]
+    alternatives = {alt["token"]: alt for alt in digit["top_logprobs"]}
+    if case == "overflow":
+        alternatives["5"]["logprob"] = 1000.0
+    elif case == "infinite":
+        alternatives["5"]["logprob"] = math.inf
+    elif case == "nan":
+        alternatives["3"]["logprob"] = math.nan
+    elif case == "impossible answer":
+        alternatives["4"]["logprob"] = digit["logprob"] = -math.inf
+    elif case == "more than one":
+        alternatives["5"]["logprob"] = math.log(0.9)
+    return reply
+
+
+@pytest.mark.parametrize("case", ["overflow", "infinite", "nan", "impossible answer", "more than one"])
+def test_impossible_log_probabilities_fall_back_to_the_integer_score_and_are_counted(case: str, tmp_path: Path) -> None:
+    with serving(ChatServer(lambda body, _: bad_logprobs(case))) as chat:
+        judge = metric(
+            [
+                f"metrics.llm_judge.backend.base_url={chat.base_url}",
+                "metrics.llm_judge.backend.model_name=m",
+                "+judge=consistency",
+            ],
+            TaskSpec(),
+            tmp_path,
+        )
+        results = judge.score([ScoringInput(Example("a", SOURCE_1), list(OUTPUTS)[0])])
+    (result,) = results
+    assert result["llm_judge.consistency"] == 4.0 and result["llm_judge.consistency.weighted"] is False
+    assert "llm_judge.consistency.invalid_logprobs" in result
+    assert judge.tables(results)["llm_judge"]["consistency"]["invalid_logprobs"] == 1
+    assert judge.signatures()["llm_judge.consistency"].endswith("|score:1-5,integer")
 
 
 def metric(overrides: list[str], task: TaskSpec, tmp_path: Path) -> Any:

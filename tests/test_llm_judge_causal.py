@@ -14,6 +14,7 @@ from transformers import LogitsProcessor, LogitsProcessorList
 
 from conftest import read_json, read_jsonl, read_metrics, run_harness
 from harness.data.example import Example
+from harness.errors import RunFailed
 from harness.hydra_app import compose_config
 from harness.metrics.base import ScoringInput
 from harness.metrics.config import JudgeBackendConfig
@@ -54,19 +55,24 @@ def test_logprobs_are_the_model_s_next_token_distribution(backend: HFChatBackend
 
 
 @pytest.mark.slow
-def test_a_tiny_judge_s_garbage_is_an_error_per_example_and_the_run_completes(tmp_path: Path) -> None:
-    folder = run_harness(
-        tmp_path / "results",
-        "model=lead",
-        "dataset=seed",
-        "metrics.names=[rouge,llm_judge]",
-        "+judge=consistency",
-        "metrics.llm_judge.backend.type=tiny_causal",
-        "metrics.llm_judge.backend.max_tokens=8",
-        "metrics.llm_judge.backend.device=cpu",
-        f"run.cache_dir={tmp_path / 'cache'}",
-        "metrics.bootstrap_samples=10",
-    )
+def test_a_tiny_judge_s_garbage_is_an_error_per_example_and_a_judge_that_scored_nothing_fails_the_run(
+    tmp_path: Path,
+) -> None:
+    with pytest.raises(RunFailed, match=r"metric llm_judge scored none of the 1 examples: 1 failed .*is not JSON"):
+        run_harness(
+            tmp_path / "results",
+            "model=lead",
+            "dataset=seed",
+            "metrics.names=[rouge,llm_judge]",
+            "+judge=consistency",
+            "metrics.llm_judge.backend.type=tiny_causal",
+            "metrics.llm_judge.backend.max_tokens=8",
+            "metrics.llm_judge.backend.device=cpu",
+            f"run.cache_dir={tmp_path / 'cache'}",
+            "metrics.bootstrap_samples=10",
+        )
+    (folder,) = (tmp_path / "results").glob("*/*")
+    assert read_json(folder / "run.json")["status"] == "failed"
     metrics = read_metrics(folder)
     assert "llm_judge.consistency" not in metrics and metrics["rouge1"]["n"] == 1
     (record,) = read_jsonl(folder / "scores.jsonl")
@@ -74,7 +80,9 @@ def test_a_tiny_judge_s_garbage_is_an_error_per_example_and_the_run_completes(tm
     usage = read_json(folder / "run.json")["metric_usage"]["llm_judge"]
     assert usage["requests"] == 1 and usage["failed"] == 1 and usage["prompt_tokens"] > 100
     assert 1 <= usage["completion_tokens"] <= 8 and usage["judge"]["type"] == "tiny_causal"
-    assert read_json(folder / "metrics.json")["tables"]["llm_judge"] == {"consistency": {"judged": 0, "failed": 1}}
+    assert read_json(folder / "metrics.json")["tables"]["llm_judge"] == {
+        "consistency": {"judged": 0, "failed": 1, "invalid_logprobs": 0}
+    }
 
 
 def test_a_local_judge_refuses_sampling() -> None:

@@ -19,6 +19,10 @@ Each metric declares what its score keys are in ``score_keys`` (see :mod:`harnes
 which direction is better, whether a key is a corpus score, and the hook that recomputes a corpus
 score from per-example statistics. The declarations are stored with the aggregates in
 ``metrics.json``, which is all that compare, gate, table and significance read.
+
+An example that a metric (or a part of it) could not score gets no numeric value from that part and the
+reason as a string under ``<part>.error`` (``llm_judge.consistency.error``): scoring counts these, warns
+of them and fails the run for a part that scored no example (see :mod:`harness.scoring`).
 """
 
 from __future__ import annotations

@@ -63,11 +63,13 @@ class LLMJudgeMetric(Metric):
         return results
 
     def tables(self, results: Sequence[dict[str, Any]]) -> dict[str, Any]:
-        """Per rubric, the examples judged and those whose judging failed; the requests, tokens and cost."""
+        """Per rubric, the examples judged, those whose judging failed and those whose log-probabilities
+        were impossible (scored by the integer answer); the requests, tokens and cost."""
         per_rubric = {
             r.name: {
                 "judged": sum(f"{r.key}.error" not in result for result in results),
                 "failed": sum(f"{r.key}.error" in result for result in results),
+                "invalid_logprobs": sum(f"{r.key}.invalid_logprobs" in result for result in results),
             }
             for r in self.rubrics
         }

@@ -1,7 +1,9 @@
 """The HTTP side of an OpenAI-compatible chat-completions server, shared by the ``openai_compatible``
 backend and the LLM judges: the URL, the API key (read from an environment variable, never stored),
-retries with exponential backoff on timeouts, connection errors, 429 and 5xx, and error texts with the
-key's value redacted (a server may echo it).
+retries with exponential backoff on timeouts, connection errors, 429 and 5xx, and error texts that
+quote the server's answer. The key is registered with :mod:`harness.redaction` as it is read, so that
+nothing the harness writes or prints holds it (a server may echo it, in an error or in an answer), and
+answers are redacted before they are cut to a quotable length.
 """
 
 from __future__ import annotations
@@ -13,6 +15,7 @@ from typing import Any
 import httpx
 
 from harness.models.base import ModelLoadError
+from harness.redaction import clip, register_secret
 
 RETRY_STATUS = frozenset({408, 409, 429, 500, 502, 503, 504})
 
@@ -40,27 +43,21 @@ class ChatEndpoint:
         self.backoff_s = backoff_s
         self.option = option
         key = os.environ.get(api_key_env) if api_key_env else None
+        register_secret(key)
         self.headers = {"Authorization": f"Bearer {key}"} if key else {}
-        self._key = key
 
     def check_reachable(self) -> None:
         """Fail before any work when nothing answers at the base URL (any HTTP answer will do)."""
         try:
             httpx.get(self.base_url + "/models", headers=self.headers, timeout=self.timeout_s)
         except httpx.HTTPError as error:
-            raise ModelLoadError(
-                self.redact(f"{self.option}.base_url={self.base_url!r} is not reachable: {error}")
-            ) from None
-
-    def redact(self, text: str) -> str:
-        """``text`` without the API key's value."""
-        return text.replace(self._key, "[api key redacted]") if self._key else text
+            raise ModelLoadError(f"{self.option}.base_url={self.base_url!r} is not reachable: {error}") from None
 
     def client(self) -> httpx.AsyncClient:
         return httpx.AsyncClient(headers=self.headers, timeout=httpx.Timeout(self.timeout_s))
 
     async def post(self, client: httpx.AsyncClient, body: dict[str, Any]) -> dict[str, Any]:
-        """The server's JSON answer; :class:`RequestFailed` (redacted) when it cannot be had."""
+        """The server's JSON answer; :class:`RequestFailed` when it cannot be had."""
         problem = ""
         for attempt in range(self.max_retries + 1):
             if attempt:
@@ -71,18 +68,18 @@ class ChatEndpoint:
                 problem = f"{type(error).__name__}: {error}"
                 continue
             if response.status_code in RETRY_STATUS:
-                problem = f"HTTP {response.status_code}: {response.text[:200]}"
+                problem = f"HTTP {response.status_code}: {clip(response.text, 200)}"
                 continue
             if response.status_code != 200:
-                raise RequestFailed(self.redact(f"HTTP {response.status_code}: {response.text[:200]}"))
+                raise RequestFailed(f"HTTP {response.status_code}: {clip(response.text, 200)}")
             try:
                 answer = response.json()
             except ValueError as error:
-                raise RequestFailed(self.redact(f"the answer is not JSON ({error}): {response.text[:200]}")) from None
+                raise RequestFailed(f"the answer is not JSON ({error}): {clip(response.text, 200)}") from None
             if not isinstance(answer, dict):
-                raise RequestFailed(self.redact(f"the answer is not a JSON object: {response.text[:200]}"))
+                raise RequestFailed(f"the answer is not a JSON object: {clip(response.text, 200)}")
             return answer
-        raise RequestFailed(self.redact(f"gave up after {self.max_retries + 1} attempts; last: {problem}"))
+        raise RequestFailed(f"gave up after {self.max_retries + 1} attempts; last: {problem}")
 
 
 def message_content(answer: dict[str, Any]) -> str:
@@ -90,7 +87,7 @@ def message_content(answer: dict[str, Any]) -> str:
     try:
         content = answer["choices"][0]["message"]["content"]
     except (KeyError, IndexError, TypeError) as error:
-        raise RequestFailed(f"unexpected response ({error!r}): {str(answer)[:200]}") from error
+        raise RequestFailed(f"unexpected response ({error!r}): {clip(str(answer), 200)}") from error
     if not isinstance(content, str):
-        raise RequestFailed(f"the response has no text content: {str(answer)[:200]}")
+        raise RequestFailed(f"the response has no text content: {clip(str(answer), 200)}")
     return content

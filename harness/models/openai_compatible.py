@@ -2,8 +2,8 @@
 
 Requests run concurrently up to ``model.concurrency``; a timeout, a connection error, 429 or a 5xx
 is retried with exponential backoff, other errors fail that example only. The API key is read from
-the environment variable named by ``model.api_key_env`` and never appears in the run's records: a server
-may echo it in an error body, so every error text is redacted before it leaves this module.
+the environment variable named by ``model.api_key_env`` and never appears in the run's records, even
+where a server echoes it (see :mod:`harness.models.chat_endpoint`).
 """
 
 from __future__ import annotations
@@ -69,6 +69,5 @@ class OpenAICompatibleModel(Model[OpenAICompatibleConfig]):
             try:
                 output = message_content(await self.endpoint.post(client, body))
             except RequestFailed as error:
-                error_text = self.endpoint.redact(str(error))
-                return Generation(output=None, error=error_text, seconds=time.perf_counter() - start)
+                return Generation(output=None, error=str(error), seconds=time.perf_counter() - start)
             return Generation(output=output.strip(), seconds=time.perf_counter() - start)

@@ -6,7 +6,8 @@ naming the folder and what it lacks.
 
 Nothing already written is overwritten: a new folder is created exclusively (with a numeric suffix if
 the name is taken), JSONL files are only appended to, and the final JSON files are written to a
-temporary name and renamed into place.
+temporary name and renamed into place. Every text written is redacted first (:mod:`harness.redaction`):
+no piece of an API key reaches a run folder, whatever record carried it.
 
 A process writing a run holds an exclusive lock on the folder's ``.lock`` file (``fcntl.flock``, with its
 PID inside), so that a second process (``run.resume``) cannot write into a live run. The operating system
@@ -30,6 +31,7 @@ import yaml
 from omegaconf import DictConfig, OmegaConf
 
 from harness.errors import InputError
+from harness.redaction import redact
 from harness.runfolder.schema import RunInfo
 
 _UNSAFE = re.compile(r"[^A-Za-z0-9_.+-]+")
@@ -177,7 +179,8 @@ class RunFolder:
         if target.exists() and name != "run.json":
             raise FileExistsError(f"{target} exists; a run folder's files are never overwritten")
         temporary = target.with_name(f".{name}.tmp")
-        temporary.write_text(json.dumps(data, indent=2, ensure_ascii=False, allow_nan=True) + "\n", encoding="utf-8")
+        text = json.dumps(data, indent=2, ensure_ascii=False, allow_nan=True) + "\n"
+        temporary.write_text(redact(text), encoding="utf-8")
         os.replace(temporary, target)
 
     def append_jsonl(self, name: str, records: Sequence[Mapping[str, Any]]) -> None:
@@ -186,7 +189,7 @@ class RunFolder:
         if stream is None:
             stream = self._streams[name] = (self.path / name).open("a", encoding="utf-8")
         for record in records:
-            stream.write(json.dumps(record, ensure_ascii=False) + "\n")
+            stream.write(redact(json.dumps(record, ensure_ascii=False)) + "\n")
         stream.flush()
         os.fsync(stream.fileno())
 
@@ -200,4 +203,4 @@ class RunFolder:
 
     def _write_new(self, name: str, text: str) -> None:
         with (self.path / name).open("x", encoding="utf-8") as stream:
-            stream.write(text)
+            stream.write(redact(text))

@@ -89,6 +89,16 @@ class Aggregate(TypedDict, total=False):
     settings: dict[str, Any]  # corpus scores: keyword arguments that rebuild the scorer (sacrebleu)
     higher_is_better: bool  # as the metric declares it (absent in runs made before metric metadata)
     corpus_hook: str  # corpus scores: the hook that recomputes them from per-example statistics
+    metric: str  # the metric that gave the key (metrics.names; absent in runs made before it was stored)
+    n_failed: int  # examples the metric failed on for this key (left out of n; see MetricsFile.failures)
+
+
+class MetricFailures(TypedDict):
+    """Examples that one part of a metric (a ``<part>.error`` details key) could not score."""
+
+    metric: str
+    n_failed: int
+    first_error: str
 
 
 class MetricsFile(TypedDict):
@@ -101,3 +111,4 @@ class MetricsFile(TypedDict):
     bootstrap: dict[str, int]  # samples, seed
     metrics: dict[str, Aggregate]
     tables: dict[str, Any]  # e.g. "facts": per-fact verdict counts
+    failures: NotRequired[dict[str, MetricFailures]]  # per failed part, e.g. "llm_judge.consistency"

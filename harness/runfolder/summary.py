@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import html
 import math
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
 from typing import Any
 
 from harness.runfolder.schema import Aggregate, MetricsFile
@@ -38,6 +38,14 @@ def headline_metrics(names: Sequence[str]) -> list[str]:
     return known or sorted(names)
 
 
+def table_columns(aggregates: Mapping[str, Aggregate]) -> list[str]:
+    """The columns of the end-of-run table: the well-known keys, then every key of each metric that has
+    none of them (an LLM judge's scores), so that every metric asked for is shown."""
+    known = [n for n in _HEADLINE if n in aggregates]
+    headlined = {aggregates[n].get("metric") for n in known}
+    return known + sorted(n for n, a in aggregates.items() if n not in known and a.get("metric") not in headlined)
+
+
 def all_metrics(names: Sequence[str]) -> list[str]:
     """Headline metrics first, then the others; per-item keys (two dots, e.g. one key fact) left out."""
     names = [n for n in names if n.count(".") < 2]
@@ -59,16 +67,18 @@ def format_aggregate(aggregate: Aggregate | None, digits: int = 4) -> str:
     ci = aggregate.get("ci")
     if ci and len(ci) == 2 and not any(math.isnan(x) for x in ci) and ci[0] != ci[1]:
         text += f" [{ci[0]:.{digits}f}, {ci[1]:.{digits}f}]"
+    if aggregate.get("n_failed"):
+        text += f" ({aggregate['n_failed']} failed)"
     return text
 
 
 def markdown_table(rows: Sequence[tuple[str, MetricsFile]], columns: Sequence[str] | None = None) -> str:
     """One row per run (label, metrics), a column per metric, each cell the value with its 95% CI."""
     if columns is None:
-        seen: dict[str, None] = {}
+        seen: dict[str, Aggregate] = {}
         for _, metrics in rows:
-            seen.update(dict.fromkeys(metrics["metrics"]))
-        columns = headline_metrics(list(seen))
+            seen.update(metrics["metrics"])
+        columns = table_columns(seen)
     truncation = any(metrics.get("n_truncated") for _, metrics in rows)
     header = ["run", "n", *(["truncated"] if truncation else []), *columns]
     lines = ["| " + " | ".join(header) + " |", "|" + "|".join("---" for _ in header) + "|"]

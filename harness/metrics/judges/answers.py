@@ -2,7 +2,9 @@
 :class:`BadAnswer` that says what was wrong and quotes the answer, never a default score.
 
 A 1-5 score is also weighted by the judge's probabilities of the tokens 1..5 at the score's position
-(G-Eval, Liu et al. 2023): ``sum_k p(k) * k / sum_k p(k)``, normalised over the five digits.
+(G-Eval, Liu et al. 2023): ``sum_k p(k) * k / sum_k p(k)``, normalised over the five digits. Log-
+probabilities that no distribution has (NaN, above 0, summing to more than 1, or no chance at all for
+the digit answered) are :class:`ImpossibleLogprobs`: the integer score stands, and the fallback is counted.
 """
 
 from __future__ import annotations
@@ -15,6 +17,7 @@ from typing import Literal, TypeVar
 from pydantic import BaseModel, ConfigDict, Field, StrictInt, ValidationError
 
 from harness.metrics.judges.backends import SCORE_TOKENS, TokenChoice
+from harness.redaction import redact
 
 Severity = Literal["minor", "major", "critical"]
 Verdict = Literal["supported", "contradicted", "absent"]  # the vocabulary of harness.facts.checker
@@ -25,6 +28,13 @@ Answer = TypeVar("Answer", bound=BaseModel)
 
 class BadAnswer(ValueError):
     """The judge answered something that does not match the rubric's schema."""
+
+
+class ImpossibleLogprobs(ValueError):
+    """The log-probabilities at the score's token are not those of a distribution."""
+
+
+_SLACK = 1e-3  # rounding the backend may add: log-probabilities up to this above 0, total mass up to 1 + this
 
 
 class _Strict(BaseModel):
@@ -76,13 +86,27 @@ def parse_answer(text: str, schema: type[Answer]) -> Answer:
         raise BadAnswer(f"the judge's answer does not match {schema.__name__} ({problems}): {_quote(text)}") from None
 
 
+def _check_distribution(top: dict[str, float], answered: str) -> None:
+    """Raise :class:`ImpossibleLogprobs` unless ``top`` (alternative -> log-probability) is part of a
+    distribution that gives the answered digit a chance."""
+    impossible = {alt: lp for alt, lp in top.items() if math.isnan(lp) or lp > _SLACK}
+    if impossible:
+        raise ImpossibleLogprobs(f"log-probabilities {impossible} at the score's token")
+    if sum(math.exp(lp) for lp in top.values()) > 1 + _SLACK:
+        raise ImpossibleLogprobs(f"probabilities summing to more than 1 at the score's token: {top}")
+    if not any(alt.strip() == answered and lp > -math.inf for alt, lp in top.items()):
+        raise ImpossibleLogprobs(f"no chance for the answered digit {answered} at the score's token: {top}")
+
+
 def _quote(text: str, limit: int = 160) -> str:
+    text = redact(text)  # before the cut, which could leave a piece of an echoed key unrecognisable
     return json.dumps(text if len(text) <= limit else text[:limit] + "...", ensure_ascii=False)
 
 
 def weighted_score(tokens: list[TokenChoice] | None, score: int) -> float | None:
     """``sum p(k) * k`` over the digits 1-5 at the position of the answer's score (probabilities
-    normalised over the five digits); None when the token log-probabilities do not show them."""
+    normalised over the five digits); None when the token log-probabilities do not show them,
+    :class:`ImpossibleLogprobs` when they are not a distribution in which the answer could be chosen."""
     if not tokens:
         return None
     match = _SCORE.search("".join(t.text for t in tokens))
@@ -93,8 +117,8 @@ def weighted_score(tokens: list[TokenChoice] | None, score: int) -> float | None
         if offset <= match.start(1) < offset + len(token.text):
             if token.text.strip() != match.group(1):
                 return None  # the digit shares its token with other characters: no distribution over 1-5
+            _check_distribution(token.top, match.group(1))
             mass = {k: sum(math.exp(lp) for alt, lp in token.top.items() if alt.strip() == k) for k in SCORE_TOKENS}
-            total = sum(mass.values())
-            return sum(int(k) * p for k, p in mass.items()) / total if total > 0 else None
+            return sum(int(k) * p for k, p in mass.items()) / sum(mass.values())
         offset += len(token.text)
     return None

@@ -119,7 +119,7 @@ class OpenAIChatBackend(ChatBackend):
                 answer = await self.endpoint.post(client, body)
                 text = message_content(answer)
             except RequestFailed as error:
-                return ChatReply(text=None, error=self.endpoint.redact(str(error)))
+                return ChatReply(text=None, error=str(error))
         usage = answer.get("usage") or {}
         return ChatReply(
             text=text,

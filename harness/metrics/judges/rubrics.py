@@ -28,6 +28,7 @@ from harness.metrics.judges.answers import (
     FactList,
     FactVerdict,
     FactVerdicts,
+    ImpossibleLogprobs,
     MQMAnswer,
     ScoreAnswer,
     parse_answer,
@@ -108,9 +109,12 @@ class ScoreRubric(Rubric):
         return {"prompt": ("output",)}
 
     def judge(self, client: JudgeClient, batch: Sequence[ScoringInput], logprobs: bool) -> list[Result]:
-        def parse(reply: ChatReply) -> tuple[int, float | None]:
+        def parse(reply: ChatReply) -> tuple[int, float | None, str | None]:
             score = parse_answer(reply.text or "", ScoreAnswer).score
-            return score, weighted_score(reply.tokens, score) if logprobs else None
+            try:
+                return score, weighted_score(reply.tokens, score) if logprobs else None, None
+            except ImpossibleLogprobs as error:
+                return score, None, str(error)
 
         asked = [self.messages(self.cfg.prompt, item, item.example.source) for item in batch]
         results = []
@@ -118,16 +122,17 @@ class ScoreRubric(Rubric):
             if isinstance(outcome, Failed):
                 results.append(self.failed(outcome))
                 continue
-            score, weighted = outcome
+            score, weighted, impossible = outcome
             self.weighted += weighted is not None
             self.integer += weighted is None
-            results.append(
-                {
-                    self.key: weighted if weighted is not None else float(score),
-                    f"{self.key}.integer": float(score),
-                    f"{self.key}.weighted": weighted is not None,
-                }
-            )
+            result: Result = {
+                self.key: weighted if weighted is not None else float(score),
+                f"{self.key}.integer": float(score),
+                f"{self.key}.weighted": weighted is not None,
+            }
+            if impossible:
+                result[f"{self.key}.invalid_logprobs"] = impossible  # the integer score stands; counted
+            results.append(result)
         return results
 
     def scoring(self) -> str:
