@@ -39,6 +39,7 @@ class ColumnsConfig(DatasetConfig):
     id_column: str | None = None  # default: the row index
     facts_column: str | None = None
     facts_file: str | None = None  # YAML/JSON mapping example id -> list of fact specs
+    facts_strict: bool = False  # refuse a facts file with ids that match no selected example (else: a warning)
     published_column: str | None = None  # dateline that anchors relative dates
 
 
