@@ -40,7 +40,7 @@ def hydra_run(cfg: DictConfig) -> str | None:
         if in_cluster_job():
             record_failure(error, Path(hydra_cfg.runtime.output_dir), list(hydra_cfg.overrides.task))
             return None
-        if not isinstance(error, InputError | RunFailed) or os.environ.get("HYDRA_FULL_ERROR") == "1":
+        if not isinstance(error, InputError | RunFailed | OSError) or os.environ.get("HYDRA_FULL_ERROR") == "1":
             raise
         sys.exit(report_input_error(error))
     if hydra_cfg.mode == RunMode.MULTIRUN:
