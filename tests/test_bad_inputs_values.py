@@ -37,6 +37,7 @@ BAD_VALUES = [
     ([], "task.target_lang=xx", "ISO 639-1"),
     ([], "task.target_lang=esp", "ISO 639-1"),
     ([], "task.source_lang=english", "ISO 639-1"),
+    ([], "task.target_lang=pt-BR", "ISO 639-1"),  # a region: no metric would use it
 ]
 
 
