@@ -8,7 +8,7 @@ from collections.abc import Callable
 from pathlib import Path
 
 import pytest
-from test_bad_inputs_data import ROWS, expect_refusal, files_run, write_jsonl
+from test_bad_inputs_data import ROWS, expect_fact_refusal, expect_refusal, files_run, write_jsonl
 
 from bad_input import assert_one_line_error
 from conftest import harness_cli, read_json, run_harness
@@ -77,16 +77,7 @@ def test_a_fact_id_that_matches_no_example_warns_with_the_count(cli: Cli, tmp_pa
 )
 def test_a_fact_with_neither_cues_nor_evidence_is_refused(cli: Cli, tmp_path: Path, fact: str) -> None:
     """It could never be bound to a mention, so it was always ``absent``, even stated word for word."""
-    data = write_jsonl(tmp_path / "data.jsonl", ROWS)
-    facts = tmp_path / "facts.yaml"
-    facts.write_text(f"d0:\n  - {fact}\n", encoding="utf-8")
-    expect_refusal(
-        cli,
-        tmp_path,
-        files_run(data, f"dataset.facts_file={facts}"),
-        f"{facts}[d0]: fact",
-        "neither 'evidence' nor 'cues'",
-    )
+    expect_fact_refusal(cli, tmp_path, fact, "{facts}[d0]: fact", "neither 'evidence' nor 'cues'")
 
 
 @pytest.mark.parametrize("metric", ["bleu", "chrf", "ter"])
