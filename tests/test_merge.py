@@ -239,3 +239,21 @@ def test_merge_refuses_a_shard_whose_examples_were_changed(run_eval, data: Path)
     examples.write_text("".join(lines + lines[:1]), encoding="utf-8")
     with pytest.raises(MergeError, match=rf"{examples}: its examples do not match the fingerprint"):
         merge_runs([first, second])
+
+
+@pytest.mark.slow
+def test_merge_refuses_shards_of_an_earlier_version_that_repeat_ids(run_eval, data: Path) -> None:
+    """Shards whose run.json records no selection (written before it was): repeated ids still give away
+    that the data changed between the shard jobs."""
+    rows = [{"id": f"r{i}", **json.loads(line)} for i, line in enumerate(data.read_text(encoding="utf-8").splitlines())]
+    data.write_text("".join(json.dumps(r) + "\n" for r in rows), encoding="utf-8")
+    common = ("model=lead", "dataset=files", f"dataset.path={data}", "dataset.id_column=id", "debug=fast")
+    first = run_eval(*common, "dataset.num_shards=2", "dataset.shard_index=0")
+    data.write_text("".join(json.dumps(r) + "\n" for r in rows[5:] + rows[:5]), encoding="utf-8")
+    second = run_eval(*common, "dataset.num_shards=2", "dataset.shard_index=1")
+    for shard in (first, second):
+        info = read_json(shard / "run.json")
+        del info["dataset"]["selection"]
+        (shard / "run.json").write_text(json.dumps(info), encoding="utf-8")
+    with pytest.raises(MergeError, match=r"example ids more than once \(r0, r1, r2, r3, r4\)"):
+        merge_runs([first, second])
