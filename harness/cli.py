@@ -78,7 +78,7 @@ def main(argv: list[str] | None = None) -> int:
     try:
         args = build_parser().parse_args(argv)
         return int(args.handler(args))
-    except InputError as error:
+    except (InputError, OSError) as error:
         return report_input_error(error)
 
 

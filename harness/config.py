@@ -16,9 +16,10 @@ from omegaconf import MISSING, DictConfig, OmegaConf
 
 from harness.data.config import DatasetConfig
 from harness.errors import ConfigError
+from harness.languages import language_code
 from harness.metrics.config import RENAMED, MetricsConfig
 from harness.models.config import ModelConfig
-from harness.schema import bounded, check_bounds, register_schema
+from harness.schema import bounded, check_bounds, random_seed, register_schema
 
 
 @register_schema("task", "task")
@@ -34,7 +35,7 @@ class TaskConfig:
 @dataclass
 class RunConfig:
     output_root: str = "results"
-    seed: int = 1234
+    seed: int = random_seed(1234)
     chunk_size: int = bounded(64, low=1)  # examples handed to the model at a time
     cache: bool = True  # the generation cache shared across runs (models may opt out)
     cache_dir: str = "${oc.env:HARNESS_CACHE,.cache/harness}"
@@ -129,12 +130,14 @@ def _schema_fields(type_name: str) -> list[str]:
 
 def validate_config(cfg: DictConfig) -> None:
     """Check what the schema's types cannot: numeric bounds and choices (:func:`~harness.schema.bounded`),
-    values left unset, shard numbers, and output folders that are files. Raises :class:`ConfigError` naming
-    the option."""
+    values left unset, language codes (normalised in place: ``EN`` is ``en``), shard numbers, and output
+    folders that are files. Raises :class:`ConfigError` naming the option."""
     missing = sorted(OmegaConf.missing_keys(cfg))
     if missing:
         raise ConfigError(f"{missing[0]}: no value given; set it ({missing[0]}=...)")
     check_bounds(cfg)
+    for option in ("source_lang", "target_lang"):
+        cfg.task[option] = language_code(cfg.task[option], f"task.{option}")
     if cfg.dataset.shard_index >= cfg.dataset.num_shards:
         raise ConfigError(
             f"dataset.shard_index={cfg.dataset.shard_index}: expected a shard in [0, dataset.num_shards="

@@ -42,7 +42,7 @@ def hydra_run(cfg: DictConfig) -> str | None:
             job_dir = Path(hydra_cfg.runtime.output_dir)
             record_failure(error, job_dir, hydra_cfg.job.num, list(hydra_cfg.overrides.task))
             return None
-        if not isinstance(error, InputError | RunFailed) or os.environ.get("HYDRA_FULL_ERROR") == "1":
+        if not isinstance(error, InputError | RunFailed | OSError) or os.environ.get("HYDRA_FULL_ERROR") == "1":
             raise
         sys.exit(report_input_error(error))
     if hydra_cfg.mode == RunMode.MULTIRUN:

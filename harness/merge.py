@@ -1,9 +1,11 @@
 """``harness merge``: join the run folders of a sharded evaluation into one run.
 
 The shards (``dataset.num_shards=N dataset.shard_index=0..N-1``, same config otherwise) are checked
-for completeness, their examples and predictions are concatenated in shard order, and the joined
-outputs are scored again, so that means, bootstrap intervals and corpus scores (BLEU needs all
-sentences at once) equal those of the unsharded run.
+for completeness and for their data, as a resumed run is: each shard's ``examples.jsonl`` must have the
+fingerprint its run recorded, and every shard must have been taken from the same selection (the data
+file may have changed between the shard jobs: rows would be duplicated or missed). Their examples and
+predictions are concatenated in shard order, and the joined outputs are scored again, so that means,
+bootstrap intervals and corpus scores (BLEU needs all sentences at once) equal those of the unsharded run.
 """
 
 from __future__ import annotations
@@ -11,6 +13,7 @@ from __future__ import annotations
 import json
 import shutil
 import time
+from collections import Counter
 from collections.abc import Iterator, Sequence
 from datetime import datetime
 from pathlib import Path
@@ -58,12 +61,14 @@ def merge_runs(shard_dirs: Sequence[str | Path], output_root: Path | None = None
     """Join complete shard runs into a new run folder (under ``output_root``, default the shards' root)."""
     clock, started, timings = time.perf_counter(), datetime.now().astimezone(), Timings()
     shards = _ordered_shards([Path(d) for d in shard_dirs])
+    _check_data(shards)
     config = shards[0].config()
     cfg = OmegaConf.create({**config, "metrics": with_metric_nodes(config["metrics"])})
     cfg.dataset.num_shards, cfg.dataset.shard_index = 1, 0
     infos = [shard.info() for shard in shards]
     root = output_root or shards[0].path.parent.parent
-    folder = RunFolder.create(root, cfg.task.name, cfg.model.name, cfg.dataset.name, started)
+    option = "--output-root" if output_root else "run.output_root"  # else the shards' own root
+    folder = RunFolder.create(root, cfg.task.name, cfg.model.name, cfg.dataset.name, started, option)
     try:
         folder.write_config(cfg)
         for name in ("examples.jsonl", "predictions.jsonl"):
@@ -113,9 +118,36 @@ def _ordered_shards(dirs: list[Path]) -> list[RunFolder]:
     return [by_index[i] for i in range(expected)]
 
 
+def _check_data(shards: list[RunFolder]) -> None:
+    """Every shard holds the examples its run recorded, all taken from one selection (so that joined they
+    are that selection), and no example id is in two shards (which also checks shards written before the
+    selection was recorded)."""
+    infos = [shard.info()["dataset"] for shard in shards]
+    for index, (shard, dataset) in enumerate(zip(shards, infos, strict=True)):
+        examples = shard.path / "examples.jsonl"
+        found = fingerprint(JsonlExamples(examples))
+        if found != dataset["fingerprint"]:
+            raise MergeError(
+                f"{examples}: its examples do not match the fingerprint in run.json ({dataset['fingerprint']} "
+                f"there, {found} in the file); the file was changed after the run"
+            )
+        if dataset.get("selection") != infos[0].get("selection"):
+            raise MergeError(
+                f"{shard.path}: shard {index} was taken from other data than shard 0 ({shards[0].path}): selection "
+                f"{dataset.get('selection')} there, {infos[0].get('selection')} in shard 0; the dataset changed "
+                "between the shard jobs: run them again on the same data"
+            )
+    ids = Counter(example.id for shard in shards for example in JsonlExamples(shard.path / "examples.jsonl"))
+    repeated = [example_id for example_id, count in ids.items() if count > 1]
+    if repeated:
+        raise MergeError(
+            f"the shards hold example ids more than once ({', '.join(repeated[:5])}); they are not one dataset's shards"
+        )
+
+
 def _merged_info(infos: list[RunInfo], folder: RunFolder, examples: JsonlExamples, started: datetime) -> RunInfo:
     first = infos[0]
-    dataset = {k: v for k, v in first["dataset"].items() if k not in ("num_shards", "shard_index")}
+    dataset = {k: v for k, v in first["dataset"].items() if k not in ("num_shards", "shard_index", "selection")}
     dataset.update(fingerprint=fingerprint(examples), n_examples=len(examples))
     cache = dict(first["cache"])
     cache.update(

@@ -6,6 +6,8 @@ Before generation restarts, the folder is repaired: a line torn by a crash (kill
 write) is cut off, failed predictions are dropped so that they are retried, and files derived from the
 predictions (``scores.jsonl``, ``metrics.json``, ``summary.md``) are removed, since scoring reruns.
 Both repairs write a complete new file and rename it into place, so a crash during resume loses nothing.
+A damaged line elsewhere (not the last: no crash writes it) stops the resume, naming the file and line,
+before anything is changed.
 """
 
 from __future__ import annotations
@@ -74,12 +76,13 @@ def find_resumable(cfg: DictConfig) -> RunFolder | None:
 
 def prepare(folder: RunFolder) -> ResumeState:
     """Repair an interrupted run folder (see the module docstring) and return what it already holds."""
-    for name in DERIVED_FILES:
-        (folder.path / name).unlink(missing_ok=True)
-    return ResumeState(
+    state = ResumeState(
         listed=_repair(folder.path / "examples.jsonl", keep_failed=True),
         done=_repair(folder.path / "predictions.jsonl", keep_failed=False),
     )
+    for name in DERIVED_FILES:
+        (folder.path / name).unlink(missing_ok=True)
+    return state
 
 
 def _repair(path: Path, keep_failed: bool) -> set[str]:
@@ -91,11 +94,11 @@ def _repair(path: Path, keep_failed: bool) -> set[str]:
     keep: list[bool] = []
     torn = False
     with path.open(encoding="utf-8") as stream:
-        for line in stream:
+        for number, line in enumerate(stream, 1):
             if not line.endswith("\n"):  # the last write, cut short by the crash
                 torn = True
                 break
-            record = json.loads(line)
+            record = _record(line, path, number)
             keep.append(keep_failed or record.get("output") is not None)
             if keep[-1]:
                 ids.add(record["id"])
@@ -110,6 +113,20 @@ def _repair(path: Path, keep_failed: bool) -> set[str]:
         os.fsync(target.fileno())
     os.replace(temporary, path)
     return ids
+
+
+def _record(line: str, path: Path, number: int) -> dict[str, Any]:
+    """One complete line of a run folder's JSONL file: a record with an id, or a :class:`ResumeError`."""
+    try:
+        record = json.loads(line)
+    except json.JSONDecodeError as error:
+        raise ResumeError(
+            f"{path} line {number}: not JSON ({error}); the line is damaged: repair or remove it and resume again "
+            "(the other lines are kept)"
+        ) from None
+    if not isinstance(record, dict) or "id" not in record:
+        raise ResumeError(f"{path} line {number}: expected a JSON object with an id; repair or remove the line")
+    return record
 
 
 def _differences(a: Any, b: Any, prefix: str = "") -> list[str]:

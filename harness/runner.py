@@ -5,6 +5,7 @@ from __future__ import annotations
 import platform
 import subprocess
 import time
+from contextlib import ExitStack, suppress
 from datetime import datetime
 from pathlib import Path
 from typing import Any, cast
@@ -14,8 +15,8 @@ from omegaconf import DictConfig, OmegaConf
 from harness import resume
 from harness.cache import CACHE_FILE, GenerationCache, cache_policy, disabled_info, model_key
 from harness.data.columns import DatasetError
-from harness.data.loading import fingerprint, load_examples
-from harness.errors import RunFailed
+from harness.data.loading import Examples, fingerprint, load_selection, take_shard
+from harness.errors import RunFailed, one_line
 from harness.generation import GenerationReport, generate_all
 from harness.metrics.registry import build_metrics
 from harness.models.base import Model
@@ -52,7 +53,8 @@ def run(cfg: DictConfig) -> Path:
     task = task_spec(cfg)
     with timings.stage("load"):
         model = build_model(cfg.model, task)
-        examples = load_examples(cfg.dataset, task)
+        selection = load_selection(cfg.dataset, task)
+        examples = take_shard(selection, cfg.dataset.num_shards, cfg.dataset.shard_index)
         n_examples = len(examples)
         if n_examples == 0:
             raise DatasetError(
@@ -61,27 +63,33 @@ def run(cfg: DictConfig) -> Path:
                 f"{cfg.dataset.shard_index} of {cfg.dataset.num_shards})"
             )
         data_fingerprint = fingerprint(examples)
-        selection = cfg.dataset
-        model.validate(examples, whole_dataset=not (selection.where or selection.limit or selection.num_shards > 1))
+        chosen = cfg.dataset
+        model.validate(examples, whole_dataset=not (chosen.where or chosen.limit or chosen.num_shards > 1))
         metrics = build_metrics(cfg.metrics, task, list(cfg.task.default_metrics))
         identity = model.identity()
 
     previous = resume.find_resumable(cfg)
-    folder = (
-        previous
-        if previous is not None
-        else RunFolder.create(cfg.run.output_root, task.name, cfg.model.name, cfg.dataset.name, started)
-    )
-    with folder.locked():  # before anything is read or repaired: a live run is refused
+    with ExitStack() as stack:
+        # The caches open before the run folder is made: one that cannot be opened leaves no folder behind.
+        cache, cache_info = _open_cache(cfg, model, identity, task)
+        score_cache = ScoreCache(Path(cfg.run.cache_dir) / SCORE_CACHE_FILE) if cfg.run.cache else None
+        for opened in (cache, score_cache):
+            if opened is not None:
+                stack.callback(opened.close)
+        folder = (
+            previous
+            if previous is not None
+            else RunFolder.create(cfg.run.output_root, task.name, cfg.model.name, cfg.dataset.name, started)
+        )
+        stack.enter_context(folder.locked())  # before anything is read or repaired: a live run is refused
         if previous is None:
-            info = _run_info(cfg, model, identity, n_examples, data_fingerprint, folder, started)
+            info = _run_info(cfg, model, identity, n_examples, data_fingerprint, selection, folder, started)
             folder.write_config(cfg)
             state = resume.ResumeState()
         else:
             info = _resumed_info(folder, data_fingerprint, started)
             state = resume.prepare(folder)
-        cache, info["cache"] = _open_cache(cfg, model, identity, task)
-        score_cache = ScoreCache(Path(cfg.run.cache_dir) / SCORE_CACHE_FILE) if cfg.run.cache else None
+        info["cache"] = cache_info
         devices = {metric.name: str(metric.device) for metric in metrics if metric.device is not None}
         if devices:
             info["metric_devices"] = devices
@@ -104,16 +112,12 @@ def run(cfg: DictConfig) -> Path:
             check_failures(metrics_file, folder)
         except BaseException as error:
             info.update({"status": "failed", "finished": datetime.now().astimezone().isoformat()})
-            if isinstance(error, RunFailed):
-                info["error"] = str(error)
-            folder.write_json("run.json", info)
+            info["error"] = one_line(error)
+            with suppress(OSError):  # a full disk may refuse this too: the error is still reported
+                folder.write_json("run.json", info)
             raise
         finally:
             folder.close()
-            if cache:
-                cache.close()
-            if score_cache:
-                score_cache.close()
         wall = time.perf_counter() - clock
         info.update(
             {
@@ -176,12 +180,14 @@ def _run_info(
     identity: dict[str, Any],
     n_examples: int,
     data_fingerprint: str,
+    selection: Examples,
     folder: RunFolder,
     started: datetime,
 ) -> RunInfo:
-    dataset = {"name": cfg.dataset.name, "fingerprint": data_fingerprint, "n_examples": n_examples}
-    if cfg.dataset.num_shards > 1:
-        dataset.update(num_shards=cfg.dataset.num_shards, shard_index=cfg.dataset.shard_index)
+    dataset: dict[str, Any] = {"name": cfg.dataset.name, "fingerprint": data_fingerprint, "n_examples": n_examples}
+    if cfg.dataset.num_shards > 1:  # what every shard must share, for harness merge
+        selected = {"fingerprint": fingerprint(selection), "n_examples": len(selection)}
+        dataset.update(num_shards=cfg.dataset.num_shards, shard_index=cfg.dataset.shard_index, selection=selected)
     return RunInfo(
         run_id=f"{folder.path.parent.name}/{folder.path.name}",
         status="running",

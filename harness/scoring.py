@@ -166,8 +166,10 @@ def score_stream(
         start = time.perf_counter()
         corpus = metric.corpus_finish(state)
         settings = metric.settings()  # after the corpus scores: sacrebleu knows nrefs then
+        counted = metric.corpus_count(state)
         for key, value in corpus.items():
-            aggregates[key] = Aggregate(value=value, n=scored, signature=_signature(metric, key))
+            n = scored if counted is None else counted
+            aggregates[key] = Aggregate(value=value, n=n, signature=_signature(metric, key))
             aggregates[key].update(_key_meta(metric, key, corpus=True).fields())  # type: ignore[typeddict-item]
             aggregates[key]["metric"] = metric.name
             if key in settings:

@@ -11,24 +11,47 @@ from typing import Any
 
 from filelock import FileLock
 
+from harness.errors import InputError
 from harness.redaction import redact
 
 _TIMEOUT_SECONDS = 60.0  # how long a writer waits for another run's write lock
 
 
-def open_sqlite(path: Path, schema: str) -> sqlite3.Connection:
+def open_sqlite(path: Path, schema: str, option: str = "run.cache_dir") -> sqlite3.Connection:
     """A connection in autocommit and WAL mode, so that concurrent runs can share the file.
 
     Switching a fresh file to WAL needs an exclusive lock that SQLite refuses at once ("database is
     locked"), without its busy timeout, while another process is doing the same; so the setup (WAL
     switch and ``schema``) runs under a file lock next to the database.
+
+    A folder that cannot be made or written, or a damaged file, is an :class:`InputError` naming the file
+    and ``option`` (the setting that put it there). A damaged cache is not rebuilt in its place: it may be
+    another tool's file, and moving it aside is the user's call (it holds nothing but cached results).
     """
-    path.parent.mkdir(parents=True, exist_ok=True)
-    with FileLock(f"{path}.lock", timeout=_TIMEOUT_SECONDS):
-        db = sqlite3.connect(path, timeout=_TIMEOUT_SECONDS, isolation_level=None)
-        db.execute("PRAGMA journal_mode=WAL")
-        db.execute("PRAGMA synchronous=NORMAL")
-        db.execute(schema)
+    try:
+        path.parent.mkdir(parents=True, exist_ok=True)
+        with FileLock(f"{path}.lock", timeout=_TIMEOUT_SECONDS):
+            db = sqlite3.connect(path, timeout=_TIMEOUT_SECONDS, isolation_level=None)
+            try:
+                db.execute("PRAGMA journal_mode=WAL")
+                db.execute("PRAGMA synchronous=NORMAL")
+                db.execute(schema)
+            except BaseException:
+                db.close()
+                raise
+    except OSError as error:
+        raise InputError(
+            f"{option}={path.parent}: cannot create or write the cache {path.name} there ({error.strerror or error})"
+        ) from error
+    except sqlite3.OperationalError as error:
+        if "unable to open" not in str(error):
+            raise  # "database is locked" past the timeout, ...: not a problem of the file itself
+        raise InputError(f"{option}={path.parent}: cannot open the cache {path} ({error})") from error
+    except sqlite3.DatabaseError as error:
+        raise InputError(
+            f"{path}: not a SQLite database, or a damaged one ({error}); it is a cache under {option}="
+            f"{path.parent}: move it aside (it holds only cached results, computed again) or set {option}"
+        ) from error
     return db
 
 

@@ -50,6 +50,16 @@ def expect_refusal(cli: Cli, tmp_path: Path, args: list[str], *culprits: str) ->
     return line
 
 
+def expect_fact_refusal(cli: Cli, tmp_path: Path, fact: str, *culprits: str) -> str:
+    """A facts file with one fact (YAML flow mapping) for example ``d0``, refused naming ``culprits``."""
+    data = write_jsonl(tmp_path / "data.jsonl", ROWS)
+    facts = tmp_path / "facts.yaml"
+    facts.write_text(f"d0:\n  - {fact}\n", encoding="utf-8")
+    return expect_refusal(
+        cli, tmp_path, files_run(data, f"dataset.facts_file={facts}"), *(c.format(facts=facts) for c in culprits)
+    )
+
+
 def test_non_utf8_dataset_file_names_line_and_byte(cli: Cli, tmp_path: Path) -> None:
     data = write_jsonl(tmp_path / "data.jsonl", ROWS)
     data.write_bytes(data.read_bytes() + b'{"id": "d9", "source": "caf\xe9", "reference": "x"}\n')
@@ -177,27 +187,16 @@ def test_facts_file_whose_ids_match_no_example(cli: Cli, tmp_path: Path) -> None
     ],
 )
 def test_misspelt_fact_field_is_named(cli: Cli, tmp_path: Path, fact: str, field: str) -> None:
-    data = write_jsonl(tmp_path / "data.jsonl", ROWS)
-    facts = tmp_path / "facts.yaml"
-    facts.write_text(f"d0:\n  - {fact}\n", encoding="utf-8")
-    expect_refusal(
-        cli,
-        tmp_path,
-        files_run(data, f"dataset.facts_file={facts}"),
-        f"{facts}[d0]: fact 'n': field '{field}': unknown field",
-    )
+    expect_fact_refusal(cli, tmp_path, fact, f"{{facts}}[d0]: fact 'n': field '{field}': unknown field")
 
 
 @pytest.mark.parametrize("unit", ["tones", "soldiers"])
 def test_unknown_quantity_unit_lists_the_known_ones(cli: Cli, tmp_path: Path, unit: str) -> None:
-    data = write_jsonl(tmp_path / "data.jsonl", ROWS)
-    facts = tmp_path / "facts.yaml"
-    facts.write_text(f"d0:\n  - {{id: n, kind: quantity, value: 3, unit: {unit}}}\n", encoding="utf-8")
-    expect_refusal(
+    expect_fact_refusal(
         cli,
         tmp_path,
-        files_run(data, f"dataset.facts_file={facts}"),
-        f"{facts}[d0]: fact 'n': field 'unit': unknown unit '{unit}'",
+        f"{{id: n, kind: quantity, value: 3, unit: {unit}}}",
+        f"{{facts}}[d0]: fact 'n': field 'unit': unknown unit '{unit}'",
         "kilogram",
         "tonne",
     )

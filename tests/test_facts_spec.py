@@ -15,8 +15,15 @@ from harness.facts.spec import ClauseFact, DateFact, EntityFact, QuantityFact
 SEED = Path(__file__).resolve().parents[1] / "seeds" / "russia-dprk-pact.yaml"
 
 GOOD: dict[str, dict[str, Any]] = {
-    "date": {"id": "d", "kind": "date", "value": "2024-06-19"},
-    "quantity": {"id": "q", "kind": "quantity", "value": 190, "unit": "tonne", "approximate": True},
+    "date": {"id": "d", "kind": "date", "value": "2024-06-19", "evidence": "signed on 19 June 2024"},
+    "quantity": {
+        "id": "q",
+        "kind": "quantity",
+        "value": 190,
+        "unit": "tonne",
+        "approximate": True,
+        "cues": {"en": ["aid"]},
+    },
     "entity": {"id": "e", "kind": "entity", "value": "Pyongyang", "aliases": ["Pjongjang"]},
     "clause": {"id": "c", "kind": "clause", "statement": "s", "keywords": {"en": [["a", "b"], ["c"]]}},
 }

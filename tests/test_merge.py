@@ -203,3 +203,57 @@ def test_shards_written_before_the_per_metric_config_nodes_still_merge(run_eval,
         config.write_text(text.replace("  rouge:\n    use_stemmer: true\n", "  rouge_use_stemmer: true\n"), "utf-8")
     merged = merge_runs(shards, tmp_path / "merged")
     assert read_json(merged / "metrics.json") == read_json(whole / "metrics.json")
+
+
+@pytest.mark.slow
+def test_merge_refuses_one_shard_index_given_twice(run_eval, data: Path) -> None:
+    """Two runs of shard 1 (a job run twice): the last one must not silently win."""
+    common = ("model=lead", "dataset=files", f"dataset.path={data}", "debug=fast", "dataset.num_shards=2")
+    first, second, again = (run_eval(*common, f"dataset.shard_index={i}") for i in (0, 1, 1))
+    for shards in ([first, second, again], [first, second, second]):
+        with pytest.raises(MergeError, match=r"are both shard 1"):
+            merge_runs(shards)
+
+
+@pytest.mark.slow
+def test_merge_refuses_shards_of_different_data(run_eval, data: Path, tmp_path: Path) -> None:
+    """The data file changed between the shard jobs: the shards are of different selections (rows
+    duplicated or missed), whatever their configs say."""
+    common = ("model=lead", "dataset=files", f"dataset.path={data}", "debug=fast", "dataset.num_shards=2")
+    first = run_eval(*common, "dataset.shard_index=0")
+    rows = data.read_text(encoding="utf-8").splitlines(keepends=True)
+    data.write_text("".join(rows[5:] + rows[:5]), encoding="utf-8")  # the same rows, in another order
+    second = run_eval(*common, "dataset.shard_index=1")
+    before = sorted(p.name for p in first.parent.iterdir())
+    with pytest.raises(MergeError, match=rf"{second}: shard 1 was taken from other data than shard 0"):
+        merge_runs([first, second])
+    assert sorted(p.name for p in first.parent.iterdir()) == before  # no merged folder left behind
+
+
+@pytest.mark.slow
+def test_merge_refuses_a_shard_whose_examples_were_changed(run_eval, data: Path) -> None:
+    common = ("model=lead", "dataset=files", f"dataset.path={data}", "debug=fast", "dataset.num_shards=2")
+    first, second = (run_eval(*common, f"dataset.shard_index={i}") for i in (0, 1))
+    examples = second / "examples.jsonl"
+    lines = examples.read_text(encoding="utf-8").splitlines(keepends=True)
+    examples.write_text("".join(lines + lines[:1]), encoding="utf-8")
+    with pytest.raises(MergeError, match=rf"{examples}: its examples do not match the fingerprint"):
+        merge_runs([first, second])
+
+
+@pytest.mark.slow
+def test_merge_refuses_shards_of_an_earlier_version_that_repeat_ids(run_eval, data: Path) -> None:
+    """Shards whose run.json records no selection (written before it was): repeated ids still give away
+    that the data changed between the shard jobs."""
+    rows = [{"id": f"r{i}", **json.loads(line)} for i, line in enumerate(data.read_text(encoding="utf-8").splitlines())]
+    data.write_text("".join(json.dumps(r) + "\n" for r in rows), encoding="utf-8")
+    common = ("model=lead", "dataset=files", f"dataset.path={data}", "dataset.id_column=id", "debug=fast")
+    first = run_eval(*common, "dataset.num_shards=2", "dataset.shard_index=0")
+    data.write_text("".join(json.dumps(r) + "\n" for r in rows[5:] + rows[:5]), encoding="utf-8")
+    second = run_eval(*common, "dataset.num_shards=2", "dataset.shard_index=1")
+    for shard in (first, second):
+        info = read_json(shard / "run.json")
+        del info["dataset"]["selection"]
+        (shard / "run.json").write_text(json.dumps(info), encoding="utf-8")
+    with pytest.raises(MergeError, match=r"example ids more than once \(r0, r1, r2, r3, r4\)"):
+        merge_runs([first, second])

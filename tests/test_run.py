@@ -220,7 +220,7 @@ def test_evaluate_module_direction_is_declared_or_said_to_be_assumed(run_eval, t
 
 def test_evaluate_module_direction_must_be_higher_or_lower(run_eval, tmp_path: Path) -> None:
     module = write_evaluate_module(tmp_path, "misses", "{'rate': 1.0 - hits}")
-    expected = r"metrics\.evaluate_direction\.misses: 'down' is not one of 'higher' or 'lower'"
+    expected = r"metrics\.evaluate_direction\.misses='down': expected one of higher, lower"  # at composition
     with pytest.raises(ConfigError, match=expected):
         run_evaluate_modules(
             run_eval, tmp_path, f"metrics.evaluate_modules=[{module}]", "+metrics.evaluate_direction.misses=down"

@@ -5,7 +5,10 @@ from __future__ import annotations
 import copy
 import datetime
 import json
+import logging
+import sys
 from collections.abc import Iterator, Mapping, Sequence
+from contextlib import contextmanager
 from pathlib import Path
 from typing import Any, overload
 
@@ -36,14 +39,27 @@ def load_local_table(path: str, fmt: str | None, split: str) -> datasets.Dataset
         )
     if fmt != "parquet":
         check_utf8(file, "dataset.path")
+    if file.suffix.lower() == ".jsonl":
+        for _ in json_objects(file, "dataset.path"):  # a line that is no JSON object, named (datasets would not)
+            pass
     kwargs: dict[str, Any] = {"delimiter": "\t"} if file.suffix.lower() == ".tsv" else {}
     try:
-        return datasets.load_dataset(fmt, data_files={split: str(file)}, split=split, **kwargs)
+        with _datasets_quiet():
+            return datasets.load_dataset(fmt, data_files={split: str(file)}, split=split, **kwargs)
     except Exception as error:  # datasets raises many types for unreadable files
-        if file.suffix.lower() == ".jsonl":
-            for _ in json_objects(file, "dataset.path"):  # raises naming the line that datasets failed on
-                pass
         raise DatasetError(f"dataset.path: {path} could not be read as {fmt}: {error}") from error
+
+
+@contextmanager
+def _datasets_quiet() -> Iterator[None]:
+    """``datasets`` logs its own failures ("Failed to load JSON ...") before raising: the error it raises
+    becomes the one line the user sees, so its log would only come first."""
+    verbosity = datasets.logging.get_verbosity()
+    datasets.logging.set_verbosity(logging.CRITICAL)
+    try:
+        yield
+    finally:
+        datasets.logging.set_verbosity(verbosity)
 
 
 def load_hub_table(name: str, config: str | None, split: str, revision: str | None) -> datasets.Dataset:
@@ -94,7 +110,7 @@ class TableExamples(Sequence[Example]):
         if cfg.id_column:
             _require_unique(table, cfg.id_column, origin)
         if self.side_facts:  # the whole selection, before sharding
-            _require_fact_ids(self.side_facts, self._ids(), cfg.facts_file)
+            _require_fact_ids(self.side_facts, self._ids(), cfg.facts_file, cfg.facts_strict)
 
     def _ids(self) -> list[str]:
         if self.cfg.id_column:
@@ -145,10 +161,38 @@ class TableExamples(Sequence[Example]):
         source = row[cfg.source_column]
         return Example(
             id=example_id,
-            source="" if source is None else str(source),
-            references=_references(row, cfg.reference_column),
+            source="" if source is None else self._text(source, cfg.source_column, row, index),
+            references=self._references(row, cfg.reference_column, index),
             meta=meta,
         )
+
+    def _references(self, row: Mapping[str, Any], column: str | None, index: int) -> tuple[str, ...]:
+        if column is None or row[column] is None:
+            return ()
+        value = row[column]
+        items = value if isinstance(value, list | tuple) else [value]
+        return tuple(self._text(item, column, row, index) for item in items if item is not None)
+
+    def _text(self, value: Any, column: str, row: Mapping[str, Any], index: int) -> str:
+        """``value``, a text cell of ``column``: one that is no string (a list in the source column would be
+        scored as the text ``"['a', 'b']"``) is an error naming the file, the line and the column."""
+        if isinstance(value, str):
+            return value
+        where = _line_of(self.origin, row.get(_ROW, index))
+        raise DatasetError(
+            f"{self.origin} {where}: column {column!r}: expected text (a string), found {type(value).__name__} "
+            f"{json.dumps(value, default=str)[:80]}"
+        )
+
+
+def _line_of(origin: str, row: int) -> str:
+    """Where row ``row`` of a file is: its line in a JSON Lines file (blank lines are skipped), else its row."""
+    path = Path(origin)
+    if path.suffix.lower() == ".jsonl" and path.is_file():
+        for position, (number, _) in enumerate(json_objects(path, "dataset.path")):
+            if position == row:
+                return f"line {number}"
+    return f"row {row}"
 
 
 def _json_facts(text: str, origin: str) -> Any:
@@ -170,13 +214,24 @@ def _as_written(value: Any) -> Any:
     return value
 
 
-def _require_fact_ids(side_facts: Mapping[str, Any], ids: list[str], path: str) -> None:
-    """A facts file none of whose keys is an example id would check nothing, silently."""
+def _require_fact_ids(side_facts: Mapping[str, Any], ids: list[str], path: str, strict: bool) -> None:
+    """A facts file none of whose keys is an example id would check nothing, silently; the facts of a key
+    that is no example id are never checked: a warning with their count (an error with ``strict``)."""
     if not set(side_facts) & set(ids):
         raise DatasetError(
             f"dataset.facts_file: {path}: none of its example ids ({', '.join(list(side_facts)[:3])}, ...) "
             f"is an id of the selected examples ({', '.join(ids[:3])}, ...); set dataset.id_column"
         )
+    unmatched = sorted(set(side_facts) - set(ids))
+    if not unmatched:
+        return
+    problem = (
+        f"dataset.facts_file: {path}: {len(unmatched)} example ids of its {len(side_facts)} match no selected "
+        f"example ({', '.join(unmatched[:5])}{', ...' if len(unmatched) > 5 else ''}): their facts are never checked"
+    )
+    if strict:
+        raise DatasetError(problem)
+    print(f"harness: warning: {problem} (dataset.facts_strict=true refuses such a file)", file=sys.stderr)
 
 
 def _require_unique(table: datasets.Dataset, column: str, origin: str) -> None:
@@ -204,15 +259,6 @@ def _fields(row: Mapping[str, Any], cfg: Any) -> dict[str, Any]:
     """The row's other columns (e.g. FRANK's ``summary`` for ``model=predictions model.column=summary``)."""
     skip = {cfg.source_column, cfg.reference_column, _ROW}
     return {k: v for k, v in row.items() if k not in skip}
-
-
-def _references(row: Mapping[str, Any], column: str | None) -> tuple[str, ...]:
-    if column is None or row[column] is None:
-        return ()
-    value = row[column]
-    if isinstance(value, list | tuple):
-        return tuple(str(v) for v in value if v is not None)
-    return (str(value),)
 
 
 def _require_column(table: datasets.Dataset, column: str, option: str) -> None:

@@ -8,7 +8,7 @@ from typing import Any
 
 from omegaconf import MISSING
 
-from harness.schema import bounded, register_schema
+from harness.schema import bounded, random_seed, register_schema
 
 
 @dataclass
@@ -17,7 +17,7 @@ class DatasetConfig:
     loader: str = MISSING  # which loader in harness.data.loading builds the examples
     limit: int | None = bounded(None, low=1)
     shuffle: bool = False
-    shuffle_seed: int = 0
+    shuffle_seed: int = random_seed()
     where: dict[str, Any] = field(default_factory=dict)  # keep rows whose columns have these values
     num_shards: int = bounded(1, low=1)  # split the selected examples into contiguous shards, one per job
     shard_index: int = bounded(0, low=0)  # which shard this run evaluates (0-based); join with `harness merge`
@@ -39,6 +39,7 @@ class ColumnsConfig(DatasetConfig):
     id_column: str | None = None  # default: the row index
     facts_column: str | None = None
     facts_file: str | None = None  # YAML/JSON mapping example id -> list of fact specs
+    facts_strict: bool = False  # refuse a facts file with ids that match no selected example (else: a warning)
     published_column: str | None = None  # dateline that anchors relative dates
 
 

@@ -60,7 +60,12 @@ LOADERS: Registry[Loader] = Registry(
 def load_examples(cfg: Any, task: TaskSpec) -> Examples:
     """The examples named by a ``dataset`` config: the loader reads them, then ``where``, ``shuffle`` and
     ``limit`` select and this run's shard (``num_shards``, ``shard_index``) is taken, for every loader."""
-    return take_shard(select(LOADERS.get(cfg.loader)(cfg, task), cfg), cfg.num_shards, cfg.shard_index)
+    return take_shard(load_selection(cfg, task), cfg.num_shards, cfg.shard_index)
+
+
+def load_selection(cfg: Any, task: TaskSpec) -> Examples:
+    """The examples of every shard: what the loader reads, selected by ``where``, ``shuffle`` and ``limit``."""
+    return select(LOADERS.get(cfg.loader)(cfg, task), cfg)
 
 
 def select(loaded: list[Example] | Table, cfg: Any) -> Examples:

@@ -157,6 +157,18 @@ class _FactReader:
         }
 
 
+def _require_cue_words(r: _FactReader, common: Mapping[str, Any], kind: str) -> None:
+    """A mention is tied to a fact of this kind by the fact's words (its evidence's, or its ``cues``): with
+    neither, the fact would be ``absent`` even from an output that states it word for word."""
+    if not common["evidence"].strip() and not any(common["cues"].values()):
+        raise r.error(
+            "evidence",
+            f"neither 'evidence' nor 'cues' given: a {kind} is matched by the words around it in the output, "
+            "so without them it would always be absent; give the source sentence that states it as evidence, "
+            "or cues per language",
+        )
+
+
 def _parse_fact(raw: Any, origin: str, index: int) -> Fact:
     if not isinstance(raw, Mapping):
         raise FactSpecError(origin, f"#{index}", "fact", f"expected a mapping, got {raw!r}")
@@ -181,6 +193,7 @@ def _parse_fact(raw: Any, origin: str, index: int) -> Fact:
         parsed = parse_partial_date(str(value))
         if parsed is None:
             raise r.error("value", f"unparseable date {value!r}; expected YYYY, YYYY-MM or YYYY-MM-DD")
+        _require_cue_words(r, common, kind)
         return DateFact(**common, value=parsed)
     if kind == "quantity":
         value = r.required("value")
@@ -199,6 +212,7 @@ def _parse_fact(raw: Any, origin: str, index: int) -> Fact:
         tolerance = raw.get("tolerance", 0.1)
         if isinstance(tolerance, bool) or not isinstance(tolerance, int | float) or not 0 <= tolerance < 1:
             raise r.error("tolerance", f"expected a number in [0, 1), got {tolerance!r}")
+        _require_cue_words(r, common, kind)
         return QuantityFact(
             **common,
             value=float(value),
@@ -219,6 +233,8 @@ def _parse_fact(raw: Any, origin: str, index: int) -> Fact:
         names = tuple(
             (name, *(r.strings(aliases[name], f"aliases.{name}") if name in aliases else ())) for name in values
         )
+        if len(names) > 1:  # the parties to an event: each name a mention tied to the event by its words
+            _require_cue_words(r, common, "entity fact of several names")
         return EntityFact(**common, names=names)
     statement = r.string("statement")
     keywords: dict[str, tuple[tuple[str, ...], ...]] = {}

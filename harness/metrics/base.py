@@ -75,6 +75,11 @@ class Metric(ABC):
         """Corpus-level scores from the folded ``state``."""
         return self.corpus(state) if state else {}
 
+    def corpus_count(self, state: list[Any]) -> int | None:
+        """How many examples the corpus scores of ``state`` were computed on (their ``n``); None: every
+        example scored (the default fold hands them all to ``corpus``)."""
+        return None
+
     def signatures(self) -> dict[str, str]:
         """Per score key, its own signature where one metric class yields several (BLEU, chrF, TER)."""
         return {}

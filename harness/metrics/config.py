@@ -10,7 +10,7 @@ from typing import Any
 
 from omegaconf import MISSING
 
-from harness.schema import bounded, register_schema
+from harness.schema import bounded, bounds, random_seed, register_schema, torch_device
 
 
 @dataclass
@@ -53,7 +53,7 @@ class NLIConfig:
     chunk_tokens: int | None = bounded(None, low=1)
     max_length: int = bounded(512, low=1)
     batch_size: int = bounded(16, low=1)
-    device: str | None = None  # default: metrics.device
+    device: str | None = torch_device(None)  # default: metrics.device
 
 
 @dataclass
@@ -91,11 +91,11 @@ class JudgeBackendConfig:
     name_or_path: str | None = None  # hf_causal: hub name or local folder
     revision: str | None = None
     trust_remote_code: bool = False
-    device: str = "auto"
-    dtype: str = "auto"
+    device: str = torch_device()
+    dtype: str = bounded("auto", choices=("auto", "float32", "float16", "bfloat16"))
     batch_size: int = bounded(4, low=1)
-    architecture: str = "qwen2"  # tiny_causal: qwen2 | llama
-    build_seed: int = 0
+    architecture: str = bounded("qwen2", choices=("qwen2", "llama"))  # tiny_causal
+    build_seed: int = random_seed()
     max_tokens: int = bounded(512, low=1)
     temperature: float = bounded(0.0, low=0)
     logprobs: bool = True  # ask for token log-probabilities (probability-weighted 1-5 scores)
@@ -124,7 +124,9 @@ class LLMJudgeConfig:
     backend: JudgeBackendConfig = field(default_factory=JudgeBackendConfig)
     rubrics: dict[str, JudgeRubricConfig] = field(default_factory=dict)
     # MQM severity weights (GEMBA-MQM, Kocmi & Federmann 2023; Freitag et al. 2021); the score is minus their sum.
-    mqm_weights: dict[str, float] = field(default_factory=lambda: {"minor": 1.0, "major": 5.0, "critical": 25.0})
+    mqm_weights: dict[str, float] = field(
+        default_factory=lambda: {"minor": 1.0, "major": 5.0, "critical": 25.0}, metadata=bounds(low=0)
+    )
     max_facts: int = bounded(12, low=1)  # key_facts: at most this many facts per source
     cache: bool = True  # keep judge answers in run.cache_dir (judge.sqlite): a re-run asks nothing
     cache_dir: str | None = "${oc.select:run.cache_dir,null}"
@@ -135,14 +137,18 @@ class LLMJudgeConfig:
 class MetricsConfig:
     names: list[str] | None = None  # default: the task's default_metrics
     bootstrap_samples: int = bounded(1000, low=1)
-    bootstrap_seed: int = 12345
+    bootstrap_seed: int = random_seed(12345)
     evaluate_modules: list[str] = field(default_factory=list)  # local paths (or hub names)
     # module name -> "higher" or "lower": which way is better (modules do not say; see evaluate_modules.py)
-    evaluate_direction: dict[str, str] = field(default_factory=dict)
+    evaluate_direction: dict[str, str] = field(default_factory=dict, metadata=bounds(choices=("higher", "lower")))
     workers: int = bounded(1, low=1)  # processes for metrics marked parallel (ROUGE, reference-free, ...)
     chunk_size: int = bounded(256, low=1)  # examples scored at a time
-    device: str = "auto"  # model-based metrics (BERTScore, faithfulness, NLI): auto = cuda if available, else cpu
-    dtype: str = "float32"  # their weights: float32, float16 or bfloat16 (named in the signatures)
+    device: str = (
+        torch_device()
+    )  # model-based metrics (BERTScore, faithfulness, NLI): auto = cuda if available, else cpu
+    dtype: str = bounded(
+        "float32", choices=("float32", "float16", "bfloat16")
+    )  # their weights: float32, float16 or bfloat16 (named in the signatures)
     rouge: RougeConfig = field(default_factory=RougeConfig)
     bertscore: BertScoreConfig = field(default_factory=BertScoreConfig)
     faithfulness: FaithfulnessConfig = field(default_factory=FaithfulnessConfig)

@@ -56,6 +56,9 @@ class EvaluateModuleMetric(Metric):
             )
             state.append(len(with_refs))
 
+    def corpus_count(self, state: list[Any]) -> int:
+        return sum(state)  # the examples with a reference
+
     def corpus_finish(self, state: list[Any]) -> dict[str, float]:
         if not state:
             return {}

@@ -93,7 +93,7 @@ def build_llm_judge(cfg: Any, task: TaskSpec) -> Metric:
         "mqm": {"mqm_weights": dict(judge.mqm_weights)},
     }
     rubrics = [RUBRICS[r.kind](name, r, task, settings[r.kind]) for name, r in judge.rubrics.items()]
-    backend = build_backend(judge.backend)
     cache = JudgeCache(Path(judge.cache_dir) / JUDGE_CACHE_FILE) if judge.cache and judge.cache_dir else None
+    backend = build_backend(judge.backend)
     prices = (judge.backend.prompt_price_per_1m, judge.backend.completion_price_per_1m)
     return LLMJudgeMetric(JudgeClient(backend, cache, prices), rubrics, judge.backend.logprobs)

@@ -38,6 +38,7 @@ class _Totals:
 
     sums: dict[str, Row] = field(default_factory=dict)
     n_refs: set[int] = field(default_factory=set)
+    count: int = 0  # examples with references: those the corpus scores are computed on
 
 
 class SacreBleuMetrics(Metric):
@@ -110,9 +111,13 @@ class SacreBleuMetrics(Metric):
         totals: _Totals = state[0]
         for item, values in zip(batch, results, strict=True):
             if STATS_KEY in values:
+                totals.count += 1
                 totals.n_refs.add(len(item.example.references))
                 for name, row in values[STATS_KEY].items():
                     totals.sums[name] = add_statistics(totals.sums.get(name), row)
+
+    def corpus_count(self, state: list[Any]) -> int:
+        return state[0].count if state else 0
 
     def corpus_finish(self, state: list[Any]) -> dict[str, float]:
         totals: _Totals | None = state[0] if state else None

@@ -14,7 +14,7 @@ from typing import TYPE_CHECKING, Any
 from omegaconf import MISSING
 
 from harness.plugins import Registry
-from harness.schema import S, bounded, register_schema
+from harness.schema import S, bounded, random_seed, register_schema, torch_device
 
 if TYPE_CHECKING:
     from harness.models.base import Model
@@ -50,7 +50,7 @@ class LeadConfig(ModelConfig):
 @dataclass
 class SumyConfig(ModelConfig):
     backend: str = "sumy"
-    algorithm: str = "textrank"  # textrank | lexrank
+    algorithm: str = bounded("textrank", choices=("textrank", "lexrank"))
     sentences: int = bounded(3, low=1)
 
 
@@ -64,8 +64,8 @@ class PretrainedModelConfig(ModelConfig):
     max_input_tokens: int | None = bounded(None, low=1)  # default: the model's own limit
     max_new_tokens: int = bounded(128, low=1)
     num_beams: int = bounded(4, low=1)
-    device: str = "auto"  # auto | cpu | cuda | mps
-    dtype: str = "auto"  # auto | float32 | float16 | bfloat16
+    device: str = torch_device()
+    dtype: str = bounded("auto", choices=("auto", "float32", "float16", "bfloat16"))
     cpu_threads: int | None = bounded(None, low=1)  # torch intra-op threads on CPU; default: torch's choice
 
 
@@ -91,9 +91,9 @@ class TinyModelConfig(HFSeq2SeqConfig):
 
     backend: str = "tiny"
     name_or_path: str = ""  # filled in with the built model's folder
-    architecture: str = "t5"  # t5 | bart | marian | m2m100
+    architecture: str = bounded("t5", choices=("t5", "bart", "marian", "m2m100"))
     cache_dir: str = "${oc.env:HARNESS_CACHE,.cache/harness}/tiny-models"
-    build_seed: int = 0
+    build_seed: int = random_seed()
 
 
 @backend("hf_causal", "harness.models.hf_causal:HFCausalModel")
@@ -116,9 +116,9 @@ class TinyCausalConfig(HFCausalConfig):
 
     backend: str = "tiny_causal"
     name_or_path: str = ""
-    architecture: str = "qwen2"  # qwen2 | llama
+    architecture: str = bounded("qwen2", choices=("qwen2", "llama"))
     cache_dir: str = "${oc.env:HARNESS_CACHE,.cache/harness}/tiny-models"
-    build_seed: int = 0
+    build_seed: int = random_seed()
 
 
 @backend("apertium", "harness.models.apertium:ApertiumModel")
@@ -142,7 +142,7 @@ class OpenAICompatibleConfig(ModelConfig):
     api_key_env: str | None = "OPENAI_API_KEY"  # read at run time, never written to results
     prompt: str | None = None  # as for hf_causal
     system_prompt: str | None = None
-    temperature: float = 0.0
+    temperature: float = bounded(0.0, low=0)
     max_tokens: int = bounded(512, low=1)
     concurrency: int = bounded(4, low=1)
     timeout_s: float = bounded(60.0, low=0.001)

@@ -157,18 +157,26 @@ class RunFolder:
             os.close(descriptor)
 
     @classmethod
-    def create(cls, root: str | Path, task: str, model: str, dataset: str, now: datetime) -> RunFolder:
+    def create(
+        cls, root: str | Path, task: str, model: str, dataset: str, now: datetime, option: str = "run.output_root"
+    ) -> RunFolder:
+        """A new run folder under ``root`` (which ``option`` set: an error names it)."""
         day = Path(root) / now.strftime("%Y-%m-%d")
-        day.mkdir(parents=True, exist_ok=True)
         base = f"{now.strftime('%H-%M-%S')}_{_slug(task)}_{_slug(model)}_{_slug(dataset)}"
-        for attempt in range(1, 1000):
-            path = day / (base if attempt == 1 else f"{base}-{attempt}")
-            try:
-                path.mkdir()
-            except FileExistsError:
-                continue
-            return cls(path)
-        raise FileExistsError(f"{day}: no free run folder name for {base}")
+        try:
+            day.mkdir(parents=True, exist_ok=True)
+            for attempt in range(1, 1000):
+                path = day / (base if attempt == 1 else f"{base}-{attempt}")
+                try:
+                    path.mkdir()
+                except FileExistsError:
+                    continue
+                return cls(path)
+        except OSError as error:
+            raise RunFolderError(
+                f"{option}={root}: cannot create a run folder there ({error.strerror or error}: {error.filename})"
+            ) from error
+        raise RunFolderError(f"{option}={root}: no free run folder name for {base} in {day}")
 
     def write_config(self, cfg: DictConfig) -> None:
         self._write_new("config.yaml", OmegaConf.to_yaml(cfg, resolve=True))

@@ -49,6 +49,7 @@ class JudgeCache:
             path,
             "CREATE TABLE IF NOT EXISTS answers (judge TEXT NOT NULL, request TEXT NOT NULL, reply TEXT NOT NULL,"
             " PRIMARY KEY (judge, request)) WITHOUT ROWID",
+            option="metrics.llm_judge.cache_dir",
         )
 
     def get(self, judge: str, requests: Sequence[str]) -> dict[str, ChatReply]:
