@@ -199,7 +199,7 @@ def render_markdown(groups: Sequence[Group]) -> str:
         by_signature: dict[str, list[str]] = {}
         for name, signature in group.signatures.items():
             by_signature.setdefault(signature, []).append(name)
-        lines += [f"- {markdown_text(', '.join(names))}: `{sig}`" for sig, names in by_signature.items()]
+        lines += [f"- {markdown_text(', '.join(names))}: {markdown_text(sig)}" for sig, names in by_signature.items()]
         lines.append("")
     return "\n".join(lines)
 
