@@ -29,7 +29,7 @@ from harness.runfolder.load import load_run, load_runs
 def _output_file(output: str) -> Path:
     """Where ``-o`` may write: a file in an existing folder that is not inside a run folder (whose files
     are never overwritten)."""
-    path = Path(output).absolute()
+    path = Path(output).resolve()  # through links: a link to a run's file is inside that run folder
     if path.is_dir():
         raise InputError(f"-o {output}: is a folder; expected a file name")
     if not path.parent.is_dir():

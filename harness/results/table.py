@@ -27,6 +27,7 @@ from harness.results.significance import (
     PairedBootstrap,
     percentile_ci,
 )
+from harness.results.spreadsheet import spreadsheet_cell
 from harness.runfolder.load import Run
 from harness.runfolder.schema import Aggregate
 from harness.runfolder.summary import format_aggregate, markdown_text
@@ -211,7 +212,7 @@ def render_csv(groups: Sequence[Group]) -> str:
         header += [name, f"{name}_ci_low", f"{name}_ci_high", f"{name}_signature"]
     out = io.StringIO()
     writer = csv.writer(out)
-    writer.writerow(header)
+    writer.writerow(map(spreadsheet_cell, header))
     for index, group in enumerate(groups, 1):
         for row in group.rows:
             values: list[Any] = [
@@ -233,7 +234,7 @@ def render_csv(groups: Sequence[Group]) -> str:
                     ci[1],
                     "" if agg is None else agg.get("signature", ""),
                 ]
-            writer.writerow(values)
+            writer.writerow(map(spreadsheet_cell, values))
     return out.getvalue()
 
 
@@ -302,9 +303,9 @@ def render_timings(runs: Sequence[Run], output_format: str) -> str:
     columns = list(dict.fromkeys(key for row in rows for key in row))
     if output_format == "csv":
         out = io.StringIO()
-        writer = csv.DictWriter(out, fieldnames=columns)
-        writer.writeheader()
-        writer.writerows(rows)
+        writer = csv.writer(out)
+        writer.writerow(map(spreadsheet_cell, columns))
+        writer.writerows([spreadsheet_cell(row.get(column, "")) for column in columns] for row in rows)
         return out.getvalue()
     lines = ["| " + " | ".join(map(markdown_text, columns)) + " |", "|---|---|" + "---:|" * (len(columns) - 2)]
     for row in rows:
