@@ -184,7 +184,7 @@ def check_run(
 
 def _failures(
     name: str,
-    higher_better: bool,
+    higher_better: bool | None,
     baseline: float,
     value: float | None,
     tolerance: float,
@@ -194,7 +194,8 @@ def _failures(
 ) -> list[str]:
     if value is None or math.isnan(value):
         return [f"{name}: missing from the run"]
-    worse_by = (baseline - value) if higher_better else (value - baseline)
+    # A descriptive statistic (length) is never worse; with any_change its moves still fail.
+    worse_by = 0.0 if higher_better is None else (baseline - value) if higher_better else (value - baseline)
     failures = []
     if worse_by > tolerance:
         failures.append(f"{name} fell by {worse_by:.4f} ({baseline:.4f} -> {value:.4f}; tolerance {tolerance:g})")

@@ -159,7 +159,8 @@ def _reasons(group: Group, index: int, groups: Sequence[Group]) -> list[str]:
 
 
 def sort_rows(groups: Sequence[Group], metric: str, reverse: bool = False) -> None:
-    """Best first by ``metric`` (lowest first for error rates); runs without it go last."""
+    """Best first by ``metric`` (lowest first for error rates, highest first for a descriptive statistic
+    such as length); runs without it go last."""
 
     def value(row: Row) -> float:
         number = row.cells.get(metric, {}).get("value")
@@ -171,7 +172,7 @@ def sort_rows(groups: Sequence[Group], metric: str, reverse: bool = False) -> No
     for group in groups:
         ranked = [r for r in group.rows if not math.isnan(value(r))]
         declared = [row.cells[metric] for row in ranked]
-        ranked.sort(key=value, reverse=higher_is_better(metric, *declared) != reverse)
+        ranked.sort(key=value, reverse=(higher_is_better(metric, *declared) is not False) != reverse)
         group.rows = ranked + [r for r in group.rows if math.isnan(value(r))]
 
 
