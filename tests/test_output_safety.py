@@ -170,3 +170,25 @@ def test_jsonl_export_keeps_full_precision(cli: Cli, tmp_path: Path) -> None:
     assert status == 0, stderr
     rows = [json.loads(line) for line in (tmp_path / "x.jsonl").read_text(encoding="utf-8").splitlines()]
     assert [row["rouge1"] for row in rows] == precise
+
+
+def test_check_markdown_shows_untrusted_metric_names_literally(tmp_path: Path) -> None:
+    """``harness check`` prints a Markdown table of the baseline's metrics: a metric name from a run
+    folder renders as itself there too."""
+    from harness.results.gate import check_run, render_result, write_baseline
+    from harness.runfolder.load import load_run
+
+    scores = [{EVIL: 0.3 + 0.01 * i, "rouge1": 0.5} for i in range(4)]
+    signatures = {EVIL: "s", "rouge1": "s"}
+    base = _run(tmp_path, "lead", "2026-01-01/12-00-00", scores=scores, signatures=signatures)
+    baseline = write_baseline(load_run(base), tmp_path / "b.json")
+    unchecked = {f"x{EVIL}": "s"}  # a metric the baseline lacks
+    run = _run(
+        tmp_path,
+        "t5",
+        "2026-01-01/13-00-00",
+        scores=[{**row, f"x{EVIL}": 0.1} for row in scores],
+        signatures={**signatures, **unchecked},
+    )
+    text = render_result(check_run(load_run(run), json.loads(baseline.read_text(encoding="utf-8"))))
+    assert_renders_literally(text, EVIL, f"x{EVIL}")

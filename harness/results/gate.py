@@ -27,6 +27,7 @@ from harness.results.metric_meta import corpus_hook_of, higher_is_better
 from harness.results.significance import DEFAULT_BOOTSTRAP_SAMPLES, DEFAULT_SEED
 from harness.runfolder.load import Run
 from harness.runfolder.schema import ScoreRecord
+from harness.runfolder.summary import markdown_text
 
 FORMAT = "harness-baseline/1"
 
@@ -212,7 +213,7 @@ def _failures(
 
 def render_result(result: GateResult) -> str:
     lines = [
-        f"Regression gate: {result.run} against the baseline from run {result.baseline}",
+        f"Regression gate: {markdown_text(result.run)} against the baseline from run {markdown_text(result.baseline)}",
         "",
         "| metric | baseline | run | change | tolerance | p (bootstrap) | verdict |",
         "|---|---:|---:|---:|---:|---:|---|",
@@ -223,11 +224,10 @@ def render_result(result: GateResult) -> str:
         # sacrebleu's p-value of identical systems is 1/(n+1), not 1: shown only for a change.
         p = "" if check.p_value is None or not check.change else f"{check.p_value:.4f}"
         verdict = "FAIL" if check.failures else "ok"
-        lines.append(
-            f"| {check.name} | {check.baseline:.4f} | {value} | {change} | {check.tolerance:g} | {p} | {verdict} |"
-        )
+        name = markdown_text(check.name)
+        lines.append(f"| {name} | {check.baseline:.4f} | {value} | {change} | {check.tolerance:g} | {p} | {verdict} |")
     if result.unchecked:
-        lines += ["", "Not in the baseline, so not checked: " + ", ".join(result.unchecked)]
+        lines += ["", "Not in the baseline, so not checked: " + ", ".join(map(markdown_text, result.unchecked))]
     failures = [f for check in result.checks for f in check.failures]
     lines += ["", *(f"FAIL: {f}" for f in failures)] if failures else ["", "PASS"]
     return "\n".join(lines) + "\n"
