@@ -1,9 +1,9 @@
 """CSV cells that a spreadsheet will not run: OWASP's advice against CSV (formula) injection.
 
 A spreadsheet treats a cell that starts with ``=``, ``+``, ``-`` or ``@`` as a formula, which can
-exfiltrate data or run commands; OWASP adds a leading tab or carriage return, which some skip. Text from run folders (model and
-dataset names, ids, outputs, metric names) is untrusted, so every CSV the harness writes puts a single
-quote before such text; numbers, negative ones included, are written as numbers.
+exfiltrate data or run commands; OWASP adds a leading tab or carriage return, which some skip. Text from
+run folders (model and dataset names, ids, outputs, metric names) is untrusted, so every CSV the harness
+writes puts a single quote before such text; numbers, negative ones included, are written as numbers.
 """
 
 from __future__ import annotations
