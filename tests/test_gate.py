@@ -256,3 +256,26 @@ def test_committed_baselines_identify_the_seed_examples_as_runs_do(run_eval) -> 
     baseline = read_baseline(ROOT / "results" / "baselines" / "lead_seed.json")
     result = check_run(run, baseline)  # raises BaselineMismatch when the identities differ
     assert {c.name: c.failures for c in result.checks}["rouge1"] == []
+
+
+def test_a_descriptive_statistic_is_never_worse_but_any_change_still_sees_it_move(tmp_path: Path) -> None:
+    """``length`` declares no direction: a longer or shorter output is no regression (a drop of 1.0 in
+    either direction passes), while ``any_change`` fails on its move as on any other."""
+    from harness.metrics.reference_free import ReferenceFreeMetric
+
+    def declared(folder: Path) -> Path:
+        metrics = json.loads((folder / "metrics.json").read_text(encoding="utf-8"))
+        meta = ReferenceFreeMetric().key_meta("length")
+        assert meta is not None
+        metrics["metrics"]["length"].update(meta.fields())
+        (folder / "metrics.json").write_text(json.dumps(metrics), encoding="utf-8")
+        return folder
+
+    base = declared(_scores(tmp_path, {"length": [10.0] * 10}, "2026-01-01/10-00-00"))
+    baseline = write_baseline(load_run(base), tmp_path / "b.json")
+    for stamp, length in (("11-00-00", 9.0), ("12-00-00", 11.0)):
+        run = declared(_scores(tmp_path, {"length": [length] * 10}, f"2026-01-01/{stamp}"))
+        assert _gate(run, baseline).passed, _gate(run, baseline).checks
+        assert [f.split(" (")[0] for f in _gate(run, baseline, any_change=True).checks[0].failures] == [
+            f"length moved by {length - 10:+.4f}"
+        ]

@@ -50,8 +50,8 @@ def test_missing_requirement_skips_locally_and_fails_in_ci(ci: str, tmp_path: Pa
 
 def test_ci_script_stops_when_apt_get_fails(tmp_path: Path) -> None:
     """`.ci/run` on a machine where apt-get cannot install apertium/chromium (a stand-in apt-get that
-    fails, first on PATH): the script exits non-zero before pip and pytest (stand-ins that leave a
-    mark) ever run."""
+    fails, first on PATH): the script exits non-zero before the venv, pip and pytest (stand-ins that
+    leave a mark) ever run."""
     bin_dir = tmp_path / "bin"
     bin_dir.mkdir()
     for name, body in [
@@ -59,6 +59,7 @@ def test_ci_script_stops_when_apt_get_fails(tmp_path: Path) -> None:
         ("pip", f"touch {tmp_path}/reached"),
         ("ruff", f"touch {tmp_path}/reached"),
         ("mypy", f"touch {tmp_path}/reached"),
+        ("python3", f"touch {tmp_path}/reached"),
         ("python", f"touch {tmp_path}/reached"),
     ]:
         (bin_dir / name).write_text(f"#!/bin/sh\n{body}\n", encoding="utf-8")
@@ -71,33 +72,64 @@ def test_ci_script_stops_when_apt_get_fails(tmp_path: Path) -> None:
 
 
 def _stand_ins(bin_dir: Path, log: Path, failing: str = "") -> dict[str, str]:
-    """Stand-ins for apt-get, pip, ruff, mypy and python, first on PATH, that log each call; ``failing``
-    exits 1."""
+    """Stand-ins for apt-get, python3, pip, ruff, mypy and python, first on PATH, that log each call (with
+    the virtual environment it runs in); ``failing`` exits 1. ``python3 -m venv DIR`` makes a DIR whose
+    ``bin/activate`` only sets VIRTUAL_ENV, so that the stand-ins stay first on PATH."""
     bin_dir.mkdir()
-    for name in ("apt-get", "pip", "ruff", "mypy", "python"):
+    for name in ("apt-get", "python3", "pip", "ruff", "mypy", "python"):
         status = 1 if name == failing else 0
-        (bin_dir / name).write_text(f'#!/bin/sh\necho "{name} $*" >> {log}\nexit {status}\n', encoding="utf-8")
+        body = f'echo "{name} $*" >> {log}\necho "  in ${{VIRTUAL_ENV:-no venv}}" >> {log}\n'
+        if name == "python3":
+            body += 'mkdir -p "$3/bin" && echo "export VIRTUAL_ENV=$3" > "$3/bin/activate"\n'
+        (bin_dir / name).write_text(f"#!/bin/sh\n{body}exit {status}\n", encoding="utf-8")
         (bin_dir / name).chmod(0o755)
     return {**os.environ, "PATH": f"{bin_dir}:{os.environ['PATH']}"}
 
 
+def _calls(log: Path) -> list[tuple[str, str]]:
+    """(command, the virtual environment it ran in) of each logged call but apt-get's."""
+    lines = log.read_text().splitlines()
+    return [(call, where.strip()) for call, where in zip(lines[::2], lines[1::2], strict=True) if call[:7] != "apt-get"]
+
+
 def test_ci_script_lints_and_type_checks_before_the_tests(tmp_path: Path) -> None:
-    """`.ci/run` runs ruff (lint and format check) and mypy before pytest; a lint failure stops it."""
+    """`.ci/run` makes a fresh virtual environment (no system site-packages), installs the README's
+    `.[test]` alone and collects the tests there, then adds the lint tools and runs ruff (lint and format
+    check) and mypy before pytest, all in that environment; a lint failure stops it."""
     log = tmp_path / "calls.log"
     env = _stand_ins(tmp_path / "bin", log)
     result = subprocess.run(["bash", str(ROOT / ".ci" / "run")], env=env, capture_output=True, text=True, timeout=60)
     assert result.returncode == 0, result.stderr
-    calls = [line for line in log.read_text().splitlines() if not line.startswith("apt-get")]
-    assert calls[:5] == [
-        "pip install -e .[test,dev]",
-        "ruff check .",
-        "ruff format --check .",
-        "mypy harness",
-        "python -m pytest",
+    calls = _calls(log)
+    make_venv, venv = calls[0][0].split(), calls[0][0].split()[-1]
+    assert make_venv[:3] == ["python3", "-m", "venv"] and len(make_venv) == 4  # no --system-site-packages
+    assert calls[1:8] == [
+        (command, f"in {venv}")
+        for command in (
+            "pip install -e .[test]",
+            "python -m pytest --collect-only -q",
+            "pip install -e .[test,dev]",
+            "ruff check .",
+            "ruff format --check .",
+            "mypy harness",
+            "python -m pytest",
+        )
     ]
+    assert not Path(venv).exists()  # removed at the end
 
     log.unlink()
     env = _stand_ins(tmp_path / "bin-lint-fails", log, failing="ruff")
     result = subprocess.run(["bash", str(ROOT / ".ci" / "run")], env=env, capture_output=True, text=True, timeout=60)
     assert result.returncode == 1
-    assert "ruff check ." in log.read_text() and "python" not in log.read_text()
+    assert "ruff check ." in log.read_text() and "python -m pytest\n" not in log.read_text()
+
+
+def test_ci_script_stops_when_the_readme_install_does_not_collect(tmp_path: Path) -> None:
+    """A test module that imports what the README's install lacks fails collection: `.ci/run` stops
+    there, with the collection's output and the install command on stderr, before installing more."""
+    log = tmp_path / "calls.log"
+    env = _stand_ins(tmp_path / "bin", log, failing="python")
+    result = subprocess.run(["bash", str(ROOT / ".ci" / "run")], env=env, capture_output=True, text=True, timeout=60)
+    assert result.returncode == 1
+    assert "error: the tests do not collect after the README's install (pip install -e '.[test]')" in result.stderr
+    assert [call for call, _ in _calls(log)][1:] == ["pip install -e .[test]", "python -m pytest --collect-only -q"]

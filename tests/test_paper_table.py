@@ -149,3 +149,22 @@ def test_runs_of_too_few_examples_get_no_markers(tmp_path: Path, capsys: pytest.
         assert len(rows) == 3 and not any("†" in row or "dagger" in row for row in rows)
         less_than = "<" if output_format == "markdown" else r"\textless{}"
         assert f"No markers for rouge1: too few examples (n = 1 {less_than} 6)." in out
+
+
+def test_descriptive_keys_have_no_direction(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    """``length`` (and the other reference-free statistics) describes an output, it is not better
+    high or low: as the metric declares it, no arrow in the header and no value bold as best."""
+    from harness.metrics.reference_free import ReferenceFreeMetric
+
+    folders = [_run(tmp_path / "results", m, r, 0.1, s) for m, r, s in (("a", 0.2, "10-00-00"), ("b", 0.4, "11-00-00"))]
+    for folder in folders:
+        metrics = json.loads((folder / "metrics.json").read_text(encoding="utf-8"))
+        for key in ("length", "coverage", "novel_1gram"):
+            declared = ReferenceFreeMetric().key_meta(key)
+            assert declared is not None
+            metrics["metrics"][key] = {**metrics["metrics"]["rouge1"], "signature": key, **declared.fields()}
+        (folder / "metrics.json").write_text(json.dumps(metrics), encoding="utf-8")
+    assert main(["table", str(tmp_path / "results"), "--format", "markdown", "--metrics", "length,cov*,novel*"]) == 0
+    rows = [line for line in capsys.readouterr().out.splitlines() if line.startswith("| ")]
+    assert rows[0] == "| model | length | coverage | novel_1gram |"
+    assert rows[1:] == ["| a" + " | 0.220 ± 0.006" * 3 + " |", "| b" + " | 0.420 ± 0.006" * 3 + " |"]

@@ -55,7 +55,7 @@ def test_groups_never_mix_datasets_or_signatures(results: Path) -> None:
     assert split.signatures["rouge1"] == "rouge|stem:no"
     assert any("metric settings differ from group 1" in r and "stem:no" in r for r in split.reasons)
     text = render_markdown(groups)
-    assert "never ranked together" in text and "`rouge|stem:yes`" in text
+    assert "never ranked together" in text and "- rouge1: rouge\\|stem:yes" in text
 
 
 def test_filters_and_sorting(results: Path) -> None:

@@ -98,12 +98,17 @@ def _check_dates(mentions: list[DateMention], facts: list[DateFact], binder: Bin
             target.append(((m.start, m.end), reason))
 
 
-def _quantity_agrees(q: Quantity, fact: QuantityFact) -> bool:
+def _quantity_agreement(q: Quantity, fact: QuantityFact) -> str | None:
+    """How ``q`` agrees with ``fact``: "" when it states the value, the tolerance it uses when a hedged
+    ("around 200 tonnes") mention of an approximate fact is within it, None when it disagrees."""
     factor = dimension(fact.unit)[1] if fact.unit else 1.0
     expected, stated = fact.value * factor, q.in_base_unit()
     if quantities_match(stated, expected):
-        return True
-    return fact.approximate and q.hedged and abs(stated - expected) <= fact.tolerance * abs(expected)
+        return ""
+    if fact.approximate and q.hedged and abs(stated - expected) <= fact.tolerance * abs(expected):
+        value = f"{fact.value:g} {fact.unit or ''}".strip()
+        return f"; hedged, within the {fact.tolerance * 100:g}% tolerance of the approximate {value}"
+    return None
 
 
 def _counts_something_else(q: Quantity, fact: QuantityFact, binder: Binder, lang: str) -> bool:
@@ -133,8 +138,9 @@ def _check_quantities(
         fact = bound.fact
         assert isinstance(fact, QuantityFact)
         stated = f"{q.value:g} {q.unit or ''}".strip() + (" (hedged)" if q.hedged else "")
-        reason = f"{stated} bound to {fact.id} ({bound.reason})"
-        target = ev[fact.id].supports if _quantity_agrees(q, fact) else ev[fact.id].contradictions
+        agreement = _quantity_agreement(q, fact)
+        reason = f"{stated} bound to {fact.id} ({bound.reason}){agreement or ''}"
+        target = ev[fact.id].supports if agreement is not None else ev[fact.id].contradictions
         target.append(((q.start, q.end), reason))
 
 

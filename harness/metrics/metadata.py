@@ -1,7 +1,8 @@
 """What a metric declares about each score key it produces; stored with the key's aggregate.
 
-Per key: which direction is better, and whether the value is a corpus score (one value computed over
-the whole corpus, not the mean of per-example values). A corpus score that can be recomputed for any
+Per key: which direction is better (none for a descriptive statistic such as an output's length), and
+whether the value is a corpus score (one value computed over the whole corpus, not the mean of per-example
+values). A corpus score that can be recomputed for any
 subset of the examples names a :class:`CorpusHook`: the metric stores per-example sufficient
 statistics in ``scores.jsonl`` (under the hook's ``stats_key``) and the hook scores any sum of them.
 Paired tests, the regression gate and the table's intervals resample through the hook, so none of
@@ -29,7 +30,7 @@ from harness.plugins import Registry
 class KeyMeta:
     """What one score key is."""
 
-    higher_is_better: bool = True
+    higher_is_better: bool | None = True  # None: descriptive, neither direction is better (never "best")
     corpus: bool = False  # a corpus score, not a mean of per-example values
     corpus_hook: str | None = None  # name of the hook that recomputes it from per-example statistics
 
@@ -43,6 +44,7 @@ class KeyMeta:
 
 HIGHER = KeyMeta()
 LOWER = KeyMeta(higher_is_better=False)
+DESCRIPTIVE = KeyMeta(higher_is_better=None)
 
 
 class CorpusHook(ABC):

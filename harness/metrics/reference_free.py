@@ -12,7 +12,7 @@ from typing import Any
 
 from harness.metrics.base import Metric, ScoringInput
 from harness.metrics.config import MetricsConfig
-from harness.metrics.metadata import HIGHER
+from harness.metrics.metadata import DESCRIPTIVE
 
 _TOKEN = re.compile(r"\w+", re.UNICODE)
 
@@ -56,8 +56,8 @@ def novel_ngram_ratio(article: Sequence[str], summary: Sequence[str], n: int) ->
 class ReferenceFreeMetric(Metric):
     name = "reference_free"
     parallel = True
-    # Descriptive statistics of the output with no better direction; ranked higher-first, as before.
-    score_keys = {key: HIGHER for key in ("length", "compression", "coverage", "density", "novel_*gram")}
+    # Descriptive statistics of the output: no direction is better, so none is ever bolded as best.
+    score_keys = {key: DESCRIPTIVE for key in ("length", "compression", "coverage", "density", "novel_*gram")}
 
     def signature(self) -> str:
         return "reference-free|tok:lower-word|fragments:grusky2018|novel:1-3"

@@ -35,7 +35,7 @@ def _add_output_options(parser: argparse.ArgumentParser, help: str, **kwargs: An
 def _output_file(output: str, force: bool) -> Path:
     """Where ``-o`` may write: a file in an existing folder that is not inside a run folder (whose files
     are never overwritten), and not an existing file unless ``force``."""
-    path = Path(output).absolute()
+    path = Path(output).resolve()  # through links: a link to a run's file is inside that run folder
     if path.is_dir():
         raise InputError(f"-o {output}: is a folder; expected a file name")
     if not path.parent.is_dir():

@@ -390,7 +390,7 @@ def render_markdown(comparison: Comparison) -> str:
         signatures.setdefault(metric.signature, []).append(metric.name)
         kind = " (corpus)" if metric.corpus else ""
         lines.append(
-            f"| {metric.name}{kind} | {metric.n} | baseline | {_fmt(metric.baseline)} | "
+            f"| {markdown_text(metric.name)}{kind} | {metric.n} | baseline | {_fmt(metric.baseline)} | "
             f"{_fmt(metric.baseline_mean)} ± {_fmt(metric.baseline_ci)} | | | | |"
         )
         for s in metric.systems:
@@ -400,16 +400,16 @@ def render_markdown(comparison: Comparison) -> str:
                 f"{metric.too_few or _fmt(s.p_bootstrap)} | {metric.too_few or _fmt(s.p_ar)} |"
             )
     lines += ["", "Signatures:", ""]
-    lines += [f"- {', '.join(names)}: `{sig}`" for sig, names in signatures.items()]
+    lines += [f"- {markdown_text(', '.join(names))}: {markdown_text(sig)}" for sig, names in signatures.items()]
     if comparison.skipped:
         lines += ["", "## Not compared", ""]
-        lines += [f"- {name}: {reason}" for name, reason in comparison.skipped.items()]
+        lines += [f"- {markdown_text(name)}: {markdown_text(reason)}" for name, reason in comparison.skipped.items()]
     for run in comparison.runs:
         moved, flips = comparison.moved[run], comparison.flips[run]
         if moved:
             lines += [
                 "",
-                f"## Examples that moved most on {comparison.moved_by}: {markdown_text(run)}",
+                f"## Examples that moved most on {markdown_text(str(comparison.moved_by))}: {markdown_text(run)}",
                 "",
                 "| id | baseline | run | Δ | baseline output | run output |",
                 "|---|---:|---:|---:|---|---|",

@@ -10,6 +10,7 @@ value, e.g. a failed generation) and each key fact's verdict as ``facts.<fact_id
 from __future__ import annotations
 
 import json
+import math
 from collections.abc import Sequence
 from pathlib import Path
 from typing import Any
@@ -17,6 +18,7 @@ from typing import Any
 import pandas as pd
 
 from harness.results.compare import FACT_VERDICTS
+from harness.results.spreadsheet import spreadsheet_cell
 from harness.runfolder.load import Run
 
 FORMATS = ("parquet", "csv", "jsonl")
@@ -61,13 +63,22 @@ def export_frame(runs: Sequence[Run]) -> pd.DataFrame:
 
 
 def write_export(frame: pd.DataFrame, path: Path, output_format: str, force: bool = False) -> None:
-    """``frame`` as Parquet, CSV (references as a JSON list) or JSON Lines; the file must not exist
+    """``frame`` as Parquet, CSV (references as a JSON list; text that starts like a spreadsheet formula
+    behind a ``'``) or JSON Lines (floats at full precision; no value as null); the file must not exist
     unless ``force``."""
     with path.open("wb" if force else "xb") as out:  # "x": never overwrite, even a file created since the check
         if output_format == "parquet":
             frame.to_parquet(out, index=False)
         elif output_format == "csv":
             flat = frame.assign(references=frame["references"].map(lambda refs: json.dumps(refs, ensure_ascii=False)))
-            flat.to_csv(out, index=False)
+            flat.map(spreadsheet_cell).rename(columns=spreadsheet_cell).to_csv(out, index=False)
         else:
-            frame.to_json(out, orient="records", lines=True, force_ascii=False)
+            # Not DataFrame.to_json, which rounds floats to 10 decimals (15 at most).
+            for record in frame.to_dict(orient="records"):
+                row = {key: None if _no_value(value) else value for key, value in record.items()}
+                out.write((json.dumps(row, ensure_ascii=False) + "\n").encode("utf-8"))
+
+
+def _no_value(value: Any) -> bool:
+    """A missing cell: None, or the NaN that pandas fills in (written as null, as ``to_json`` does)."""
+    return value is None or (isinstance(value, float) and not math.isfinite(value))

@@ -27,6 +27,7 @@ from harness.results.metric_meta import corpus_hook_of, higher_is_better
 from harness.results.significance import DEFAULT_BOOTSTRAP_SAMPLES, DEFAULT_SEED
 from harness.runfolder.load import Run
 from harness.runfolder.schema import ScoreRecord
+from harness.runfolder.summary import markdown_text
 
 FORMAT = "harness-baseline/1"
 
@@ -187,7 +188,7 @@ def check_run(
 
 def _failures(
     name: str,
-    higher_better: bool,
+    higher_better: bool | None,
     baseline: float,
     value: float | None,
     tolerance: float,
@@ -197,7 +198,8 @@ def _failures(
 ) -> list[str]:
     if value is None or math.isnan(value):
         return [f"{name}: missing from the run"]
-    worse_by = (baseline - value) if higher_better else (value - baseline)
+    # A descriptive statistic (length) is never worse; with any_change its moves still fail.
+    worse_by = 0.0 if higher_better is None else (baseline - value) if higher_better else (value - baseline)
     failures = []
     if worse_by > tolerance:
         failures.append(f"{name} fell by {worse_by:.4f} ({baseline:.4f} -> {value:.4f}; tolerance {tolerance:g})")
@@ -214,7 +216,7 @@ def _failures(
 
 def render_result(result: GateResult) -> str:
     lines = [
-        f"Regression gate: {result.run} against the baseline from run {result.baseline}",
+        f"Regression gate: {markdown_text(result.run)} against the baseline from run {markdown_text(result.baseline)}",
         "",
         "| metric | baseline | run | change | tolerance | p (bootstrap) | verdict |",
         "|---|---:|---:|---:|---:|---:|---|",
@@ -224,11 +226,10 @@ def render_result(result: GateResult) -> str:
         change = "" if check.change is None else f"{check.change:+.4f}"
         p = check.too_few or ("" if check.p_value is None else f"{check.p_value:.4f}")
         verdict = "FAIL" if check.failures else "ok"
-        lines.append(
-            f"| {check.name} | {check.baseline:.4f} | {value} | {change} | {check.tolerance:g} | {p} | {verdict} |"
-        )
+        name = markdown_text(check.name)
+        lines.append(f"| {name} | {check.baseline:.4f} | {value} | {change} | {check.tolerance:g} | {p} | {verdict} |")
     if result.unchecked:
-        lines += ["", "Not in the baseline, so not checked: " + ", ".join(result.unchecked)]
+        lines += ["", "Not in the baseline, so not checked: " + ", ".join(map(markdown_text, result.unchecked))]
     failures = [f for check in result.checks for f in check.failures]
     lines += ["", *(f"FAIL: {f}" for f in failures)] if failures else ["", "PASS"]
     return "\n".join(lines) + "\n"

@@ -20,11 +20,13 @@ _PER_FACT = re.compile(r"^facts\.[^.]+\.(supported|contradicted)$")
 _LEGACY_HOOK = "sacrebleu"  # the corpus hook of a pre-metadata aggregate that stored settings
 
 
-def higher_is_better(metric: str, *aggregates: Mapping[str, Any]) -> bool:
-    """As declared by the first of ``aggregates`` that declares it, else by the pre-metadata rule."""
+def higher_is_better(metric: str, *aggregates: Mapping[str, Any]) -> bool | None:
+    """As declared by the first of ``aggregates`` that declares it, else by the pre-metadata rule; None
+    for a descriptive statistic (an output's length), which no direction makes better."""
     for aggregate in aggregates:
         if "higher_is_better" in aggregate:
-            return bool(aggregate["higher_is_better"])
+            declared = aggregate["higher_is_better"]
+            return None if declared is None else bool(declared)
     return not (metric == "ter" or "contradict" in metric or "unsupported" in metric)
 
 

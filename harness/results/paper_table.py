@@ -32,7 +32,7 @@ class PaperTable:
     title: str
     reasons: list[str]
     columns: list[str]
-    higher_is_better: list[bool]
+    higher_is_better: list[bool | None]  # None: a descriptive statistic (length), never bold
     rows: list[tuple[str, list[Cell]]]  # row label, a cell per column
     baseline: str | None  # the baseline's row label, when it is in this group
     marker_rule: str  # how markers were decided, or why there are none ("" without --baseline)
@@ -40,14 +40,17 @@ class PaperTable:
 
     @property
     def headers(self) -> list[str]:
-        """Each column's metric with its direction: ↑ higher is better, ↓ lower."""
-        return [f"{name} {'↑' if up else '↓'}" for name, up in zip(self.columns, self.higher_is_better, strict=True)]
+        """Each column's metric with its direction: ↑ higher is better, ↓ lower, none for a descriptive one."""
+        arrows = {True: " ↑", False: " ↓", None: ""}
+        return [name + arrows[up] for name, up in zip(self.columns, self.higher_is_better, strict=True)]
 
     def note(self, escape: Callable[[str], str]) -> str:
         """The caption, with ``escape`` applied to the one part that comes from a run folder."""
         text = (
             "Mean or corpus score ± half its 95% bootstrap CI; best per column in bold (↑ higher is better, ↓ lower)."
         )
+        if None in self.higher_is_better:
+            text += " Columns without an arrow describe the outputs (no value is better)."
         if self.baseline is not None:
             text = f"{text} † differs from {escape(self.baseline)}: {self.marker_rule}."
         else:
@@ -93,12 +96,12 @@ def _significant(
     return marked, {c.name: c.too_few for c in comparisons if c.too_few}
 
 
-def _best_values(group: Group, directions: Sequence[bool]) -> dict[str, float]:
-    """The best value of each column that at least two runs have."""
+def _best_values(group: Group, directions: Sequence[bool | None]) -> dict[str, float]:
+    """The best value of each column that has a direction and at least two runs' values."""
     best = {}
     for name, higher in zip(group.columns, directions, strict=True):
         values = [row.cells[name]["value"] for row in group.rows if row.cells.get(name, {}).get("value") is not None]
-        if len(values) > 1:
+        if higher is not None and len(values) > 1:
             best[name] = max(values) if higher else min(values)
     return best
 

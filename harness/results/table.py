@@ -27,6 +27,7 @@ from harness.results.significance import (
     PairedBootstrap,
     percentile_ci,
 )
+from harness.results.spreadsheet import spreadsheet_cell
 from harness.runfolder.load import Run
 from harness.runfolder.schema import Aggregate
 from harness.runfolder.summary import format_aggregate, markdown_text
@@ -158,7 +159,8 @@ def _reasons(group: Group, index: int, groups: Sequence[Group]) -> list[str]:
 
 
 def sort_rows(groups: Sequence[Group], metric: str, reverse: bool = False) -> None:
-    """Best first by ``metric`` (lowest first for error rates); runs without it go last."""
+    """Best first by ``metric`` (lowest first for error rates, highest first for a descriptive statistic
+    such as length); runs without it go last."""
 
     def value(row: Row) -> float:
         number = row.cells.get(metric, {}).get("value")
@@ -170,7 +172,7 @@ def sort_rows(groups: Sequence[Group], metric: str, reverse: bool = False) -> No
     for group in groups:
         ranked = [r for r in group.rows if not math.isnan(value(r))]
         declared = [row.cells[metric] for row in ranked]
-        ranked.sort(key=value, reverse=higher_is_better(metric, *declared) != reverse)
+        ranked.sort(key=value, reverse=(higher_is_better(metric, *declared) is not False) != reverse)
         group.rows = ranked + [r for r in group.rows if math.isnan(value(r))]
 
 
@@ -199,7 +201,7 @@ def render_markdown(groups: Sequence[Group]) -> str:
         by_signature: dict[str, list[str]] = {}
         for name, signature in group.signatures.items():
             by_signature.setdefault(signature, []).append(name)
-        lines += [f"- {markdown_text(', '.join(names))}: `{sig}`" for sig, names in by_signature.items()]
+        lines += [f"- {markdown_text(', '.join(names))}: {markdown_text(sig)}" for sig, names in by_signature.items()]
         lines.append("")
     return "\n".join(lines)
 
@@ -211,7 +213,7 @@ def render_csv(groups: Sequence[Group]) -> str:
         header += [name, f"{name}_ci_low", f"{name}_ci_high", f"{name}_signature"]
     out = io.StringIO()
     writer = csv.writer(out)
-    writer.writerow(header)
+    writer.writerow(map(spreadsheet_cell, header))
     for index, group in enumerate(groups, 1):
         for row in group.rows:
             values: list[Any] = [
@@ -233,7 +235,7 @@ def render_csv(groups: Sequence[Group]) -> str:
                     ci[1],
                     "" if agg is None else agg.get("signature", ""),
                 ]
-            writer.writerow(values)
+            writer.writerow(map(spreadsheet_cell, values))
     return out.getvalue()
 
 
@@ -302,9 +304,9 @@ def render_timings(runs: Sequence[Run], output_format: str) -> str:
     columns = list(dict.fromkeys(key for row in rows for key in row))
     if output_format == "csv":
         out = io.StringIO()
-        writer = csv.DictWriter(out, fieldnames=columns)
-        writer.writeheader()
-        writer.writerows(rows)
+        writer = csv.writer(out)
+        writer.writerow(map(spreadsheet_cell, columns))
+        writer.writerows([spreadsheet_cell(row.get(column, "")) for column in columns] for row in rows)
         return out.getvalue()
     lines = ["| " + " | ".join(map(markdown_text, columns)) + " |", "|---|---|" + "---:|" * (len(columns) - 2)]
     for row in rows:

@@ -87,7 +87,7 @@ class Aggregate(TypedDict, total=False):
     signature: str  # the metric's settings
     corpus: bool  # True when value is a corpus-level score (BLEU, chrF, TER)
     settings: dict[str, Any]  # corpus scores: keyword arguments that rebuild the scorer (sacrebleu)
-    higher_is_better: bool  # as the metric declares it (absent in runs made before metric metadata)
+    higher_is_better: bool | None  # as the metric declares it; None: descriptive (absent before metric metadata)
     corpus_hook: str  # corpus scores: the hook that recomputes them from per-example statistics
     metric: str  # the metric that gave the key (metrics.names; absent in runs made before it was stored)
     n_failed: int  # examples the metric failed on for this key (left out of n; see MetricsFile.failures)

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import html
 import math
+import re
 from collections.abc import Mapping, Sequence
 from typing import Any
 
@@ -53,10 +54,30 @@ def all_metrics(names: Sequence[str]) -> list[str]:
     return first + sorted(n for n in names if n not in first)
 
 
+# What makes inline Markdown of untrusted text: escapes, code spans, links and images, emphasis and
+# strikethrough, table cells, raw HTML and entities, and line breaks (a new line can start a heading).
+_MARKDOWN_SPECIAL = re.compile(r"[\\`*~\[\]|<>&]|_+|\r\n|[\r\n]")
+
+
 def markdown_text(text: str) -> str:
-    """Untrusted text (run names, outputs) inside Markdown: table pipes, code ticks and HTML neutralised,
-    since Markdown renderers pass raw HTML through."""
-    return html.escape(text, quote=False).replace("\\", "\\\\").replace("|", "\\|").replace("`", "\\`")
+    """Untrusted text (run, model, dataset and metric names, signatures, ids, outputs) as inline Markdown that
+    renders as itself, in a table cell or anywhere in a line but its start: the only function that puts
+    untrusted text into Markdown (no code span holds any: inside one a backtick cannot be escaped).
+    Markdown renderers pass raw HTML through, so ``<``, ``>`` and ``&`` become entities; a line break
+    becomes a space; underscores inside a word, which cannot start emphasis, stay as they are."""
+    return _MARKDOWN_SPECIAL.sub(_escape_special, text)
+
+
+def _escape_special(match: re.Match[str]) -> str:
+    special, start, end = match[0], match.start(), match.end()
+    if special in "<>&":
+        return html.escape(special)
+    if special[0] in "\r\n":
+        return " "
+    text = match.string
+    if special[0] == "_" and start > 0 and end < len(text) and text[start - 1].isalnum() and text[end].isalnum():
+        return special
+    return "".join("\\" + char for char in special)
 
 
 def format_aggregate(aggregate: Aggregate | None, digits: int = 4) -> str:
@@ -81,9 +102,9 @@ def markdown_table(rows: Sequence[tuple[str, MetricsFile]], columns: Sequence[st
         columns = table_columns(seen)
     truncation = any(metrics.get("n_truncated") for _, metrics in rows)
     header = ["run", "n", *(["truncated"] if truncation else []), *columns]
-    lines = ["| " + " | ".join(header) + " |", "|" + "|".join("---" for _ in header) + "|"]
+    lines = ["| " + " | ".join(map(markdown_text, header)) + " |", "|" + "|".join("---" for _ in header) + "|"]
     for label, metrics in rows:
-        cells = [label, f"{metrics['n_scored']}/{metrics['n_examples']}"]
+        cells = [markdown_text(label), f"{metrics['n_scored']}/{metrics['n_examples']}"]
         cells += [str(metrics.get("n_truncated", 0))] if truncation else []
         cells += [format_aggregate(metrics["metrics"].get(c)) for c in columns]
         lines.append("| " + " | ".join(cells) + " |")
@@ -98,10 +119,11 @@ def facts_matrix(rows: Sequence[tuple[str, MetricsFile]]) -> str | None:
     fact_ids: dict[str, None] = {}
     for _, table in runs:
         fact_ids.update(dict.fromkeys(table))
-    lines = ["| fact | " + " | ".join(label for label, _ in runs) + " |", "|---|" + "|".join("---" for _ in runs) + "|"]
+    header = " | ".join(markdown_text(label) for label, _ in runs)
+    lines = [f"| fact | {header} |", "|---|" + "|".join("---" for _ in runs) + "|"]
     for fact_id in fact_ids:
-        cells = [_verdict_cell(table.get(fact_id)) for _, table in runs]
-        lines.append(f"| {fact_id} | " + " | ".join(cells) + " |")
+        cells = [markdown_text(_verdict_cell(table.get(fact_id))) for _, table in runs]
+        lines.append(f"| {markdown_text(fact_id)} | " + " | ".join(cells) + " |")
     return "\n".join(lines)
 
 
@@ -115,13 +137,13 @@ def _verdict_cell(counts: dict[str, int] | None) -> str:
 
 
 def summary_markdown(run_info: dict[str, Any], metrics: MetricsFile) -> str:
-    model = run_info["model"]
+    model, dataset, md = run_info["model"], run_info["dataset"], markdown_text
     lines = [
-        f"# Run {run_info['run_id']}",
+        f"# Run {md(run_info['run_id'])}",
         "",
-        f"- task: {run_info['task']['name']}",
-        f"- model: {model.get('name')} ({model.get('backend')}, {model.get('path', '')})",
-        f"- dataset: {run_info['dataset']['name']} (fingerprint {run_info['dataset']['fingerprint']})",
+        f"- task: {md(run_info['task']['name'])}",
+        f"- model: {md(str(model.get('name')))} ({md(str(model.get('backend')))}, {md(model.get('path', ''))})",
+        f"- dataset: {md(dataset['name'])} (fingerprint {md(str(dataset['fingerprint']))})",
         f"- examples: {metrics['n_examples']}, scored: {metrics['n_scored']}, errors: {metrics['n_errors']}, "
         f"truncated inputs: {metrics.get('n_truncated', 0)}, blank references dropped: "
         f"{metrics.get('n_blank_references', 0)}",
@@ -134,21 +156,22 @@ def summary_markdown(run_info: dict[str, Any], metrics: MetricsFile) -> str:
     ]
     for name in all_metrics(list(metrics["metrics"])):
         aggregate = metrics["metrics"][name]
-        lines.append(f"| {name} | {format_aggregate(aggregate)} | {aggregate['n']} | `{aggregate['signature']}` |")
+        cells = [md(name), format_aggregate(aggregate), str(aggregate["n"]), md(aggregate["signature"])]
+        lines.append("| " + " | ".join(cells) + " |")
     if run_info.get("timings"):
         lines += ["", "## Where the time went", "", _timings_table(run_info["timings"])]
     if metrics["errors"]:
         lines += ["", "## Errors (excluded from the averages)", ""]
-        lines += [f"- `{example_id}`: {reason}" for example_id, reason in metrics["errors"].items()]
+        lines += [f"- {md(example_id)}: {md(reason)}" for example_id, reason in metrics["errors"].items()]
     for table_name, table in metrics["tables"].items():
-        lines += ["", f"## {table_name}", "", _dict_table(table)]
+        lines += ["", f"## {md(table_name)}", "", _dict_table(table)]
     return "\n".join(lines) + "\n"
 
 
 def _timings_table(timings: dict[str, dict[str, float]]) -> str:
     lines = ["| stage or metric | seconds |", "|---|---:|"]
-    lines += [f"| {stage} | {seconds:.2f} |" for stage, seconds in timings["stages"].items()]
-    lines += [f"| metric {name} | {seconds:.2f} |" for name, seconds in timings["metrics"].items()]
+    lines += [f"| {markdown_text(stage)} | {seconds:.2f} |" for stage, seconds in timings["stages"].items()]
+    lines += [f"| metric {markdown_text(name)} | {seconds:.2f} |" for name, seconds in timings["metrics"].items()]
     return "\n".join(lines)
 
 
@@ -156,6 +179,10 @@ def _dict_table(table: dict[str, dict[str, Any]]) -> str:
     columns: dict[str, None] = {}
     for row in table.values():
         columns.update(dict.fromkeys(row))
-    lines = ["| id | " + " | ".join(columns) + " |", "|---|" + "|".join("---" for _ in columns) + "|"]
-    lines += [f"| {key} | " + " | ".join(str(row.get(c, "")) for c in columns) + " |" for key, row in table.items()]
+    header = " | ".join(map(markdown_text, columns))
+    lines = [f"| id | {header} |", "|---|" + "|".join("---" for _ in columns) + "|"]
+    lines += [
+        f"| {markdown_text(key)} | " + " | ".join(markdown_text(str(row.get(c, ""))) for c in columns) + " |"
+        for key, row in table.items()
+    ]
     return "\n".join(lines)
