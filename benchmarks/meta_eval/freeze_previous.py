@@ -31,11 +31,17 @@ from harness.task import task_spec  # noqa: E402
 DATA = ("frank-valid.jsonl", "cliff-goyal21.jsonl")
 
 
+def shared_data() -> Path:
+    """``shared/data`` next to the repository, or next to a parent (for worktrees)."""
+    found = [p / "shared" / "data" for p in REPO.parents if (p / "shared" / "data").is_dir()]
+    return found[0] if found else REPO.parent / "shared" / "data"
+
+
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     parser.add_argument("--metric", required=True)
     parser.add_argument("--version", required=True, help='what the docs call it, e.g. "faithfulness v5"')
-    parser.add_argument("--shared", type=Path, default=REPO.parent / "shared" / "data")
+    parser.add_argument("--shared", type=Path, default=shared_data(), help="the folder of the data files")
     args = parser.parse_args()
     dirty = subprocess.run(["git", "status", "--porcelain", "harness"], cwd=REPO, capture_output=True, text=True)
     if dirty.stdout.strip():

@@ -95,14 +95,16 @@ def run_meta_eval(
         start = time.perf_counter()
         results = score_rows(metric, rows, cache, batch_size)
         seconds = time.perf_counter() - start
+        expected = DETECTORS[key].flag if key in DETECTORS else key
+        if all(expected not in r for r in results):
+            found = sorted({k for r in results for k, v in r.items() if isinstance(v, float)})
+            raise InputError(
+                f"--key {key}: the metric gave no such value; its numeric keys: {', '.join(found) or 'none'}"
+            )
         baselines = baseline_scores(rows, cache)
     finally:
         if cache:
             cache.close()
-    expected = DETECTORS[key].flag if key in DETECTORS else key
-    if all(expected not in r for r in results):
-        found = sorted({k for r in results for k, v in r.items() if isinstance(v, float)})
-        raise InputError(f"--key {key}: the metric gave no such value; its numeric keys: {', '.join(found) or 'none'}")
 
     columns = [metric_column(f"{metric_name} (this version)", results, key)]
     previous, previous_line = previous_column(metric, key, rows)

@@ -21,6 +21,7 @@ from pathlib import Path
 from typing import Any
 
 from harness.errors import InputError
+from harness.files import check_file, json_objects
 
 HOLDOUT_FILE = Path(__file__).resolve().parent.parent / "data" / "frank_holdout.json"
 
@@ -60,28 +61,20 @@ def detect_format(row: dict[str, Any]) -> DataFormat:
 
 def load_rows(path: Path, limit: int | None = None) -> tuple[DataFormat, list[dict[str, Any]]]:
     """The rows (one per summary) and their format, each row checked for the fields it needs."""
-    if not path.is_file():
-        raise InputError(f"{path}: no such meta-evaluation file (--data)")
+    check_file(path, "--data")
     rows: list[dict[str, Any]] = []
     data_format = FRANK
-    with path.open(encoding="utf-8") as handle:
-        for number, line in enumerate(handle, 1):
-            if not line.strip():
-                continue
-            try:
-                row = json.loads(line)
-            except json.JSONDecodeError as error:
-                raise InputError(f"{path}:{number}: not a JSON object ({error.msg})") from error
-            if not rows:
-                data_format = detect_format(row)
-            missing = [f for f in data_format.fields if f not in row]
-            if missing:
-                raise InputError(f"{path}:{number}: {data_format.name} row lacks {', '.join(missing)}")
-            if data_format is LABELLED and row["split"] not in LABELLED.splits:
-                raise InputError(f"{path}:{number}: split is {row['split']!r}; expected val or test")
-            rows.append(row)
-            if limit and len(rows) == limit:
-                break
+    for number, row in json_objects(path, "--data"):
+        if not rows:
+            data_format = detect_format(row)
+        missing = [f for f in data_format.fields if f not in row]
+        if missing:
+            raise InputError(f"{path}:{number}: {data_format.name} row lacks {', '.join(missing)}")
+        if data_format is LABELLED and row["split"] not in LABELLED.splits:
+            raise InputError(f"{path}:{number}: split is {row['split']!r}; expected val or test")
+        rows.append(row)
+        if limit and len(rows) == limit:
+            break
     return data_format, rows
 
 
