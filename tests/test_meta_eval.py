@@ -253,3 +253,15 @@ def test_meta_eval_command_prints_the_metric_beside_its_baselines(cli, tmp_path:
     names = [line.split("|")[1].strip() for line in lines[table + 5 : table + 8]]
     assert names == ["ROUGE-1 P (source)", "ROUGE-2 P (source)", "BERTScore P (source, MiniLM)"]
     assert "previous version: none" in out
+
+
+@requires_shared
+@pytest.mark.parametrize("metric", ["faithfulness", "auto_facts"])
+def test_the_previous_version_is_frozen_for_every_row(metric: str) -> None:
+    from harness.meta_eval.scoring import load_previous, row_key
+
+    frozen = load_previous(metric)
+    assert frozen is not None and len(frozen["commit"]) == 40 and frozen["signature"].startswith(metric)
+    for path in (FRANK, CLIFF):
+        _, rows = load_rows(path)
+        assert all(row_key(row) in frozen["rows"] for row in rows)
