@@ -7,8 +7,9 @@ group (CNN/DM, XSum = ``bbc``):
   errors (``human_errors.EntE`` < 1) and for circumstance errors (``CircE`` < 1);
 - the same for the dates, numbers and entities alone (the old check: flagged when one is unsupported,
   graded by their count), for comparison;
-- a cross-validation by article: the one free parameter of the flag (how many content words the
-  source never states flag a summary) is chosen on a random half of the articles (largest recall at
+- a cross-validation by dev article (never the holdout, ``harness.meta_eval.data``): the one free
+  parameter of the flag (how many content words the source never states flag a summary) is chosen
+  on a random half of the dev articles (largest recall at
   precision >= 0.90) and the flag is measured on the other half, both ways, 20 random splits; the
   AUCs (no fitted parameter) are measured on the same halves to show their spread;
 - throughput (summaries/s, the summaries of one article scored together, as a run does).
@@ -38,6 +39,7 @@ from frank import REPO, default_data, load_rows  # noqa: E402
 sys.path.insert(0, str(REPO))
 from harness.data.example import Example  # noqa: E402
 from harness.facts.auto import check_auto  # noqa: E402
+from harness.meta_eval.data import FRANK, fitting_rows  # noqa: E402
 from harness.metrics.base import ScoringInput  # noqa: E402
 from harness.metrics.facts import AutoFactsMetric  # noqa: E402
 
@@ -182,12 +184,14 @@ def main() -> None:
         items = np.array([len(r["auto_facts.unsupported"]) for r in sub_results])
         print_figures(f"{group} (items only)", figures(items > 0, items, truth))
 
-    tested, chosen = cross_validated(rows, results)
+    dev = fitting_rows(FRANK, rows)  # the flag's threshold is chosen on dev articles only, never the holdout
+    tested, chosen = cross_validated([rows[i] for i in dev], [results[i] for i in dev])
     mean = Figures(*(float(np.mean([getattr(f, name) for f in tested])) for name in Figures.__dataclass_fields__))
     high = Figures(*(float(np.max([getattr(f, name) for f in tested])) for name in Figures.__dataclass_fields__))
     low = Figures(*(float(np.min([getattr(f, name) for f in tested])) for name in Figures.__dataclass_fields__))
     print(
-        f"\ncross-validated by article (20 splits x 2; novel-words threshold chosen on the train half: "
+        f"\ncross-validated by dev article ({len(dev)} rows; 20 splits x 2; novel-words threshold chosen on the "
+        "train half: "
         f"{ {k: chosen.count(k) for k in sorted(set(chosen))} }):"
     )
     print(

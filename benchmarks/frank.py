@@ -7,9 +7,9 @@ Spearman correlations (see ``harness.metrics.partial_correlation``) for all rows
 
 For ``faithfulness`` it also prints a cross-validated estimate: the weights of its combined features
 (``harness.metrics.faithfulness.features``) are refitted (least squares on system-residualised
-values) on a random half of the articles and evaluated on the other half, both ways, over 20 random
-splits, so that the shipped weights (fitted on all of the validation split) are not the only
-evidence.
+values) on a random half of the dev articles (never the holdout: ``harness.meta_eval.data``) and
+evaluated on the other half, both ways, over 20 random splits. The held-out figures come from
+``harness meta-eval --split holdout``.
 
     python benchmarks/frank.py [--data ../shared/data/frank-valid.jsonl] [--limit N]
     python benchmarks/frank.py --metric nli_faithfulness --nli-model PATH_OR_NAME
@@ -32,6 +32,7 @@ REPO = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(REPO))  # this checkout's harness, even if another copy is installed
 
 from harness.data.example import Example  # noqa: E402
+from harness.meta_eval.data import FRANK, fitting_rows  # noqa: E402
 from harness.metrics.base import Metric, ScoringInput  # noqa: E402
 from harness.metrics.partial_correlation import partial_correlation, residualise  # noqa: E402
 
@@ -210,8 +211,9 @@ def main() -> None:
         from harness.metrics.faithfulness import features
 
         design = np.array([list(features({c: r[f"faithfulness.{c}"] for c in COMPONENTS}).values()) for r in results])
-        print("\ncross-validated (weights refitted on half the articles, 20 splits x 2):")
-        for subset, (pearson, spearman, cv_rank_first) in cross_validated(design, rows).items():
+        dev = fitting_rows(FRANK, rows)  # fitting reads dev articles only, never the holdout
+        print(f"\ncross-validated on the {len(dev)} dev rows (weights refitted on half the articles, 20 splits x 2):")
+        for subset, (pearson, spearman, cv_rank_first) in cross_validated(design[dev], [rows[i] for i in dev]).items():
             print(f"  {subset:<6} P {pearson:.3f} S {spearman:.3f} rank-first S {cv_rank_first:.3f}")
         rank_first = partial_correlation(
             table["faithfulness"], [r["human_factuality"] for r in rows], [r["system"] for r in rows]

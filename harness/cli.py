@@ -38,13 +38,24 @@ def build_parser() -> argparse.ArgumentParser:
     merge.set_defaults(handler=_merge)
     meta = commands.add_parser(
         "meta-eval",
-        help="score FRANK's summaries with a metric and print its partial correlations with human factuality "
-        "and balanced accuracy",
+        help="score human-labelled summaries (FRANK, cliff-goyal21) with a metric and baselines; print how well "
+        "each tracks the human judgements on held-out rows",
     )
     meta.add_argument("overrides", nargs="*", help="Hydra overrides for the metric (as for run: +nli_model=...)")
     meta.add_argument("--metric", default="faithfulness", help="a metric name (metrics.names)")
     meta.add_argument("--key", default=None, help="the per-example score to evaluate (default: the metric name)")
-    meta.add_argument("--data", type=Path, default=Path("../shared/data/frank-valid.jsonl"), help="FRANK-format JSONL")
+    meta.add_argument(
+        "--data",
+        type=Path,
+        default=Path("../shared/data/frank-valid.jsonl"),
+        help="FRANK-format (human_factuality) or labelled (label, split) JSONL",
+    )
+    meta.add_argument(
+        "--split",
+        default=None,
+        help="the rows reported: dev or holdout (FRANK), val or test (labelled); thresholds always come from "
+        "dev / val (default: dev / val, in sample)",
+    )
     meta.add_argument("--limit", type=int, default=None, help="the first N summaries only")
     meta.add_argument("--batch-size", type=int, default=32, help="summaries per metric call")
     meta.set_defaults(handler=_meta_eval)
@@ -62,9 +73,9 @@ def _merge(args: argparse.Namespace) -> int:
 
 
 def _meta_eval(args: argparse.Namespace) -> int:
-    from harness.meta_eval import run_meta_eval
+    from harness.meta_eval.command import run_meta_eval
 
-    print(run_meta_eval(args.data, args.metric, args.key, args.overrides, args.limit, args.batch_size))
+    print(run_meta_eval(args.data, args.split, args.metric, args.key, args.overrides, args.limit, args.batch_size))
     return 0
 
 

@@ -205,6 +205,7 @@ def test_auto_facts_metric_keys() -> None:
     assert {"type": "date", "text": "2023", "span": [17, 21]} in values["auto_facts.unsupported"]
     assert not math.isnan(values["auto_facts.unsupported_rate"])
     assert values["auto_facts.flagged"] == 1.0 and values["auto_facts.reasons"] == ["date not in source: '2023'"]
+    assert values["auto_facts.spans"] == [[17, 21]]  # where the reason points; one novel word does not flag
     assert values["auto_facts.novel_words"] == 1.0  # 2023
     assert values["auto_facts.worst_gap"] > 0.3  # 2023 is nowhere in the source
     assert {"text": "2023", "role": "circumstance", "in_source": False}.items() <= next(

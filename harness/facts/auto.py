@@ -104,6 +104,16 @@ class AutoFactsResult:
     def flagged(self) -> bool:
         return bool(self.reasons)
 
+    @property
+    def flagged_spans(self) -> list[tuple[int, int]]:
+        """Where in the output each reason points (an item, a swapped frame's predicate, each novel word
+        when they flag the output), in output order."""
+        spans = [i.span for i in self.unsupported] + [span for _, span in self.swapped]
+        novel = self.novel_words
+        if len(novel) >= NOVEL_WORDS_FLAG:
+            spans += [m.span for m in novel]
+        return sorted(spans)
+
 
 @lru_cache(maxsize=1)
 def load_spacy() -> Any | None:

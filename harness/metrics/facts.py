@@ -196,6 +196,7 @@ class AutoFactsMetric(Metric):
             values["auto_facts.unsupported"] = [i.as_dict() for i in res.unsupported]
             values["auto_facts.flagged"] = float(res.flagged)
             values["auto_facts.reasons"] = res.reasons
+            values["auto_facts.spans"] = [list(span) for span in res.flagged_spans]
             if res.mentions:
                 values["auto_facts.novel_words"] = float(len(res.novel_words))
                 values["auto_facts.worst_gap"] = res.worst_gap
