@@ -32,6 +32,7 @@ from dataclasses import dataclass
 from datetime import date
 
 from harness.facts.dates import find_dates
+from harness.facts.lexicon import EVENT_PREPOSITIONS
 from harness.facts.spec import ClauseFact, EntityFact, Fact
 from harness.facts.text import STOPWORDS, content_words, fold, sentence_spans, tokens
 
@@ -109,6 +110,11 @@ class Binder:
         self.tokens = tokens(output)
         self.values = values
         self.sentences = sentence_spans(output)
+        preps = "|".join(re.escape(p) for p in EVENT_PREPOSITIONS.get(lang, EVENT_PREPOSITIONS["en"]))
+        self.event_phrases: list[Span] = [
+            (m.start(), m.start() + re.search(r"[,;:()–—]|$", output[m.start() :]).start())  # type: ignore[union-attr]
+            for m in re.finditer(rf"(?<!\w)(?:{preps})(?!\w)", output, re.IGNORECASE)
+        ]
         self.cues: dict[str, list[str]] = {f.id: cue_words(f, lang) for f in facts}
         # The event words that must be in a sentence: the spec's cues where it gives them.
         self.event_words: dict[str, list[str]] = {f.id: spec_cues(f, lang) or self.cues[f.id] for f in facts}
@@ -122,14 +128,32 @@ class Binder:
     def sentence_of(self, start: int) -> Span:
         return next(((s, e) for s, e in self.sentences if s <= start < e), (0, len(self.output)))
 
-    def _cue_hits(self, fact_id: str, span: Span) -> list[tuple[str, int]]:
-        """(cue, distance in content words) for each cue word of the fact in the span's sentence,
-        outside the span; stopwords and digits take no place in the distance."""
+    def region(self, span: Span) -> tuple[Span, list[Span]]:
+        """(scope, holes) of the words that can be about the same event as the mention at ``span``:
+        its clause between semicolons, less the phrases about another event ("after signing the pact",
+        "tras firmar", "po podpisaniu") unless the mention is in one."""
         s_start, s_end = self.sentence_of(span[0])
+        cuts = [s_start] + [s_start + m.end() for m in re.finditer(";", self.output[s_start:s_end])] + [s_end]
+        c_start, c_end = next(
+            ((a, b) for a, b in zip(cuts, cuts[1:], strict=False) if a <= span[0] < b), (s_start, s_end)
+        )
+        phrases = [(a, b) for a, b in self.event_phrases if c_start <= a < c_end]
+        inside = next(((a, b) for a, b in phrases if a <= span[0] < b), None)
+        if inside is not None:
+            # The preposition itself ("two years after the invasion") is about its phrase; a mention
+            # inside one may be the main clause's ("signed on Wednesday after meeting in the capital").
+            return (inside, []) if inside[0] == span[0] else ((c_start, c_end), [])
+        return (c_start, c_end), phrases
+
+    def _cue_hits(self, fact_id: str, span: Span, scoped: bool = False) -> list[tuple[str, int]]:
+        """(cue, distance in content words) for each cue word of the fact in the span's sentence (its
+        ``region`` when ``scoped``), outside the span; stopwords and digits take no place in the distance."""
+        (s_start, s_end), holes = self.region(span) if scoped else (self.sentence_of(span[0]), [])
         words = [
             t
             for t in self.tokens
             if s_start <= t.start < s_end
+            and not any(a <= t.start < b for a, b in holes)
             and (span[0] <= t.start < span[1] or t.norm not in STOPWORDS and not t.norm.isdigit())
         ]
         inside = [i for i, t in enumerate(words) if span[0] <= t.start < span[1]]
@@ -143,21 +167,25 @@ class Binder:
                 hits.append((cue, first - i if i < first else i - last))
         return hits
 
-    def presence(self, fact_id: str, span: Span) -> float:
+    def presence(self, fact_id: str, span: Span, scoped: bool = False) -> float:
         """Weight of the fact's distinct event words in the span's sentence (outside the span)."""
         words = self.event_words[fact_id]
-        hits = {c for c, _ in self._cue_hits(fact_id, span)}
+        hits = {c for c, _ in self._cue_hits(fact_id, span, scoped)}
         return sum(self.weight[c] for c in hits if any(same_word(c, w) for w in words))
 
-    def proximity(self, fact_id: str, span: Span) -> float:
+    def proximity(self, fact_id: str, span: Span, scoped: bool = False) -> float:
         """Cue weights divided by their distance to the span."""
-        return sum(self.weight[c] / d for c, d in self._cue_hits(fact_id, span))
+        return sum(self.weight[c] / d for c, d in self._cue_hits(fact_id, span, scoped))
 
-    def closest(self, fact_id: str, span: Span, besides: Sequence[str] = ()) -> float:
+    def closest(self, fact_id: str, span: Span, besides: Sequence[str] = (), scoped: bool = False) -> float:
         """The weight / distance of the fact's cue word closest to the span, among those that are
         not ``besides`` (a word two facts share tells neither apart)."""
         return max(
-            (self.weight[c] / d for c, d in self._cue_hits(fact_id, span) if not any(same_word(c, b) for b in besides)),
+            (
+                self.weight[c] / d
+                for c, d in self._cue_hits(fact_id, span, scoped)
+                if not any(same_word(c, b) for b in besides)
+            ),
             default=0.0,
         )
 
@@ -166,29 +194,33 @@ class Binder:
         holds, "a mutual defence treaty", not who signed it or where)."""
         return [g for g in self.facts if self.event[g.id] != self.event[fact.id] and not isinstance(g, ClauseFact)]
 
-    def bind(self, span: Span, candidates: Sequence[Fact], *, rivals: Sequence[Fact] = ()) -> Binding:
+    def bind(
+        self, span: Span, candidates: Sequence[Fact], *, rivals: Sequence[Fact] = (), scoped: bool = False
+    ) -> Binding:
         """The fact among ``candidates`` the mention at ``span`` is about, or None with the reason.
 
         The mention is also left unbound when one of ``rivals`` has a cue word at least as close
-        to it as the chosen fact's closest (a tie is a doubt, and a doubt decides nothing).
+        to it as the chosen fact's closest (a tie is a doubt, and a doubt decides nothing). ``scoped``
+        looks for cue words in the mention's ``region`` only (dates and places: the when and where of
+        their own clause).
         """
         if not candidates:
             return Binding(None, "no fact of this kind of value")
-        present = {f.id: self.presence(f.id, span) for f in candidates}
+        present = {f.id: self.presence(f.id, span, scoped) for f in candidates}
         cued = [f for f in candidates if present[f.id] >= SLOT_CUE_MIN]
         if not cued:
             return Binding(None, "its sentence names no candidate fact's event")
-        near = {f.id: round(self.proximity(f.id, span), 9) for f in cued}
+        near = {f.id: round(self.proximity(f.id, span, scoped), 9) for f in cued}
         best = max(near.values())
         leaders = [f for f in cued if near[f.id] == best]
         if len(leaders) > 1:
             return Binding(None, "tied between " + ", ".join(f.id for f in leaders))
         fact = leaders[0]
         own = self.cues[fact.id]
-        top, top_id = max(((self.closest(g.id, span, own), g.id) for g in rivals), default=(0.0, ""))
-        if top > 0 and top >= self.closest(fact.id, span):
+        top, top_id = max(((self.closest(g.id, span, own, scoped), g.id) for g in rivals), default=(0.0, ""))
+        if top > 0 and top >= self.closest(fact.id, span, scoped=scoped):
             return Binding(None, f"the word closest to it is about {top_id}")
-        words = sorted({c for c, _ in self._cue_hits(fact.id, span)})
+        words = sorted({c for c, _ in self._cue_hits(fact.id, span, scoped)})
         return Binding(fact, "cue words: " + ", ".join(words))
 
 

@@ -15,12 +15,13 @@ from dataclasses import dataclass, field
 from datetime import date, datetime
 from typing import Any, Literal
 
-from harness.facts.binding import LOCATIVE, NAME, Binder, locative_names
+from harness.facts.binding import LOCATIVE, NAME, Binder, locative_names, spec_cues
 from harness.facts.clauses import NLIDecider, Similarity, decide_clause
 from harness.facts.dates import DateMention, find_dates
+from harness.facts.lexicon import ARTICLE_WORDS, ATTRIBUTIONS, CLAUSE_OPENERS
 from harness.facts.numbers import Quantity, dimension, find_quantities, quantities_match
 from harness.facts.spec import ClauseFact, DateFact, EntityFact, Fact, FactKind, QuantityFact
-from harness.facts.text import STOPWORDS, find_phrase, fold, stem_match, tokens
+from harness.facts.text import STOPWORDS, content_words, find_phrase, fold, stem_match, tokens
 
 Verdict = Literal["supported", "contradicted", "absent"]
 Span = tuple[int, int]
@@ -78,19 +79,48 @@ class _Evidence:
         return FactVerdict(fact.id, fact.kind, "absent", None, None, absent_reason)
 
 
-def _check_dates(mentions: list[DateMention], facts: list[DateFact], binder: Binder, ev: dict[str, _Evidence]) -> None:
+def _names_the_article(output: str, m: DateMention, lang: str) -> bool:
+    """Whether the date is the article's own ("the report, dated 20 June", "published on 20 June",
+    "według artykułu z 20 czerwca"): an article word among the three words before it or right after."""
+    before = re.findall(r"\w+", output[: m.start])[-3:]
+    after = re.findall(r"\w+", output[m.end :])[:1]
+    words = {fold(w) for w in before + after}
+    return any(fold(w) in words for w in ARTICLE_WORDS.get(lang, ARTICLE_WORDS["en"]))
+
+
+def _check_dates(
+    mentions: list[DateMention], facts: list[DateFact], binder: Binder, lang: str, ev: dict[str, _Evidence]
+) -> None:
     """A weekday or "yesterday" names a day: it can only be about a fact known to the day. Facts of
     other kinds whose evidence is dated ("estimated at the end of February") claim the dates
-    closest to their own words."""
+    closest to their own words. A date is bound by the words of its own clause (``Binder.region``), and
+    a date derived for another event ("two years after the invasion") by that event's words alone.
+    Of the dates of one sentence bound to one fact, one counts: a date counted from another ("signed a
+    day later") rather than the one it counts from, else the one closest to the fact's words ("Kim
+    greeted Putin on Wednesday, and they signed the pact on Thursday")."""
     dated = [f for f in binder.facts if not isinstance(f, DateFact | ClauseFact) and find_dates(f.evidence)]
+    bound_dates: list[tuple[DateMention, DateFact, str, float]] = []
     for m in mentions:
-        candidates = [f for f in facts if not m.anchored_day or f.value.day is not None]
-        bound = binder.bind((m.start, m.end), candidates, rivals=dated)
-        if bound.fact is None:
+        if _names_the_article(binder.output, m, lang):
             continue
-        fact = bound.fact
-        assert isinstance(fact, DateFact)
-        reason = f"{m.value} bound to {fact.id} ({bound.reason})"
+        candidates = [f for f in facts if not m.anchored_day or f.value.day is not None]
+        span = (m.about[0], m.end) if m.about else (m.start, m.end)  # "after": its event phrase is the region
+        bound = binder.bind(span, candidates, rivals=dated, scoped=True)
+        if bound.fact is not None:
+            assert isinstance(bound.fact, DateFact)
+            nearness = binder.proximity(bound.fact.id, span, scoped=True)
+            bound_dates.append((m, bound.fact, bound.reason, nearness))
+    for m, fact, why, nearness in bound_dates:
+        rivals = [
+            (r, n)
+            for r, f, _, n in bound_dates
+            if f is fact and r is not m and binder.sentence_of(r.start) == binder.sentence_of(m.start)
+        ]
+        if any(r.anchor == (m.start, m.end) for r, _ in rivals):
+            continue  # the date another is counted from dates another event
+        if m.anchor is None and any(n > nearness for r, n in rivals if r.anchor != (m.start, m.end)):
+            continue
+        reason = f"{m.value} bound to {fact.id} ({why})"
         if m.value.covers(fact.value):
             ev[fact.id].supports.append(((m.start, m.end), reason))
         elif m.value.conflicts_with(fact.value):
@@ -172,10 +202,19 @@ def _check_place(fact: EntityFact, binder: Binder, lang: str, dates: Sequence[Sp
     another signing place, whatever other fact Moscow is a name of."""
     own = [s for names in fact.names for s in _name_spans(binder.output, names, lang)]
     ev = _Evidence()
+    people = [
+        s
+        for g in binder.facts
+        if isinstance(g, EntityFact) and g is not fact
+        for n in g.names
+        for s in _name_spans(binder.output, n, lang)
+    ]
     for span, name in locative_names(binder.output, lang):
         if _overlaps(span, dates):
             continue
-        bound = binder.bind(span, [fact], rivals=binder.other_events(fact))
+        if lang == "es" and binder.output[: span[0]].rstrip().endswith(" a") and _overlaps(span, people):
+            continue  # the personal "a": "recibió a Putin" names a person, not a place
+        bound = binder.bind(span, [fact], rivals=binder.other_events(fact), scoped=True)
         if bound.fact is None:
             continue
         target = ev.supports if _overlaps(span, own) else ev.contradictions
@@ -221,12 +260,64 @@ def _check_parties(fact: EntityFact, binder: Binder, lang: str) -> tuple[_Eviden
     return ev, "not named in a sentence about its event: " + ", ".join(missing)
 
 
-def _check_named(fact: EntityFact, output: str, lang: str) -> _Evidence:
+def _check_named(fact: EntityFact, binder: Binder, lang: str) -> _Evidence:
+    """Supported when every name is there; contradicted when what the fact's cue verb says ("estimated")
+    or an attribution ("according to X") in a sentence about the fact is credited to another named
+    source ("North Korea's defence ministry estimated", "Moscow estimates", "según Moscú")."""
+    output = binder.output
     ev = _Evidence()
     per_name = [_name_spans(output, names, lang) for names in fact.names]
     if all(per_name):
         ev.supports.append((per_name[0][0], "named"))
+    own = {_bare_name(n.group()) for names in fact.names for form in names for n in re.finditer(NAME, form)}
+    for span in _credited_sources(fact, binder, lang):
+        others = [n for n in re.finditer(NAME, output[span[0] : span[1]]) if _bare_name(n.group()) not in own]
+        if others:
+            at = (span[0] + others[0].start(), span[0] + others[0].end())
+            ev.contradictions.append((at, f"credited to {output[at[0] : at[1]]!r}, none of {fact.names[0][0]!r}"))
     return ev
+
+
+def _bare_name(name: str) -> str:
+    """A name without its possessive ending, folded ("Seoul's" -> "seoul"); Polish by stem."""
+    words = [re.sub(r"['’]s$", "", w) for w in fold(name).split()]
+    return " ".join(w[:5] for w in words)
+
+
+def _credited_sources(fact: EntityFact, binder: Binder, lang: str) -> list[Span]:
+    """Spans of the sources things are credited to in sentences holding one of the fact's cue words:
+    the words before one of its cue verbs back to the clause's start, and the words after an
+    attribution phrase up to the next comma."""
+    output = binder.output
+    openers = CLAUSE_OPENERS.get(lang, CLAUSE_OPENERS["en"])
+    verbs = spec_cues(fact, lang)
+    kind_words = [w for names in fact.names for form in names for w in content_words(re.sub(NAME, " ", form))]
+    found: list[Span] = []
+    for s_start, s_end in binder.sentences:
+        toks = [t for t in binder.tokens if s_start <= t.start < s_end]
+        cued = any(stem_match(t.norm, c) for t in toks for c in binder.cues[fact.id])
+        for i, t in enumerate(toks):
+            if any(stem_match(t.norm, v) for v in verbs):
+                j = i
+                while (
+                    j > 0
+                    and toks[j - 1].norm not in openers
+                    and not re.search(r"[,;:]", output[toks[j - 1].end : toks[j].start])
+                ):
+                    j -= 1
+                if cued and j < i and i - j <= 6:
+                    found.append((toks[j].start, toks[i - 1].end))
+        for phrase in ATTRIBUTIONS.get(lang, ATTRIBUTIONS["en"]):
+            for _, b in find_phrase(output[s_start:s_end], phrase):
+                rest = output[s_start + b : s_end]
+                end = s_start + b + (re.search(r"[,;:]|$", rest).start())  # type: ignore[union-attr]
+                # Polish sets no comma after "według X": its source is cut after four words.
+                words = [t for t in toks if s_start + b <= t.start < end][: 4 if lang == "pl" else 8]
+                # About the fact: its sentence holds a cue word, or the source is of the fact's kind
+                # ("the Russian defence ministry" for South Korea's).
+                if words and (cued or any(stem_match(t.norm, w) for t in words for w in kind_words)):
+                    found.append((words[0].start, words[-1].end))
+    return found
 
 
 def check_facts(
@@ -250,13 +341,14 @@ def check_facts(
     quantity_facts = [f for f in facts if isinstance(f, QuantityFact)]
     dates = find_dates(output, anchor, lang)
     quantities = find_quantities(output, lang)
-    # A number with a unit is a quantity even where it looks like a year ("1900 ton").
-    dates = [d for d in dates if not any(q.unit and q.start <= d.start < q.end for q in quantities)]
+    # A number with a unit is a quantity even where it looks like a year ("1900 ton"), unless it counts
+    # a date from another ("two days later").
+    dates = [d for d in dates if d.counted or not any(q.unit and q.start <= d.start < q.end for q in quantities)]
     in_dates = [(d.start, d.end) for d in dates]
     quantities = [q for q in quantities if not _overlaps((q.start, q.end), in_dates)]
     binder = Binder(output, facts, lang, in_dates + [(q.start, q.end) for q in quantities])
     if date_facts:
-        _check_dates(dates, date_facts, binder, ev)
+        _check_dates(dates, date_facts, binder, lang, ev)
     if quantity_facts:
         _check_quantities(quantities, quantity_facts, binder, lang, ev)
     for fact in facts:
@@ -265,7 +357,7 @@ def check_facts(
         elif isinstance(fact, EntityFact) and len(fact.names) > 1:
             ev[fact.id], absent[fact.id] = _check_parties(fact, binder, lang)
         elif isinstance(fact, EntityFact):
-            ev[fact.id] = _check_named(fact, output, lang)
+            ev[fact.id] = _check_named(fact, binder, lang)
             absent[fact.id] = "not named"
         elif isinstance(fact, ClauseFact):
             decision = decide_clause(fact, output, lang, similarity, nli)
