@@ -105,10 +105,10 @@ def _check_dates(
             continue
         candidates = [f for f in facts if not m.anchored_day or f.value.day is not None]
         span = (m.about[0], m.end) if m.about else (m.start, m.end)  # "after": its event phrase is the region
-        bound = binder.bind(span, candidates, rivals=dated, scoped=True)
+        bound = binder.bind(span, candidates, rivals=dated, scope="clause")
         if bound.fact is not None:
             assert isinstance(bound.fact, DateFact)
-            nearness = binder.proximity(bound.fact.id, span, scoped=True)
+            nearness = binder.proximity(bound.fact.id, span, scope="clause")
             bound_dates.append((m, bound.fact, bound.reason, nearness))
     for m, fact, why, nearness in bound_dates:
         rivals = [
@@ -196,25 +196,42 @@ def _overlaps(span: Span, spans: Sequence[Span]) -> bool:
     return any(s < span[1] and span[0] < e for s, e in spans)
 
 
+def _place_mentions(binder: Binder, lang: str) -> list[tuple[Span, str]]:
+    """``locative_names`` less the names of people after Spanish personal "a" ("recibió a Putin"): a
+    name of an entity fact that is no place fact's name."""
+
+    def spans(place: bool) -> list[Span]:
+        return [
+            s
+            for g in binder.facts
+            if isinstance(g, EntityFact) and _is_place_slot(g) == place
+            for n in g.names
+            for s in _name_spans(binder.output, n, lang)
+        ]
+
+    places, others = spans(True), spans(False)
+    return [
+        (span, name)
+        for span, name in locative_names(binder.output, lang)
+        if not (
+            lang == "es"
+            and re.search(r"(?<!\w)a\s+$", binder.output[: span[0]])
+            and _overlaps(span, others)
+            and not _overlaps(span, places)
+        )
+    ]
+
+
 def _check_place(fact: EntityFact, binder: Binder, lang: str, dates: Sequence[Span]) -> _Evidence:
     """Each place named after a locative preposition in a sentence about the fact's event supports
     it when it is one of the fact's names, and contradicts it otherwise: "signed in Moscow" is
     another signing place, whatever other fact Moscow is a name of."""
     own = [s for names in fact.names for s in _name_spans(binder.output, names, lang)]
     ev = _Evidence()
-    people = [
-        s
-        for g in binder.facts
-        if isinstance(g, EntityFact) and g is not fact
-        for n in g.names
-        for s in _name_spans(binder.output, n, lang)
-    ]
-    for span, name in locative_names(binder.output, lang):
+    for span, name in _place_mentions(binder, lang):
         if _overlaps(span, dates):
             continue
-        if lang == "es" and binder.output[: span[0]].rstrip().endswith(" a") and _overlaps(span, people):
-            continue  # the personal "a": "recibió a Putin" names a person, not a place
-        bound = binder.bind(span, [fact], rivals=binder.other_events(fact), scoped=True)
+        bound = binder.bind(span, [fact], rivals=binder.other_events(fact), scope="place")
         if bound.fact is None:
             continue
         target = ev.supports if _overlaps(span, own) else ev.contradictions
@@ -227,7 +244,7 @@ def _check_parties(fact: EntityFact, binder: Binder, lang: str) -> tuple[_Eviden
     party named together with one of them that is none of them ("Russia and China signed")
     contradicts it."""
     output = binder.output
-    places = [span for span, _ in locative_names(output, lang)]
+    places = [span for span, _ in _place_mentions(binder, lang)]
     ev = _Evidence()
     found: list[tuple[Span, str]] = []
     missing = []
@@ -235,7 +252,7 @@ def _check_parties(fact: EntityFact, binder: Binder, lang: str) -> tuple[_Eviden
     for names in fact.names:
         spans = [s for s in _name_spans(output, names, lang) if not _overlaps(s, places)]
         all_own += spans
-        bound = [(s, binder.bind(s, [fact], rivals=binder.other_events(fact))) for s in spans]
+        bound = [(s, binder.bind(s, [fact], rivals=binder.other_events(fact), scope="agent")) for s in spans]
         hit = next(((s, b.reason) for s, b in bound if b.fact is not None), None)
         if hit is None:
             missing.append(names[0])

@@ -51,7 +51,7 @@ KEYWORD_PREFIX = 5
 
 # Where a sentence splits into parts: punctuation and contrastive conjunctions.
 _UNIT_BREAK = {
-    "en": r"[,;:()–—]|\b(?:but|while|whereas|although|though|however)\b",
+    "en": r"[,;:()–—]|\b(?:but|while|whereas|although|though|however|after|before)\b",
     "es": r"[,;:()–—]|\b(?:pero|mientras|aunque|sino|sin embargo)\b",
     "pl": r"[,;:()–—]|\b(?:ale|lecz|jednak|chociaż|choć|natomiast)\b",
 }

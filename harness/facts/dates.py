@@ -423,7 +423,8 @@ def _counted_dates(text: str, found: list[DateMention], anchor: date | None, lan
     A count followed by its object ("before the report", "antes de la publicación", "przed X") counts
     from the date in that object, or from the dateline when the object is the article itself; an object
     that is another event ("two years after the invasion") makes the mention that event's date, for
-    years only (a day count from an undated event dates nothing). A count without an object counts from
+    years, and for days when a date stands beside it ("On 18 June, a day before the signing"; a day
+    count from an undated event dates nothing). A count without an object counts from
     the last date before it in its sentence, else from the dateline. A date that only serves as an
     object ("the eve of 20 June") is dropped: it is no event's date.
     """
@@ -454,6 +455,16 @@ def _counted_dates(text: str, found: list[DateMention], anchor: date | None, lan
             if base is not None:
                 dropped.append(base)
             elif not _names_article(text[m.end() : obj_end], lang):
+                about = (m.start() + m.group().rstrip().rfind(" ") + 1, obj_end)  # from "before"/"after"
+                beside = next(
+                    (d for d in out if d.end <= m.start() and re.fullmatch(r"\s*,\s*", text[d.end : m.start()])), None
+                )
+                if unit != "year" and beside is not None and (from_day := _day_of(beside.value)) is not None:
+                    # "On 18 June, a day before the signing": the date beside it dates the object's event.
+                    d = from_day - timedelta(days=days)
+                    value = PartialDate(d.year, d.month, d.day)
+                    out.append(DateMention(value, m.start(), m.end(), True, beside.anchored_day, True, about=about))
+                    dropped.append(beside)
                 if unit == "year" and anchor is not None:  # "two years after the invasion": the invasion's year
                     ref = next(
                         (d.value.year for d in out if d.value.year and sentence[0] <= d.start < sentence[1]), None

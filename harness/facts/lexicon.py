@@ -258,3 +258,10 @@ CLAUSE_OPENERS: dict[str, tuple[str, ...]] = {
     "es": ("pero", "y", "que", "mientras"),
     "pl": ("ale", "a", "i", "że", "który", "która", "które"),
 }
+# Pronouns that open a relative clause after a comma (", which deny any arms transfers,"): an aside
+# about its own matter.
+RELATIVE_PRONOUNS: dict[str, tuple[str, ...]] = {
+    "en": ("which", "who", "whom", "whose"),
+    "es": ("que", "quien", "quienes", "cuyo", "cuya"),
+    "pl": ("który", "która", "które", "którzy", "którego", "której", "których", "którym"),
+}
