@@ -356,7 +356,7 @@ def check_facts(
     absent: dict[str, str] = {f.id: "no mention bound to it" for f in facts}
     date_facts = [f for f in facts if isinstance(f, DateFact)]
     quantity_facts = [f for f in facts if isinstance(f, QuantityFact)]
-    dates = find_dates(output, anchor, lang)
+    dates = find_dates(output, anchor, lang, counted=True)
     quantities = find_quantities(output, lang)
     # A number with a unit is a quantity even where it looks like a year ("1900 ton"), unless it counts
     # a date from another ("two days later").

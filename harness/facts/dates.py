@@ -284,8 +284,11 @@ def last_weekday(weekday: int, anchor: date) -> date:
     return anchor - timedelta(days=(anchor.weekday() - weekday) % 7)
 
 
-def find_dates(text: str, anchor: datetime | date | None = None, lang: str = "en") -> list[DateMention]:
-    """Date mentions in ``text``, longest match first, with relative ones resolved against ``anchor``.
+def find_dates(
+    text: str, anchor: datetime | date | None = None, lang: str = "en", *, counted: bool = False
+) -> list[DateMention]:
+    """Date mentions in ``text``, longest match first, with relative ones resolved against ``anchor``;
+    with ``counted`` also the dates counted from another ("a day earlier", see ``_counted_dates``).
 
     A month or day without a year takes the year stated elsewhere in its sentence, else the
     dateline's (the most recent such month not after the dateline); a weekday next to an explicit
@@ -361,6 +364,8 @@ def find_dates(text: str, anchor: datetime | date | None = None, lang: str = "en
                     continue
                 found.append(DateMention(value, m.start(), m.end(), True, anchored_day=kind == "day"))
     filled = _fill_years(text, sorted(found, key=lambda d: d.start), anchor_day)
+    if not counted:
+        return filled
     return sorted(_counted_dates(text, filled, anchor_day, lang), key=lambda d: d.start)
 
 
