@@ -167,6 +167,11 @@ class Binder:
             return (inside, []) if inside[0] == span[0] else ((c_start, c_end), asides)
         if scope == "agent":
             phrases = [p for p in phrases if not self._cue_hits(fact_id, p, within=True)]
+        # A phrase right after a date is that date's event: "In 2022, after Russia launched ...".
+        if scope == "clause":
+            phrases = [
+                p for p in phrases if p[0] < span[1] or not re.fullmatch(r"\W*(?:\w+\W+)?", self.output[span[1] : p[0]])
+            ]
         return (c_start, c_end), phrases + asides
 
     def _cue_hits(

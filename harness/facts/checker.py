@@ -111,10 +111,13 @@ def _check_dates(
             nearness = binder.proximity(bound.fact.id, span, scope="clause")
             bound_dates.append((m, bound.fact, bound.reason, nearness))
     for m, fact, why, nearness in bound_dates:
-        rivals = [
+        rivals = [  # an explicit date is not outweighed by one read off the dateline ("today, on 19 June")
             (r, n)
             for r, f, _, n in bound_dates
-            if f is fact and r is not m and binder.sentence_of(r.start) == binder.sentence_of(m.start)
+            if f is fact
+            and r is not m
+            and binder.sentence_of(r.start) == binder.sentence_of(m.start)
+            and (m.anchored_day or not r.anchored_day)
         ]
         if any(r.anchor == (m.start, m.end) for r, _ in rivals):
             continue  # the date another is counted from dates another event
@@ -287,17 +290,34 @@ def _check_named(fact: EntityFact, binder: Binder, lang: str) -> _Evidence:
     if all(per_name):
         ev.supports.append((per_name[0][0], "named"))
     own = {_bare_name(n.group()) for names in fact.names for form in names for n in re.finditer(NAME, form)}
+    # A capital at a sentence's start may be any word ("Analysts estimated"): alone there it names a
+    # source only when it is a name of some fact ("Moscow estimates").
+    known = {_bare_name(form) for g in binder.facts if isinstance(g, EntityFact) for names in g.names for form in names}
+    starts = {s for s, _ in binder.sentences}
     for span in _credited_sources(fact, binder, lang):
-        others = [n for n in re.finditer(NAME, output[span[0] : span[1]]) if _bare_name(n.group()) not in own]
+        others = []
+        for n in re.finditer(NAME, output[span[0] : span[1]]):
+            bare, pos = _bare_name(n.group()), span[0] + n.start()
+            lone_initial = (
+                output[:pos].strip() == "" or pos in starts or output[:pos].rstrip().endswith((".", "!", "?"))
+            )
+            lone_initial = lone_initial and " " not in n.group() and not n.group().isupper()  # "US" is a name
+            if bare and bare not in own and not (lone_initial and bare not in known):
+                others.append(n)
         if others:
-            at = (span[0] + others[0].start(), span[0] + others[0].end())
+            skip = len(others[0].group()) - len(
+                re.sub(r"^(?:(?:the|el|la|los|las)\s+)+", "", others[0].group(), flags=re.I)
+            )
+            at = (span[0] + others[0].start() + skip, span[0] + others[0].end())
             ev.contradictions.append((at, f"credited to {output[at[0] : at[1]]!r}, none of {fact.names[0][0]!r}"))
     return ev
 
 
 def _bare_name(name: str) -> str:
-    """A name without its possessive ending, folded ("Seoul's" -> "seoul"); Polish by stem."""
+    """A name without its article and possessive ending, folded ("The Seoul's" -> "seoul"); Polish by stem."""
     words = [re.sub(r"['’]s$", "", w) for w in fold(name).split()]
+    while words and words[0] in STOPWORDS:
+        words.pop(0)
     return " ".join(w[:5] for w in words)
 
 
