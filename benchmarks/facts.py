@@ -4,7 +4,8 @@ Every case of the suite is an output written for the seed article with the expec
 fact; the checker runs exactly as the ``facts`` metric runs it (the seed's dateline as anchor, the
 case's language, the offline MiniLM similarity for clause facts). Prints accuracy per fact kind, per
 language and per expected verdict, the confusion matrix (expected x got), the number of false
-contradictions (a fact marked contradicted that is not) and every wrong verdict.
+contradictions (a fact marked contradicted that is not) and every wrong verdict; accuracy and false
+contradictions are also given per kind of case (the difficulty a case was written for).
 
     python benchmarks/facts.py [--suite DIR]
     python benchmarks/facts.py --calibrate     # the clause threshold and keyword weight the suite allows
@@ -30,7 +31,7 @@ sys.path.insert(0, str(REPO / "tests"))
 
 import yaml  # noqa: E402
 
-from facts_suite import SEED, SUITE_DIR, VERDICTS, load_cases  # noqa: E402
+from facts_suite import KINDS, SEED, SUITE_DIR, VERDICTS, load_cases  # noqa: E402
 from harness.facts import check_facts, load_fact_spec  # noqa: E402
 from harness.facts.clauses import SIMILARITY_LANGS, sentence_pieces  # noqa: E402
 from harness.facts.spec import ClauseFact  # noqa: E402
@@ -92,12 +93,12 @@ def main() -> None:
         return
     kinds = {f.id: f.kind for f in facts}
     start = time.perf_counter()
-    rows: list[tuple[str, str, str, str, str]] = []  # case, lang, fact, expected, got
+    rows: list[tuple[str, str, str, str, str]] = []  # case kind, lang, fact, expected, got
     wrong: list[str] = []
     for case in cases:
         for v in check_facts(case.output, facts, anchor=anchor, lang=case.lang, similarity=sentence_similarity):
             expected = case.expected[v.fact_id]
-            rows.append((case.id, case.lang, v.fact_id, expected, v.verdict))
+            rows.append((case.kind, case.lang, v.fact_id, expected, v.verdict))
             if v.verdict != expected:
                 wrong.append(f"  {case.id} {v.fact_id}: expected {expected}, got {v.verdict} ({v.text!r}: {v.reason})")
     seconds = time.perf_counter() - start
@@ -111,6 +112,16 @@ def main() -> None:
     print(f"accuracy: {correct}/{len(rows)} = {100 * correct / len(rows):.1f}%")
     false_contradictions = sum(g == "contradicted" and e != "contradicted" for *_, e, g in rows)
     print(f"false contradictions: {false_contradictions}\n")
+    print("| kind of case | outputs | verdicts | correct | accuracy | false contradictions |")
+    print("|---|---|---|---|---|---|")
+    for kind in KINDS:
+        of_kind = [(e, g) for k, _, _, e, g in rows if k == kind]
+        if of_kind:
+            ok = sum(e == g for e, g in of_kind)
+            false_c = sum(g == "contradicted" and e != "contradicted" for e, g in of_kind)
+            n_cases = sum(c.kind == kind for c in cases)
+            print(f"| {kind} | {n_cases} | {len(of_kind)} | {ok} | {100 * ok / len(of_kind):.1f}% | {false_c} |")
+    print()
     print("\n".join(_accuracy_rows("fact kind", [(kinds[f], e == g) for _, _, f, e, g in rows])), "\n")
     print("\n".join(_accuracy_rows("language", [(lang, e == g) for _, lang, _, e, g in rows])), "\n")
     print("\n".join(_accuracy_rows("expected verdict", [(e, e == g) for *_, e, g in rows])), "\n")

@@ -1,4 +1,4 @@
-"""The labelled suite (tests/facts_suite/*.yaml): every verdict of every fact for 117 outputs in en, es and pl."""
+"""The labelled suite (tests/facts_suite/*.yaml): every verdict of every fact for 209 outputs in en, es and pl."""
 
 from __future__ import annotations
 
@@ -30,7 +30,11 @@ def test_the_suite_is_large_varied_and_complete() -> None:
         assert seen == {"supported", "contradicted", "absent"} or fact.kind == "entity" and "supported" in seen, fact.id
 
 
-@pytest.mark.parametrize("case", CASES, ids=[c.id for c in CASES])
+@pytest.mark.parametrize(
+    "case",
+    [pytest.param(c, marks=pytest.mark.xfail(strict=True, reason=c.gap)) if c.gap else c for c in CASES],
+    ids=[c.id for c in CASES],
+)
 def test_every_verdict_of_the_case(case: Case) -> None:
     verdicts = check_facts(case.output, facts(), anchor=ANCHOR, lang=case.lang, similarity=sentence_similarity)
     got = {v.fact_id: v.verdict for v in verdicts}

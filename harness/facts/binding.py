@@ -30,12 +30,17 @@ import re
 from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import date
+from typing import Literal
 
 from harness.facts.dates import find_dates
+from harness.facts.lexicon import EVENT_PREPOSITIONS, RELATIVE_PRONOUNS
 from harness.facts.spec import ClauseFact, EntityFact, Fact
 from harness.facts.text import STOPWORDS, content_words, fold, sentence_spans, tokens
 
 Span = tuple[int, int]
+# Where a mention's event words are looked for (``Binder.region``).
+Scope = Literal["sentence", "clause", "place", "agent"]
+Region = tuple[Span, list[Span]]  # (words' span, holes in it)
 _ANY_DAY = date(2000, 1, 1)
 
 # Least cue weight in a sentence for a mention there to be bound to a fact: one cue of a single event.
@@ -109,6 +114,15 @@ class Binder:
         self.tokens = tokens(output)
         self.values = values
         self.sentences = sentence_spans(output)
+        preps = "|".join(re.escape(p) for p in EVENT_PREPOSITIONS.get(lang, EVENT_PREPOSITIONS["en"]))
+        self.event_phrases: list[Span] = [
+            (m.start(), m.start() + re.search(r"[,;:()–—]|$", output[m.start() :]).start())  # type: ignore[union-attr]
+            for m in re.finditer(rf"(?<!\w)(?:{preps})(?!\w)", output, re.IGNORECASE)
+        ]
+        pronouns = "|".join(re.escape(p) for p in RELATIVE_PRONOUNS.get(lang, RELATIVE_PRONOUNS["en"]))
+        self.asides: list[Span] = [
+            (m.start(), m.end()) for m in re.finditer(rf",\s*(?:{pronouns})(?!\w)[^,;.]*", output, re.IGNORECASE)
+        ]
         self.cues: dict[str, list[str]] = {f.id: cue_words(f, lang) for f in facts}
         # The event words that must be in a sentence: the spec's cues where it gives them.
         self.event_words: dict[str, list[str]] = {f.id: spec_cues(f, lang) or self.cues[f.id] for f in facts}
@@ -122,14 +136,63 @@ class Binder:
     def sentence_of(self, start: int) -> Span:
         return next(((s, e) for s, e in self.sentences if s <= start < e), (0, len(self.output)))
 
-    def _cue_hits(self, fact_id: str, span: Span) -> list[tuple[str, int]]:
-        """(cue, distance in content words) for each cue word of the fact in the span's sentence,
-        outside the span; stopwords and digits take no place in the distance."""
+    def region(self, span: Span, fact_id: str, scope: Scope) -> tuple[Span, list[Span]]:
+        """(scope, holes) of the words that can be about the same event as the mention at ``span``.
+
+        ``sentence``: its sentence. ``clause`` (when): its clause between semicolons, less the relative
+        clauses (", which deny any arms transfers,") and the phrases about another event ("after
+        signing the pact", "tras firmar", "po podpisaniu") it is not in; inside a relative clause that
+        clause alone. ``place`` (where): as ``clause``, relative clauses kept (the visit's place is the
+        signing's). ``agent`` (who): the sentence less relative clauses and the event phrases without
+        the fact's own cue words ("held talks before signing the pact": the talks' subject signed).
+        """
         s_start, s_end = self.sentence_of(span[0])
+        if scope == "sentence":
+            return (s_start, s_end), []
+        c_start, c_end = s_start, s_end
+        if scope != "agent":
+            cuts = [s_start] + [s_start + m.end() for m in re.finditer(";", self.output[s_start:s_end])] + [s_end]
+            c_start, c_end = next(
+                ((a, b) for a, b in zip(cuts, cuts[1:], strict=False) if a <= span[0] < b), (s_start, s_end)
+            )
+        asides = [(a, b) for a, b in self.asides if c_start <= a < c_end] if scope != "place" else []
+        aside = next(((a, b) for a, b in asides if a <= span[0] < b), None)
+        if aside is not None:
+            return aside, []
+        phrases = [(a, b) for a, b in self.event_phrases if c_start <= a < c_end]
+        inside = next(((a, b) for a, b in phrases if a <= span[0] < b), None)
+        if inside is not None:
+            # The preposition itself ("two years after the invasion") is about its phrase; a mention
+            # inside one may be the main clause's ("signed on Wednesday after meeting in the capital").
+            return (inside, []) if inside[0] == span[0] else ((c_start, c_end), asides)
+        if scope == "agent":
+            phrases = [p for p in phrases if not self._cue_hits(fact_id, p, within=True)]
+        # A phrase right after a date is that date's event: "In 2022, after Russia launched ...".
+        if scope == "clause":
+            phrases = [
+                p for p in phrases if p[0] < span[1] or not re.fullmatch(r"\W*(?:\w+\W+)?", self.output[span[1] : p[0]])
+            ]
+        return (c_start, c_end), phrases + asides
+
+    def _cue_hits(
+        self, fact_id: str, span: Span, scope: Scope | Region = "sentence", within: bool = False
+    ) -> list[tuple[str, int]]:
+        """(cue, distance in content words) for each cue word of the fact in the span's ``region``,
+        outside the span (inside it when ``within``); stopwords and digits take no place in the distance."""
+        if within:
+            return [
+                (c, 1)
+                for t in self.tokens
+                if span[0] <= t.start < span[1]
+                for c in self.cues[fact_id]
+                if same_word(t.norm, c)
+            ]
+        (s_start, s_end), holes = scope if isinstance(scope, tuple) else self.region(span, fact_id, scope)
         words = [
             t
             for t in self.tokens
             if s_start <= t.start < s_end
+            and not any(a <= t.start < b for a, b in holes)
             and (span[0] <= t.start < span[1] or t.norm not in STOPWORDS and not t.norm.isdigit())
         ]
         inside = [i for i, t in enumerate(words) if span[0] <= t.start < span[1]]
@@ -143,21 +206,27 @@ class Binder:
                 hits.append((cue, first - i if i < first else i - last))
         return hits
 
-    def presence(self, fact_id: str, span: Span) -> float:
+    def presence(self, fact_id: str, span: Span, scope: Scope | Region = "sentence") -> float:
         """Weight of the fact's distinct event words in the span's sentence (outside the span)."""
         words = self.event_words[fact_id]
-        hits = {c for c, _ in self._cue_hits(fact_id, span)}
+        hits = {c for c, _ in self._cue_hits(fact_id, span, scope)}
         return sum(self.weight[c] for c in hits if any(same_word(c, w) for w in words))
 
-    def proximity(self, fact_id: str, span: Span) -> float:
+    def proximity(self, fact_id: str, span: Span, scope: Scope | Region = "sentence") -> float:
         """Cue weights divided by their distance to the span."""
-        return sum(self.weight[c] / d for c, d in self._cue_hits(fact_id, span))
+        return sum(self.weight[c] / d for c, d in self._cue_hits(fact_id, span, scope))
 
-    def closest(self, fact_id: str, span: Span, besides: Sequence[str] = ()) -> float:
+    def closest(
+        self, fact_id: str, span: Span, besides: Sequence[str] = (), scope: Scope | Region = "sentence"
+    ) -> float:
         """The weight / distance of the fact's cue word closest to the span, among those that are
         not ``besides`` (a word two facts share tells neither apart)."""
         return max(
-            (self.weight[c] / d for c, d in self._cue_hits(fact_id, span) if not any(same_word(c, b) for b in besides)),
+            (
+                self.weight[c] / d
+                for c, d in self._cue_hits(fact_id, span, scope)
+                if not any(same_word(c, b) for b in besides)
+            ),
             default=0.0,
         )
 
@@ -166,29 +235,33 @@ class Binder:
         holds, "a mutual defence treaty", not who signed it or where)."""
         return [g for g in self.facts if self.event[g.id] != self.event[fact.id] and not isinstance(g, ClauseFact)]
 
-    def bind(self, span: Span, candidates: Sequence[Fact], *, rivals: Sequence[Fact] = ()) -> Binding:
+    def bind(
+        self, span: Span, candidates: Sequence[Fact], *, rivals: Sequence[Fact] = (), scope: Scope = "sentence"
+    ) -> Binding:
         """The fact among ``candidates`` the mention at ``span`` is about, or None with the reason.
 
         The mention is also left unbound when one of ``rivals`` has a cue word at least as close
-        to it as the chosen fact's closest (a tie is a doubt, and a doubt decides nothing).
+        to it as the chosen fact's closest (a tie is a doubt, and a doubt decides nothing). ``scope``
+        says where cue words are looked for (``region``).
         """
         if not candidates:
             return Binding(None, "no fact of this kind of value")
-        present = {f.id: self.presence(f.id, span) for f in candidates}
+        region = self.region(span, candidates[0].id, scope)  # one region for the candidates and rivals
+        present = {f.id: self.presence(f.id, span, region) for f in candidates}
         cued = [f for f in candidates if present[f.id] >= SLOT_CUE_MIN]
         if not cued:
             return Binding(None, "its sentence names no candidate fact's event")
-        near = {f.id: round(self.proximity(f.id, span), 9) for f in cued}
+        near = {f.id: round(self.proximity(f.id, span, region), 9) for f in cued}
         best = max(near.values())
         leaders = [f for f in cued if near[f.id] == best]
         if len(leaders) > 1:
             return Binding(None, "tied between " + ", ".join(f.id for f in leaders))
         fact = leaders[0]
         own = self.cues[fact.id]
-        top, top_id = max(((self.closest(g.id, span, own), g.id) for g in rivals), default=(0.0, ""))
-        if top > 0 and top >= self.closest(fact.id, span):
+        top, top_id = max(((self.closest(g.id, span, own, region), g.id) for g in rivals), default=(0.0, ""))
+        if top > 0 and top >= self.closest(fact.id, span, scope=region):
             return Binding(None, f"the word closest to it is about {top_id}")
-        words = sorted({c for c, _ in self._cue_hits(fact.id, span)})
+        words = sorted({c for c, _ in self._cue_hits(fact.id, span, region)})
         return Binding(fact, "cue words: " + ", ".join(words))
 
 

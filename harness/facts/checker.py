@@ -15,12 +15,13 @@ from dataclasses import dataclass, field
 from datetime import date, datetime
 from typing import Any, Literal
 
-from harness.facts.binding import LOCATIVE, NAME, Binder, locative_names
+from harness.facts.binding import LOCATIVE, NAME, Binder, locative_names, spec_cues
 from harness.facts.clauses import NLIDecider, Similarity, decide_clause
 from harness.facts.dates import DateMention, find_dates
+from harness.facts.lexicon import ARTICLE_WORDS, ATTRIBUTIONS, CLAUSE_OPENERS
 from harness.facts.numbers import Quantity, dimension, find_quantities, quantities_match
 from harness.facts.spec import ClauseFact, DateFact, EntityFact, Fact, FactKind, QuantityFact
-from harness.facts.text import STOPWORDS, find_phrase, fold, stem_match, tokens
+from harness.facts.text import STOPWORDS, content_words, find_phrase, fold, stem_match, tokens
 
 Verdict = Literal["supported", "contradicted", "absent"]
 Span = tuple[int, int]
@@ -78,19 +79,51 @@ class _Evidence:
         return FactVerdict(fact.id, fact.kind, "absent", None, None, absent_reason)
 
 
-def _check_dates(mentions: list[DateMention], facts: list[DateFact], binder: Binder, ev: dict[str, _Evidence]) -> None:
+def _names_the_article(output: str, m: DateMention, lang: str) -> bool:
+    """Whether the date is the article's own ("the report, dated 20 June", "published on 20 June",
+    "według artykułu z 20 czerwca"): an article word among the three words before it or right after."""
+    before = re.findall(r"\w+", output[: m.start])[-3:]
+    after = re.findall(r"\w+", output[m.end :])[:1]
+    words = {fold(w) for w in before + after}
+    return any(fold(w) in words for w in ARTICLE_WORDS.get(lang, ARTICLE_WORDS["en"]))
+
+
+def _check_dates(
+    mentions: list[DateMention], facts: list[DateFact], binder: Binder, lang: str, ev: dict[str, _Evidence]
+) -> None:
     """A weekday or "yesterday" names a day: it can only be about a fact known to the day. Facts of
     other kinds whose evidence is dated ("estimated at the end of February") claim the dates
-    closest to their own words."""
+    closest to their own words. A date is bound by the words of its own clause (``Binder.region``), and
+    a date derived for another event ("two years after the invasion") by that event's words alone.
+    Of the dates of one sentence bound to one fact, one counts: a date counted from another ("signed a
+    day later") rather than the one it counts from, else the one closest to the fact's words ("Kim
+    greeted Putin on Wednesday, and they signed the pact on Thursday")."""
     dated = [f for f in binder.facts if not isinstance(f, DateFact | ClauseFact) and find_dates(f.evidence)]
+    bound_dates: list[tuple[DateMention, DateFact, str, float]] = []
     for m in mentions:
-        candidates = [f for f in facts if not m.anchored_day or f.value.day is not None]
-        bound = binder.bind((m.start, m.end), candidates, rivals=dated)
-        if bound.fact is None:
+        if _names_the_article(binder.output, m, lang):
             continue
-        fact = bound.fact
-        assert isinstance(fact, DateFact)
-        reason = f"{m.value} bound to {fact.id} ({bound.reason})"
+        candidates = [f for f in facts if not m.anchored_day or f.value.day is not None]
+        span = (m.about[0], m.end) if m.about else (m.start, m.end)  # "after": its event phrase is the region
+        bound = binder.bind(span, candidates, rivals=dated, scope="clause")
+        if bound.fact is not None:
+            assert isinstance(bound.fact, DateFact)
+            nearness = binder.proximity(bound.fact.id, span, scope="clause")
+            bound_dates.append((m, bound.fact, bound.reason, nearness))
+    for m, fact, why, nearness in bound_dates:
+        rivals = [  # an explicit date is not outweighed by one read off the dateline ("today, on 19 June")
+            (r, n)
+            for r, f, _, n in bound_dates
+            if f is fact
+            and r is not m
+            and binder.sentence_of(r.start) == binder.sentence_of(m.start)
+            and (m.anchored_day or not r.anchored_day)
+        ]
+        if any(r.anchor == (m.start, m.end) for r, _ in rivals):
+            continue  # the date another is counted from dates another event
+        if m.anchor is None and any(n > nearness for r, n in rivals if r.anchor != (m.start, m.end)):
+            continue
+        reason = f"{m.value} bound to {fact.id} ({why})"
         if m.value.covers(fact.value):
             ev[fact.id].supports.append(((m.start, m.end), reason))
         elif m.value.conflicts_with(fact.value):
@@ -172,16 +205,42 @@ def _overlaps(span: Span, spans: Sequence[Span]) -> bool:
     return any(s < span[1] and span[0] < e for s, e in spans)
 
 
+def _place_mentions(binder: Binder, lang: str) -> list[tuple[Span, str]]:
+    """``locative_names`` less the names of people after Spanish personal "a" ("recibió a Putin"): a
+    name of an entity fact that is no place fact's name."""
+
+    def spans(place: bool) -> list[Span]:
+        return [
+            s
+            for g in binder.facts
+            if isinstance(g, EntityFact) and _is_place_slot(g) == place
+            for n in g.names
+            for s in _name_spans(binder.output, n, lang)
+        ]
+
+    places, others = spans(True), spans(False)
+    return [
+        (span, name)
+        for span, name in locative_names(binder.output, lang)
+        if not (
+            lang == "es"
+            and re.search(r"(?<!\w)a\s+$", binder.output[: span[0]])
+            and _overlaps(span, others)
+            and not _overlaps(span, places)
+        )
+    ]
+
+
 def _check_place(fact: EntityFact, binder: Binder, lang: str, dates: Sequence[Span]) -> _Evidence:
     """Each place named after a locative preposition in a sentence about the fact's event supports
     it when it is one of the fact's names, and contradicts it otherwise: "signed in Moscow" is
     another signing place, whatever other fact Moscow is a name of."""
     own = [s for names in fact.names for s in _name_spans(binder.output, names, lang)]
     ev = _Evidence()
-    for span, name in locative_names(binder.output, lang):
+    for span, name in _place_mentions(binder, lang):
         if _overlaps(span, dates):
             continue
-        bound = binder.bind(span, [fact], rivals=binder.other_events(fact))
+        bound = binder.bind(span, [fact], rivals=binder.other_events(fact), scope="place")
         if bound.fact is None:
             continue
         target = ev.supports if _overlaps(span, own) else ev.contradictions
@@ -194,7 +253,7 @@ def _check_parties(fact: EntityFact, binder: Binder, lang: str) -> tuple[_Eviden
     party named together with one of them that is none of them ("Russia and China signed")
     contradicts it."""
     output = binder.output
-    places = [span for span, _ in locative_names(output, lang)]
+    places = [span for span, _ in _place_mentions(binder, lang)]
     ev = _Evidence()
     found: list[tuple[Span, str]] = []
     missing = []
@@ -202,7 +261,7 @@ def _check_parties(fact: EntityFact, binder: Binder, lang: str) -> tuple[_Eviden
     for names in fact.names:
         spans = [s for s in _name_spans(output, names, lang) if not _overlaps(s, places)]
         all_own += spans
-        bound = [(s, binder.bind(s, [fact], rivals=binder.other_events(fact))) for s in spans]
+        bound = [(s, binder.bind(s, [fact], rivals=binder.other_events(fact), scope="agent")) for s in spans]
         hit = next(((s, b.reason) for s, b in bound if b.fact is not None), None)
         if hit is None:
             missing.append(names[0])
@@ -227,12 +286,81 @@ def _check_parties(fact: EntityFact, binder: Binder, lang: str) -> tuple[_Eviden
     return ev, "not named in a sentence about its event: " + ", ".join(missing)
 
 
-def _check_named(fact: EntityFact, output: str, lang: str) -> _Evidence:
+def _check_named(fact: EntityFact, binder: Binder, lang: str) -> _Evidence:
+    """Supported when every name is there; contradicted when what the fact's cue verb says ("estimated")
+    or an attribution ("according to X") in a sentence about the fact is credited to another named
+    source ("North Korea's defence ministry estimated", "Moscow estimates", "según Moscú")."""
+    output = binder.output
     ev = _Evidence()
     per_name = [_name_spans(output, names, lang) for names in fact.names]
     if all(per_name):
         ev.supports.append((per_name[0][0], "named"))
+    own = {_bare_name(n.group()) for names in fact.names for form in names for n in re.finditer(NAME, form)}
+    # A capital at a sentence's start may be any word ("Analysts estimated"): alone there it names a
+    # source only when it is a name of some fact ("Moscow estimates").
+    known = {_bare_name(form) for g in binder.facts if isinstance(g, EntityFact) for names in g.names for form in names}
+    starts = {s for s, _ in binder.sentences}
+    for span in _credited_sources(fact, binder, lang):
+        others = []
+        for n in re.finditer(NAME, output[span[0] : span[1]]):
+            bare, pos = _bare_name(n.group()), span[0] + n.start()
+            lone_initial = (
+                output[:pos].strip() == "" or pos in starts or output[:pos].rstrip().endswith((".", "!", "?"))
+            )
+            lone_initial = lone_initial and " " not in n.group() and not n.group().isupper()  # "US" is a name
+            if bare and bare not in own and not (lone_initial and bare not in known):
+                others.append(n)
+        if others:
+            skip = len(others[0].group()) - len(
+                re.sub(r"^(?:(?:the|el|la|los|las)\s+)+", "", others[0].group(), flags=re.I)
+            )
+            at = (span[0] + others[0].start() + skip, span[0] + others[0].end())
+            ev.contradictions.append((at, f"credited to {output[at[0] : at[1]]!r}, none of {fact.names[0][0]!r}"))
     return ev
+
+
+def _bare_name(name: str) -> str:
+    """A name without its article and possessive ending, folded ("The Seoul's" -> "seoul"); Polish by stem."""
+    words = [re.sub(r"['’]s$", "", w) for w in fold(name).split()]
+    while words and words[0] in STOPWORDS:
+        words.pop(0)
+    return " ".join(w[:5] for w in words)
+
+
+def _credited_sources(fact: EntityFact, binder: Binder, lang: str) -> list[Span]:
+    """Spans of the sources things are credited to in sentences holding one of the fact's cue words:
+    the words before one of its cue verbs back to the clause's start, and the words after an
+    attribution phrase up to the next comma."""
+    output = binder.output
+    openers = CLAUSE_OPENERS.get(lang, CLAUSE_OPENERS["en"])
+    verbs = spec_cues(fact, lang)
+    kind_words = [w for names in fact.names for form in names for w in content_words(re.sub(NAME, " ", form))]
+    found: list[Span] = []
+    for s_start, s_end in binder.sentences:
+        toks = [t for t in binder.tokens if s_start <= t.start < s_end]
+        cued = any(stem_match(t.norm, c) for t in toks for c in binder.cues[fact.id])
+        for i, t in enumerate(toks):
+            if any(stem_match(t.norm, v) for v in verbs):
+                j = i
+                while (
+                    j > 0
+                    and toks[j - 1].norm not in openers
+                    and not re.search(r"[,;:]", output[toks[j - 1].end : toks[j].start])
+                ):
+                    j -= 1
+                if cued and j < i and i - j <= 6:
+                    found.append((toks[j].start, toks[i - 1].end))
+        for phrase in ATTRIBUTIONS.get(lang, ATTRIBUTIONS["en"]):
+            for _, b in find_phrase(output[s_start:s_end], phrase):
+                rest = output[s_start + b : s_end]
+                end = s_start + b + (re.search(r"[,;:]|$", rest).start())  # type: ignore[union-attr]
+                # Polish sets no comma after "według X": its source is cut after four words.
+                words = [t for t in toks if s_start + b <= t.start < end][: 4 if lang == "pl" else 8]
+                # About the fact: its sentence holds a cue word, or the source is of the fact's kind
+                # ("the Russian defence ministry" for South Korea's).
+                if words and (cued or any(stem_match(t.norm, w) for t in words for w in kind_words)):
+                    found.append((words[0].start, words[-1].end))
+    return found
 
 
 def check_facts(
@@ -254,15 +382,16 @@ def check_facts(
     absent: dict[str, str] = {f.id: "no mention bound to it" for f in facts}
     date_facts = [f for f in facts if isinstance(f, DateFact)]
     quantity_facts = [f for f in facts if isinstance(f, QuantityFact)]
-    dates = find_dates(output, anchor, lang)
+    dates = find_dates(output, anchor, lang, counted=True)
     quantities = find_quantities(output, lang)
-    # A number with a unit is a quantity even where it looks like a year ("1900 ton").
-    dates = [d for d in dates if not any(q.unit and q.start <= d.start < q.end for q in quantities)]
+    # A number with a unit is a quantity even where it looks like a year ("1900 ton"), unless it counts
+    # a date from another ("two days later").
+    dates = [d for d in dates if d.counted or not any(q.unit and q.start <= d.start < q.end for q in quantities)]
     in_dates = [(d.start, d.end) for d in dates]
     quantities = [q for q in quantities if not _overlaps((q.start, q.end), in_dates)]
     binder = Binder(output, facts, lang, in_dates + [(q.start, q.end) for q in quantities])
     if date_facts:
-        _check_dates(dates, date_facts, binder, ev)
+        _check_dates(dates, date_facts, binder, lang, ev)
     if quantity_facts:
         _check_quantities(quantities, quantity_facts, binder, lang, ev)
     for fact in facts:
@@ -271,7 +400,7 @@ def check_facts(
         elif isinstance(fact, EntityFact) and len(fact.names) > 1:
             ev[fact.id], absent[fact.id] = _check_parties(fact, binder, lang)
         elif isinstance(fact, EntityFact):
-            ev[fact.id] = _check_named(fact, output, lang)
+            ev[fact.id] = _check_named(fact, binder, lang)
             absent[fact.id] = "not named"
         elif isinstance(fact, ClauseFact):
             decision = decide_clause(fact, output, lang, similarity, nli)

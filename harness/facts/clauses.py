@@ -14,10 +14,11 @@ similarity alone. Both constants are calibrated on the labelled suite (``python 
 --calibrate``) and recorded in the ``facts`` metric's signature.
 
 A sentence about the clause supports it when its polarity equals the statement's, and contradicts it
-otherwise. Polarity flips once for the negators of a part ("not", "no ... ningún", "nie", "bez
-żadnych": negators agree, they do not cancel) and once for each denying predicate ("rule out",
-"descarta", "wyklucza"), counted in the parts that carry the clause; the fact's own ``negations``
-add to both lists. "does not rule out" flips twice, so it agrees with a statement that says the same.
+otherwise. Polarity flips once for the negators and weakeners of a part ("not", "no ... ningún",
+"nie", "bez żadnych", "would only hold talks", "non-binding": they agree, they do not cancel) and
+once for each denying predicate ("rule out", "descarta", "wyklucza"), counted in the parts that carry
+the clause; the fact's own ``negations`` add to both lists. "does not rule out" flips twice, so it
+agrees with a statement that says the same. The word lists live in ``harness.facts.lexicon``.
 
 A stronger decider (an NLI model, see ``harness.metrics.facts``) replaces the similarity-and-polarity
 rule when configured: it scores (sentence, statement) as entailed, contradicted or neither.
@@ -30,8 +31,9 @@ from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from typing import Literal
 
+from harness.facts.lexicon import DENIALS, NEGATORS, NOT_NEGATED, WEAKENERS
 from harness.facts.spec import ClauseFact
-from harness.facts.text import find_phrase, sentence_spans, tokens
+from harness.facts.text import Token, find_phrase, sentence_spans, tokens
 
 Span = tuple[int, int]
 Similarity = Callable[[str, str], float]
@@ -47,83 +49,9 @@ KEYWORD_ONLY_SHARE = 0.5
 SIMILARITY_LANGS = frozenset({"en"})
 KEYWORD_PREFIX = 5
 
-NEGATORS: dict[str, frozenset[str]] = {
-    "en": frozenset("not no never without neither nor none cannot n't".split()),
-    "es": frozenset("no nunca sin ni ningún ninguna ninguno tampoco jamás".split()),
-    "pl": frozenset("nie bez ani żaden żadna żadne żadnego żadnej żadnych żadnym nigdy brak".split()),
-}
-# Words after a negator that make it no negation ("not only", "no solo", "nie tylko").
-_NOT_NEGATED = frozenset("only just merely solo sólo solamente tylko".split())
-DENIALS: dict[str, tuple[str, ...]] = {
-    "en": (
-        "rule out",
-        "ruled out",
-        "rules out",
-        "ruling out",
-        "exclude",
-        "excluded",
-        "excludes",
-        "reject",
-        "rejected",
-        "rejects",
-        "deny",
-        "denied",
-        "denies",
-        "refuse",
-        "refused",
-        "refuses",
-        "lacks",
-        "omits",
-        "omitted",
-        "scrapped",
-        "abandoned",
-        "dropped",
-    ),
-    "es": (
-        "descarta",
-        "descartó",
-        "descartan",
-        "descartaron",
-        "descartar",
-        "excluye",
-        "excluyó",
-        "excluyen",
-        "excluyeron",
-        "rechaza",
-        "rechazó",
-        "rechazan",
-        "rechazaron",
-        "niega",
-        "negó",
-        "niegan",
-        "negaron",
-        "carece",
-        "omite",
-        "omitió",
-    ),
-    "pl": (
-        "wyklucza",
-        "wykluczył",
-        "wykluczyła",
-        "wykluczyli",
-        "wykluczyły",
-        "wykluczają",
-        "odrzuca",
-        "odrzucił",
-        "odrzuciła",
-        "odrzuciły",
-        "odrzucili",
-        "zaprzecza",
-        "zaprzeczył",
-        "zaprzeczyła",
-        "zaprzeczyły",
-        "pomija",
-        "pominięto",
-    ),
-}
 # Where a sentence splits into parts: punctuation and contrastive conjunctions.
 _UNIT_BREAK = {
-    "en": r"[,;:()–—]|\b(?:but|while|whereas|although|though|however)\b",
+    "en": r"[,;:()–—]|\b(?:but|while|whereas|although|though|however|after|before)\b",
     "es": r"[,;:()–—]|\b(?:pero|mientras|aunque|sino|sin embargo)\b",
     "pl": r"[,;:()–—]|\b(?:ale|lecz|jednak|chociaż|choć|natomiast)\b",
 }
@@ -161,18 +89,29 @@ def negation_cues(text: str, lang: str, extra: Sequence[str] = ()) -> tuple[int,
     for i, t in enumerate(toks):
         if t.norm in negators or (lang == "en" and t.norm.endswith("n't")):
             nxt = toks[i + 1].norm if i + 1 < len(toks) else ""
-            if nxt not in _NOT_NEGATED:
+            if nxt not in NOT_NEGATED:
                 negating.append((t.start, t.end))
     denying: list[Span] = []
     for phrase in (*DENIALS.get(lang, ()), *extra):
-        words = [t.norm for t in tokens(phrase)]
-        for i in range(len(toks) - len(words) + 1):
-            if all(toks[i + k].norm == w for k, w in enumerate(words)):
-                span = (toks[i].start, toks[i + len(words) - 1].end)
-                (negating if negators & set(words) else denying).append(span)
+        for _, span in _phrase_at(toks, phrase):
+            (negating if negators & {t.norm for t in tokens(phrase)} else denying).append(span)
+    for phrase in WEAKENERS.get(lang, ()):
+        for i, span in _phrase_at(toks, phrase):
+            if i == 0 or toks[i - 1].norm not in negators:  # "not only" weakens nothing
+                negating.append(span)
     denials = [d for d in _merge(denying) if not any(n[0] <= d[0] and d[1] <= n[1] for n in _merge(negating))]
     cues = _merge(negating + denials)
     return (1 if negating else 0) + len(denials), cues
+
+
+def _phrase_at(toks: Sequence[Token], phrase: str) -> list[tuple[int, Span]]:
+    """(first token index, span) of each whole-word occurrence of ``phrase`` among ``toks``."""
+    words = [t.norm for t in tokens(phrase)]
+    return [
+        (i, (toks[i].start, toks[i + len(words) - 1].end))
+        for i in range(len(toks) - len(words) + 1)
+        if all(toks[i + k].norm == w for k, w in enumerate(words))
+    ]
 
 
 def _merge(spans: list[Span]) -> list[Span]:

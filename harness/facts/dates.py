@@ -13,6 +13,13 @@ import re
 from dataclasses import dataclass
 from datetime import date, datetime, timedelta
 
+from harness.facts.lexicon import (
+    ARTICLE_WORDS,
+    OFFSET_COUNTS,
+    OFFSET_DIRECTIONS,
+    OFFSET_UNITS,
+    RELATIVE_DAYS,
+)
 from harness.facts.text import fold, sentence_spans
 
 
@@ -90,6 +97,12 @@ class DateMention:
     end: int
     relative: bool  # resolved against the dateline (weekday, "last year", a month without a year)
     anchored_day: bool = False  # the day itself came from the dateline ("today", "Wednesday")
+    counted: bool = False  # counted from another date or the dateline ("two days later")
+    # The span of the date it is counted from, if any (none: the dateline).
+    anchor: tuple[int, int] | None = None
+    # A date derived for another event ("two years after the invasion"): the span from "after" to the
+    # end of the phrase naming that event.
+    about: tuple[int, int] | None = None
 
 
 _MONTHS: dict[str, list[tuple[str, ...]]] = {
@@ -271,8 +284,11 @@ def last_weekday(weekday: int, anchor: date) -> date:
     return anchor - timedelta(days=(anchor.weekday() - weekday) % 7)
 
 
-def find_dates(text: str, anchor: datetime | date | None = None, lang: str = "en") -> list[DateMention]:
-    """Date mentions in ``text``, longest match first, with relative ones resolved against ``anchor``.
+def find_dates(
+    text: str, anchor: datetime | date | None = None, lang: str = "en", *, counted: bool = False
+) -> list[DateMention]:
+    """Date mentions in ``text``, longest match first, with relative ones resolved against ``anchor``;
+    with ``counted`` also the dates counted from another ("a day earlier", see ``_counted_dates``).
 
     A month or day without a year takes the year stated elsewhere in its sentence, else the
     dateline's (the most recent such month not after the dateline); a weekday next to an explicit
@@ -347,7 +363,10 @@ def find_dates(text: str, anchor: datetime | date | None = None, lang: str = "en
                     found.append(DateMention(merged, before.start, m.end(), True))
                     continue
                 found.append(DateMention(value, m.start(), m.end(), True, anchored_day=kind == "day"))
-    return _fill_years(text, sorted(found, key=lambda d: d.start), anchor_day)
+    filled = _fill_years(text, sorted(found, key=lambda d: d.start), anchor_day)
+    if not counted:
+        return filled
+    return sorted(_counted_dates(text, filled, anchor_day, lang), key=lambda d: d.start)
 
 
 def _fill_years(text: str, mentions: list[DateMention], anchor: date | None) -> list[DateMention]:
@@ -376,3 +395,113 @@ def _fill_years(text: str, mentions: list[DateMention], anchor: date | None) -> 
             DateMention(filled if filled.is_valid() else v, mention.start, mention.end, True, mention.anchored_day)
         )
     return out
+
+
+def _offset_patterns(lang: str) -> tuple[re.Pattern[str], re.Pattern[str]]:
+    """(counted offsets: "two days later", fixed phrases: "the next day") of a language."""
+
+    def alt(words: object) -> str:
+        return "|".join(re.escape(w) for w in sorted(words, key=len, reverse=True))  # type: ignore[call-overload]
+
+    counted = re.compile(
+        rf"(?<!\w)(?:(?P<n>{alt(OFFSET_COUNTS[lang])}|\d+)\s+)?(?P<u>{alt(OFFSET_UNITS[lang])})"
+        rf"\s+(?P<dir>{alt(OFFSET_DIRECTIONS[lang])})(?!\w)",
+        re.IGNORECASE,
+    )
+    fixed = re.compile(rf"(?<!\w)(?:{alt(RELATIVE_DAYS[lang])})(?!\w)", re.IGNORECASE)
+    return counted, fixed
+
+
+_OFFSET_RE = {lang: _offset_patterns(lang) for lang in _MONTHS}
+_OBJECT_END = re.compile(r"[,;:()–—]|$")
+
+
+def _names_article(text: str, lang: str) -> bool:
+    words = {fold(w) for w in re.findall(r"\w+", text)}
+    return any(fold(w) in words for w in ARTICLE_WORDS[lang])
+
+
+def _counted_dates(text: str, found: list[DateMention], anchor: date | None, lang: str) -> list[DateMention]:
+    """``found`` plus the dates counted from another: "a day earlier", "the next day", "la víspera del
+    20 de junio", "dwa dni później", "two years after the invasion".
+
+    A count followed by its object ("before the report", "antes de la publicación", "przed X") counts
+    from the date in that object, or from the dateline when the object is the article itself; an object
+    that is another event ("two years after the invasion") makes the mention that event's date, for
+    years, and for days when a date stands beside it ("On 18 June, a day before the signing"; a day
+    count from an undated event dates nothing). A count without an object counts from
+    the last date before it in its sentence, else from the dateline. A date that only serves as an
+    object ("the eve of 20 June") is dropped: it is no event's date.
+    """
+    counted_re, fixed_re = _OFFSET_RE[lang]
+    sentences = sentence_spans(text)
+    out = list(found)
+    dropped: list[DateMention] = []
+    matches = [(m, 0) for m in counted_re.finditer(text)] + [(m, 1) for m in fixed_re.finditer(text)]
+    for m, is_fixed in sorted(matches, key=lambda x: x[0].start()):
+        if any(d.start < m.end() and m.start() < d.end for d in out):
+            continue
+        if is_fixed:
+            days, unit = RELATIVE_DAYS[lang][fold(m.group())], "day"
+        else:
+            count = m.group("n")
+            n = int(count) if count and count.isdigit() else OFFSET_COUNTS[lang].get(fold(count or ""), 1)
+            unit = OFFSET_UNITS[lang][fold(m.group("u"))]
+            days = n * OFFSET_DIRECTIONS[lang][fold(m.group("dir"))] * (7 if unit == "week" else 1)
+        sentence = next(((s, e) for s, e in sentences if s <= m.start() < e), (0, len(text)))
+        rest = text[m.end() : sentence[1]]
+        has_object = bool(re.match(r"\s*(?:of|de|del)?\s*\w", rest)) and (
+            is_fixed and days == -1 or not is_fixed and fold(m.group("dir")) not in _STANDALONE
+        )
+        obj_end = m.end() + _OBJECT_END.search(rest).start()  # type: ignore[union-attr]
+        base: DateMention | None = None
+        if has_object:
+            base = next((d for d in out if m.end() <= d.start < obj_end), None)
+            if base is not None:
+                dropped.append(base)
+            elif not _names_article(text[m.end() : obj_end], lang):
+                about = (m.start() + m.group().rstrip().rfind(" ") + 1, obj_end)  # from "before"/"after"
+                beside = next(
+                    (d for d in out if d.end <= m.start() and re.fullmatch(r"\s*,\s*", text[d.end : m.start()])), None
+                )
+                if unit != "year" and beside is not None and (from_day := _day_of(beside.value)) is not None:
+                    # "On 18 June, a day before the signing": the date beside it dates the object's event.
+                    d = from_day - timedelta(days=days)
+                    value = PartialDate(d.year, d.month, d.day)
+                    out.append(DateMention(value, m.start(), m.end(), True, beside.anchored_day, True, about=about))
+                    dropped.append(beside)
+                if unit == "year" and anchor is not None:  # "two years after the invasion": the invasion's year
+                    ref = next(
+                        (d.value.year for d in out if d.value.year and sentence[0] <= d.start < sentence[1]), None
+                    )
+                    year = (ref or anchor.year) - days
+                    out.append(
+                        DateMention(
+                            PartialDate(year), m.start(), m.end(), True, counted=True, about=(m.start("dir"), obj_end)
+                        )
+                    )
+                continue
+        else:
+            base = next((d for d in reversed(out) if sentence[0] <= d.start and d.end <= m.start()), None)
+        if base is None and anchor is None:
+            continue
+        from_day = _day_of(base.value) if base is not None else anchor
+        if from_day is None or unit == "year":
+            continue
+        d = from_day + timedelta(days=days)
+        span = (base.start, base.end) if base is not None else None
+        weak = base is None or base.anchored_day
+        out.append(DateMention(PartialDate(d.year, d.month, d.day), m.start(), m.end(), True, weak, True, span))
+    return [d for d in out if d not in dropped]
+
+
+# Direction words that never take an object ("two days later", "dzień wcześniej").
+_STANDALONE = frozenset(
+    {"earlier", "later", "previously", "afterwards", "más tarde", "atrás", "wcześniej", "później", "temu"}
+)
+
+
+def _day_of(value: PartialDate) -> date | None:
+    if value.year and value.month and value.day:
+        return date(value.year, value.month, value.day)
+    return None

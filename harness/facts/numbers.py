@@ -75,21 +75,21 @@ _PL_HUNDREDS = [
 ]
 
 
-def _small_words() -> dict[str, dict[str, int]]:
+def _small_words() -> dict[str, dict[str, float]]:
     en = {w: i for i, w in enumerate(_EN_UNITS)} | {w: 20 + 10 * i for i, w in enumerate(_EN_TENS)}
     en |= {"a": 1, "an": 1, "hundred": 100, "dozen": 12}
     es = {w: i for i, w in enumerate(_ES_UNITS)} | {w: 20 + 10 * i for i, w in enumerate(_ES_TENS)}
     es |= {w: 21 + i for i, w in enumerate(_ES_TWENTIES)} | {"un": 1, "una": 1, "veintiún": 21}
     es |= {"cien": 100, "ciento": 100} | {w: 200 + 100 * i for i, w in enumerate(_ES_HUNDREDS)}
     es |= {w.replace("ientos", "ientas"): 200 + 100 * i for i, w in enumerate(_ES_HUNDREDS)}
-    pl: dict[str, int] = {}
+    pl: dict[str, float] = {"półtora": 1.5, "półtorej": 1.5}  # one and a half
     for value, forms in enumerate(_PL_UNITS):
         pl |= dict.fromkeys(forms, value)
     for i, forms in enumerate(_PL_TENS):
         pl |= dict.fromkeys(forms, 20 + 10 * i)
     for i, forms in enumerate(_PL_HUNDREDS):
         pl |= dict.fromkeys(forms, 100 + 100 * i)
-    return {"en": en, "es": es, "pl": pl}
+    return {"en": dict[str, float](en), "es": dict[str, float](es), "pl": pl}
 
 
 SMALL_WORDS = _small_words()

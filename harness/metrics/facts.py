@@ -116,7 +116,7 @@ class KeyFactsMetric(Metric):
             else f"minilm-l6-mean+{KEYWORD_WEIGHT:g}*keywords>={CLAUSE_THRESHOLD:g}(en),"
             f"keywords>={KEYWORD_ONLY_SHARE:.2f}"
         )
-        return f"facts|checker:rules-v2|lang:{self.lang or 'detected'}|anchor:published|clauses:{clauses}"
+        return f"facts|checker:rules-v3|lang:{self.lang or 'detected'}|anchor:published|clauses:{clauses}"
 
     def score(self, batch: Sequence[ScoringInput]) -> list[dict[str, Any]]:
         return [self._score_one(item) for item in batch]
