@@ -43,10 +43,7 @@ COMPONENTS = (
     "trigram_support",
     "novel_words",
     "aligned_words",
-    "aligned_nouns",
-    "linked_words",
     "supported_facts",
-    "supported_entities",
     "supported_words",
 )
 

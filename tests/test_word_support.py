@@ -10,6 +10,7 @@ from harness.metrics.word_support import FEATURES, WEIGHTS_FILE, OutputWord, loa
 from harness.metrics.word_support_training import (
     _piece_words,
     claims_hash,
+    holdout_doc_ids,
     load_articles,
     synthetic_claims,
     train,
@@ -50,6 +51,17 @@ def test_perturbations_label_the_words_they_bring_in() -> None:
 def test_the_synthetic_claims_are_the_same_on_every_run() -> None:
     assert claims_hash(synthetic_claims(ARTICLES)) == claims_hash(synthetic_claims(ARTICLES))
     assert claims_hash(synthetic_claims(ARTICLES, seed=1)) != claims_hash(synthetic_claims(ARTICLES))
+
+
+@requires_shared
+def test_training_reads_no_holdout_article() -> None:
+    holdout = holdout_doc_ids()
+    assert len(holdout) == 50
+    articles = {article for _, article in load_articles(FRANK, SEEDS)}
+    with FRANK.open(encoding="utf-8") as handle:
+        rows = [json.loads(line) for line in handle if line.strip()]
+    assert not articles & {row["article"] for row in rows if row["doc_id"] in holdout}
+    assert len(articles & {row["article"] for row in rows}) == 99  # every dev article
 
 
 @requires_shared

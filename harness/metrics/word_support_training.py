@@ -1,7 +1,8 @@
 """Training of ``word_support``'s logistic regression on synthetic perturbations of news articles.
 
-For a few sentences of each article (the FRANK validation articles, without their labels, and the
-seed articles), claims are built and scored against the whole article:
+For a few sentences of each article (the FRANK validation dev articles, without their labels: never
+the holdout articles of ``harness/data/frank_holdout.json``; and the seed articles), claims are built
+and scored against the whole article:
 
 - faithful: the sentence copied (half of the time tokenised as FRANK's outputs are) or cut to a
   shorter stretch of it;
@@ -54,14 +55,25 @@ class Claim:
     kind: str
 
 
+HOLDOUT_FILE = Path(__file__).parent.parent / "data" / "frank_holdout.json"
+
+
+def holdout_doc_ids() -> frozenset[str]:
+    """The FRANK validation articles kept for held-out evaluation: nothing is trained on them."""
+    return frozenset(json.loads(HOLDOUT_FILE.read_text(encoding="utf-8"))["holdout_doc_ids"])
+
+
 def load_articles(frank: Path, seeds: Path) -> list[tuple[str, str]]:
-    """(dataset, article) for each distinct FRANK article (by ``doc_id``) and each seed article."""
+    """(dataset, article) for each distinct FRANK dev article (by ``doc_id``; holdout articles left out)
+    and each seed article."""
+    holdout = holdout_doc_ids()
     by_doc: dict[str, tuple[str, str]] = {}
     with frank.open(encoding="utf-8") as handle:
         for line in handle:
             if line.strip():
                 row = json.loads(line)
-                by_doc[row["doc_id"]] = (row["dataset"], row["article"])
+                if row["doc_id"] not in holdout:
+                    by_doc[row["doc_id"]] = (row["dataset"], row["article"])
     seed_articles = [("seed", path.read_text(encoding="utf-8")) for path in sorted(seeds.glob("*.txt"))]
     return [by_doc[doc] for doc in sorted(by_doc)] + seed_articles
 
