@@ -13,8 +13,9 @@ import numpy as np
 import pytest
 
 from conftest import FRANK, SHARED, requires_shared
+from harness.data.frank_holdout import holdout_doc_ids
 from harness.meta_eval.data import FRANK as FRANK_FORMAT
-from harness.meta_eval.data import LABELLED, fitting_rows, holdout_doc_ids, load_rows, split_rows
+from harness.meta_eval.data import LABELLED, fitting_rows, load_rows, split_rows
 from harness.meta_eval.figures import annotated_spans, auc, balanced_accuracy, best_threshold, fitted_threshold
 from harness.meta_eval.report import Column, Rows, detector_tables, losses, score_tables
 from harness.metrics.partial_correlation import partial_correlation

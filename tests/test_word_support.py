@@ -6,11 +6,11 @@ from pathlib import Path
 import pytest
 
 from conftest import FRANK, requires_shared
+from harness.data.frank_holdout import holdout_doc_ids
 from harness.metrics.word_support import FEATURES, WEIGHTS_FILE, OutputWord, load_word_support
 from harness.metrics.word_support_training import (
     _piece_words,
     claims_hash,
-    holdout_doc_ids,
     load_articles,
     synthetic_claims,
     train,

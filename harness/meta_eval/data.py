@@ -13,17 +13,14 @@ holdout / test rows are reported once per version.
 
 from __future__ import annotations
 
-import json
 from collections.abc import Sequence
 from dataclasses import dataclass
-from functools import lru_cache
 from pathlib import Path
 from typing import Any
 
+from harness.data.frank_holdout import holdout_doc_ids
 from harness.errors import InputError
 from harness.files import check_file, json_objects
-
-HOLDOUT_FILE = Path(__file__).resolve().parent.parent / "data" / "frank_holdout.json"
 
 
 @dataclass(frozen=True)
@@ -47,12 +44,6 @@ LABELLED = DataFormat(
     "val",
     "test",
 )
-
-
-@lru_cache(maxsize=1)
-def holdout_doc_ids() -> frozenset[str]:
-    """FRANK validation's held-out articles (fixed, committed)."""
-    return frozenset(json.loads(HOLDOUT_FILE.read_text(encoding="utf-8"))["holdout_doc_ids"])
 
 
 def detect_format(row: dict[str, Any]) -> DataFormat:

@@ -33,6 +33,7 @@ import numpy as np
 from sklearn.linear_model import LogisticRegression
 from spacy.lang.en.stop_words import STOP_WORDS
 
+from harness.data.frank_holdout import holdout_doc_ids
 from harness.metrics.faithfulness import FaithfulnessScorer, normalise, split_sentences
 from harness.metrics.word_support import FEATURES, WEIGHTS_FILE, WordSupportModel
 
@@ -53,14 +54,6 @@ class Claim:
     text: str
     inserted: frozenset[str]
     kind: str
-
-
-HOLDOUT_FILE = Path(__file__).parent.parent / "data" / "frank_holdout.json"
-
-
-def holdout_doc_ids() -> frozenset[str]:
-    """The FRANK validation articles kept for held-out evaluation: nothing is trained on them."""
-    return frozenset(json.loads(HOLDOUT_FILE.read_text(encoding="utf-8"))["holdout_doc_ids"])
 
 
 def load_articles(frank: Path, seeds: Path) -> list[tuple[str, str]]:
