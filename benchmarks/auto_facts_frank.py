@@ -71,7 +71,8 @@ def score_rows(rows: Sequence[dict[str, Any]]) -> tuple[list[dict[str, Any]], fl
     start = time.perf_counter()
     for i in order:
         row = rows[i]
-        example = Example(id=row["id"], source=row["article"], references=(row["reference"],))
+        references = (row["reference"],) if "reference" in row else ()  # cliff-goyal21 has none
+        example = Example(id=row["id"], source=row["article"], references=references)
         (results[i],) = metric.score([ScoringInput(example, row["summary"])])
     return results, time.perf_counter() - start
 
