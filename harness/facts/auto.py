@@ -17,17 +17,7 @@ from typing import Any, Literal
 
 from harness.facts.dates import PartialDate, find_dates
 from harness.facts.numbers import Quantity, dimension, find_quantities, quantities_match
-from harness.facts.relations import (
-    Embed,
-    Frame,
-    Mention,
-    check_relations,
-    is_placeholder,
-    output_sentences,
-    source_sentences,
-    source_view,
-    swapped_frames,
-)
+from harness.facts.relations import Mention, check_relations, is_placeholder, source_view
 from harness.facts.text import STOPWORDS, fold, stem_match, tokens
 
 ItemType = Literal["date", "number", "entity"]
@@ -55,9 +45,8 @@ class AutoFactsResult:
     unsupported: list[Item]
     reference_items: list[Item]
     reference_missing: list[Item]
-    # Relation checks (English, when an embedder is given); empty otherwise.
+    # Relation checks (English, with spaCy's pipeline); empty otherwise.
     mentions: list[Mention] = field(default_factory=list)
-    swapped: list[tuple[Frame, tuple[int, int]]] = field(default_factory=list)
 
     def count(self, item_type: ItemType, *, unsupported: bool) -> int:
         return sum(i.type == item_type for i in (self.unsupported if unsupported else self.output_items))
@@ -81,20 +70,16 @@ class AutoFactsResult:
 
     @property
     def worst_gap(self) -> float | None:
-        """The support gap of the output's worst-supported word, 1 for a swapped frame: graded, higher
-        is worse; None without relation checks."""
+        """The support gap of the output's worst-supported word: the graded error score that ranks
+        outputs, higher is worse; None without relation checks."""
         if not self.mentions:
             return None
-        return 1.0 if self.swapped else max(m.gap for m in self.mentions)
+        return max(m.gap for m in self.mentions)
 
     @property
     def reasons(self) -> list[str]:
         """Why the output is flagged (empty when it is not)."""
         reasons = [f"{i.type} not in source: {i.text!r}" for i in self.unsupported]
-        reasons += [
-            f"roles swapped: the source has {verb!r} with agent {patient!r} and patient {agent!r}"
-            for (verb, agent, patient), _ in self.swapped
-        ]
         novel = self.novel_words
         if len(novel) >= NOVEL_WORDS_FLAG:
             reasons.append("words not in source: " + ", ".join(repr(m.text) for m in novel))
@@ -105,14 +90,17 @@ class AutoFactsResult:
         return bool(self.reasons)
 
     @property
-    def flagged_spans(self) -> list[tuple[int, int]]:
-        """Where in the output each reason points (an item, a swapped frame's predicate, each novel word
-        when they flag the output), in output order."""
-        spans = [i.span for i in self.unsupported] + [span for _, span in self.swapped]
-        novel = self.novel_words
-        if len(novel) >= NOVEL_WORDS_FLAG:
-            spans += [m.span for m in novel]
-        return sorted(spans)
+    def flagged_spans(self) -> list[dict[str, Any]]:
+        """The output spans the flag rests on: unsupported items, and the novel words when there are
+        enough of them to flag, each as {type, text, span} ("word" for a novel word)."""
+        spans = [i.as_dict() for i in self.unsupported]
+        if len(self.novel_words) >= NOVEL_WORDS_FLAG:
+            spans += [
+                {"type": "word", "text": m.text, "span": list(m.span)}
+                for m in self.novel_words
+                if not any(i.span[0] <= m.span[0] < i.span[1] for i in self.unsupported)
+            ]
+        return sorted(spans, key=lambda s: s["span"])
 
 
 @lru_cache(maxsize=1)
@@ -135,7 +123,7 @@ def _pipeline() -> Any:
     return nlp
 
 
-# Outputs checked at a time by ``check_auto_many``: a run's scoring chunk (``metrics.chunk_size``).
+# Outputs scored at a time: a run's scoring chunk (``metrics.chunk_size``).
 AUTO_WINDOW = 256
 
 
@@ -148,9 +136,11 @@ def parse(text: str) -> Any:
 
 @lru_cache(maxsize=64)
 def parse_source(text: str) -> Any:
-    """The English parse of a source without NER (the relation checks read no source entity; the
-    tagger, parser and lemmatizer do not depend on it), cached so that its outputs share it."""
-    return _pipeline()(text, disable=["ner"])
+    """A source's tags, lemmas and sentences (the statistical sentence splitter instead of the parser,
+    and no NER: the relation checks read neither a source's dependencies nor its entities; the tagger
+    and lemmatizer do not depend on them), cached so that its outputs share it."""
+    nlp = _pipeline()
+    return nlp.get_pipe("senter")(nlp(text, disable=["parser", "ner"]))
 
 
 def spacy_name() -> str | None:
@@ -275,73 +265,41 @@ def unescape(text: str) -> str:
     return re.sub(r"\\(?=['\"])", " ", text)
 
 
-def check_auto(
-    output: str, source: str, references: Sequence[str] = (), *, lang: str = "en", embed: Embed | None = None
-) -> AutoFactsResult:
+def check_auto(output: str, source: str, references: Sequence[str] = (), *, lang: str = "en") -> AutoFactsResult:
     """Output items unsupported by the source, reference dates/numbers missing from the output, and
-    (English, with ``embed``) every content word checked in its relation (``harness.facts.relations``).
+    (English, with spaCy's pipeline) every content word checked in its relation
+    (``harness.facts.relations``).
 
     Spans index the output as given (unescaping and recasing keep every character offset).
     """
-    return _check(output, source, references, lang, embed, relation_docs(output, source, lang, embed))
+    return _check(output, source, references, lang, relation_docs(output, source, lang))
 
 
-Docs = tuple[Any, Any]  # the parses the relation checks read: the source's (no NER) and the output's
+Docs = tuple[Any, Any]  # the parses the relation checks read: the source's (tags, lemmas, sentences) and the output's
 
 
-def relation_docs(output: str, source: str, lang: str, embed: Embed | None) -> Docs | None:
-    """The parses of an output's relation checks, or None where there are none: no ``embed``, not
-    English, or no spaCy pipeline installed."""
-    if embed is None or lang != "en" or load_spacy() is None:
+def relation_docs(output: str, source: str, lang: str) -> Docs | None:
+    """The parses of an output's relation checks, or None where there are none: not English, or no
+    spaCy pipeline installed."""
+    if lang != "en" or load_spacy() is None:
         return None
     return parse_source(source), parse(restore_case(unescape(output), source))
 
 
-def _check(
-    output: str, source: str, references: Sequence[str], lang: str, embed: Embed | None, docs: Docs | None
-) -> AutoFactsResult:
+def _check(output: str, source: str, references: Sequence[str], lang: str, docs: Docs | None) -> AutoFactsResult:
     src = source_facts(source, lang)
     readable = restore_case(unescape(output), source)
     out_items = extract_items(readable, lang)
     unsupported = [i for i in out_items if not src.supports(i)]
     ref_items = [i for ref in references for i in extract_items(ref, lang, with_entities=False)]
     out = _Source(output, lang)
-    mentions, swapped = [], []
-    if embed is not None and docs is not None:
-        source_doc, output_doc = docs
-        view = source_view(source_doc, embed)
-        mentions = check_relations(output_doc, view, embed)
-        swapped = swapped_frames(output_doc, view)
-    return AutoFactsResult(
-        out_items, unsupported, ref_items, [i for i in ref_items if not out.supports(i)], mentions, swapped
-    )
+    mentions = [] if docs is None else check_relations(docs[1], source_view(docs[0]))
+    return AutoFactsResult(out_items, unsupported, ref_items, [i for i in ref_items if not out.supports(i)], mentions)
 
 
 AutoFactsInput = tuple[str, str, Sequence[str], str]  # output, source, references, language
 
 
-def check_auto_many(
-    inputs: Sequence[AutoFactsInput], *, embed: Embed | None = None, window: int = AUTO_WINDOW
-) -> list[AutoFactsResult]:
-    """``check_auto`` for each (output, source, references, lang), ``window`` inputs at a time.
-
-    Each output and each distinct source of a window is parsed once, and the texts its relation
-    checks embed (the sources' sentences, the outputs' sentences that have a content word) are handed
-    to ``embed`` in one call first, so that an embedder that caches
-    (``harness.metrics.embedder.cached_embeddings``) encodes them in length-sorted batches that pad
-    little (a window of 16 outputs padded a third of its tokens) and each check reads stored rows.
-    """
-    results: list[AutoFactsResult] = []
-    for start in range(0, len(inputs), window):
-        part = inputs[start : start + window]
-        docs = [relation_docs(output, source, lang, embed) for output, source, _, lang in part]
-        sources = {source: d[0] for (_, source, _, _), d in zip(part, docs, strict=True) if d is not None}
-        texts = [s.text for doc in sources.values() for s in source_sentences(doc)]
-        texts += [s.text for d in docs if d is not None for s in output_sentences(d[1])]
-        if embed is not None and texts:
-            embed(texts)
-        results += [
-            _check(output, source, refs, lang, embed, d)
-            for (output, source, refs, lang), d in zip(part, docs, strict=True)
-        ]
-    return results
+def check_auto_many(inputs: Sequence[AutoFactsInput]) -> list[AutoFactsResult]:
+    """``check_auto`` for each (output, source, references, lang)."""
+    return [check_auto(output, source, refs, lang=lang) for output, source, refs, lang in inputs]

@@ -1,12 +1,16 @@
 """Is each word of an English output stated where its event is? Relation checks against the source.
 
-A word present somewhere in the source can still be wrong: "Arsenal beat Chelsea" when the source
-says Chelsea beat Arsenal, "in Leeds" when Leeds is where the suspect was born, not where he was
-arrested. So each output sentence is matched to the source sentence that best supports it (MiniLM
-cosine similarity), and every content word of the output is checked *in that relation*: its
-support is the best similarity among the source sentences that state it (by lemma or form; the
-sentence before and after count too, for a name picked up by a pronoun), and its gap is how far that
-falls short of the sentence's best support. A word the source never states has support 0.
+A word present somewhere in the source can still be wrong: "in Leeds" when Leeds is where the suspect
+was born, not where he was arrested. So each output sentence is matched to the source sentence that
+best supports it, and every content word of the output is checked *in that relation*: its support is
+the best similarity among the source sentences that state it (by lemma or form; the sentence before
+and after count too, for a name picked up by a pronoun), and its gap is how far that falls short of
+the sentence's best support. A word the source never states has support 0.
+
+Similarity is lexical: the share of the output sentence's content lemmas that a source sentence
+states. On FRANK's dev articles it ranked entity and circumstance errors as well as MiniLM's cosine
+similarity did (worst gap AUC 0.653 / 0.642 against 0.631 / 0.653) without encoding every source
+sentence, which was two thirds of the default summarisation metrics' time.
 
 Words get the role the dependency parse gives them (after FRANK's error typology):
 - entity: the predicate's participants, subjects, objects, attributes, appositions, agents, and the
@@ -18,23 +22,18 @@ Words get the role the dependency parse gives them (after FRANK's error typology
 
 from __future__ import annotations
 
-from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from functools import lru_cache
 from typing import Any, Literal
 
-import numpy as np
-
 Role = Literal["entity", "circumstance", "predicate"]
-# Texts -> L2-normalised embeddings, one row per text.
-Embed = Callable[[Sequence[str]], np.ndarray]
 
 CONTENT_POS: frozenset[str] = frozenset({"NOUN", "PROPN", "VERB", "ADJ", "NUM"})
 CIRCUMSTANCE_LABELS: frozenset[str] = frozenset({"DATE", "TIME", "CARDINAL", "MONEY", "PERCENT", "QUANTITY", "ORDINAL"})
 # Dependents that belong to the phrase of their head (its role is theirs).
 _PHRASE_INTERNAL: frozenset[str] = frozenset({"compound", "amod", "nmod", "poss", "flat", "nummod", "conj", "appos"})
 _ADVERBIAL: frozenset[str] = frozenset({"npadvmod", "advmod", "tmod", "advcl"})
-RELATIONS_VERSION = "minilm-l6-gap-v1"
+RELATIONS_VERSION = "lexical-gap-v2"
 # Neighbouring source sentences that also support a word (a name resumed by a pronoun).
 CONTEXT_SENTENCES = 1
 
@@ -107,54 +106,19 @@ def _forms(token: Any) -> tuple[str, str]:
     return token.lemma_.lower(), token.lower_
 
 
-Frame = tuple[str, str, str]  # (predicate, agent, patient) lemmas: who did what to whom
-
-
-def frames(tokens: Any) -> list[tuple[Frame, Any]]:
-    """Who did what to whom, with the predicate token: the agent is the active subject or the
-    passive's "by" phrase, the patient the direct object or the passive subject."""
-    found = []
-    for verb in tokens:
-        if verb.pos_ not in ("VERB", "AUX"):
-            continue
-        agents, patients = [], []
-        for child in verb.children:
-            if child.dep_ == "nsubj":
-                agents.append(child)
-            elif child.dep_ in ("dobj", "nsubjpass"):
-                patients.append(child)
-            elif child.dep_ == "agent":
-                agents += [g for g in child.children if g.dep_ == "pobj"]
-        found += [
-            ((verb.lemma_.lower(), a.lemma_.lower(), p.lemma_.lower()), verb)
-            for a in agents
-            for p in patients
-            if is_content(a) and is_content(p)
-        ]
-    return found
-
-
-def source_sentences(doc: Any) -> list[Any]:
-    """The sentences of a parsed source, each embedded (``SourceView``)."""
-    return list(doc.sents)
-
-
-def output_sentences(doc: Any) -> list[Any]:
-    """The sentences of a parsed output that have a content word, each embedded (``check_relations``)."""
-    return [s for s in doc.sents if any(is_content(t) for t in s)]
+def _lemma(token: Any) -> str:
+    return str(token.lemma_.lower())
 
 
 class SourceView:
-    """A parsed source's sentences: their spans, the word forms each states, their embeddings, and
-    who did what to whom in them."""
+    """A parsed source's sentences: their spans, the word forms each states and its content lemmas."""
 
-    def __init__(self, doc: Any, embed: Embed) -> None:
-        sentences = source_sentences(doc)
+    def __init__(self, doc: Any) -> None:
+        sentences = list(doc.sents)
         self.spans = [(s.start_char, s.end_char) for s in sentences]
-        self.frames = {frame for s in sentences for frame, _ in frames(s)}
         self.words = [{f for t in s for f in _forms(t)} for s in sentences]
+        self.lemmas = [{_lemma(t) for t in s if is_content(t)} for s in sentences]
         self.all_words = set().union(*self.words) if self.words else set()
-        self.embeddings = embed([s.text for s in sentences]) if sentences else np.zeros((0, 1))
 
     def stating(self, token: Any) -> list[int]:
         """Indexes of the sentences that state the token, or neighbour one that does."""
@@ -163,38 +127,32 @@ class SourceView:
         near = {j for i in direct for j in range(i - CONTEXT_SENTENCES, i + CONTEXT_SENTENCES + 1)}
         return sorted(j for j in near if 0 <= j < len(self.words))
 
+    def similarity(self, lemmas: set[str]) -> list[float]:
+        """Per source sentence, the share of ``lemmas`` (an output sentence's content lemmas) it states."""
+        return [len(lemmas & stated) / len(lemmas) for stated in self.lemmas]
+
 
 @lru_cache(maxsize=8)
-def source_view(doc: Any, embed: Embed) -> SourceView:
-    """Cached per parsed source, so the summaries of one article share its embeddings."""
-    return SourceView(doc, embed)
+def source_view(doc: Any) -> SourceView:
+    """Cached per parsed source, so the summaries of one article share it."""
+    return SourceView(doc)
 
 
-def swapped_frames(output_doc: Any, source: SourceView) -> list[tuple[Frame, tuple[int, int]]]:
-    """Output frames whose agent and patient the source has the other way round (and never as the
-    output has them), with the predicate's span."""
-    return [
-        (frame, (verb.idx, verb.idx + len(verb.text)))
-        for frame, verb in frames(output_doc)
-        if (frame[0], frame[2], frame[1]) in source.frames and frame not in source.frames
-    ]
-
-
-def check_relations(output_doc: Any, source: SourceView, embed: Embed) -> list[Mention]:
+def check_relations(output_doc: Any, source: SourceView) -> list[Mention]:
     """A mention per content word of the output, with its role, support and gap."""
-    sentences = output_sentences(output_doc)
-    if not sentences or not source.spans:
+    if not source.spans:
         return []
-    similarity = embed([s.text for s in sentences]) @ source.embeddings.T
     mentions = []
-    for sentence, row in zip(sentences, similarity, strict=True):
-        best = float(row.max())
-        for token in sentence:
-            if not is_content(token):
-                continue
+    for sentence in output_doc.sents:
+        content = [t for t in sentence if is_content(t)]
+        if not content:
+            continue
+        row = source.similarity({_lemma(t) for t in content})
+        best = max(row)
+        for token in content:
             stating = source.stating(token)
             top = max(stating, key=lambda i: row[i]) if stating else None
-            support = float(row[top]) if top is not None else 0.0
+            support = row[top] if top is not None else 0.0
             mentions.append(
                 Mention(
                     token.text,

@@ -39,7 +39,7 @@ def metric_column(name: str, results: Sequence[dict[str, Any]], key: str, compar
         name,
         -_floats([r.get(detector.graded) for r in results]),
         flag=np.array([r.get(detector.flag) == 1.0 for r in results], dtype=bool),
-        spans=[[tuple(s) for s in r.get(detector.spans, [])] for r in results],
+        spans=[[tuple(s["span"]) for s in r.get(detector.spans, [])] for r in results],
         compared=compared,
     )
 

@@ -47,10 +47,10 @@ class Detector:
 
     flag: str  # 1.0 flagged
     graded: str  # higher: more likely erroneous
-    spans: str  # [[start, end], ...] of the output that the flag is about
+    spans: str  # [{"span": [start, end], ...}, ...]: where in the output the flag points
 
 
-DETECTORS = {"auto_facts": Detector("auto_facts.flagged", "auto_facts.worst_gap", "auto_facts.spans")}
+DETECTORS = {"auto_facts": Detector("auto_facts.flagged", "auto_facts.worst_gap", "auto_facts.flagged_spans")}
 
 
 @dataclass(frozen=True)

@@ -23,13 +23,14 @@ Per-example keys of ``AutoFactsMetric`` ("auto_facts"):
   auto_facts.unsupported_entities  count of entities not in the source
   auto_facts.reference_recall      reference dates/numbers found in the output (omitted when none)
   auto_facts.unsupported           list of {type, text, span} (details, non-numeric)
-  auto_facts.flagged               1 when the output has an unsupported item, a swapped who-did-what-to-whom
-                                   or NOVEL_WORDS_FLAG content words the source never states, else 0
+  auto_facts.flagged               1 when the output has an unsupported item or NOVEL_WORDS_FLAG content
+                                   words the source never states, else 0
   auto_facts.reasons               why it is flagged (details, list of strings)
+  auto_facts.flagged_spans         the output spans the flag rests on, {type, text, span} (details)
   English only (relation checks, harness.facts.relations):
   auto_facts.novel_words           count of content words the source never states
-  auto_facts.worst_gap             graded, higher is worse: how far the worst-supported word's best source
-                                   sentence falls short of its sentence's best one (1 for a swapped frame)
+  auto_facts.worst_gap             the graded error score, higher is worse: how far the worst-supported
+                                   word's best source sentence falls short of its sentence's best one
   auto_facts.mentions              list of {text, span, role, support, gap, in_source, evidence} (details)
 """
 
@@ -49,7 +50,7 @@ from harness.facts.spec import Fact, parse_facts
 from harness.facts.table import contradiction_rate, fact_table, recall
 from harness.metrics.base import Metric, ScoringInput
 from harness.metrics.config import MetricsConfig
-from harness.metrics.embedder import cached_embeddings, sentence_similarity
+from harness.metrics.embedder import sentence_similarity
 from harness.metrics.language import detect_language
 from harness.metrics.metadata import HIGHER, LOWER
 from harness.metrics.nli import nli_model
@@ -183,7 +184,7 @@ class AutoFactsMetric(Metric):
             for item in batch
         ]
         out = []
-        for res in check_auto_many(inputs, embed=cached_embeddings):
+        for res in check_auto_many(inputs):
             values: dict[str, Any] = {
                 "auto_facts.unsupported_numbers": float(res.count("number", unsupported=True)),
                 "auto_facts.unsupported_dates": float(res.count("date", unsupported=True)),
@@ -196,7 +197,7 @@ class AutoFactsMetric(Metric):
             values["auto_facts.unsupported"] = [i.as_dict() for i in res.unsupported]
             values["auto_facts.flagged"] = float(res.flagged)
             values["auto_facts.reasons"] = res.reasons
-            values["auto_facts.spans"] = [list(span) for span in res.flagged_spans]
+            values["auto_facts.flagged_spans"] = res.flagged_spans
             if res.mentions:
                 values["auto_facts.novel_words"] = float(len(res.novel_words))
                 values["auto_facts.worst_gap"] = res.worst_gap
