@@ -11,6 +11,7 @@ from omegaconf import OmegaConf
 from conftest import ROOT, compose_config
 from harness.data.example import Example
 from harness.data.seed import seed_summarisation_examples
+from harness.errors import ConfigError
 from harness.models.base import ModelLoadError
 from harness.models.registry import build_model
 from harness.models.tiny import build_tiny_model
@@ -39,8 +40,9 @@ def test_graph_summarisers_extract_source_sentences(name: str) -> None:
     assert len(picked) == 2 and all(s in sentences for s in picked)
 
 
-def test_unknown_sumy_algorithm_fails_at_load() -> None:
-    with pytest.raises(ModelLoadError, match="model.algorithm='lsa2'"):
+def test_unknown_sumy_algorithm_fails_at_composition() -> None:
+    """The schema's choices (textrank, lexrank) refuse it before any model is built."""
+    with pytest.raises(ConfigError, match="model.algorithm='lsa2': expected one of textrank, lexrank"):
         model_from("model=textrank", "model.algorithm=lsa2")
 
 

@@ -14,7 +14,7 @@ from sumy.summarizers.text_rank import TextRankSummarizer
 from sumy.utils import get_stop_words
 
 from harness.data.example import Example
-from harness.models.base import Generation, Model, ModelLoadError
+from harness.models.base import Generation, Model
 from harness.models.config import SumyConfig
 from harness.task import TaskSpec
 from harness.text import split_sentences
@@ -41,8 +41,6 @@ class _OfflineTokenizer:
 class SumyModel(Model[SumyConfig]):
     def __init__(self, cfg: SumyConfig, task: TaskSpec) -> None:
         super().__init__(cfg, task)
-        if cfg.algorithm not in _ALGORITHMS:
-            raise ModelLoadError(f"model.algorithm={cfg.algorithm!r} is unknown; available: {sorted(_ALGORITHMS)}")
         self.tokenizer = _OfflineTokenizer(task.source_lang)
         self.summarizer = _ALGORITHMS[cfg.algorithm](Stemmer(self.tokenizer.language))
         self.summarizer.stop_words = get_stop_words(self.tokenizer.language)
