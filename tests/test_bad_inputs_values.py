@@ -37,7 +37,8 @@ BAD_VALUES = [
     ([], "task.target_lang=xx", "ISO 639-1"),
     ([], "task.target_lang=esp", "ISO 639-1"),
     ([], "task.source_lang=english", "ISO 639-1"),
-    ([], "task.target_lang=pt-BR", "ISO 639-1"),  # a region: no metric would use it
+    ([], "task.target_lang=xx-BR", "ISO 639-1"),  # a region of an unknown language
+    ([], "task.target_lang=pt-Brazil", "ISO 639-1"),  # not a BCP-47 subtag
 ]
 
 
@@ -63,6 +64,19 @@ def test_a_language_code_is_normalised_for_case(given: str, normalised: str) -> 
     """``EN`` switched ROUGE to the non-English tokenizer without stemming: it is ``en`` everywhere."""
     cfg = compose_config([f"task.target_lang={given}", f"task.source_lang={given}"])
     assert (cfg.task.target_lang, cfg.task.source_lang) == (normalised, normalised)
+
+
+@pytest.mark.parametrize(("given", "language"), [("pt-BR", "pt"), ("zh-Hant", "zh"), ("es-419", "es"), ("EN-gb", "en")])
+def test_a_bcp47_tag_with_script_or_region_runs_as_its_language(
+    given: str, language: str, capsys: pytest.CaptureFixture[str]
+) -> None:
+    """The metrics key on the language (ROUGE's tokenizer, sacrebleu's, the off-target check), so a tag's
+    script or region is dropped, and said on stderr, rather than the tag getting a language-neutral treatment."""
+    cfg = compose_config([f"task.target_lang={given}"])
+    assert cfg.task.target_lang == language
+    assert f"harness: warning: task.target_lang={given}: the metrics use its language, {language}" in (
+        capsys.readouterr().err
+    )
 
 
 def test_an_upper_case_language_scores_as_the_lower_case_one(run_eval) -> None:
