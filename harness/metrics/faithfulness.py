@@ -29,8 +29,8 @@ The first two are means over output sentences, the others are per output. ``fait
 together is much weaker evidence than all of them), ``supported_words`` and ``supported_facts``:
 three general signals (copied wording, words the source accounts for, numbers and dates), each of
 which lowers the cross-validated dev figures when removed, with round weights chosen on FRANK dev
-articles and cliff-goyal21 ``val`` rows only (``benchmarks/faithfulness_dev.py``; BENCHMARKS.md has
-the held-out figures). v5's spaCy-based components (nouns and dependency arcs without support,
+articles and cliff-goyal21 ``val`` rows only (``harness meta-eval --split dev`` / ``--split val``;
+BENCHMARKS.md has the held-out figures). v5's spaCy-based components (nouns and dependency arcs without support,
 unsupported named entities) went: on those rows they added nothing that the three do not carry, and
 parsing every output was most of the metric's time after encoding. Every distinct source is encoded
 once per scorer instance (cached by source hash) and outputs are batched.
