@@ -152,6 +152,11 @@ class KeyFactsMetric(Metric):
         return {"facts": table} if table else {}
 
 
+# v3: sources tokenised and lemmatised without tagging (relations lexical-gap-v3), outputs parsed in
+# batches, tokenised hyphens ("Saint - Germain") matched to the source's hyphenated words.
+AUTO_FACTS_VERSION = 3
+
+
 class AutoFactsMetric(Metric):
     name: ClassVar[str] = "auto_facts"
     parallel: ClassVar[bool] = True
@@ -169,8 +174,8 @@ class AutoFactsMetric(Metric):
 
     def signature(self) -> str:
         return (
-            f"auto_facts|extractor:{extractor_name(self.lang or 'en')}|lang:{self.lang or 'detected'}"
-            f"|relations:{RELATIONS_VERSION}|flag:novel>={NOVEL_WORDS_FLAG}"
+            f"auto_facts:v{AUTO_FACTS_VERSION}|extractor:{extractor_name(self.lang or 'en')}"
+            f"|lang:{self.lang or 'detected'}|relations:{RELATIONS_VERSION}|flag:novel>={NOVEL_WORDS_FLAG}"
         )
 
     def score(self, batch: Sequence[ScoringInput]) -> list[dict[str, Any]]:
