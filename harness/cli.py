@@ -7,6 +7,7 @@ import sys
 from pathlib import Path
 from typing import NoReturn
 
+from harness.app.cli.view import add_view_parser
 from harness.errors import InputError, report_input_error
 from harness.results.commands import add_parsers
 from harness.tracking.command import add_log_parser
@@ -61,6 +62,7 @@ def build_parser() -> argparse.ArgumentParser:
     meta.set_defaults(handler=_meta_eval)
     add_parsers(commands)
     add_log_parser(commands)
+    add_view_parser(commands)
     return parser
 
 
