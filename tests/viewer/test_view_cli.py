@@ -3,22 +3,18 @@ warning, the URL printed once listening) and ``harness report --viewer-url``'s l
 
 from __future__ import annotations
 
-import os
 import re
-import subprocess
-import sys
-from collections.abc import Callable, Iterator
-from contextlib import contextmanager
+from collections.abc import Callable
 from pathlib import Path
 
 import httpx
 import pytest
 from starlette.testclient import TestClient
 
-from conftest import ROOT
 from harness.app.view.server import create_app
 from harness.runfolder.load import load_runs
 from runfolders import write_run
+from viewer_server import serving
 
 Cli = Callable[..., tuple[int, str, str]]
 
@@ -37,28 +33,6 @@ def results(tmp_path_factory: pytest.TempPathFactory) -> Path:
         signatures={"rouge1": "rouge"},
     )
     return root
-
-
-@contextmanager
-def serving(*args: str) -> Iterator[tuple[str, subprocess.Popen[str]]]:
-    """``python -m harness view ARGS`` in a subprocess; yields the URL it prints, and the process."""
-    process = subprocess.Popen(
-        [sys.executable, "-m", "harness", "view", *args],
-        cwd=ROOT,
-        stdout=subprocess.PIPE,
-        stderr=subprocess.PIPE,
-        text=True,
-        env={**os.environ, "HARNESS_PROGRESS": "0"},
-    )
-    try:
-        assert process.stdout is not None
-        line = process.stdout.readline()
-        found = re.search(r"(http://\S+/)", line)
-        assert found, f"no URL printed: {line!r} {process.stderr.read() if process.poll() is not None else ''}"
-        yield found.group(1), process
-    finally:
-        process.terminate()
-        process.wait(timeout=30)
 
 
 @pytest.mark.slow

@@ -5,6 +5,7 @@ MQM error spans of LLM judges. Text goes through :func:`harness.results.report.h
 
 from __future__ import annotations
 
+import re
 from collections.abc import Iterable, Mapping
 from typing import Any
 
@@ -17,28 +18,31 @@ MQM_ERRORS = ".errors"  # details key suffix of an LLM judge's MQM rubric: list 
 __all__ = ["FACT_VERDICTS", "UNSUPPORTED", "evidence_html", "output_html", "unplaced_evidence"]
 
 
-def _evidence(facts: Iterable[Any], source: str) -> list[tuple[Mapping[str, Any], int]]:
-    """Each key fact (``meta["facts"]``) with where its evidence starts in ``source`` (-1: not found)."""
+def _evidence(facts: Iterable[Any], source: str) -> list[tuple[Mapping[str, Any], tuple[int, int] | None]]:
+    """Each key fact (``meta["facts"]``) with where its evidence is in ``source``, whatever the spacing
+    between its words (None: not found)."""
     found = []
     for fact in facts:
-        if isinstance(fact, Mapping) and isinstance(fact.get("evidence"), str) and fact["evidence"].strip():
-            found.append((fact, source.find(fact["evidence"])))
+        evidence = fact.get("evidence") if isinstance(fact, Mapping) else None
+        if isinstance(evidence, str) and evidence.strip():
+            match = re.search(r"\s+".join(map(re.escape, evidence.split())), source)
+            found.append((fact, match.span() if match else None))
     return found
 
 
 def evidence_html(source: str, facts: Iterable[Any]) -> str:
     """The escaped source with each key fact's evidence marked (the first of overlapping ones wins)."""
     marks = [
-        Highlight(start, start + len(fact["evidence"]), "evidence", f"evidence of key fact {fact.get('id')}")
-        for fact, start in _evidence(facts, source)
-        if start >= 0
+        Highlight(*span, "evidence", f"evidence of key fact {fact.get('id')}")
+        for fact, span in _evidence(facts, source)
+        if span
     ]
     return highlight(source, marks)
 
 
 def unplaced_evidence(source: str, facts: Iterable[Any]) -> list[Mapping[str, Any]]:
     """Key facts whose evidence is not a passage of the source, listed instead of highlighted."""
-    return [fact for fact, start in _evidence(facts, source) if start < 0]
+    return [fact for fact, span in _evidence(facts, source) if span is None]
 
 
 def _text_span(output: str, text: Any) -> tuple[int, int] | None:
