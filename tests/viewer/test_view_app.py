@@ -14,7 +14,7 @@ from typing import Any
 import pytest
 from starlette.testclient import TestClient
 
-from harness.app.view.server import CSP, create_app
+from harness.app.view.server import CSP, LOOPBACK, create_app
 from harness.results.compare import compare_runs
 from harness.runfolder.load import load_run, load_runs
 from runfolders import write_run
@@ -100,7 +100,7 @@ def _digest(folder: Path) -> str:
 def client(runs: dict[str, Path]) -> Iterator[TestClient]:
     root = runs["lead"].parents[1]
     before = _digest(root)
-    app = create_app(load_runs([root]), allowed_hosts=["127.0.0.1"])
+    app = create_app(load_runs([root]), allowed_hosts=LOOPBACK)
     with TestClient(app, base_url="http://127.0.0.1") as test_client:
         yield test_client
     assert _digest(root) == before, "the viewer wrote into a run folder"
@@ -177,9 +177,14 @@ def test_static_files_carry_the_policy_too(client: TestClient) -> None:
     assert response.headers["content-security-policy"] == CSP
 
 
-def test_another_host_name_is_refused(client: TestClient) -> None:
-    """DNS rebinding: a page on another site that resolves its name to 127.0.0.1 gets no data."""
-    assert client.get("/", headers={"host": "attacker.example"}).status_code == 400
+@pytest.mark.parametrize(
+    ("host", "status"),
+    [("127.0.0.1:8765", 200), ("LOCALHOST:8765", 200), ("[::1]:8765", 200), ("attacker.example", 400), ("[bad", 400)],
+)
+def test_only_loopback_host_names_are_served(client: TestClient, host: str, status: int) -> None:
+    """DNS rebinding: a page on another site that points its name at 127.0.0.1 gets no data."""
+    response = client.get("/", headers={"host": host})
+    assert response.status_code == status and response.headers["content-security-policy"] == CSP
 
 
 def test_sort_by_a_score_both_ways_with_no_value_last(client: TestClient) -> None:

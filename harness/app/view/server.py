@@ -14,15 +14,14 @@ import socket
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from typing import Any
-from urllib.parse import urlencode
+from urllib.parse import urlencode, urlsplit
 
 import jinja2
 from markupsafe import Markup
 from starlette.applications import Starlette
 from starlette.middleware import Middleware
-from starlette.middleware.trustedhost import TrustedHostMiddleware
 from starlette.requests import Request
-from starlette.responses import HTMLResponse, Response
+from starlette.responses import HTMLResponse, PlainTextResponse, Response
 from starlette.routing import Mount, Route
 from starlette.staticfiles import StaticFiles
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
@@ -55,10 +54,13 @@ class BadRequest(ValueError):
 
 
 class SecurityHeaders:
-    """ASGI middleware adding :data:`HEADERS` to every HTTP response, static files and errors included."""
+    """ASGI middleware adding :data:`HEADERS` to every HTTP response, static files and errors included, and
+    refusing a request whose Host is not one of ``allowed_hosts`` (when given): a web page that points its
+    own name at 127.0.0.1 (DNS rebinding) gets no data."""
 
-    def __init__(self, app: ASGIApp) -> None:
+    def __init__(self, app: ASGIApp, allowed_hosts: Sequence[str] | None = None) -> None:
         self.app = app
+        self.allowed_hosts = set(allowed_hosts) if allowed_hosts else None
 
     async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
         async def add_headers(message: Message) -> None:
@@ -68,7 +70,19 @@ class SecurityHeaders:
                 message = {**message, "headers": headers}
             await send(message)
 
-        await self.app(scope, receive, add_headers)
+        app = self.app
+        host = dict(scope.get("headers", [])).get(b"host", b"").decode("latin-1")
+        if scope["type"] == "http" and self.allowed_hosts is not None and _host_name(host) not in self.allowed_hosts:
+            app = PlainTextResponse("harness view: requests must name this machine's loopback address", 400)
+        await app(scope, receive, add_headers)
+
+
+def _host_name(header: str) -> str | None:
+    """The name in a Host header (``[::1]:8765`` -> ``::1``), lower case; None when it is malformed."""
+    try:
+        return urlsplit(f"//{header}").hostname
+    except ValueError:
+        return None
 
 
 @dataclass(frozen=True)
@@ -85,11 +99,11 @@ class Viewer:
 
     @classmethod
     def of(cls, runs: Sequence[Run]) -> Viewer:
-        runs = list(runs)
+        runs, labels = list(runs), unique_labels(runs)
         return cls(
             runs=runs,
-            labels=unique_labels(runs),
-            index=ExamplesIndex(runs, unique_labels(runs)),
+            labels=labels,
+            index=ExamplesIndex(runs, labels),
             pairs=Pairs(runs),
             examples=[{str(ex["id"]): ex for ex in run.examples} for run in runs],
             predictions=[dict(run.predictions_by_id()) for run in runs],
@@ -307,9 +321,6 @@ def create_app(runs: Sequence[Run], allowed_hosts: Sequence[str] | None = None) 
 
         return endpoint
 
-    middleware = [Middleware(SecurityHeaders)]
-    if allowed_hosts:
-        middleware.append(Middleware(TrustedHostMiddleware, allowed_hosts=list(allowed_hosts)))
     return Starlette(
         routes=[
             Route("/", page(table_page)),
@@ -317,7 +328,7 @@ def create_app(runs: Sequence[Run], allowed_hosts: Sequence[str] | None = None) 
             Route("/compare", page(compare_page)),
             Mount("/static", StaticFiles(packages=[("harness.app.view", "static")]), name="static"),
         ],
-        middleware=middleware,
+        middleware=[Middleware(SecurityHeaders, allowed_hosts=allowed_hosts)],
     )
 
 
@@ -344,7 +355,7 @@ def serve(runs: Sequence[Run], host: str, port: int) -> None:
     except OSError as error:
         sock.close()
         raise OSError(f"--host {host} --port {port}: cannot listen there ({error.strerror or error})") from None
-    app = create_app(runs, allowed_hosts=LOOPBACK if is_loopback(host) else None)
+    app = create_app(runs, allowed_hosts=(*LOOPBACK, host.lower()) if is_loopback(host) else None)
     bound = sock.getsockname()[1]
     shown = f"[{host}]" if ":" in host else host
     print(f"harness view: {len(runs)} run(s) at http://{shown}:{bound}/ (Ctrl-C stops)", flush=True)
