@@ -4,6 +4,7 @@ warning, the URL printed once listening) and ``harness report --viewer-url``'s l
 from __future__ import annotations
 
 import re
+import socket
 from collections.abc import Callable
 from pathlib import Path
 
@@ -66,6 +67,18 @@ def test_view_refuses_a_remote_host_or_bad_port_before_loading(
 ) -> None:
     status, stderr, _ = cli("view", str(results), *args)
     assert status == 2 and stderr.count("\n") == 1 and stderr.startswith("harness: error: ") and message in stderr
+
+
+def test_view_on_a_port_in_use_is_one_error_line(cli: Cli, results: Path) -> None:
+    with socket.socket() as taken:
+        taken.bind(("127.0.0.1", 0))
+        taken.listen()
+        port = taken.getsockname()[1]
+        status, stderr, _ = cli("view", str(results), "--port", str(port))
+    assert (
+        status == 2
+        and stderr == f"harness: error: --host 127.0.0.1 --port {port}: cannot listen there (Address already in use)\n"
+    )
 
 
 def test_view_of_no_run_is_one_error_line(cli: Cli, tmp_path: Path) -> None:

@@ -29,6 +29,7 @@ from starlette.types import ASGIApp, Message, Receive, Scope, Send
 from harness.app.view.index import FIXED, PAGE_SIZE, STATUS_FILTERS, VERDICT_FILTERS, ExamplesIndex, Query
 from harness.app.view.marks import FACT_VERDICTS, evidence_html, output_html, unplaced_evidence
 from harness.app.view.pairs import Pairs
+from harness.errors import InputError
 from harness.results.compare import unique_labels
 from harness.runfolder.load import Run
 
@@ -354,8 +355,9 @@ def serve(runs: Sequence[Run], host: str, port: int) -> None:
         sock.bind((host, port))
     except OSError as error:
         sock.close()
-        raise OSError(f"--host {host} --port {port}: cannot listen there ({error.strerror or error})") from None
+        raise InputError(f"--host {host} --port {port}: cannot listen there ({error.strerror or error})") from None
     app = create_app(runs, allowed_hosts=(*LOOPBACK, host.lower()) if is_loopback(host) else None)
+    sock.listen(128)  # connections made as soon as the URL is printed wait for the server instead of failing
     bound = sock.getsockname()[1]
     shown = f"[{host}]" if ":" in host else host
     print(f"harness view: {len(runs)} run(s) at http://{shown}:{bound}/ (Ctrl-C stops)", flush=True)
