@@ -11,7 +11,7 @@ from __future__ import annotations
 import ipaddress
 import math
 import socket
-from collections.abc import Mapping, Sequence
+from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass
 from typing import Any
 from urllib.parse import urlencode, urlsplit
@@ -122,28 +122,42 @@ def _url(path: str, params: Mapping[str, Any] | Sequence[tuple[str, Any]]) -> st
     return path + ("?" + urlencode(kept) if kept else "")
 
 
-def _number(name: str, text: str | None) -> float | None:
+def _linker(path: str, request: Request) -> Callable[..., str]:
+    """``url(name=value, ...)``: this page's address with those parameters changed (None drops one)."""
+    params = list(request.query_params.multi_items())
+
+    def url(**changes: Any) -> str:
+        kept = [(k, v) for k, v in params if k not in changes]
+        return _url(path, kept + list(changes.items()))
+
+    return url
+
+
+def _parse(name: str, text: str | None, kind: type[float] | type[int]) -> float | int | None:
+    """A number from the URL; None for an empty field."""
     if text is None or not text.strip():
         return None
     try:
-        value = float(text)
+        return kind(text)
     except ValueError:
-        raise BadRequest(f"{name}={text!r}: expected a number") from None
-    if not math.isfinite(value):
+        raise BadRequest(f"{name}={text!r}: expected {'an integer' if kind is int else 'a number'}") from None
+
+
+def _number(name: str, text: str | None) -> float | None:
+    value = _parse(name, text, float)
+    if value is not None and not math.isfinite(value):
         raise BadRequest(f"{name}={text!r}: expected a finite number")
     return value
 
 
 def _integer(name: str, text: str | None, default: int, low: int, high: int | None = None) -> int:
-    if text is None or not text.strip():
+    value = _parse(name, text, int)
+    if value is None:
         return default
-    try:
-        value = int(text)
-    except ValueError:
-        raise BadRequest(f"{name}={text!r}: expected an integer") from None
     if value < low or (high is not None and value > high):
-        raise BadRequest(f"{name}={text!r}: expected an integer from {low}" + (f" to {high}" if high else ""))
-    return value
+        upper = f" to {high}" if high is not None else ""
+        raise BadRequest(f"{name}={text!r}: expected an integer from {low}{upper}")
+    return int(value)
 
 
 def _choice(name: str, text: str | None, choices: Sequence[str]) -> str:
@@ -186,11 +200,7 @@ def table_page(viewer: Viewer, request: Request) -> HTMLResponse:
     columns = chosen or viewer.index.metrics[:DEFAULT_COLUMNS]
     query = table_query(viewer, request.query_params, [*FIXED, *viewer.index.metrics])
     page = viewer.index.page(query)
-    params = list(request.query_params.multi_items())
-
-    def url(**changes: Any) -> str:
-        kept = [(k, v) for k, v in params if k not in changes]
-        return _url("/", kept + [(k, v) for k, v in changes.items()])
+    url = _linker("/", request)
 
     def sort_url(name: str) -> str:
         descending = not (query.sort == name and query.descending)
@@ -287,10 +297,7 @@ def compare_page(viewer: Viewer, request: Request) -> HTMLResponse:
     deltas = pair.deltas if pair else []
     pages = max(1, math.ceil(len(deltas) / per))
     page = min(_integer("page", params.get("page"), 1, 1), pages)
-
-    def url(**changes: Any) -> str:
-        kept = [(k, v) for k, v in params.multi_items() if k not in changes]
-        return _url("/compare", kept + [(k, v) for k, v in changes.items()])
+    url = _linker("/compare", request)
 
     return _render(
         "compare.html",
