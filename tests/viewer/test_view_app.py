@@ -4,7 +4,6 @@ headers, sorting, filtering and paging on the server, the example page's marks, 
 
 from __future__ import annotations
 
-import hashlib
 import re
 from collections.abc import Iterator
 from html.parser import HTMLParser
@@ -18,6 +17,7 @@ from harness.app.view.server import CSP, LOOPBACK, create_app
 from harness.results.compare import compare_runs
 from harness.runfolder.load import load_run, load_runs
 from runfolders import write_run
+from viewer_server import folder_digest
 
 # The report's payloads (tests/test_report.py, tests/test_bad_inputs_results.py).
 ATTACK = "Pact signed in 2023 <script>alert('x')</script> & <img src=x onerror=alert(1)>"
@@ -87,23 +87,14 @@ def runs(tmp_path_factory: pytest.TempPathFactory) -> dict[str, Path]:
     }
 
 
-def _digest(folder: Path) -> str:
-    digest = hashlib.sha256()
-    for path in sorted(folder.rglob("*")):
-        digest.update(str(path.relative_to(folder)).encode())
-        if path.is_file():
-            digest.update(path.read_bytes())
-    return digest.hexdigest()
-
-
 @pytest.fixture(scope="module")
 def client(runs: dict[str, Path]) -> Iterator[TestClient]:
     root = runs["lead"].parents[1]
-    before = _digest(root)
+    before = folder_digest(root)
     app = create_app(load_runs([root]), allowed_hosts=LOOPBACK)
     with TestClient(app, base_url="http://127.0.0.1") as test_client:
         yield test_client
-    assert _digest(root) == before, "the viewer wrote into a run folder"
+    assert folder_digest(root) == before, "the viewer wrote into a run folder"
 
 
 # The elements the viewer's templates write; anything else would come from a run folder's text.

@@ -25,7 +25,7 @@ from selenium.webdriver.support.expected_conditions import staleness_of
 from selenium.webdriver.support.ui import Select, WebDriverWait
 
 from conftest import requires, run_harness
-from viewer_server import serving
+from viewer_server import folder_digest, serving
 
 CHROMIUM, CHROMEDRIVER = shutil.which("chromium"), shutil.which("chromedriver")
 QUICK = ("dataset=seed", "metrics.names=[rouge,facts,auto_facts]", "metrics.bootstrap_samples=10")
@@ -54,8 +54,10 @@ def results(tmp_path_factory: pytest.TempPathFactory) -> Path:
 
 @pytest.fixture(scope="module")
 def url(results: Path) -> Iterator[str]:
+    before = folder_digest(results)
     with serving(str(results), "--port", "0") as (address, _):
         yield address
+    assert folder_digest(results) == before, "the viewer wrote into a run folder"
 
 
 @pytest.fixture(scope="module")
@@ -105,7 +107,7 @@ def _no_script_ran(driver: WebDriver) -> None:
 
 def _screenshot(driver: WebDriver, path: Path) -> None:
     height = driver.execute_script("return document.documentElement.scrollHeight")
-    driver.set_window_size(1280, min(max(int(height), 600), 1800))
+    driver.set_window_size(1600, min(max(int(height), 600), 1800))
     driver.save_screenshot(str(path))
     driver.set_window_size(1280, 900)
     assert path.stat().st_size > 10_000

@@ -1,13 +1,16 @@
-"""``python -m harness view`` in a subprocess, for the tests that need the real server."""
+"""``python -m harness view`` in a subprocess, for the tests that need the real server, and a digest of a
+folder's files to show that the viewer left them as they were."""
 
 from __future__ import annotations
 
+import hashlib
 import os
 import re
 import subprocess
 import sys
 from collections.abc import Iterator
 from contextlib import contextmanager
+from pathlib import Path
 
 from conftest import ROOT
 
@@ -32,3 +35,13 @@ def serving(*args: str) -> Iterator[tuple[str, subprocess.Popen[str]]]:
     finally:
         process.terminate()
         process.wait(timeout=30)
+
+
+def folder_digest(folder: Path) -> str:
+    """SHA-256 over the names and bytes of every file and folder under ``folder``."""
+    digest = hashlib.sha256()
+    for path in sorted(folder.rglob("*")):
+        digest.update(str(path.relative_to(folder)).encode())
+        if path.is_file():
+            digest.update(path.read_bytes())
+    return digest.hexdigest()
