@@ -83,14 +83,7 @@ class ExamplesIndex:
     def __init__(self, runs: Sequence[Run], labels: Sequence[str]) -> None:
         self.runs = list(runs)
         self.labels = list(labels)
-        self.metrics = list(
-            dict.fromkeys(
-                name
-                for run in runs
-                for name, value in _score_keys(run)
-                if not is_per_fact(name) and isinstance(value, int | float)
-            )
-        )
+        self.metrics = list(dict.fromkeys(name for run in runs for name in _score_keys(run) if not is_per_fact(name)))
         # Score columns are named by position (m0, m1, ...): score keys hold dots and any characters.
         self.columns: dict[str, str] = {name: sql for name, (sql, _) in FIXED.items()}
         self.columns.update({name: f"rows.m{i}" for i, name in enumerate(self.metrics)})
@@ -179,11 +172,11 @@ class ExamplesIndex:
         )
 
 
-def _score_keys(run: Run) -> Iterator[tuple[str, Any]]:
-    """Each run's score keys: those of its aggregates, then any per-example key they lack."""
-    yield from ((name, 0.0) for name in run.metrics["metrics"])
+def _score_keys(run: Run) -> Iterator[str]:
+    """A run's numeric score keys: those of its aggregates, then any per-example key they lack."""
+    yield from run.metrics["metrics"]
     for record in run.scores:
-        yield from record["scores"].items()
+        yield from (name for name, value in record["scores"].items() if isinstance(value, int | float))
 
 
 def _rows(number: int, run: Run, metrics: Sequence[str], sources: dict[str, int]) -> Iterator[tuple[Any, ...]]:
