@@ -14,9 +14,9 @@ import pytest
 from starlette.testclient import TestClient
 
 from harness.app.view.server import CSP, LOOPBACK, create_app
-from harness.results.compare import compare_runs
+from harness.results.compare import compare_runs, per_example_values
 from harness.runfolder.load import load_run, load_runs
-from runfolders import write_run
+from runfolders import write_run, write_translation_run
 from viewer_server import folder_digest
 
 # The report's payloads (tests/test_report.py, tests/test_bad_inputs_results.py).
@@ -254,3 +254,22 @@ def test_compare_refuses_runs_over_other_data_with_the_reason(client: TestClient
     page = client.get("/compare?a=0&b=2").text
     assert 'id="reason"' in page and "different data" in page and "fp0" in page and "fp1" in page
     assert 'id="bootstrap"' not in page
+
+
+def test_a_corpus_score_is_shown_per_example_as_compare_ranks_it(tmp_path: Path) -> None:
+    """BLEU has no per-example value in scores.jsonl: the table shows each example's own sentence BLEU
+    (compare's per_example_values), so sorting by it finds the worst translations."""
+    run = write_translation_run(
+        tmp_path,
+        model="mt",
+        sources=["a", "b", "c"],
+        references=["the cat sat on the mat", "a dog barks loudly", "it rains"],
+        outputs=["the cat sat on the mat", "a cat barks", "sun"],
+        metrics=("bleu",),
+    )
+    expected = per_example_values(load_run(run), "bleu")
+    with TestClient(create_app(load_runs([run]))) as test_client:
+        rows = _rows(test_client.get("/?col=bleu&sort=bleu&dir=desc").text)
+    assert [(row[1], float(row[3])) for row in rows] == [
+        (i, pytest.approx(v, abs=5e-5)) for i, v in sorted(expected.items(), key=lambda kv: -kv[1])
+    ]
