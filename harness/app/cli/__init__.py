@@ -1,1 +1,1 @@
-"""The command line: argparse wiring of each subcommand."""
+"""``python -m harness <command>``: every subcommand's wiring, one module per group (``main`` builds the parser)."""

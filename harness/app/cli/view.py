@@ -1,5 +1,5 @@
 """The ``view`` subcommand: argparse wiring of :mod:`harness.app.view` (bad input raises
-:class:`~harness.errors.InputError`, which the command line reports)."""
+:class:`~harness.core.errors.InputError`, which the command line reports)."""
 
 from __future__ import annotations
 
@@ -7,7 +7,7 @@ import argparse
 import sys
 from typing import Any
 
-from harness.errors import InputError
+from harness.core.errors import InputError
 from harness.runfolder.load import load_runs
 
 

@@ -29,7 +29,7 @@ from starlette.types import ASGIApp, Message, Receive, Scope, Send
 from harness.app.view.index import FIXED, PAGE_SIZE, STATUS_FILTERS, VERDICT_FILTERS, ExamplesIndex, Query
 from harness.app.view.marks import FACT_VERDICTS, evidence_html, output_html, unplaced_evidence
 from harness.app.view.pairs import Pairs
-from harness.errors import InputError
+from harness.core.errors import InputError
 from harness.results.compare import unique_labels
 from harness.runfolder.load import Run
 
