@@ -10,7 +10,6 @@ from __future__ import annotations
 
 import json
 import os
-import re
 import shlex
 import shutil
 import subprocess
@@ -22,6 +21,7 @@ import pytest
 from hydra.core.override_parser.overrides_parser import OverridesParser
 
 from conftest import FRANK, ROOT, read_json, requires, requires_shared
+from doc_blocks import bash_commands, harness_args
 from harness.hydra_app import compose_config
 
 README = (ROOT / "README.md").read_text(encoding="utf-8")
@@ -41,20 +41,14 @@ OFFLINE_MODELS = {
 
 def readme_commands() -> list[str]:
     """Every command in the README's bash blocks, continuation lines joined, comments dropped."""
-    commands = []
-    for block in re.findall(r"```bash\n(.*?)```", README, re.S):
-        for line in re.sub(r"\\\n\s*", "", block).splitlines():
-            command = re.sub(r"\s+#.*$", "", line).strip()
-            if command:
-                commands.append(command)
-    return commands
+    return bash_commands(README)
 
 
 def harness_part(command: str) -> list[str]:
     """The arguments after ``python -m harness`` (the part after ``&&`` when a pip install comes first)."""
-    words = shlex.split(command.split("&&")[-1])
-    assert words[:3] == ["python", "-m", "harness"], command
-    return words[3:]
+    args = harness_args(command)
+    assert args is not None, command
+    return args
 
 
 def readme(prefix: str) -> list[str]:

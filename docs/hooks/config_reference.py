@@ -237,7 +237,8 @@ def _number(value: float) -> str:
 
 
 def _code(text: Any) -> str:
-    return "`" + str(text).replace("|", "\\|") + "`" if str(text) else ""
+    """A code span (Python-Markdown's tables do not split cells at a "|" inside one)."""
+    return f"`{text}`" if str(text) else ""
 
 
 def _cell(text: str) -> str:
