@@ -14,17 +14,14 @@
 
 from __future__ import annotations
 
-import os
+import shlex
 import shutil
-import subprocess
-import sys
 from pathlib import Path
 
 import pytest
-from hydra.core.override_parser.overrides_parser import OverridesParser
 
 from conftest import ROOT, requires, requires_shared
-from doc_blocks import bash_commands, harness_args, write_titled_files
+from doc_blocks import bash_commands, harness_args, jobs, runs_offline, shell, write_titled_files
 from harness.hydra_app import compose_config
 
 DOCS = ROOT / "docs"
@@ -37,9 +34,6 @@ RUN_HERE = [
     "large-runs.md",
     "tracking-and-export.md",
 ]
-OFFLINE_BACKENDS = {"lead", "sumy", "predictions", "tiny", "tiny_causal", "apertium"}
-OFFLINE_LOADERS = {"seed", "files", "parallel_text"}
-NEEDS_A_MODEL_HUB_OR_SERVER = {"llm_judge", "nli_faithfulness", "comet"}
 
 
 def page_text(page: str) -> str:
@@ -48,21 +42,6 @@ def page_text(page: str) -> str:
 
 def run_commands(page: str) -> list[list[str]]:
     return [args for c in bash_commands(page_text(page)) if (args := harness_args(c)) and args[0] == "run"]
-
-
-def jobs(args: list[str]) -> list[list[str]]:
-    """One override list per job of a ``-m`` sweep (a single list without sweeps)."""
-    overrides = [a for a in args[1:] if a not in ("-m", "--multirun", "--cfg", "job")]
-    parsed = OverridesParser.create().parse_overrides(overrides)
-    lists: list[list[str]] = [[]]
-    for override in parsed:
-        values = (
-            [f"{override.get_key_element()}={v}" for v in override.sweep_string_iterator()]
-            if override.is_sweep_override()
-            else [override.input_line]
-        )
-        lists = [job + [value] for job in lists for value in values]
-    return lists
 
 
 COMPOSED = [(page, args) for page in PAGES if not page.startswith("extending/") for args in run_commands(page)]
@@ -82,23 +61,6 @@ def test_every_page_with_commands_is_run_by_a_test() -> None:
             assert f'"{page}"' in tests or f"docs/{page}" in tests, f"docs/{page}: no test in tests/docs/ runs it"
 
 
-def runs_offline(args: list[str]) -> bool:
-    """Whether every job of the ``run`` command can run here: no hub, server, cluster or GPU."""
-    if any(a.startswith("hydra/launcher=") or a == "model.device=cuda" for a in args):
-        return False
-    for job in jobs(args):
-        cfg = compose_config(job)
-        names = set(cfg.metrics.names or cfg.task.default_metrics)
-        if (
-            cfg.model.backend not in OFFLINE_BACKENDS
-            or cfg.dataset.loader not in OFFLINE_LOADERS
-            or names & NEEDS_A_MODEL_HUB_OR_SERVER
-            or cfg.metrics.nli.name_or_path is not None
-        ):
-            return False
-    return True
-
-
 def as_run_here(args: list[str]) -> list[str]:
     quick = [] if any(a.startswith("metrics.names=") for a in args) else ["debug=fast"]
     frank = ["dataset.limit=3"] if "dataset=frank" in args else []
@@ -110,37 +72,9 @@ def seed_runs(tmp_path_factory: pytest.TempPathFactory) -> Path:
     """A working directory holding the runs of lead and textrank on the seed (default metrics, as the
     CI gate makes them) and a copy of the committed baselines."""
     folder = tmp_path_factory.mktemp("seed_runs")
-    harness(folder, "run", "-m", "model=lead,textrank")
+    shell(folder, "python -m harness run -m model=lead,textrank")
     shutil.copytree(ROOT / "results" / "baselines", folder / "results" / "baselines")
     return folder
-
-
-def harness(cwd: Path, *args: str) -> str:
-    return shell(cwd, [sys.executable, "-m", "harness", *args])
-
-
-def shell(cwd: Path, command: list[str] | str) -> str:
-    env = {
-        **os.environ,
-        "HARNESS_PROGRESS": "0",
-        "HF_HUB_OFFLINE": "1",
-        "TRANSFORMERS_OFFLINE": "1",
-        "WANDB_MODE": "offline",
-        "PYTHONPATH": str(ROOT),
-    }
-    env.pop("HARNESS_CACHE", None)
-    result = subprocess.run(
-        command,
-        cwd=cwd,
-        capture_output=True,
-        text=True,
-        timeout=900,
-        env=env,
-        shell=isinstance(command, str),
-        executable="/bin/bash" if isinstance(command, str) else None,
-    )
-    assert result.returncode == 0, f"{command}:\n{result.stdout}\n{result.stderr}"
-    return result.stdout
 
 
 @pytest.mark.slow
@@ -154,6 +88,6 @@ def test_page_commands_run_as_written(page: str, seed_runs: Path, tmp_path: Path
     for command in bash_commands(page_text(page)):
         args = harness_args(command)
         if args is None or args[0] != "run":
-            shell(cwd, command.replace("python -m harness", f"{sys.executable} -m harness", 1))
+            shell(cwd, command)
         elif runs_offline(args):
-            harness(cwd, *as_run_here(args))
+            shell(cwd, shlex.join(["python", "-m", "harness", *as_run_here(args)]))
