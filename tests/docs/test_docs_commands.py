@@ -9,19 +9,23 @@
   default set are run by the page tests of getting-started and comparing, and by tests/test_readme.py),
   and a FRANK run ``dataset.limit=3``;
 - every other page with a ``bash`` block is named by a test of tests/docs/ that runs it (the getting
-  started tutorial, the extending pages' worked examples).
+  started tutorial, the extending pages' worked examples);
+- the errors that docs/bad-input.md shows are the lines the harness prints, with exit status 2.
 """
 
 from __future__ import annotations
 
+import os
 import shlex
 import shutil
+import subprocess
+import sys
 from pathlib import Path
 
 import pytest
 
 from conftest import ROOT, requires, requires_shared
-from doc_blocks import bash_commands, harness_args, jobs, runs_offline, shell, write_titled_files
+from doc_blocks import bash_commands, blocks, harness_args, jobs, runs_offline, shell, write_titled_files
 from harness.hydra_app import compose_config
 
 DOCS = ROOT / "docs"
@@ -91,3 +95,23 @@ def test_page_commands_run_as_written(page: str, seed_runs: Path, tmp_path: Path
             shell(cwd, command)
         elif runs_offline(args):
             shell(cwd, shlex.join(["python", "-m", "harness", *as_run_here(args)]))
+
+
+def test_bad_input_page_shows_the_errors_the_harness_prints(tmp_path: Path) -> None:
+    """docs/bad-input.md's examples: each ``$`` command exits 2 with the error line shown under it."""
+    [example] = [b for b in blocks(page_text("bad-input.md")) if b.lang == "console"]
+    lines = example.text.splitlines()
+    shown = [(line[2:], lines[i + 1]) for i, line in enumerate(lines) if line.startswith("$ ")]
+    assert len(shown) >= 5
+    for command, error in shown:
+        args = harness_args(command)
+        assert args is not None, command
+        result = subprocess.run(
+            [sys.executable, "-m", "harness", *args],
+            cwd=tmp_path,
+            capture_output=True,
+            text=True,
+            timeout=300,
+            env={**os.environ, "PYTHONPATH": str(ROOT), "HF_HUB_OFFLINE": "1"},
+        )
+        assert (result.returncode, result.stderr.strip()) == (2, error), command
