@@ -88,7 +88,7 @@ def _group_section(group: str, configs: Path, intro: str) -> str:
     lines += [f"### Every {group}", "", _table(shared, f"{group}."), ""]
     for name, schema in classes.items():
         named = ", ".join(f"`{group}={p}`" for p in presets.get(name, [])) or "none: set its keys yourself"
-        lines += [f"### {name}", "", _doc(schema), f"Presets: {named}.", "", _table(schema, f"{group}.", shared), ""]
+        lines += [f"### {name}", "", *_doc(schema), f"Presets: {named}.", "", _table(schema, f"{group}.", shared), ""]
     return "\n".join(lines)
 
 
@@ -127,10 +127,10 @@ def _common_base(classes: list[type]) -> type:
     raise ValueError(f"no common schema of {classes}")
 
 
-def _doc(schema: type) -> str:
-    """The schema's own docstring and a blank line (dataclasses make one up from the signature)."""
+def _doc(schema: type) -> list[str]:
+    """The schema's own docstring and a blank line, if it has one (dataclasses make one up otherwise)."""
     own = schema.__dict__.get("__doc__")
-    return f"{inspect.cleandoc(own)}\n" if own and not own.startswith(f"{schema.__name__}(") else ""
+    return [inspect.cleandoc(own), ""] if own and not own.startswith(f"{schema.__name__}(") else []
 
 
 def _table(schema: type, prefix: str, skip: type | None = None) -> str:
