@@ -16,6 +16,7 @@
 from __future__ import annotations
 
 import os
+import re
 import shlex
 import shutil
 import subprocess
@@ -115,3 +116,11 @@ def test_bad_input_page_shows_the_errors_the_harness_prints(tmp_path: Path) -> N
             env={**os.environ, "PYTHONPATH": str(ROOT), "HF_HUB_OFFLINE": "1"},
         )
         assert (result.returncode, result.stderr.strip()) == (2, error), command
+
+
+def test_every_file_a_page_names_exists() -> None:
+    """Module and test paths in the README and the pages follow the code when it moves."""
+    texts = {"README.md": (ROOT / "README.md").read_text(encoding="utf-8")} | {p: page_text(p) for p in PAGES}
+    for page, text in texts.items():
+        for path in re.findall(r"`((?:harness|tests|benchmarks|configs|seeds)/[\w/.-]+)`", text):
+            assert (ROOT / path).exists(), f"{page} names {path}, which does not exist"
