@@ -7,7 +7,8 @@
   every command that needs no hub, server, cluster or GPU runs as written, except that an offline
   ``run`` without ``metrics.names`` gets ``debug=fast`` (ROUGE and reference-free: the metrics of the
   default set are run by the page tests of getting-started and comparing, and by tests/test_readme.py),
-  and a FRANK run ``dataset.limit=3``;
+  and a FRANK run ``dataset.limit=3`` and the data's absolute path (the preset's is relative to the
+  repository, where a reader runs it);
 - every other page with a ``bash`` block is named by a test of tests/docs/ that runs it (the getting
   started tutorial, the extending pages' worked examples);
 - the errors that docs/bad-input.md shows are the lines the harness prints, with exit status 2.
@@ -25,7 +26,7 @@ from pathlib import Path
 
 import pytest
 
-from conftest import ROOT, requires, requires_shared
+from conftest import FRANK, ROOT, requires, requires_shared
 from doc_blocks import bash_commands, blocks, harness_args, jobs, runs_offline, shell, write_titled_files
 from harness.hydra_app import compose_config
 
@@ -67,9 +68,11 @@ def test_every_page_with_commands_is_run_by_a_test() -> None:
 
 
 def as_run_here(args: list[str]) -> list[str]:
+    """The ``run`` command with this test's overrides, put before ``--cfg job`` (which ends the list)."""
     quick = [] if any(a.startswith("metrics.names=") for a in args) else ["debug=fast"]
-    frank = ["dataset.limit=3"] if "dataset=frank" in args else []
-    return [*args, *quick, *frank]
+    frank = [f"dataset.path={FRANK}", "dataset.limit=3"] if "dataset=frank" in args else []
+    end = args.index("--cfg") if "--cfg" in args else len(args)
+    return [*args[:end], *quick, *frank, *args[end:]]
 
 
 @pytest.fixture(scope="module")
