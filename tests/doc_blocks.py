@@ -16,8 +16,8 @@ from pathlib import Path
 
 from hydra.core.override_parser.overrides_parser import OverridesParser
 
-from conftest import ROOT
-from harness.hydra_app import compose_config
+from harness.app.hydra_app import compose_config
+from testkit import ROOT
 
 OFFLINE_BACKENDS = {"lead", "sumy", "predictions", "tiny", "tiny_causal", "apertium"}
 OFFLINE_LOADERS = {"seed", "files", "parallel_text"}

@@ -15,11 +15,11 @@ from pathlib import Path
 
 import pytest
 
-from conftest import ROOT, read_json, requires
 from doc_blocks import bash_commands, harness_args, jobs, runs_offline, shell
+from harness.app.hydra_app import compose_config
+from harness.core.task import task_spec
 from harness.data.loading import load_examples
-from harness.hydra_app import compose_config
-from harness.task import task_spec
+from testkit import ROOT, read_json, requires
 
 README = (ROOT / "README.md").read_text(encoding="utf-8")
 QUICK_START = "pip install -e . && python -m harness run"

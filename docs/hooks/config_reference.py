@@ -39,7 +39,7 @@ def on_files(files: Any, config: Any) -> Any:
 
 def render(configs: Path) -> str:
     """The whole page, from the schemas registered by importing the run's config module."""
-    from harness.config import RunConfig
+    from harness.pipeline.config import RunConfig
 
     parts = [
         "# Config reference",

@@ -11,8 +11,8 @@ import pytest
 from hydra.core.config_store import ConfigStore
 from omegaconf import OmegaConf
 
-from conftest import ROOT
-from harness.hydra_app import compose_config
+from harness.app.hydra_app import compose_config
+from testkit import ROOT
 
 HOOK = ROOT / "docs" / "hooks" / "config_reference.py"
 
@@ -37,7 +37,7 @@ def schemas() -> dict[str, type]:
 
 
 def test_every_schema_key_has_help_and_a_row(hook: ModuleType) -> None:
-    from harness.config import RunConfig
+    from harness.pipeline.config import RunConfig
 
     page = hook.render(ROOT / "configs")
     found = {**schemas(), "run": RunConfig}

@@ -26,9 +26,9 @@ from pathlib import Path
 
 import pytest
 
-from conftest import FRANK, ROOT, requires, requires_shared
 from doc_blocks import bash_commands, blocks, harness_args, jobs, runs_offline, shell, write_titled_files
-from harness.hydra_app import compose_config
+from harness.app.hydra_app import compose_config
+from testkit import FRANK, ROOT, requires, requires_shared
 
 DOCS = ROOT / "docs"
 PAGES = sorted(p.relative_to(DOCS).as_posix() for p in DOCS.rglob("*.md"))

@@ -8,8 +8,8 @@ from pathlib import Path
 
 import pytest
 
-from conftest import ROOT
 from doc_blocks import blocks, commands, shell
+from testkit import ROOT
 
 PAGE = ROOT / "docs" / "getting-started.md"
 
