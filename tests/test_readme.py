@@ -10,6 +10,7 @@ here; ``results/baselines/`` is copied from the repository, where the README's r
 from __future__ import annotations
 
 import json
+import re
 import shutil
 from pathlib import Path
 
@@ -81,3 +82,9 @@ def test_readme_commands_run_as_written(tmp_path: Path) -> None:
     assert "Content-Security-Policy" in (cwd / "report.html").read_text(encoding="utf-8")
     assert read_json(next(cwd.glob("results/*/*_translate_tiny_marian_seed/run.json")))["task"]["target_lang"] == "pl"
     assert (cwd / "runs.csv").read_text(encoding="utf-8").count("\n") > 6
+
+
+def test_every_file_the_readme_links_exists() -> None:
+    """The README is read on the forge, not through the docs site: its links to files must hold too."""
+    for target in re.findall(r"\]\(([^)#:]+)(?:#[^)]*)?\)", README):
+        assert (ROOT / target).exists(), f"README.md links {target}, which does not exist"
