@@ -14,7 +14,7 @@ import datasets
 
 from harness.data.columns import DatasetError, load_hub_table
 from harness.data.example import Example
-from harness.data.loading import Table
+from harness.data.registry import Table
 from harness.files import read_text
 from harness.paths import project_path
 from harness.task import TaskSpec
