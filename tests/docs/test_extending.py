@@ -6,6 +6,7 @@ working fails here, so the pages cannot rot."""
 
 from __future__ import annotations
 
+import importlib.util
 import json
 import os
 import re
@@ -16,7 +17,7 @@ from typing import Any
 
 import pytest
 
-from conftest import ROOT
+from conftest import ROOT, run_harness
 
 PAGES = ROOT / "docs" / "extending"
 FENCE = re.compile(r"^```(\w+)([^\n]*)\n(.*?)^```$", re.MULTILINE | re.DOTALL)
@@ -125,3 +126,37 @@ def test_the_loader_page_s_loader_reads_the_folder(tmp_path: Path) -> None:
     (tmp_path / "empty").mkdir()
     error = launcher_fails(tmp_path, "run", "model=lead", "dataset=text_folder", "dataset.path=empty")
     assert error == "harness: error: dataset.path: empty holds no .txt file; expected one per example"
+
+
+def test_the_results_command_page_s_command_finds_the_best_runs(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]
+) -> None:
+    """The page's module, wired in as the page says (one more entry in ``add_parsers``), answers from the
+    runs' ``metrics.json`` through the real command line."""
+    from harness import cli
+
+    [(_, title, code)] = [block for block in blocks("results-command.md") if block[1]]
+    (tmp_path / title).write_text(code, encoding="utf-8")
+    spec = importlib.util.spec_from_file_location("best", tmp_path / title)
+    assert spec is not None and spec.loader is not None
+    best = importlib.util.module_from_spec(spec)
+    spec.loader.exec_module(best)
+    listed = cli.add_parsers
+    monkeypatch.setattr(cli, "add_parsers", lambda commands: (listed(commands), best.add_best_parser(commands)))
+
+    results = tmp_path / "results"
+    overrides = ("dataset=seed", "metrics.names=[rouge,reference_free]")
+    runs = {model: run_harness(results, f"model={model}", *overrides) for model in ("lead", "textrank")}
+    rouge1 = {
+        model: json.loads((run / "metrics.json").read_text(encoding="utf-8"))["metrics"]["rouge1"]["value"]
+        for model, run in runs.items()
+    }
+    winner = max(rouge1, key=rouge1.__getitem__)
+    capsys.readouterr()
+    assert cli.main(["best", "rouge1", str(results)]) == 0
+    [line] = capsys.readouterr().out.splitlines()
+    assert line.endswith(f": {runs[winner].name} ({winner}), rouge1 {rouge1[winner]:.4f}")
+    assert cli.main(["best", "compression", str(results)]) == 2
+    assert capsys.readouterr().err.strip() == (
+        "harness: error: compression: a descriptive statistic has no best run; choose a score"
+    )
