@@ -17,6 +17,8 @@ import random
 from collections.abc import Iterable
 from typing import Any
 
+from harness.core.paths import project_path
+from harness.core.task import TaskSpec
 from harness.data.columns import (
     DatasetError,
     TableExamples,
@@ -28,8 +30,6 @@ from harness.data.example import Example
 from harness.data.registry import LOADERS, Examples, Table
 from harness.data.seed import seed_summarisation_examples, seed_translation_examples
 from harness.data.sharding import shard_bounds
-from harness.paths import project_path
-from harness.task import TaskSpec
 
 
 def load_examples(cfg: Any, task: TaskSpec) -> Examples:

@@ -12,9 +12,9 @@ from collections.abc import Callable, Collection
 from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any
 
+from harness.core.plugins import Registry
+from harness.core.task import TaskSpec
 from harness.data.example import Example
-from harness.plugins import Registry
-from harness.task import TaskSpec
 
 if TYPE_CHECKING:
     import datasets

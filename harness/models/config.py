@@ -10,7 +10,7 @@ from dataclasses import dataclass
 
 from omegaconf import MISSING
 
-from harness.schema import bounded, random_seed, register_schema, torch_device
+from harness.core.schema import bounded, random_seed, register_schema, torch_device
 
 
 @dataclass

@@ -7,10 +7,10 @@ from __future__ import annotations
 
 from typing import Any
 
+from harness.core.plugins import Registry
+from harness.core.task import TaskSpec
 from harness.models.base import Model
 from harness.models.config import ModelConfig
-from harness.plugins import Registry
-from harness.task import TaskSpec
 
 MODELS: Registry[type[Model[Any]]] = Registry(
     "model.backend",

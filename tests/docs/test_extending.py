@@ -17,7 +17,7 @@ from typing import Any
 
 import pytest
 
-from conftest import ROOT, run_harness
+from testkit import ROOT, run_harness
 
 PAGES = ROOT / "docs" / "extending"
 FENCE = re.compile(r"^```(\w+)([^\n]*)\n(.*?)^```$", re.MULTILINE | re.DOTALL)
@@ -133,7 +133,7 @@ def test_the_results_command_page_s_command_finds_the_best_runs(
 ) -> None:
     """The page's module, wired in as the page says (one more entry in ``add_parsers``), answers from the
     runs' ``metrics.json`` through the real command line."""
-    from harness import cli
+    from harness.app.cli import main as cli
 
     [(_, title, code)] = [block for block in blocks("results-command.md") if block[1]]
     (tmp_path / title).write_text(code, encoding="utf-8")
