@@ -19,7 +19,7 @@ import pytest
 
 from testkit import ROOT, run_harness
 
-PAGES = ROOT / "docs" / "extending"
+DOCS = ROOT / "docs"
 FENCE = re.compile(r"^```(\w+)([^\n]*)\n(.*?)^```$", re.MULTILINE | re.DOTALL)
 TITLE = re.compile(r'title="([^"]+)"')
 
@@ -28,7 +28,7 @@ pytestmark = pytest.mark.slow  # each page runs the harness
 
 def blocks(page: str) -> list[tuple[str, str | None, str]]:
     """The page's top-level fenced blocks: (language, title or None, code)."""
-    text = (PAGES / page).read_text(encoding="utf-8")
+    text = (DOCS / page).read_text(encoding="utf-8")
     return [
         (m.group(1), (t.group(1) if (t := TITLE.search(m.group(2))) else None), m.group(3))
         for m in FENCE.finditer(text)
@@ -89,7 +89,7 @@ def jsonl(path: Path) -> list[dict[str, Any]]:
 
 
 def test_the_model_page_s_backend_runs(tmp_path: Path) -> None:
-    run_page("model.md", tmp_path)
+    run_page("extending/model.md", tmp_path)
     run = only_run(tmp_path)
     sources = {e["id"]: e["source"] for e in jsonl(run / "examples.jsonl")}
     outputs = {p["id"]: p["output"] for p in jsonl(run / "predictions.jsonl")}
@@ -101,7 +101,7 @@ def test_the_model_page_s_backend_runs(tmp_path: Path) -> None:
 
 
 def test_the_metric_page_s_metric_is_scored_and_read_back(tmp_path: Path) -> None:
-    table = run_page("metric.md", tmp_path)[-1].stdout
+    table = run_page("extending/metric.md", tmp_path)[-1].stdout
     run = only_run(tmp_path)
     outputs = [p["output"] for p in jsonl(run / "predictions.jsonl")]
     metrics = json.loads((run / "metrics.json").read_text(encoding="utf-8"))["metrics"]
@@ -112,7 +112,7 @@ def test_the_metric_page_s_metric_is_scored_and_read_back(tmp_path: Path) -> Non
 
 
 def test_the_loader_page_s_loader_reads_the_folder(tmp_path: Path) -> None:
-    run_page("loader.md", tmp_path)
+    run_page("extending/loader.md", tmp_path)
     run = only_run(tmp_path)
     examples = jsonl(run / "examples.jsonl")
     assert [(e["id"], e["references"]) for e in examples] == [
@@ -135,7 +135,7 @@ def test_the_results_command_page_s_command_finds_the_best_runs(
     runs' ``metrics.json`` through the real command line."""
     from harness.app.cli import main as cli
 
-    [(_, title, code)] = [block for block in blocks("results-command.md") if block[1]]
+    [(_, title, code)] = [block for block in blocks("extending/results-command.md") if block[1]]
     (tmp_path / title).write_text(code, encoding="utf-8")
     spec = importlib.util.spec_from_file_location("best", tmp_path / title)
     assert spec is not None and spec.loader is not None
