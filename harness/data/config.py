@@ -1,5 +1,5 @@
 """Datasets: each ``configs/dataset/`` option's schema; ``dataset.loader`` names the loader in
-:data:`harness.data.loading.LOADERS` that reads it."""
+:data:`harness.data.registry.LOADERS` that reads it."""
 
 from __future__ import annotations
 
@@ -14,7 +14,7 @@ from harness.core.schema import bounded, random_seed, register_schema
 @dataclass
 class DatasetConfig:
     name: str = MISSING  # preset name, used in run folder names
-    loader: str = MISSING  # which loader in harness.data.loading builds the examples
+    loader: str = MISSING  # which loader in harness.data.registry builds the examples
     limit: int | None = bounded(None, low=1)  # keep at most this many examples (after where and shuffle); null: all
     shuffle: bool = False  # shuffle the rows before limit
     shuffle_seed: int = random_seed()  # seed of that shuffle
