@@ -5,7 +5,7 @@ Each metric is built as a run builds it (``metrics.names=[NAME]``) and scores on
 
 - ``frank``: FRANK validation (671 system summaries of 149 CNN/DM and XSum news articles, with their
   references): rouge, reference_free, bertscore, faithfulness, auto_facts;
-- ``facts``: the labelled key-fact suite (``tests/facts_suite``: 209 outputs for the seed article, whose
+- ``facts``: the labelled key-fact suite (``tests/facts/facts_suite``: 209 outputs for the seed article, whose
   spec has 12 key facts): facts;
 - ``wmt17``: the first ``--wmt-lines`` outputs of one WMT17 en-de system with their references (no
   English source ships, so ``language`` runs without its copy check): bleu (the one sacrebleu metric
@@ -65,7 +65,7 @@ def frank_inputs() -> list:
 
 
 def facts_inputs() -> list:
-    sys.path.insert(0, str(REPO / "tests"))
+    sys.path.insert(0, str(REPO / "tests" / "facts"))
     from facts_suite import SEED, load_cases
     from harness.facts import load_fact_spec
     from harness.metrics.base import ScoringInput
@@ -95,16 +95,16 @@ def warm_up_input(workload: str):
 
 
 def seed_example():
+    from harness.core.paths import PROJECT_ROOT
     from harness.data.seed import seed_summarisation_examples
-    from harness.paths import PROJECT_ROOT
 
     return seed_summarisation_examples(PROJECT_ROOT / "seeds" / "russia-dprk-pact.yaml", ["short"])[0]
 
 
 def build(name: str):
-    from harness.hydra_app import compose_config
+    from harness.app.hydra_app import compose_config
+    from harness.core.task import task_spec
     from harness.metrics.registry import build_metrics
-    from harness.task import task_spec
 
     task = ["task=translate", "task.target_lang=de"] if WORKLOADS[name] == "wmt17" else []
     cfg = compose_config([*task, f"metrics.names=[{name}]"])
