@@ -16,6 +16,7 @@ from harness.errors import ConfigError
 from harness.metrics.base import Metric, ScoringInput
 from harness.metrics.config import MetricsConfig
 from harness.metrics.metadata import HIGHER
+from harness.metrics.signature import Signature
 from harness.models.base import ModelLoadError
 from harness.versions import package_version
 
@@ -41,7 +42,9 @@ class CometMetric(Metric):
             raise ModelLoadError.unloadable("metrics.comet.model", model, error) from error
 
     def signature(self) -> str:
-        return f"comet:{package_version('unbabel-comet')}|model:{self.model_name}|refs:first"
+        return Signature(
+            f"comet:{package_version('unbabel-comet')}", {"model": self.model_name, "refs": "first"}
+        ).format()
 
     def score(self, batch: Sequence[ScoringInput]) -> list[dict[str, Any]]:
         if not batch:

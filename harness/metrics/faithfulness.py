@@ -56,9 +56,10 @@ from harness.facts.auto import extract_items, source_facts
 from harness.facts.dates import PartialDate, find_dates, last_weekday
 from harness.metrics.base import Metric, ScoringInput
 from harness.metrics.config import MetricsConfig
-from harness.metrics.device import dtype_suffix, metric_device, metric_dtype
+from harness.metrics.device import metric_device, metric_dtype
 from harness.metrics.embedder import load_minilm
 from harness.metrics.metadata import HIGHER
+from harness.metrics.signature import Signature, dtype_setting
 from harness.metrics.word_support import FLAG_ABOVE, OutputWord, content_words, load_word_support
 
 # Weights of the combined features; "trigram_support" enters as the mean of squared sentence values.
@@ -447,12 +448,17 @@ class FaithfulnessMetric(Metric):
         self.device = self.scorer.device
 
     def signature(self) -> str:
-        weights = "+".join(f"{name}:{weight:g}" for name, weight in WEIGHTS.items())
-        return (
-            f"faithfulness|v6|minilm-l6-v2:layer{EMBEDDING_LAYER}|best-source-sentence|ngram:{MAX_NGRAM}^2"
-            f"|word-support:{load_word_support().digest}:p>{FLAG_ABOVE:g}|facts:dates,numbers"
-            f"|w:{weights}{dtype_suffix(self.scorer.dtype)}"
-        )
+        settings = {
+            "version": "v6",
+            "embedder": f"minilm-l6-v2:layer{EMBEDDING_LAYER}",
+            "alignment": "best-source-sentence",
+            "ngram": f"{MAX_NGRAM}^2",
+            "word-support": f"{load_word_support().digest}:p>{FLAG_ABOVE:g}",
+            "facts": "dates,numbers",
+            "w": "+".join(f"{name}:{weight:g}" for name, weight in WEIGHTS.items()),
+            "dtype": dtype_setting(self.scorer.dtype),
+        }
+        return Signature("faithfulness", settings, unnamed=["version", "embedder", "alignment"]).format()
 
     def score(self, batch: Sequence[ScoringInput]) -> list[dict[str, Any]]:
         return self.scorer.score([(item.example.source, item.output) for item in batch])

@@ -32,9 +32,10 @@ from harness.metrics.claim_support import (
     source_sentences,
 )
 from harness.metrics.config import MetricsConfig
-from harness.metrics.device import dtype_suffix, metric_device, metric_dtype
+from harness.metrics.device import metric_device, metric_dtype
 from harness.metrics.labels import find_label_id
 from harness.metrics.metadata import HIGHER
+from harness.metrics.signature import Signature, dtype_setting
 from harness.models.base import ModelLoadError
 
 _ENTAILMENT_NAMES = ("entailment", "entail", "entailed", "supports", "support", "supported")
@@ -87,10 +88,16 @@ class NLIFaithfulnessMetric(Metric):
             )
 
     def signature(self) -> str:
-        return (
-            f"nli_faithfulness|summac-zs|{self.identity}|chunk:{self.chunk_sentences}sent"
-            f"|max_len:{self.max_length}|e:{self.entailment_id}|c:{self.contradiction_id}{dtype_suffix(self.dtype)}"
-        )
+        settings = {
+            "method": "summac-zs",
+            "identity": self.identity,
+            "chunk": f"{self.chunk_sentences}sent",
+            "max_len": self.max_length,
+            "e": self.entailment_id,
+            "c": self.contradiction_id,
+            "dtype": dtype_setting(self.dtype),
+        }
+        return Signature(self.name, settings, unnamed=["method", "identity"]).format()
 
     def _chunks(self, source: str) -> list[str]:
         return sentence_windows(source_sentences(source), self.chunk_sentences)

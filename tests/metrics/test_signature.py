@@ -27,7 +27,26 @@ from harness.metrics.llm_judge import LLMJudgeMetric
 from harness.metrics.nli import NLIFaithfulnessMetric
 from harness.metrics.registry import build_metrics
 from harness.metrics.rouge import RougeMetric
+from harness.metrics.signature import Signature, dtype_setting
 from harness.task import task_spec
+
+
+def test_signature_writes_its_info_in_order() -> None:
+    signature = Signature(
+        "metric:1.0",
+        {"score": "f1", "model": "org/m", "idf": False, "stem": True, "dtype": None, "layer": 4},
+        unnamed=["score"],
+        abbr={"stem": "s"},
+    )
+    assert signature.format() == "metric:1.0|f1|model:org/m|idf:no|stem:yes|layer:4"
+    assert str(signature) == signature.format()
+    assert signature.format(short=True) == "metric:1.0|f1|m:org/m|idf:no|s:yes|ly:4"
+    signature.update("dtype", dtype_setting(torch.bfloat16))
+    signature.update("model", "other")
+    assert signature.format() == "metric:1.0|f1|model:other|idf:no|stem:yes|dtype:bfloat16|layer:4"
+    assert dtype_setting(torch.float32) is None
+    assert Signature(None, {"model": "m", "rev": None}).format() == "model:m"
+
 
 BASELINES = sorted((ROOT / "results" / "baselines").glob("*_seed.json"))
 
