@@ -12,10 +12,10 @@ from transformers import AutoConfig
 
 from harness.metrics.base import Metric, ScoringInput
 from harness.metrics.config import MetricsConfig
-from harness.metrics.device import metric_device, metric_dtype
-from harness.metrics.embedder import minilm_path
 from harness.metrics.metadata import HIGHER
 from harness.metrics.signature import Signature, dtype_setting
+from harness.metrics.support.device import metric_device, metric_dtype
+from harness.metrics.support.embedder import minilm_path
 from harness.models.base import ModelLoadError
 
 

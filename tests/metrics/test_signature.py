@@ -14,7 +14,8 @@ import pytest
 import sacrebleu
 import torch
 
-from conftest import ROOT, compose_config
+from harness.app.hydra_app import compose_config
+from harness.core.task import task_spec
 from harness.data.example import Example
 from harness.metrics.base import Metric, ScoringInput
 from harness.metrics.bertscore import BertScoreMetric
@@ -28,7 +29,7 @@ from harness.metrics.nli import NLIFaithfulnessMetric
 from harness.metrics.registry import build_metrics
 from harness.metrics.rouge import RougeMetric
 from harness.metrics.signature import Signature, dtype_setting
-from harness.task import task_spec
+from testkit import ROOT
 
 
 def test_signature_writes_its_info_in_order() -> None:
@@ -219,7 +220,7 @@ def test_judge_and_evaluate_signatures() -> None:
 
 def test_meta_eval_signatures() -> None:
     """The baselines meta-eval scores beside the metrics, and the code-keyed wrapper of its score cache."""
-    from harness.meta_eval.scoring import SourceBertScorePrecision, SourceRougePrecision, _CodeKeyed, code_digest
+    from harness.app.meta_eval.scoring import SourceBertScorePrecision, SourceRougePrecision, _CodeKeyed, code_digest
 
     assert SourceRougePrecision().signature() == "rouge-score-rs:0.2.1|precision|against:source|stem:porter"
     assert SourceBertScorePrecision().signature() == (
