@@ -60,7 +60,7 @@ from harness.metrics.metadata import HIGHER
 from harness.metrics.signature import Signature, dtype_setting
 from harness.metrics.support.device import metric_device, metric_dtype
 from harness.metrics.support.embedder import load_minilm
-from harness.metrics.support.word_support import FLAG_ABOVE, OutputWord, content_words, load_word_support
+from harness.metrics.support.word_support import FLAG_ABOVE, OutputWord, load_word_support, word_features
 
 # Weights of the combined features; "trigram_support" enters as the mean of squared sentence values.
 WEIGHTS: dict[str, float] = {"trigram_support": 0.5, "supported_words": 0.25, "supported_facts": 0.25}
@@ -88,6 +88,8 @@ def normalise(text: str) -> str:
 
 def split_sentences(text: str) -> list[str]:
     """Split on sentence-final punctuation, case-insensitively (outputs are often lowercased).
+    Not :func:`harness.core.sentences.split_sentences`: it moves faithfulness on FRANK dev, where this is
+    calibrated (all 10 dev rows whose summary it splits otherwise; benchmarks/text_helpers.py).
 
     Very long "sentences" (unpunctuated captions in scraped articles) are cut into pieces of at
     most ``_MAX_SENTENCE_WORDS`` words so that they fit the encoder.
@@ -314,7 +316,7 @@ class FaithfulnessScorer:
 def _output_words(source: SourceEncoding, chunk: _Embedded, best: torch.Tensor) -> list[OutputWord]:
     """The output's content words with their ``word_support`` features (``best``: each piece's best
     similarity to any source token)."""
-    return content_words(chunk.pieces, chunk.content.tolist(), best, source.has_word)
+    return word_features(chunk.pieces, chunk.content.tolist(), best, source.has_word)
 
 
 def _content_pieces(pieces: Sequence[str]) -> list[bool]:
