@@ -9,6 +9,7 @@ from typing import NoReturn
 
 from harness.app.cli.log import add_log_parser
 from harness.app.cli.results import add_parsers
+from harness.app.cli.view import add_view_parser
 from harness.core.errors import InputError, report_input_error
 
 
@@ -61,6 +62,7 @@ def build_parser() -> argparse.ArgumentParser:
     meta.set_defaults(handler=_meta_eval)
     add_parsers(commands)
     add_log_parser(commands)
+    add_view_parser(commands)
     return parser
 
 

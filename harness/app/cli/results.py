@@ -8,6 +8,7 @@ import sys
 from collections.abc import Callable
 from pathlib import Path
 from typing import Any
+from urllib.parse import urlsplit
 
 from harness.core.errors import InputError
 from harness.results.compare import compare_runs, render_markdown
@@ -79,6 +80,14 @@ def _alpha(text: str) -> float:
     if not 0 <= value < 1:
         raise argparse.ArgumentTypeError(f"{text}: expected a significance level in (0, 1), or 0 to disable")
     return value
+
+
+def _http_url(text: str) -> str:
+    """An argparse type: an http(s) address with a host (a link target in a page, never a script)."""
+    parsed = urlsplit(text)
+    if parsed.scheme not in ("http", "https") or not parsed.netloc or parsed.query or parsed.fragment:
+        raise argparse.ArgumentTypeError(f"{text!r}: expected an http(s) address such as http://127.0.0.1:8765")
+    return text
 
 
 def _include_failed_option(parser: argparse.ArgumentParser) -> None:
@@ -286,6 +295,12 @@ def add_report_parser(subparsers: argparse._SubParsersAction[argparse.ArgumentPa
     parser.add_argument(
         "--max-examples", type=_at_least(0), default=50, help="examples shown with their outputs (default %(default)s)"
     )
+    parser.add_argument(
+        "--viewer-url",
+        type=_http_url,
+        metavar="URL",
+        help="link each example to its page in `harness view` served at URL (e.g. http://127.0.0.1:8765)",
+    )
     _include_failed_option(parser)
     parser.set_defaults(handler=run_report)
     return parser
@@ -295,7 +310,8 @@ def run_report(args: argparse.Namespace) -> int:
     from harness.results.report import build_report  # matplotlib: imported only when needed
 
     output = _output_file(args.output, args.force)
-    output.write_text(build_report(load_runs(args.paths, args.include_failed), args.max_examples), encoding="utf-8")
+    runs = load_runs(args.paths, args.include_failed)
+    output.write_text(build_report(runs, args.max_examples, args.viewer_url), encoding="utf-8")
     print(f"wrote {args.output}")
     return 0
 
