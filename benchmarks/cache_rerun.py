@@ -26,8 +26,8 @@ import torch  # noqa: E402
 import transformers  # noqa: E402
 
 from _data import write_inputs  # noqa: E402
-from harness.hydra_app import compose_config  # noqa: E402
-from harness.runner import run  # noqa: E402
+from harness.app.hydra_app import compose_config  # noqa: E402
+from harness.pipeline.runner import run  # noqa: E402
 
 
 def main() -> None:

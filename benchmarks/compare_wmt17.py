@@ -4,7 +4,7 @@ Both sides run as command-line programs on the same files, with the same metrics
 (12345) and 1000 bootstrap resamples, one after the other in one process of this script; the
 result is a time ratio, harness / sacrebleu (target: <= 1). The run folders are built first (not
 timed) by the tests' run-folder writer: one translation run per system, with the same sacrebleu
-sentence statistics as the runner stores (``tests/test_compare.py::test_compare_on_runner_runs``
+sentence statistics as the runner stores (``tests/results/test_compare.py::test_compare_on_runner_runs``
 checks that), in seconds instead of the runner's minutes. The printed BLEU scores
 and p-values of both are checked equal.
 

@@ -18,8 +18,8 @@ from _data import frank_rows
 from harness.data.example import Example
 from harness.metrics.base import ScoringInput
 from harness.metrics.bertscore import BertScoreMetric
-from harness.metrics.device import metric_device
 from harness.metrics.faithfulness import FaithfulnessMetric
+from harness.metrics.support.device import metric_device
 
 
 def largest_difference(a: list[dict], b: list[dict]) -> float:

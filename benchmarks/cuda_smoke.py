@@ -18,12 +18,12 @@ from pathlib import Path
 import torch
 from omegaconf import OmegaConf
 
+from harness.core.paths import PROJECT_ROOT
+from harness.core.task import TaskSpec
 from harness.data.example import Example
 from harness.data.seed import seed_summarisation_examples
 from harness.models.config import TinyModelConfig
 from harness.models.tiny import TinySeq2SeqModel
-from harness.paths import PROJECT_ROOT
-from harness.task import TaskSpec
 
 
 def examples() -> list[Example]:

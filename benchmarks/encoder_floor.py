@@ -3,8 +3,8 @@
 
 ``auto_facts`` (relation checks) and ``faithfulness`` both need every source sentence and every
 output through MiniLM, so one pass of all-MiniLM-L6-v2 (all six layers, length-sorted batches of
-32, 256 tokens at most, as ``harness.metrics.embedder`` encodes) over the unique source sentences
-(``harness.text.split_sentences``) of FRANK validation's 149 articles and its 671 outputs is a lower
+32, 256 tokens at most, as ``harness.metrics.support.embedder`` encodes) over the unique source sentences
+(``harness.core.sentences.split_sentences``) of FRANK validation's 149 articles and its 671 outputs is a lower
 bound on the model work of any run of the default set that keeps these metrics. It is timed in
 float32 and in bfloat16, and set against the budget: 671 / (3 x the baseline's examples/s), of which
 a run also spends some on loading (the run's ``load`` stage). Wall and process CPU seconds are
@@ -32,8 +32,8 @@ import torch
 from frank_end_to_end import run_once
 
 from _data import frank_rows
-from harness.metrics.embedder import load_minilm
-from harness.text import split_sentences
+from harness.core.sentences import split_sentences
+from harness.metrics.support.embedder import load_minilm
 
 BATCH_SIZE = 32
 MAX_TOKENS = 256

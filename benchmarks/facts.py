@@ -1,4 +1,4 @@
-"""Key-fact verdicts on the labelled suite (tests/facts_suite/*.yaml): accuracy, confusion, false contradictions.
+"""Key-fact verdicts on the labelled suite (tests/facts/facts_suite/*.yaml): accuracy, confusion, false contradictions.
 
 Every case of the suite is an output written for the seed article with the expected verdict of every
 fact; the checker runs exactly as the ``facts`` metric runs it (the seed's dateline as anchor, the
@@ -27,7 +27,7 @@ from pathlib import Path
 
 REPO = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(REPO))  # this checkout's harness, even if another copy is installed
-sys.path.insert(0, str(REPO / "tests"))
+sys.path.insert(0, str(REPO / "tests" / "facts"))
 
 import yaml  # noqa: E402
 
@@ -35,8 +35,8 @@ from facts_suite import KINDS, SEED, SUITE_DIR, VERDICTS, load_cases  # noqa: E4
 from harness.facts import check_facts, load_fact_spec  # noqa: E402
 from harness.facts.clauses import SIMILARITY_LANGS, sentence_pieces  # noqa: E402
 from harness.facts.spec import ClauseFact  # noqa: E402
-from harness.metrics.embedder import sentence_similarity  # noqa: E402
 from harness.metrics.facts import KeyFactsMetric  # noqa: E402
+from harness.metrics.support.embedder import sentence_similarity  # noqa: E402
 
 
 def _accuracy_rows(title: str, rows: list[tuple[str, bool]]) -> list[str]:

@@ -2,12 +2,12 @@
 
 Runs a metric over a FRANK-format JSONL (one row per summary: ``doc_id``, ``dataset``, ``system``,
 ``article``, ``summary``, ``human_factuality``, ``frank_baselines``) and prints partial Pearson and
-Spearman correlations (see ``harness.metrics.partial_correlation``) for all rows, CNN/DM and XSum
+Spearman correlations (see ``harness.app.meta_eval.partial_correlation``) for all rows, CNN/DM and XSum
 (``bbc``), next to the published baselines computed with the same code, plus throughput.
 
 For ``faithfulness`` it also prints a cross-validated estimate: the weights of its combined features
 (``harness.metrics.faithfulness.features``) are refitted (least squares on system-residualised
-values) on a random half of the dev articles (never the holdout: ``harness.meta_eval.data``) and
+values) on a random half of the dev articles (never the holdout: ``harness.app.meta_eval.data``) and
 evaluated on the other half, both ways, over 20 random splits. The held-out figures come from
 ``harness meta-eval --split holdout``.
 
@@ -31,10 +31,10 @@ import torch
 REPO = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(REPO))  # this checkout's harness, even if another copy is installed
 
+from harness.app.meta_eval.data import FRANK, fitting_rows  # noqa: E402
+from harness.app.meta_eval.partial_correlation import partial_correlation, residualise  # noqa: E402
 from harness.data.example import Example  # noqa: E402
-from harness.meta_eval.data import FRANK, fitting_rows  # noqa: E402
 from harness.metrics.base import Metric, ScoringInput  # noqa: E402
-from harness.metrics.partial_correlation import partial_correlation, residualise  # noqa: E402
 
 SUBSETS = {"all": None, "cnndm": "cnndm", "bbc": "bbc"}
 BASELINES = ("BertScore P Art", "FactCC", "DAE", "Dep Entail", "QAGS", "FEQA", "Rouge L", "Bleu")

@@ -56,14 +56,21 @@ ROOT = Path(__file__).resolve().parents[1]
 MODULES: dict[str, tuple[str, list[str]]] = {
     "facts checker": (
         "harness/facts/checker.py",
-        ["tests/test_facts_checker.py", "tests/test_facts_run.py", "tests/test_facts_contradiction.py"],
+        [
+            "tests/facts/test_facts_checker.py",
+            "tests/facts/test_facts_run.py",
+            "tests/facts/test_facts_contradiction.py",
+        ],
     ),
-    "significance": ("harness/results/significance.py", ["tests/test_significance.py", "tests/test_compare.py"]),
-    "rouge": ("harness/metrics/rouge.py", ["tests/test_rouge.py"]),
-    "resume": ("harness/resume.py", ["tests/test_resume.py"]),
-    "score cache": ("harness/score_cache.py", ["tests/test_score_cache.py"]),
-    "faithfulness": ("harness/metrics/faithfulness.py", ["tests/test_faithfulness.py"]),
-    "gate": ("harness/results/gate.py", ["tests/test_gate.py"]),
+    "significance": (
+        "harness/results/significance.py",
+        ["tests/results/test_significance.py", "tests/results/test_compare.py"],
+    ),
+    "rouge": ("harness/metrics/rouge.py", ["tests/metrics/test_rouge.py"]),
+    "resume": ("harness/pipeline/resume.py", ["tests/pipeline/test_resume.py"]),
+    "score cache": ("harness/pipeline/score_cache.py", ["tests/pipeline/test_score_cache.py"]),
+    "faithfulness": ("harness/metrics/faithfulness.py", ["tests/metrics/test_faithfulness.py"]),
+    "gate": ("harness/results/gate.py", ["tests/results/test_gate.py"]),
 }
 
 # -x: the first failing test kills the mutant. Plain asserts and no hypothesis plugin: rewriting test
@@ -87,7 +94,7 @@ EQUIVALENT: dict[tuple[str, str, str, str], str] = {
     ("score cache", "ScoreCache._lookup", "500", "501"): "the lookup chunk only has to stay under SQLite's "
     "bound-variable limit (32766)",
     ("rouge", "RougeMetric.parallel", "True", "False"): "only lets metrics.workers use processes; results are "
-    "identical either way (tests/test_parallel_metrics.py)",
+    "identical either way (tests/metrics/test_parallel_metrics.py)",
     ("resume", "prepare", "True", "False"): "keep_failed for examples.jsonl, whose lines have no output: all "
     "are dropped and the resumed run lists them again, leaving the same file",
     ("resume", "_repair", "False", "True"): "torn=True from the start only rewrites the file with the same lines",
@@ -351,14 +358,14 @@ def _preload() -> None:
     for info in pkgutil.walk_packages(harness.__path__, "harness."):
         if not info.name.endswith("__main__"):
             importlib.import_module(info.name)
-    importlib.import_module("conftest")
+    importlib.import_module("testkit")
     gc.freeze()  # the children's garbage collections skip everything loaded so far
 
 
 def _purge() -> None:
     """Forget the project's modules (harness, conftest, test helpers): the child imports them afresh,
     the mutant among them, while third-party libraries stay loaded."""
-    tests = {p.stem for p in (ROOT / "tests").glob("*.py")}
+    tests = {p.stem for p in (ROOT / "tests").rglob("*.py")}
     for name in list(sys.modules):
         if name == "harness" or name.startswith("harness.") or name in tests:
             del sys.modules[name]

@@ -30,15 +30,15 @@ import torch  # noqa: E402
 import transformers  # noqa: E402
 
 from _data import write_inputs  # noqa: E402
+from harness.app.hydra_app import compose_config  # noqa: E402
+from harness.core.task import task_spec  # noqa: E402
 from harness.data.example import Example  # noqa: E402
 from harness.data.loading import load_examples  # noqa: E402
-from harness.generation import chunked  # noqa: E402
-from harness.hydra_app import compose_config  # noqa: E402
 from harness.models.base import Generation  # noqa: E402
 from harness.models.hf_seq2seq import HFSeq2SeqModel  # noqa: E402
 from harness.models.registry import build_model  # noqa: E402
-from harness.runner import run  # noqa: E402
-from harness.task import task_spec  # noqa: E402
+from harness.pipeline.generation import chunked  # noqa: E402
+from harness.pipeline.runner import run  # noqa: E402
 
 
 def main() -> None:

@@ -40,6 +40,7 @@ from rouge_score import rouge_scorer  # noqa: E402
 from sacrebleu.metrics import CHRF  # noqa: E402
 
 from _data import frank_rows, wmt17_outputs  # noqa: E402
+from harness.core.sentences import plain_sentences  # noqa: E402
 from harness.data.example import Example  # noqa: E402
 from harness.metrics.base import ScoringInput  # noqa: E402
 from harness.metrics.config import MetricsConfig  # noqa: E402
@@ -50,9 +51,8 @@ from harness.metrics.rouge import (  # noqa: E402
     cached_lsum_text,
     lsum_text,
 )
+from harness.pipeline.scoring import score_stream  # noqa: E402
 from harness.runfolder.folder import RunFolder  # noqa: E402
-from harness.scoring import score_stream  # noqa: E402
-from harness.text import plain_sentences  # noqa: E402
 
 
 def direct(items: list[ScoringInput]) -> dict[str, float]:

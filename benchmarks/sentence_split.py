@@ -19,10 +19,10 @@ import time
 import pysbd
 
 from _data import frank_rows
+from harness.app.hydra_app import compose_config
+from harness.core.task import task_spec
 from harness.data.example import Example
-from harness.hydra_app import compose_config
 from harness.models.registry import build_model
-from harness.task import task_spec
 
 
 def article(chars: int) -> str:

@@ -15,8 +15,8 @@ import numpy as np
 import yaml
 from sacrebleu.metrics import BLEU, CHRF, TER
 
-from conftest import WMT17
 from harness.data.example import text_hash
+from testkit import WMT17
 
 SEED = 12345
 

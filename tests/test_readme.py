@@ -3,7 +3,7 @@ as ``--cfg job`` would), and the offline ones run for real in a scratch working 
 the ``table``, ``compare``, ``check`` and ``report`` commands on their run folders.
 
 Not run here: the ``pip install`` commands (they would reinstall the environment the tests run in) and
-``python -m pytest`` itself; ``HARNESS_SCREENSHOT=... pytest tests/test_report.py`` is that test file.
+``python -m pytest`` itself; ``HARNESS_SCREENSHOT=... pytest tests/results/test_report.py`` is that test file.
 """
 
 from __future__ import annotations
@@ -21,8 +21,8 @@ from pathlib import Path
 import pytest
 from hydra.core.override_parser.overrides_parser import OverridesParser
 
-from conftest import FRANK, ROOT, read_json, requires, requires_shared
-from harness.hydra_app import compose_config
+from harness.app.hydra_app import compose_config
+from testkit import FRANK, ROOT, read_json, requires, requires_shared
 
 README = (ROOT / "README.md").read_text(encoding="utf-8")
 OFFLINE_MODELS = {
@@ -80,17 +80,10 @@ def expand_sweeps(overrides: list[str]) -> list[list[str]]:
 
 def test_the_readme_has_the_commands_this_file_checks() -> None:
     assert len(run_commands()) >= 14
-    # `merge` (the Slurm section's) runs in tests/test_merge.py and tests/test_slurm.py.
-    assert {harness_part(c)[0] for c in readme_commands() if "python -m harness" in c} == {
-        "run",
-        "table",
-        "compare",
-        "check",
-        "report",
-        "merge",
-        "log",
-        "export",
-    }  # `log` and `export` (the tracking section's) run in tests/test_tracking.py and tests/test_export.py
+    # `merge` (the Slurm section's) runs in tests/pipeline/test_merge.py and tests/pipeline/test_slurm.py;
+    # `log` and `export` (the tracking section's) in tests/results/test_tracking.py and test_export.py.
+    commands = {harness_part(c)[0] for c in readme_commands() if "python -m harness" in c}
+    assert commands == {"run", "table", "compare", "check", "report", "merge", "log", "export"}
 
 
 @pytest.mark.parametrize("command", run_commands())
@@ -111,8 +104,8 @@ SEED_COMMANDS = [c for c in run_commands() if "dataset=" not in c or "dataset=se
 def test_every_command_on_the_seed_has_its_data(command: str) -> None:
     """The seed is local, so even the commands that need the hub or a server load their examples here:
     a target language the seed has no reference translation for fails now, not on the user's machine."""
+    from harness.core.task import task_spec
     from harness.data.loading import load_examples
-    from harness.task import task_spec
 
     overrides = [a for a in harness_part(command)[1:] if a not in ("-m", "--multirun", "--cfg", "job")]
     for job in expand_sweeps(overrides):

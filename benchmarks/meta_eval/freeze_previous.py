@@ -20,13 +20,13 @@ from pathlib import Path
 REPO = Path(__file__).resolve().parents[2]
 sys.path.insert(0, str(REPO))
 
-from harness.hydra_app import compose_config  # noqa: E402
-from harness.meta_eval.data import load_rows  # noqa: E402
-from harness.meta_eval.report import DETECTORS  # noqa: E402
-from harness.meta_eval.scoring import previous_file, row_key, score_rows  # noqa: E402
+from harness.app.hydra_app import compose_config  # noqa: E402
+from harness.app.meta_eval.data import load_rows  # noqa: E402
+from harness.app.meta_eval.report import DETECTORS  # noqa: E402
+from harness.app.meta_eval.scoring import previous_file, row_key, score_rows  # noqa: E402
+from harness.core.task import task_spec  # noqa: E402
 from harness.metrics.registry import build_metrics  # noqa: E402
-from harness.score_cache import SCORE_CACHE_FILE, ScoreCache  # noqa: E402
-from harness.task import task_spec  # noqa: E402
+from harness.pipeline.score_cache import SCORE_CACHE_FILE, ScoreCache  # noqa: E402
 
 DATA = ("frank-valid.jsonl", "cliff-goyal21.jsonl")
 

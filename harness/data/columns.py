@@ -15,10 +15,10 @@ from typing import Any, overload
 import datasets
 from omegaconf import DictConfig, OmegaConf
 
+from harness.core.errors import InputError
+from harness.core.files import check_file, check_utf8, json_objects
 from harness.data.example import Example
-from harness.errors import InputError
 from harness.facts.spec import FactSpecError, parse_facts, read_fact_sidefile
-from harness.files import check_file, check_utf8, json_objects
 
 _ROW = "__harness_row__"  # a row's position in the file before where/shuffle/limit
 _FORMATS = {".jsonl": "json", ".json": "json", ".csv": "csv", ".parquet": "parquet", ".tsv": "csv"}

@@ -8,7 +8,7 @@ from typing import Any
 
 from omegaconf import MISSING
 
-from harness.schema import bounded, random_seed, register_schema
+from harness.core.schema import bounded, random_seed, register_schema
 
 
 @dataclass

@@ -19,6 +19,9 @@ from typing import Any
 
 import datasets
 
+from harness.core.paths import project_path
+from harness.core.plugins import Registry
+from harness.core.task import TaskSpec
 from harness.data.columns import (
     DatasetError,
     TableExamples,
@@ -29,9 +32,6 @@ from harness.data.columns import (
 from harness.data.example import Example
 from harness.data.seed import seed_summarisation_examples, seed_translation_examples
 from harness.data.sharding import shard_bounds
-from harness.paths import project_path
-from harness.plugins import Registry
-from harness.task import TaskSpec
 
 Examples = Collection[Example]
 

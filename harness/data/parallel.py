@@ -12,12 +12,12 @@ from typing import Any
 
 import datasets
 
+from harness.core.files import read_text
+from harness.core.paths import project_path
+from harness.core.task import TaskSpec
 from harness.data.columns import DatasetError, load_hub_table
 from harness.data.example import Example
 from harness.data.loading import Table
-from harness.files import read_text
-from harness.paths import project_path
-from harness.task import TaskSpec
 
 
 def read_lines(path: str, option: str) -> list[str]:

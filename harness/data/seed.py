@@ -10,11 +10,11 @@ from typing import Any
 
 import yaml
 
+from harness.core.sentences import split_sentences
+from harness.core.task import TaskSpec
 from harness.data.columns import DatasetError
 from harness.data.example import Example
 from harness.facts.spec import load_yaml_as_written, parse_facts
-from harness.task import TaskSpec
-from harness.text import split_sentences
 
 _DATELINE = re.compile(r"^\d{1,2} [A-Z][a-z]+ \d{4} \d{1,2}:\d{2}$")
 

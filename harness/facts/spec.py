@@ -15,10 +15,10 @@ from typing import Any, Literal
 
 import yaml
 
-from harness.errors import InputError
+from harness.core.errors import InputError
+from harness.core.files import read_text
 from harness.facts.dates import PartialDate
 from harness.facts.numbers import canonical_unit, unit_names
-from harness.files import read_text
 
 FactKind = Literal["date", "quantity", "entity", "clause"]
 KINDS: tuple[FactKind, ...] = ("date", "quantity", "entity", "clause")

@@ -22,7 +22,7 @@ score from per-example statistics. The declarations are stored with the aggregat
 
 An example that a metric (or a part of it) could not score gets no numeric value from that part and the
 reason as a string under ``<part>.error`` (``llm_judge.consistency.error``): scoring counts these, warns
-of them and fails the run for a part that scored no example (see :mod:`harness.scoring`).
+of them and fails the run for a part that scored no example (see :mod:`harness.pipeline.scoring`).
 """
 
 from __future__ import annotations

@@ -12,9 +12,9 @@ from transformers import AutoConfig
 
 from harness.metrics.base import Metric, ScoringInput
 from harness.metrics.config import MetricsConfig
-from harness.metrics.device import dtype_suffix, metric_device, metric_dtype
-from harness.metrics.embedder import minilm_path
 from harness.metrics.metadata import HIGHER
+from harness.metrics.support.device import dtype_suffix, metric_device, metric_dtype
+from harness.metrics.support.embedder import minilm_path
 from harness.models.base import ModelLoadError
 
 

@@ -34,7 +34,7 @@ from transformers import (
     BatchEncoding,
 )
 
-from harness.errors import ConfigError
+from harness.core.errors import ConfigError
 from harness.metrics.base import Metric, ScoringInput
 from harness.metrics.claim_support import (
     budget_windows,
@@ -43,9 +43,9 @@ from harness.metrics.claim_support import (
     source_sentences,
     word_count,
 )
-from harness.metrics.device import dtype_suffix
-from harness.metrics.labels import find_label_id
 from harness.metrics.metadata import HIGHER, LOWER
+from harness.metrics.support.device import dtype_suffix
+from harness.metrics.support.labels import find_label_id
 from harness.models.base import ModelLoadError
 from harness.models.pretrained import weights_hash
 

@@ -12,12 +12,12 @@ from collections.abc import Sequence
 from pathlib import Path
 from typing import Any, ClassVar
 
-from harness.errors import ConfigError
+from harness.core.errors import ConfigError
+from harness.core.versions import package_version
 from harness.metrics.base import Metric, ScoringInput
 from harness.metrics.config import MetricsConfig
 from harness.metrics.metadata import HIGHER
 from harness.models.base import ModelLoadError
-from harness.versions import package_version
 
 INSTALL = "pip install -e '.[comet]'"  # as the README says
 

@@ -10,7 +10,7 @@ from typing import Any
 
 from omegaconf import MISSING
 
-from harness.schema import bounded, bounds, random_seed, register_schema, torch_device
+from harness.core.schema import bounded, bounds, random_seed, register_schema, torch_device
 
 
 @dataclass

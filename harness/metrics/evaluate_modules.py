@@ -7,7 +7,7 @@ from collections.abc import Mapping, Sequence
 from numbers import Real
 from typing import Any
 
-from harness.errors import ConfigError
+from harness.core.errors import ConfigError
 from harness.metrics.base import Metric, ScoringInput
 from harness.metrics.metadata import KeyMeta
 

@@ -50,10 +50,10 @@ from harness.facts.spec import Fact, parse_facts
 from harness.facts.table import contradiction_rate, fact_table, recall
 from harness.metrics.base import Metric, ScoringInput
 from harness.metrics.config import MetricsConfig
-from harness.metrics.embedder import sentence_similarity
 from harness.metrics.language import detect_language
 from harness.metrics.metadata import HIGHER, LOWER
 from harness.metrics.nli import nli_model
+from harness.metrics.support.embedder import sentence_similarity
 
 
 def example_facts(example: Example) -> tuple[Fact, ...]:

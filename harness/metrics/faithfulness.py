@@ -19,7 +19,7 @@ is deliberately avoided). Six components, in 0..1:
   source date or number supports (the rule-based extractors and support test of
   ``harness.facts.auto``, so "20 June" against "19 June" counts, and "three" matches "3").
 - ``supported_words``: ``1 / (1 + k)`` where ``k`` counts the output's content words that
-  ``harness.metrics.word_support`` judges more likely unsupported than supported: a logistic
+  ``harness.metrics.support.word_support`` judges more likely unsupported than supported: a logistic
   regression over the word's best MiniLM similarities to the source, whether the source has the word,
   whether it has a digit and how many pieces it has, trained on synthetic perturbations of news
   articles (FRANK dev articles, never on human labels).
@@ -56,10 +56,10 @@ from harness.facts.auto import extract_items, source_facts
 from harness.facts.dates import PartialDate, find_dates, last_weekday
 from harness.metrics.base import Metric, ScoringInput
 from harness.metrics.config import MetricsConfig
-from harness.metrics.device import dtype_suffix, metric_device, metric_dtype
-from harness.metrics.embedder import load_minilm
 from harness.metrics.metadata import HIGHER
-from harness.metrics.word_support import FLAG_ABOVE, OutputWord, content_words, load_word_support
+from harness.metrics.support.device import dtype_suffix, metric_device, metric_dtype
+from harness.metrics.support.embedder import load_minilm
+from harness.metrics.support.word_support import FLAG_ABOVE, OutputWord, content_words, load_word_support
 
 # Weights of the combined features; "trigram_support" enters as the mean of squared sentence values.
 WEIGHTS: dict[str, float] = {"trigram_support": 0.5, "supported_words": 0.25, "supported_facts": 0.25}

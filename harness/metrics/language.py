@@ -15,7 +15,7 @@ from typing import Any, ClassVar
 from lingua import IsoCode639_1, Language, LanguageDetector, LanguageDetectorBuilder
 from sacrebleu.metrics import CHRF
 
-from harness.errors import ConfigError
+from harness.core.errors import ConfigError
 from harness.metrics.base import Metric, ScoringInput
 from harness.metrics.config import MetricsConfig
 from harness.metrics.metadata import HIGHER, LOWER

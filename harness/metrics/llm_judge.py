@@ -4,7 +4,7 @@ rubrics selected from ``configs/judge/`` (``+judge=geval``, ``+judge=[key_facts,
 
 Each score key's signature names the judge model, the rubric's prompt hash and how answers become
 numbers. Requests, tokens and cost go to ``metrics.json`` (``tables.llm_judge``) and ``run.json``
-(``metric_usage.llm_judge``); answers are cached (:mod:`harness.metrics.judges.client`).
+(``metric_usage.llm_judge``); answers are cached (:mod:`harness.metrics.support.judges.client`).
 """
 
 from __future__ import annotations
@@ -13,13 +13,13 @@ from collections.abc import Sequence
 from pathlib import Path
 from typing import Any
 
-from harness.errors import ConfigError
+from harness.core.errors import ConfigError
+from harness.core.task import TaskSpec
 from harness.metrics.base import Metric, ScoringInput
-from harness.metrics.judges.backends import build_backend
-from harness.metrics.judges.client import JUDGE_CACHE_FILE, JudgeCache, JudgeClient
-from harness.metrics.judges.rubrics import RUBRICS, Rubric
 from harness.metrics.metadata import HIGHER, LOWER
-from harness.task import TaskSpec
+from harness.metrics.support.judges.backends import build_backend
+from harness.metrics.support.judges.client import JUDGE_CACHE_FILE, JudgeCache, JudgeClient
+from harness.metrics.support.judges.rubrics import RUBRICS, Rubric
 
 
 class LLMJudgeMetric(Metric):

@@ -23,7 +23,7 @@ from typing import Any, ClassVar
 
 import numpy as np
 
-from harness.plugins import Registry
+from harness.core.plugins import Registry
 
 
 @dataclass(frozen=True)
@@ -59,7 +59,8 @@ class CorpusHook(ABC):
 
 
 CORPUS_HOOKS: Registry[type[CorpusHook]] = Registry(
-    "corpus hook (corpus_hook in metrics.json)", {"sacrebleu": "harness.metrics.sacrebleu_adapter:SacreBleuHook"}
+    "corpus hook (corpus_hook in metrics.json)",
+    {"sacrebleu": "harness.metrics.support.sacrebleu_adapter:SacreBleuHook"},
 )
 
 

@@ -18,7 +18,7 @@ from typing import Any
 import torch
 from transformers import AutoModelForSequenceClassification, AutoTokenizer
 
-from harness.errors import ConfigError
+from harness.core.errors import ConfigError
 from harness.metrics.base import Metric, ScoringInput
 from harness.metrics.checkers import (
     ClassifierChecker,
@@ -32,9 +32,9 @@ from harness.metrics.claim_support import (
     source_sentences,
 )
 from harness.metrics.config import MetricsConfig
-from harness.metrics.device import dtype_suffix, metric_device, metric_dtype
-from harness.metrics.labels import find_label_id
 from harness.metrics.metadata import HIGHER
+from harness.metrics.support.device import dtype_suffix, metric_device, metric_dtype
+from harness.metrics.support.labels import find_label_id
 from harness.models.base import ModelLoadError
 
 _ENTAILMENT_NAMES = ("entailment", "entail", "entailed", "supports", "support", "supported")

@@ -4,10 +4,10 @@ from __future__ import annotations
 
 from collections.abc import Callable
 
+from harness.core.plugins import Registry
+from harness.core.task import TaskSpec
 from harness.metrics.base import Metric
 from harness.metrics.config import MetricsConfig
-from harness.plugins import Registry
-from harness.task import TaskSpec
 
 MetricBuilder = Callable[[MetricsConfig, TaskSpec], Metric]
 _SACREBLEU = "harness.metrics.sacrebleu_metrics:build_sacrebleu_metrics"  # bleu, chrf and ter share one builder

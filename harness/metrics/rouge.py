@@ -19,10 +19,10 @@ from typing import Any
 
 import regex
 
+from harness.core.sentences import split_sentences
 from harness.metrics.base import Metric, ScoringInput
 from harness.metrics.config import MetricsConfig
 from harness.metrics.metadata import HIGHER
-from harness.text import split_sentences
 
 ROUGE_TYPES = ("rouge1", "rouge2", "rougeL", "rougeLsum")
 

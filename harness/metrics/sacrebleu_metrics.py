@@ -16,7 +16,7 @@ from typing import Any, ClassVar
 from harness.metrics.base import Metric, ScoringInput
 from harness.metrics.config import MetricsConfig
 from harness.metrics.metadata import HIGHER, KeyMeta
-from harness.metrics.sacrebleu_adapter import (
+from harness.metrics.support.sacrebleu_adapter import (
     CORPUS_METRICS,
     STATS_KEY,
     Row,

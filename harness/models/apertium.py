@@ -14,10 +14,10 @@ from typing import Any
 
 from lingua import IsoCode639_1, Language
 
+from harness.core.task import TaskSpec
 from harness.data.example import Example
 from harness.models.base import Generation, Model, ModelLoadError
 from harness.models.config import ApertiumConfig
-from harness.task import TaskSpec
 
 INSTALL_HINT = "install it with: apt-get install -y apertium apertium-eng-spa"
 

@@ -7,10 +7,10 @@ from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 from typing import Any, ClassVar, Generic, TypeVar
 
+from harness.core.errors import InputError
+from harness.core.task import TaskSpec
 from harness.data.example import Example
-from harness.errors import InputError
 from harness.models.config import ModelConfig
-from harness.task import TaskSpec
 
 C = TypeVar("C", bound=ModelConfig)
 
@@ -45,7 +45,7 @@ class Model(ABC, Generic[C]):
     ``generate`` receives a chunk of examples and returns one :class:`Generation` per example in the
     same order. A failing example yields ``Generation(output=None, error=...)``; it never raises for a
     single bad example. Construction raises :class:`ModelLoadError` if the model cannot be used.
-    ``cacheable = False`` keeps a backend's outputs out of the generation cache (:mod:`harness.cache`).
+    ``cacheable = False`` keeps a backend's outputs out of the generation cache (:mod:`harness.pipeline.cache`).
     ``cfg`` is the backend's own schema (:mod:`harness.models.config`), as composed by Hydra.
     """
 

@@ -1,7 +1,7 @@
 """The HTTP side of an OpenAI-compatible chat-completions server, shared by the ``openai_compatible``
 backend and the LLM judges: the URL, the API key (read from an environment variable, never stored),
 retries with exponential backoff on timeouts, connection errors, 429 and 5xx, and error texts that
-quote the server's answer. The key is registered with :mod:`harness.redaction` as it is read, so that
+quote the server's answer. The key is registered with :mod:`harness.core.redaction` as it is read, so that
 nothing the harness writes or prints holds it (a server may echo it, in an error or in an answer), and
 answers are redacted before they are cut to a quotable length.
 """
@@ -14,8 +14,8 @@ from typing import Any
 
 import httpx
 
+from harness.core.redaction import clip, register_secret
 from harness.models.base import ModelLoadError
-from harness.redaction import clip, register_secret
 
 RETRY_STATUS = frozenset({408, 409, 429, 500, 502, 503, 504})
 

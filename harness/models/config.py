@@ -13,8 +13,8 @@ from typing import TYPE_CHECKING, Any
 
 from omegaconf import MISSING
 
-from harness.plugins import Registry
-from harness.schema import S, bounded, random_seed, register_schema, torch_device
+from harness.core.plugins import Registry
+from harness.core.schema import S, bounded, random_seed, register_schema, torch_device
 
 if TYPE_CHECKING:
     from harness.models.base import Model

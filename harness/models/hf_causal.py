@@ -15,12 +15,12 @@ from typing import Any
 import torch
 from transformers import AutoModelForCausalLM
 
+from harness.core.task import TaskSpec
 from harness.data.example import Example
 from harness.models.base import Generation, ModelLoadError
 from harness.models.config import HFCausalConfig
 from harness.models.pretrained import PretrainedModel
 from harness.models.prompting import chat_messages, prompt_template
-from harness.task import TaskSpec
 
 # End-of-turn tokens of common chat templates; those in the vocabulary stop generation.
 END_OF_TURN = ("<|im_end|>", "<|eot_id|>", "<end_of_turn>", "<|end|>", "<|endoftext|>")

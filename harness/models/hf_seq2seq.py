@@ -11,11 +11,11 @@ import torch
 from lingua import IsoCode639_3, Language
 from transformers import AutoModelForSeq2SeqLM
 
+from harness.core.task import TaskSpec
 from harness.data.example import Example
 from harness.models.base import Generation, ModelLoadError
 from harness.models.config import HFSeq2SeqConfig
 from harness.models.pretrained import PretrainedModel, input_limit
-from harness.task import TaskSpec
 
 
 def language_pair_mismatch(cfg: HFSeq2SeqConfig, task: TaskSpec) -> str | None:

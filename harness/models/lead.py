@@ -5,10 +5,10 @@ from __future__ import annotations
 from collections.abc import Sequence
 from typing import Any
 
+from harness.core.sentences import split_sentences
 from harness.data.example import Example
 from harness.models.base import Generation, Model
 from harness.models.config import LeadConfig
-from harness.text import split_sentences
 
 
 class LeadModel(Model[LeadConfig]):

@@ -16,12 +16,12 @@ from typing import Any
 import httpx
 from omegaconf import OmegaConf
 
+from harness.core.task import TaskSpec
 from harness.data.example import Example
 from harness.models.base import Generation, Model, ModelLoadError
 from harness.models.chat_endpoint import ChatEndpoint, RequestFailed, message_content
 from harness.models.config import OpenAICompatibleConfig
 from harness.models.prompting import chat_messages, prompt_template
-from harness.task import TaskSpec
 
 
 class OpenAICompatibleModel(Model[OpenAICompatibleConfig]):

@@ -7,12 +7,12 @@ from collections.abc import Iterable, Sequence
 from pathlib import Path
 from typing import Any
 
+from harness.core.errors import InputError
+from harness.core.files import check_file, check_utf8, json_objects, read_text
+from harness.core.task import TaskSpec
 from harness.data.example import Example
-from harness.errors import InputError
-from harness.files import check_file, check_utf8, json_objects, read_text
 from harness.models.base import Generation, Model, ModelLoadError
 from harness.models.config import PredictionsConfig
-from harness.task import TaskSpec
 
 
 class PredictionsMismatch(InputError, ValueError):

@@ -9,9 +9,9 @@ from typing import Any, TypeVar
 import torch
 from transformers import AutoConfig, AutoTokenizer, PreTrainedTokenizerBase
 
+from harness.core.task import TaskSpec
 from harness.models.base import Model, ModelLoadError
 from harness.models.config import PretrainedModelConfig
-from harness.task import TaskSpec
 
 P = TypeVar("P", bound=PretrainedModelConfig)
 

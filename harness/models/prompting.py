@@ -10,8 +10,8 @@ from typing import Any
 
 from lingua import IsoCode639_1, Language
 
+from harness.core.task import TaskSpec
 from harness.models.base import ModelLoadError
-from harness.task import TaskSpec
 
 DEFAULT_PROMPTS = {
     "translate": (

@@ -4,9 +4,9 @@ from __future__ import annotations
 
 from typing import Any
 
+from harness.core.task import TaskSpec
 from harness.models.base import Model
 from harness.models.config import BACKENDS, ModelConfig
-from harness.task import TaskSpec
 
 register_backend = BACKENDS.register
 

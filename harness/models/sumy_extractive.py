@@ -13,11 +13,11 @@ from sumy.summarizers.lex_rank import LexRankSummarizer
 from sumy.summarizers.text_rank import TextRankSummarizer
 from sumy.utils import get_stop_words
 
+from harness.core.sentences import split_sentences
+from harness.core.task import TaskSpec
 from harness.data.example import Example
 from harness.models.base import Generation, Model
 from harness.models.config import SumyConfig
-from harness.task import TaskSpec
-from harness.text import split_sentences
 
 _ALGORITHMS = {"textrank": TextRankSummarizer, "lexrank": LexRankSummarizer}
 _LANGUAGES = {"en": "english", "es": "spanish", "de": "german", "fr": "french", "pl": "polish"}

@@ -41,11 +41,11 @@ from transformers import (
     T5ForConditionalGeneration,
 )
 
+from harness.core.paths import PROJECT_ROOT
+from harness.core.task import TaskSpec
 from harness.models.base import ModelLoadError
 from harness.models.config import TinyModelConfig
 from harness.models.hf_seq2seq import HFSeq2SeqModel
-from harness.paths import PROJECT_ROOT
-from harness.task import TaskSpec
 
 BUILD_VERSION = 1  # bump when the recipe changes, so cached models are rebuilt
 _SEEDS_DIR = PROJECT_ROOT / "seeds"

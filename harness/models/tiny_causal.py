@@ -6,10 +6,10 @@ from typing import cast
 
 from omegaconf import OmegaConf
 
+from harness.core.task import TaskSpec
 from harness.models.config import TinyCausalConfig
 from harness.models.hf_causal import HFCausalModel
 from harness.models.tiny import build_tiny_model
-from harness.task import TaskSpec
 
 
 class TinyCausalModel(HFCausalModel):

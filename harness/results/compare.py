@@ -16,8 +16,8 @@ from typing import Any
 
 import numpy as np
 
+from harness.core.errors import InputError
 from harness.data.example import text_hash
-from harness.errors import InputError
 from harness.results.metric_meta import corpus_hook_of, is_per_fact
 from harness.results.significance import (
     DEFAULT_AR_TRIALS,

@@ -21,7 +21,7 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
-from harness.errors import InputError
+from harness.core.errors import InputError
 from harness.results.compare import compare_metrics, example_keys
 from harness.results.metric_meta import corpus_hook_of, higher_is_better
 from harness.results.significance import DEFAULT_BOOTSTRAP_SAMPLES, DEFAULT_SEED

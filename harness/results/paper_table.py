@@ -9,7 +9,7 @@ from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from pathlib import Path
 
-from harness.errors import InputError
+from harness.core.errors import InputError
 from harness.results.compare import check_same_examples, compare_metrics
 from harness.results.metric_meta import higher_is_better
 from harness.results.significance import DEFAULT_BOOTSTRAP_SAMPLES, DEFAULT_SEED

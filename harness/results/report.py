@@ -16,6 +16,7 @@ import math
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from typing import Any
+from urllib.parse import urlencode
 
 from matplotlib.figure import Figure
 
@@ -176,8 +177,14 @@ def _output_block(run: Run, prediction: Mapping[str, Any] | None, details: dict[
     return f"<tr><th>{esc(run.model_label)}<br><small>{esc(run.label)}</small></th><td>{body}</td></tr>"
 
 
-def examples_section(runs: Sequence[Run], max_examples: int) -> str:
-    """Outputs of every run beside the source and references, per dataset."""
+def viewer_link(viewer_url: str, example_id: str) -> str:
+    """The address of an example's page in ``harness view`` served at ``viewer_url``."""
+    return f"{viewer_url.rstrip('/')}/example?{urlencode({'id': example_id})}"
+
+
+def examples_section(runs: Sequence[Run], max_examples: int, viewer_url: str | None = None) -> str:
+    """Outputs of every run beside the source and references, per dataset; each example's id links to its
+    page in the viewer at ``viewer_url`` when given."""
     by_data: dict[tuple[str, str | None], list[Run]] = {}
     for run in runs:
         by_data.setdefault((run.dataset, run.dataset_fingerprint), []).append(run)
@@ -200,8 +207,11 @@ def examples_section(runs: Sequence[Run], max_examples: int) -> str:
                 )
                 for run, by_id, details in zip(members, predictions, scores, strict=True)
             )
+            heading = esc(example["id"])
+            if viewer_url:
+                heading = f'<a href="{esc(viewer_link(viewer_url, str(example["id"])))}">{heading}</a>'
             parts.append(
-                f'<div class="example"><h4>{esc(example["id"])}</h4><table>'
+                f'<div class="example"><h4>{heading}</h4><table>'
                 f"<tr><th>source</th><td><details><summary>{esc(len(example['source']))} "
                 f'characters</summary><div class="text">{esc(example["source"])}</div>'
                 f"</details></td></tr>{references}{outputs}</table></div>"
@@ -209,8 +219,8 @@ def examples_section(runs: Sequence[Run], max_examples: int) -> str:
     return "\n".join(parts)
 
 
-def build_report(runs: Sequence[Run], max_examples: int = 50) -> str:
-    """The whole report as one HTML document."""
+def build_report(runs: Sequence[Run], max_examples: int = 50, viewer_url: str | None = None) -> str:
+    """The whole report as one HTML document (examples linked to ``viewer_url``'s pages when given)."""
     groups = group_runs(runs)
     charts = "\n".join(f"<h3>Group {i}: {esc(group.title)}</h3>{chart(group)}" for i, group in enumerate(groups, 1))
     body = (
@@ -219,6 +229,6 @@ def build_report(runs: Sequence[Run], max_examples: int = 50) -> str:
         f'<h2>Leaderboard</h2><div class="scroll">{render_html(groups)}</div>'
         f"<h2>Charts</h2>{charts}"
         f"<h2>Key facts</h2>{fact_table(runs)}"
-        f"<h2>Examples</h2>{examples_section(runs, max_examples)}"
+        f"<h2>Examples</h2>{examples_section(runs, max_examples, viewer_url)}"
     )
     return html_page(f"Evaluation report: {len(runs)} run(s)", body)

@@ -18,7 +18,7 @@ from dataclasses import dataclass, field
 from fnmatch import fnmatch
 from typing import Any
 
-from harness.errors import InputError
+from harness.core.errors import InputError
 from harness.results.compare import has_value, metric_stats
 from harness.results.metric_meta import corpus_hook_of, higher_is_better, is_per_fact
 from harness.results.significance import (

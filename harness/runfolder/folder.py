@@ -6,7 +6,7 @@ naming the folder and what it lacks.
 
 Nothing already written is overwritten: a new folder is created exclusively (with a numeric suffix if
 the name is taken), JSONL files are only appended to, and the final JSON files are written to a
-temporary name and renamed into place. Every text written is redacted first (:mod:`harness.redaction`):
+temporary name and renamed into place. Every text written is redacted first (:mod:`harness.core.redaction`):
 no piece of an API key reaches a run folder, whatever record carried it.
 
 A process writing a run holds an exclusive lock on the folder's ``.lock`` file (``fcntl.flock``, with its
@@ -30,8 +30,8 @@ from typing import Any, TextIO
 import yaml
 from omegaconf import DictConfig, OmegaConf
 
-from harness.errors import InputError
-from harness.redaction import redact
+from harness.core.errors import InputError
+from harness.core.redaction import redact
 from harness.runfolder.schema import RunInfo
 
 _UNSAFE = re.compile(r"[^A-Za-z0-9_.+-]+")

@@ -30,13 +30,13 @@ class CacheInfo(TypedDict, total=False):
     enabled: bool
     hits: int  # examples whose output came from the generation cache
     misses: int  # examples generated (and stored when they succeeded)
-    key: str  # the model key, first 16 hex digits (see harness.cache)
+    key: str  # the model key, first 16 hex digits (see harness.pipeline.cache)
     path: str
     reason: str  # why the cache was off
 
 
 class RunTimings(TypedDict):
-    stages: dict[str, float]  # wall seconds: load, generate, score, bootstrap, write (see harness.timing)
+    stages: dict[str, float]  # wall seconds: load, generate, score, bootstrap, write (see harness.pipeline.timing)
     metrics: dict[str, float]  # seconds in each metric's scoring (summed over workers when parallel)
 
 
@@ -55,8 +55,8 @@ class RunInfo(TypedDict):
     wall_seconds: float | None
     examples_per_second: float | None
     cache: CacheInfo  # generation-cache use
-    score_cache: NotRequired[CacheInfo]  # score-cache use of expensive metrics (see harness.score_cache)
-    resumed: NotRequired[list[str]]  # ISO 8601 times at which the run was resumed (see harness.resume)
+    score_cache: NotRequired[CacheInfo]  # score-cache use of expensive metrics (see harness.pipeline.score_cache)
+    resumed: NotRequired[list[str]]  # ISO 8601 times at which the run was resumed (see harness.pipeline.resume)
     merged_from: NotRequired[list[str]]  # run ids of the shard runs joined by `harness merge`
     error: NotRequired[str]  # why a failed run failed
     timings: NotRequired[RunTimings]  # where the time went; a resumed run's are this session's

@@ -1,0 +1,1 @@
+"""Entry points: the command line, Hydra's app and callbacks, tracking, meta-evaluation and the viewer."""

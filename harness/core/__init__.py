@@ -1,0 +1,1 @@
+"""What every layer may use: errors, registries, config schemas, the task, languages, sentences, files, paths."""

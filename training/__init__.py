@@ -1,0 +1,1 @@
+"""Training code for model files the harness ships (kept out of the runtime package): see each module."""
