@@ -1,5 +1,5 @@
 """Datasets: each ``configs/dataset/`` option's schema; ``dataset.loader`` names the loader in
-:data:`harness.data.loading.LOADERS` that reads it."""
+:data:`harness.data.registry.LOADERS` that reads it."""
 
 from __future__ import annotations
 
@@ -14,7 +14,7 @@ from harness.core.schema import bounded, random_seed, register_schema
 @dataclass
 class DatasetConfig:
     name: str = MISSING
-    loader: str = MISSING  # which loader in harness.data.loading builds the examples
+    loader: str = MISSING  # which loader in harness.data.registry builds the examples
     limit: int | None = bounded(None, low=1)
     shuffle: bool = False
     shuffle_seed: int = random_seed()

@@ -82,6 +82,6 @@ def build_bertscore(cfg: MetricsConfig, task: Any) -> Metric:
         cfg.bertscore.model,
         cfg.bertscore.num_layers,
         cfg.bertscore.batch_size,
-        metric_device(cfg.device),
-        metric_dtype(cfg.dtype),
+        device=metric_device(cfg.device),
+        dtype=metric_dtype(cfg.dtype),
     )

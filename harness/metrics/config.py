@@ -53,7 +53,7 @@ class NLIConfig:
     chunk_tokens: int | None = bounded(None, low=1)
     max_length: int = bounded(512, low=1)
     batch_size: int = bounded(16, low=1)
-    device: str | None = torch_device(None)  # default: metrics.device
+    device: str | None = torch_device(None)  # default (or auto): metrics.device
 
 
 @dataclass
@@ -91,7 +91,7 @@ class JudgeBackendConfig:
     name_or_path: str | None = None  # hf_causal: hub name or local folder
     revision: str | None = None
     trust_remote_code: bool = False
-    device: str = torch_device()
+    device: str = torch_device()  # a local judge's; auto: metrics.device
     dtype: str = bounded("auto", choices=("auto", "float32", "float16", "bfloat16"))
     batch_size: int = bounded(4, low=1)
     architecture: str = bounded("qwen2", choices=("qwen2", "llama"))  # tiny_causal
@@ -143,9 +143,9 @@ class MetricsConfig:
     evaluate_direction: dict[str, str] = field(default_factory=dict, metadata=bounds(choices=("higher", "lower")))
     workers: int = bounded(1, low=1)  # processes for metrics marked parallel (ROUGE, reference-free, ...)
     chunk_size: int = bounded(256, low=1)  # examples scored at a time
-    device: str = (
-        torch_device()
-    )  # model-based metrics (BERTScore, faithfulness, NLI): auto = cuda if available, else cpu
+    # every model-based metric (BERTScore, faithfulness, NLI, facts' MiniLM, COMET, a local judge; NLI and the
+    # judge may override it): auto = cuda if available, else cpu
+    device: str = torch_device()
     dtype: str = bounded(
         "float32", choices=("float32", "float16", "bfloat16")
     )  # their weights: float32, float16 or bfloat16 (named in the signatures)

@@ -38,6 +38,7 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 from datetime import datetime
+from functools import partial
 from typing import Any, ClassVar
 
 from harness.data.example import Example
@@ -53,6 +54,7 @@ from harness.metrics.config import MetricsConfig
 from harness.metrics.language import detect_language
 from harness.metrics.metadata import HIGHER, LOWER
 from harness.metrics.nli import nli_model
+from harness.metrics.support.device import metric_device
 from harness.metrics.support.embedder import sentence_similarity
 
 
@@ -103,12 +105,20 @@ class KeyFactsMetric(Metric):
         "facts.*.contradicted": LOWER,
     }
 
-    def __init__(self, lang: str | None = None, nli: NLIDecider | None = None, nli_name: str | None = None) -> None:
+    def __init__(
+        self,
+        lang: str | None = None,
+        nli: NLIDecider | None = None,
+        nli_name: str | None = None,
+        device: str = "cpu",
+    ) -> None:
         """``lang`` fixes the output language (else it is detected per output); ``nli`` decides clause
-        facts instead of the MiniLM similarity when given (``nli_name``, its signature, names it in ours)."""
+        facts instead of the MiniLM similarity when given (``nli_name``, its signature, names it in ours);
+        ``device`` is where the MiniLM runs."""
         self.lang = lang
         self.nli = nli
         self.nli_name = nli_name
+        self.device = device
 
     def signature(self) -> str:
         clauses = (
@@ -133,7 +143,7 @@ class KeyFactsMetric(Metric):
             facts,
             anchor=example_anchor(item.example),
             lang=lang,
-            similarity=sentence_similarity,
+            similarity=partial(sentence_similarity, device=self.device),
             nli=self.nli,
         )
         values: dict[str, Any] = {"facts.recall": recall(verdicts)}
@@ -210,10 +220,11 @@ class AutoFactsMetric(Metric):
 def build_facts(cfg: MetricsConfig, task: Any) -> Metric:
     """Clause facts are decided by the ``metrics.nli`` checker when one is configured (``+nli_model=...``):
     an NLI model's most probable label, a MiniCheck checker's supported or not; its signature names it."""
+    device = metric_device(cfg.device)
     if cfg.nli.name_or_path is None:
-        return KeyFactsMetric(task_target_lang(task))
+        return KeyFactsMetric(task_target_lang(task), device=device)
     checker = nli_model(cfg)
-    return KeyFactsMetric(task_target_lang(task), checker.decide, checker.signature())
+    return KeyFactsMetric(task_target_lang(task), checker.decide, checker.signature(), device)
 
 
 def build_auto_facts(cfg: MetricsConfig, task: Any) -> Metric:

@@ -35,6 +35,7 @@ class LLMJudgeMetric(Metric):
         self.client = client
         self.rubrics = rubrics
         self.logprobs = logprobs
+        self.device = client.backend.device
         identity = client.backend.identity
         self.judge = ":".join(
             [identity["type"], str(identity["model"])]
@@ -94,6 +95,6 @@ def build_llm_judge(cfg: Any, task: TaskSpec) -> Metric:
     }
     rubrics = [RUBRICS[r.kind](name, r, task, settings[r.kind]) for name, r in judge.rubrics.items()]
     cache = JudgeCache(Path(judge.cache_dir) / JUDGE_CACHE_FILE) if judge.cache and judge.cache_dir else None
-    backend = build_backend(judge.backend)
+    backend = build_backend(judge.backend, cfg.device)
     prices = (judge.backend.prompt_price_per_1m, judge.backend.completion_price_per_1m)
     return LLMJudgeMetric(JudgeClient(backend, cache, prices), rubrics, judge.backend.logprobs)

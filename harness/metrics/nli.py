@@ -33,7 +33,7 @@ from harness.metrics.claim_support import (
 )
 from harness.metrics.config import MetricsConfig
 from harness.metrics.metadata import HIGHER
-from harness.metrics.support.device import dtype_suffix, metric_device, metric_dtype
+from harness.metrics.support.device import dtype_suffix, metric_dtype, scorer_device
 from harness.metrics.support.labels import find_label_id
 from harness.models.base import ModelLoadError
 
@@ -156,7 +156,7 @@ def nli_model(cfg: MetricsConfig) -> ClaimChecker:
             "metric nli_faithfulness needs an entailment model: metrics.nli.name_or_path=<name or path> "
             "or a preset, e.g. +nli_model=deberta_v3_base_mnli or +nli_model=minicheck_flan_t5_large"
         )
-    device = metric_device(nli.device, "metrics.nli.device") if nli.device else metric_device(cfg.device)
+    device = scorer_device(cfg.device, nli.device, "metrics.nli.device")
     dtype = metric_dtype(cfg.dtype)
     if nli.kind == "nli":
         if nli.chunk_words is not None or nli.chunk_tokens is not None:

@@ -1,35 +1,16 @@
-"""Model backends: each one's config schema and where its implementation lives.
+"""Model backends' config schemas: ``/schema/model/<backend>``, which the YAML presets in ``configs/model/``
+start from. The implementations are found by the same names in :data:`harness.models.registry.MODELS`.
 
-Adding a backend takes its module, its schema here (``@backend(name, "module:Class")``) and a YAML in
-``configs/model/`` that starts from the schema. This module stays light: the implementation's module (and
-its libraries: torch, transformers, httpx, ...) is imported only when a run builds that backend.
+This module stays light (no torch, transformers or httpx): the run's config imports it.
 """
 
 from __future__ import annotations
 
-from collections.abc import Callable
 from dataclasses import dataclass
-from typing import TYPE_CHECKING, Any
 
 from omegaconf import MISSING
 
-from harness.core.plugins import Registry
-from harness.core.schema import S, bounded, random_seed, register_schema, torch_device
-
-if TYPE_CHECKING:
-    from harness.models.base import Model
-
-BACKENDS: Registry[type[Model[Any]]] = Registry("model.backend")
-
-
-def backend(name: str, implementation: str) -> Callable[[S], S]:
-    """Register a schema as ``model.backend=<name>``, built by ``implementation`` ("module:Class")."""
-
-    def decorate(schema: S) -> S:
-        BACKENDS.add(name, implementation)
-        return register_schema("model", name)(schema)
-
-    return decorate
+from harness.core.schema import bounded, random_seed, register_schema, torch_device
 
 
 @dataclass
@@ -39,14 +20,14 @@ class ModelConfig:
     batch_size: int = bounded(8, low=1)
 
 
-@backend("lead", "harness.models.lead:LeadModel")
+@register_schema("model", "lead")
 @dataclass
 class LeadConfig(ModelConfig):
     backend: str = "lead"
     k: int = bounded(3, low=1)  # sentences
 
 
-@backend("sumy", "harness.models.sumy_extractive:SumyModel")
+@register_schema("model", "sumy")
 @dataclass
 class SumyConfig(ModelConfig):
     backend: str = "sumy"
@@ -69,7 +50,7 @@ class PretrainedModelConfig(ModelConfig):
     cpu_threads: int | None = bounded(None, low=1)  # torch intra-op threads on CPU; default: torch's choice
 
 
-@backend("hf_seq2seq", "harness.models.hf_seq2seq:HFSeq2SeqModel")
+@register_schema("model", "hf_seq2seq")
 @dataclass
 class HFSeq2SeqConfig(PretrainedModelConfig):
     backend: str = "hf_seq2seq"
@@ -84,7 +65,7 @@ class HFSeq2SeqConfig(PretrainedModelConfig):
     language_pair: str | None = None
 
 
-@backend("tiny", "harness.models.tiny:TinySeq2SeqModel")
+@register_schema("model", "tiny")
 @dataclass
 class TinyModelConfig(HFSeq2SeqConfig):
     """A tiny seq2seq model built locally and loaded through the ``hf_seq2seq`` path."""
@@ -96,7 +77,7 @@ class TinyModelConfig(HFSeq2SeqConfig):
     build_seed: int = random_seed()
 
 
-@backend("hf_causal", "harness.models.hf_causal:HFCausalModel")
+@register_schema("model", "hf_causal")
 @dataclass
 class HFCausalConfig(PretrainedModelConfig):
     """A decoder-only instruction model prompted through its tokenizer's chat template."""
@@ -109,7 +90,7 @@ class HFCausalConfig(PretrainedModelConfig):
     num_beams: int = bounded(1, low=1)
 
 
-@backend("tiny_causal", "harness.models.tiny_causal:TinyCausalModel")
+@register_schema("model", "tiny_causal")
 @dataclass
 class TinyCausalConfig(HFCausalConfig):
     """A tiny decoder-only model with a chat template, built locally and loaded through ``hf_causal``."""
@@ -121,7 +102,7 @@ class TinyCausalConfig(HFCausalConfig):
     build_seed: int = random_seed()
 
 
-@backend("apertium", "harness.models.apertium:ApertiumModel")
+@register_schema("model", "apertium")
 @dataclass
 class ApertiumConfig(ModelConfig):
     backend: str = "apertium"
@@ -131,7 +112,7 @@ class ApertiumConfig(ModelConfig):
     timeout_s: float = bounded(120.0, low=0.001)
 
 
-@backend("openai_compatible", "harness.models.openai_compatible:OpenAICompatibleModel")
+@register_schema("model", "openai_compatible")
 @dataclass
 class OpenAICompatibleConfig(ModelConfig):
     """A chat-completions HTTP endpoint (vLLM, llama.cpp server, TGI, OpenAI)."""
@@ -150,7 +131,7 @@ class OpenAICompatibleConfig(ModelConfig):
     backoff_s: float = bounded(1.0, low=0)  # doubled after each failed attempt
 
 
-@backend("predictions", "harness.models.predictions:PredictionsModel")
+@register_schema("model", "predictions")
 @dataclass
 class PredictionsConfig(ModelConfig):
     backend: str = "predictions"
