@@ -42,7 +42,7 @@ from functools import partial
 from typing import Any, ClassVar
 
 from harness.data.example import Example
-from harness.facts.auto import NOVEL_WORDS_FLAG, check_auto_many, extractor_name
+from harness.facts.auto import NOVEL_WORDS_FLAG, check_auto_many, extractor_name, spacy_name
 from harness.facts.checker import check_facts
 from harness.facts.clauses import CLAUSE_THRESHOLD, KEYWORD_ONLY_SHARE, KEYWORD_WEIGHT, NLIDecider
 from harness.facts.dates import RULE_LANGS
@@ -128,7 +128,14 @@ class KeyFactsMetric(Metric):
             else f"minilm-l6-mean+{KEYWORD_WEIGHT:g}*keywords>={CLAUSE_THRESHOLD:g}(en),"
             f"keywords>={KEYWORD_ONLY_SHARE:.2f}"
         )
-        settings = {"checker": "rules-v3", "lang": self.lang or "detected", "anchor": "published", "clauses": clauses}
+        parse = f"{spacy_name() or 'none'}(en)"  # dates of reports, agents, names (harness.facts.syntax)
+        settings = {
+            "checker": "rules-v4",
+            "parse": parse,
+            "lang": self.lang or "detected",
+            "anchor": "published",
+            "clauses": clauses,
+        }
         return Signature("facts", settings).format()
 
     def score(self, batch: Sequence[ScoringInput]) -> list[dict[str, Any]]:
