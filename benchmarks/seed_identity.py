@@ -55,6 +55,15 @@ def without_identity(name: str, text: str) -> str:
     return text
 
 
+def _where(name: str, old: str, new: str) -> str:
+    """For run.json, the top-level keys whose values differ."""
+    if name != "run.json":
+        return ""
+    a, b = json.loads(old), json.loads(new)
+    keys = sorted(k for k in a.keys() | b.keys() if a.get(k) != b.get(k))
+    return " (" + ", ".join(f"{k}: {a.get(k)} -> {b.get(k)}" for k in keys) + ")"
+
+
 def differences(old: Path, new: Path) -> list[str]:
     found = []
     for name in sorted({p.name for p in old.iterdir()} | {p.name for p in new.iterdir()}):
@@ -62,8 +71,11 @@ def differences(old: Path, new: Path) -> list[str]:
         if not (a.is_file() and b.is_file()):
             found.append(f"{name}: only in {'the baseline' if a.is_file() else 'this checkout'}")
         elif a.read_bytes() != b.read_bytes():
-            same = without_identity(name, a.read_text("utf-8")) == without_identity(name, b.read_text("utf-8"))
-            found.append(f"{name}: {'same but for run identity and times' if same else 'DIFFERS'}")
+            old_text, new_text = (without_identity(name, f.read_text("utf-8")) for f in (a, b))
+            if old_text == new_text:
+                found.append(f"{name}: same but for run identity and times")
+            else:
+                found.append(f"{name}: DIFFERS{_where(name, old_text, new_text)}")
     return found
 
 
