@@ -17,6 +17,7 @@ from harness.core.versions import package_version
 from harness.metrics.base import Metric, ScoringInput
 from harness.metrics.config import MetricsConfig
 from harness.metrics.metadata import HIGHER
+from harness.metrics.signature import Signature
 from harness.metrics.support.device import metric_device
 from harness.models.base import ModelLoadError
 
@@ -43,7 +44,9 @@ class CometMetric(Metric):
             raise ModelLoadError.unloadable("metrics.comet.model", model, error) from error
 
     def signature(self) -> str:
-        return f"comet:{package_version('unbabel-comet')}|model:{self.model_name}|refs:first"
+        return Signature(
+            f"comet:{package_version('unbabel-comet')}", {"model": self.model_name, "refs": "first"}
+        ).format()
 
     def score(self, batch: Sequence[ScoringInput]) -> list[dict[str, Any]]:
         if not batch:

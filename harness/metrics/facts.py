@@ -42,7 +42,7 @@ from functools import partial
 from typing import Any, ClassVar
 
 from harness.data.example import Example
-from harness.facts.auto import NOVEL_WORDS_FLAG, check_auto_many, extractor_name
+from harness.facts.auto import NOVEL_WORDS_FLAG, check_auto_many, extractor_name, spacy_name
 from harness.facts.checker import check_facts
 from harness.facts.clauses import CLAUSE_THRESHOLD, KEYWORD_ONLY_SHARE, KEYWORD_WEIGHT, NLIDecider
 from harness.facts.dates import RULE_LANGS
@@ -54,6 +54,7 @@ from harness.metrics.config import MetricsConfig
 from harness.metrics.language import detect_language
 from harness.metrics.metadata import HIGHER, LOWER
 from harness.metrics.nli import nli_model
+from harness.metrics.signature import Signature
 from harness.metrics.support.device import metric_device
 from harness.metrics.support.embedder import sentence_similarity
 
@@ -127,7 +128,15 @@ class KeyFactsMetric(Metric):
             else f"minilm-l6-mean+{KEYWORD_WEIGHT:g}*keywords>={CLAUSE_THRESHOLD:g}(en),"
             f"keywords>={KEYWORD_ONLY_SHARE:.2f}"
         )
-        return f"facts|checker:rules-v3|lang:{self.lang or 'detected'}|anchor:published|clauses:{clauses}"
+        parse = f"{spacy_name() or 'none'}(en)"  # dates of reports, agents, names (harness.facts.syntax)
+        settings = {
+            "checker": "rules-v4",
+            "parse": parse,
+            "lang": self.lang or "detected",
+            "anchor": "published",
+            "clauses": clauses,
+        }
+        return Signature("facts", settings).format()
 
     def score(self, batch: Sequence[ScoringInput]) -> list[dict[str, Any]]:
         return [self._score_one(item) for item in batch]
@@ -178,10 +187,13 @@ class AutoFactsMetric(Metric):
         self.lang = lang
 
     def signature(self) -> str:
-        return (
-            f"auto_facts|extractor:{extractor_name(self.lang or 'en')}|lang:{self.lang or 'detected'}"
-            f"|relations:{RELATIONS_VERSION}|flag:novel>={NOVEL_WORDS_FLAG}"
-        )
+        settings = {
+            "extractor": extractor_name(self.lang or "en"),
+            "lang": self.lang or "detected",
+            "relations": RELATIONS_VERSION,
+            "flag": f"novel>={NOVEL_WORDS_FLAG}",
+        }
+        return Signature("auto_facts", settings).format()
 
     def score(self, batch: Sequence[ScoringInput]) -> list[dict[str, Any]]:
         inputs = [

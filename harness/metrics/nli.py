@@ -33,7 +33,8 @@ from harness.metrics.claim_support import (
 )
 from harness.metrics.config import MetricsConfig
 from harness.metrics.metadata import HIGHER
-from harness.metrics.support.device import dtype_suffix, metric_dtype, scorer_device
+from harness.metrics.signature import Signature, dtype_setting
+from harness.metrics.support.device import metric_dtype, scorer_device
 from harness.metrics.support.labels import find_label_id
 from harness.models.base import ModelLoadError
 
@@ -87,10 +88,16 @@ class NLIFaithfulnessMetric(Metric):
             )
 
     def signature(self) -> str:
-        return (
-            f"nli_faithfulness|summac-zs|{self.identity}|chunk:{self.chunk_sentences}sent"
-            f"|max_len:{self.max_length}|e:{self.entailment_id}|c:{self.contradiction_id}{dtype_suffix(self.dtype)}"
-        )
+        settings = {
+            "method": "summac-zs",
+            "identity": self.identity,
+            "chunk": f"{self.chunk_sentences}sent",
+            "max_len": self.max_length,
+            "e": self.entailment_id,
+            "c": self.contradiction_id,
+            "dtype": dtype_setting(self.dtype),
+        }
+        return Signature(self.name, settings, unnamed=["method", "identity"]).format()
 
     def _chunks(self, source: str) -> list[str]:
         return sentence_windows(source_sentences(source), self.chunk_sentences)

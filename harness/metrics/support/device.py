@@ -50,8 +50,3 @@ def metric_dtype(name: str) -> torch.dtype:
     if name not in DTYPES:
         raise ConfigError(f"metrics.dtype={name!r}: expected one of {', '.join(DTYPES)}")
     return DTYPES[name]
-
-
-def dtype_suffix(dtype: torch.dtype) -> str:
-    """``|dtype:<name>`` for a signature, empty for float32 (the numbers of older runs)."""
-    return "" if dtype == torch.float32 else f"|dtype:{str(dtype).removeprefix('torch.')}"
