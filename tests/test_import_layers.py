@@ -10,6 +10,7 @@ import subprocess
 import sys
 from pathlib import Path
 
+import grimp
 import pytest
 
 ROOT = Path(__file__).resolve().parents[1]
@@ -54,3 +55,24 @@ def test_an_import_against_the_layers_is_caught(tmp_path: Path, module: str, add
     with (tmp_path / module).open("a", encoding="utf-8") as source:
         source.write("\n\n" + added)
     assert lint_imports(tmp_path) == (1, broken)
+
+
+def test_no_import_cycle_even_through_annotations() -> None:
+    """The contracts leave out imports under ``TYPE_CHECKING`` (they do not run), but a circle closed by one
+    still ties two modules together (``models/base.py`` <-> ``models/config.py`` was one: issue 26)."""
+    graph = grimp.build_graph("harness", cache_dir=None)  # annotation-only imports included
+    done: set[str] = set()
+
+    def cycle_from(module: str, path: list[str]) -> list[str]:
+        """A cycle through the imports of ``module``, the last module of the import path ``path``."""
+        done.add(module)
+        for imported in sorted(graph.find_modules_directly_imported_by(module)):
+            if imported in path:
+                return [*path[path.index(imported) :], imported]
+            found = [] if imported in done else cycle_from(imported, [*path, imported])
+            if found:
+                return found
+        return []
+
+    cycles = (cycle_from(module, [module]) for module in sorted(graph.modules) if module not in done)
+    assert next((cycle for cycle in cycles if cycle), []) == []

@@ -1,7 +1,8 @@
-"""Build the examples of a run from the ``dataset`` config group; ``dataset.loader`` picks the loader.
+"""Build the examples of a run from the ``dataset`` config group; ``dataset.loader`` picks the loader
+(:data:`harness.data.registry.LOADERS`).
 
-A loader reads the whole dataset: a list of examples, or a :class:`Table` of rows whose examples are
-built after the selection. Then :func:`load_examples` selects (``where``, ``shuffle``, ``limit``) and
+A loader reads the whole dataset: a list of examples, or a :class:`~harness.data.registry.Table` of rows
+whose examples are built after the selection. Then :func:`load_examples` selects (``where``, ``shuffle``, ``limit``) and
 takes this run's shard (``num_shards``, ``shard_index``), once and the same for every loader.
 
 The result is :data:`Examples`: a sized collection that can be iterated more than once (the runner makes
@@ -13,14 +14,10 @@ from __future__ import annotations
 
 import hashlib
 import random
-from collections.abc import Callable, Collection, Iterable
-from dataclasses import dataclass
+from collections.abc import Iterable
 from typing import Any
 
-import datasets
-
 from harness.core.paths import project_path
-from harness.core.plugins import Registry
 from harness.core.task import TaskSpec
 from harness.data.columns import (
     DatasetError,
@@ -30,31 +27,9 @@ from harness.data.columns import (
     select_rows,
 )
 from harness.data.example import Example
+from harness.data.registry import LOADERS, Examples, Table
 from harness.data.seed import seed_summarisation_examples, seed_translation_examples
 from harness.data.sharding import shard_bounds
-
-Examples = Collection[Example]
-
-
-@dataclass(frozen=True)
-class Table:
-    """A dataset's rows, whose examples are built from the rows the selection keeps (so they can stream)."""
-
-    rows: datasets.Dataset
-    examples: Callable[[datasets.Dataset], Examples]
-
-
-Loader = Callable[[Any, TaskSpec], list[Example] | Table]
-LOADERS: Registry[Loader] = Registry(
-    "dataset.loader",
-    {
-        "seed": "harness.data.loading:load_seed",
-        "files": "harness.data.loading:load_files",
-        "hub": "harness.data.loading:load_hub",
-        "parallel_text": "harness.data.parallel:load_parallel_text",
-        "hub_translation": "harness.data.parallel:load_hub_translation",
-    },
-)
 
 
 def load_examples(cfg: Any, task: TaskSpec) -> Examples:

@@ -17,7 +17,7 @@ from harness.core.paths import project_path
 from harness.core.task import TaskSpec
 from harness.data.columns import DatasetError, load_hub_table
 from harness.data.example import Example
-from harness.data.loading import Table
+from harness.data.registry import Table
 
 
 def read_lines(path: str, option: str) -> list[str]:

@@ -33,7 +33,8 @@ from datetime import date
 from typing import Literal
 
 from harness.facts.dates import find_dates
-from harness.facts.lexicon import EVENT_PREPOSITIONS, RELATIVE_PRONOUNS
+from harness.facts.lexicon import COMPLEMENTIZERS, EVENT_PREPOSITIONS, RELATIVE_PRONOUNS
+from harness.facts.numbers import find_quantities
 from harness.facts.spec import ClauseFact, EntityFact, Fact
 from harness.facts.text import STOPWORDS, content_words, fold, sentence_spans, tokens
 
@@ -65,11 +66,14 @@ class Binding:
 
 
 def _evidence_cues(fact: Fact) -> list[str]:
-    """Content words of the evidence (and of a clause's statement), without dates, without names
+    """Content words of the evidence (and of a clause's statement), without dates and quantities with
+    their units ("two hours" is no word of the talks' event), without names
     (capitalised words), and for an entity without its own names."""
     evidence = fact.evidence
-    for d in reversed(find_dates(evidence, _ANY_DAY)):  # an anchor, so that "this year" is found too
-        evidence = evidence[: d.start] + evidence[d.end :]
+    values = [(d.start, d.end) for d in find_dates(evidence, _ANY_DAY)]  # an anchor: "this year" is found too
+    values += [(q.start, q.end) for q in find_quantities(evidence) if q.unit]  # "about two hours"
+    for start, end in sorted(values, reverse=True):
+        evidence = evidence[:start] + " " + evidence[end:]
     if isinstance(fact, ClauseFact):
         evidence += " " + fact.statement
     words = [
@@ -120,6 +124,13 @@ class Binder:
             for m in re.finditer(rf"(?<!\w)(?:{preps})(?!\w)", output, re.IGNORECASE)
         ]
         pronouns = "|".join(re.escape(p) for p in RELATIVE_PRONOUNS.get(lang, RELATIVE_PRONOUNS["en"]))
+        # A complementizer after an event preposition ("después de que Rusia lanzara") opens that
+        # phrase's event, no complement clause.
+        cut = "|".join([";"] + [rf"(?<!\w){re.escape(c)}(?!\w)" for c in COMPLEMENTIZERS.get(lang, ())])
+        after_prep = re.compile(rf"(?<!\w)(?:{preps})\s*$", re.IGNORECASE)
+        self.clause_cuts = [
+            m.start() for m in re.finditer(cut, output, re.IGNORECASE) if not after_prep.search(output[: m.start()])
+        ]
         self.asides: list[Span] = [
             (m.start(), m.end()) for m in re.finditer(rf",\s*(?:{pronouns})(?!\w)[^,;.]*", output, re.IGNORECASE)
         ]
@@ -139,7 +150,8 @@ class Binder:
     def region(self, span: Span, fact_id: str, scope: Scope) -> tuple[Span, list[Span]]:
         """(scope, holes) of the words that can be about the same event as the mention at ``span``.
 
-        ``sentence``: its sentence. ``clause`` (when): its clause between semicolons, less the relative
+        ``sentence``: its sentence. ``clause`` (when): its clause between semicolons and complementizers
+        ("informó el jueves de que ..."), less the relative
         clauses (", which deny any arms transfers,") and the phrases about another event ("after
         signing the pact", "tras firmar", "po podpisaniu") it is not in; inside a relative clause that
         clause alone. ``place`` (where): as ``clause``, relative clauses kept (the visit's place is the
@@ -151,7 +163,7 @@ class Binder:
             return (s_start, s_end), []
         c_start, c_end = s_start, s_end
         if scope != "agent":
-            cuts = [s_start] + [s_start + m.end() for m in re.finditer(";", self.output[s_start:s_end])] + [s_end]
+            cuts = [s_start] + [c for c in self.clause_cuts if s_start < c < s_end] + [s_end]
             c_start, c_end = next(
                 ((a, b) for a, b in zip(cuts, cuts[1:], strict=False) if a <= span[0] < b), (s_start, s_end)
             )
@@ -167,10 +179,15 @@ class Binder:
             return (inside, []) if inside[0] == span[0] else ((c_start, c_end), asides)
         if scope == "agent":
             phrases = [p for p in phrases if not self._cue_hits(fact_id, p, within=True)]
-        # A phrase right after a date is that date's event: "In 2022, after Russia launched ...".
+        # A phrase right after a date is that date's event: "In 2022, after Russia launched ..."; so is a
+        # phrase that a date closing the sentence follows: "tras la invasión de Ucrania, hace dos años."
         if scope == "clause":
+            closing = not re.search(r"\w", self.output[span[1] : s_end])
             phrases = [
-                p for p in phrases if p[0] < span[1] or not re.fullmatch(r"\W*(?:\w+\W+)?", self.output[span[1] : p[0]])
+                p
+                for p in phrases
+                if not (p[0] >= span[1] and re.fullmatch(r"\W*(?:\w+\W+)?", self.output[span[1] : p[0]]))
+                and not (closing and p[1] <= span[0] and re.fullmatch(r"\s*,\s*", self.output[p[1] : span[0]]))
             ]
         return (c_start, c_end), phrases + asides
 

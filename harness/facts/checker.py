@@ -15,12 +15,13 @@ from dataclasses import dataclass, field
 from datetime import date, datetime
 from typing import Any, Literal
 
-from harness.facts.binding import LOCATIVE, NAME, Binder, locative_names, spec_cues
+from harness.facts.binding import LOCATIVE, NAME, Binder, Binding, locative_names, same_word, spec_cues
 from harness.facts.clauses import NLIDecider, Similarity, decide_clause
 from harness.facts.dates import DateMention, find_dates
 from harness.facts.lexicon import ARTICLE_WORDS, ATTRIBUTIONS, CLAUSE_OPENERS
 from harness.facts.numbers import Quantity, dimension, find_quantities, quantities_match
 from harness.facts.spec import ClauseFact, DateFact, EntityFact, Fact, FactKind, QuantityFact
+from harness.facts.syntax import entity_words, reported_words, verb_subjects
 from harness.facts.text import STOPWORDS, content_words, find_phrase, fold, stem_match, tokens
 
 Verdict = Literal["supported", "contradicted", "absent"]
@@ -93,16 +94,20 @@ def _check_dates(
 ) -> None:
     """A weekday or "yesterday" names a day: it can only be about a fact known to the day. Facts of
     other kinds whose evidence is dated ("estimated at the end of February") claim the dates
-    closest to their own words. A date is bound by the words of its own clause (``Binder.region``), and
+    closest to their own words. A date governed by a verb of saying or publishing dates the report
+    (``harness.facts.syntax``). A date is bound by the words of its own clause (``Binder.region``), and
     a date derived for another event ("two years after the invasion") by that event's words alone.
     Of the dates of one sentence bound to one fact, one counts: a date counted from another ("signed a
     day later") rather than the one it counts from, else the one closest to the fact's words ("Kim
     greeted Putin on Wednesday, and they signed the pact on Thursday")."""
     dated = [f for f in binder.facts if not isinstance(f, DateFact | ClauseFact) and find_dates(f.evidence)]
     bound_dates: list[tuple[DateMention, DateFact, str, float]] = []
+    reported = reported_words(binder.output, lang)
     for m in mentions:
-        if _names_the_article(binder.output, m, lang):
+        if m.dateline or _names_the_article(binder.output, m, lang):
             continue
+        if not m.counted and any(m.start <= s < m.end for s, _ in reported):
+            continue  # "reported on Thursday that ...": the date of the report
         candidates = [f for f in facts if not m.anchored_day or f.value.day is not None]
         span = (m.about[0], m.end) if m.about else (m.start, m.end)  # "after": its event phrase is the region
         bound = binder.bind(span, candidates, rivals=dated, scope="clause")
@@ -258,10 +263,23 @@ def _check_parties(fact: EntityFact, binder: Binder, lang: str) -> tuple[_Eviden
     found: list[tuple[Span, str]] = []
     missing = []
     all_own: list[Span] = []
+    # The subjects of the event's own verbs ("Putin landed in Pyongyang and signed the treaty") are its
+    # agents whatever other event's words lie closer to them.
+    event_verbs = [
+        (subject, output[v[0] : v[1]])
+        for subject, v in verb_subjects(output, lang)
+        if any(same_word(fold(output[v[0] : v[1]]), c) for c in binder.event_words[fact.id])
+    ]
     for names in fact.names:
         spans = [s for s in _name_spans(output, names, lang) if not _overlaps(s, places)]
         all_own += spans
         bound = [(s, binder.bind(s, [fact], rivals=binder.other_events(fact), scope="agent")) for s in spans]
+        bound += [
+            (s, Binding(fact, f"subject of {verb!r}"))
+            for s in spans
+            for subj, verb in event_verbs
+            if _overlaps(s, [subj])
+        ]
         hit = next(((s, b.reason) for s, b in bound if b.fact is not None), None)
         if hit is None:
             missing.append(names[0])
@@ -300,6 +318,7 @@ def _check_named(fact: EntityFact, binder: Binder, lang: str) -> _Evidence:
     # source only when it is a name of some fact ("Moscow estimates").
     known = {_bare_name(form) for g in binder.facts if isinstance(g, EntityFact) for names in g.names for form in names}
     starts = {s for s, _ in binder.sentences}
+    entities = entity_words(output, lang)
     for span in _credited_sources(fact, binder, lang):
         others = []
         for n in re.finditer(NAME, output[span[0] : span[1]]):
@@ -308,6 +327,10 @@ def _check_named(fact: EntityFact, binder: Binder, lang: str) -> _Evidence:
                 output[:pos].strip() == "" or pos in starts or output[:pos].rstrip().endswith((".", "!", "?"))
             )
             lone_initial = lone_initial and " " not in n.group() and not n.group().isupper()  # "US" is a name
+            # ... and so is a word the recogniser calls a name ("Ukrainian military intelligence"), or a
+            # possessive ("Japan's defence ministry").
+            named = _overlaps((pos, pos + len(n.group())), entities) or n.group().endswith(("'s", "’s"))
+            lone_initial = lone_initial and not named
             if bare and bare not in own and not (lone_initial and bare not in known):
                 others.append(n)
         if others:

@@ -31,7 +31,7 @@ from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from typing import Literal
 
-from harness.facts.lexicon import DENIALS, NEGATORS, NOT_NEGATED, WEAKENERS
+from harness.facts.lexicon import DENIALS, NEGATORS, NOT_NEGATED, WEAKENED_ACTIONS, WEAKENERS
 from harness.facts.spec import ClauseFact
 from harness.facts.text import Token, find_phrase, sentence_spans, tokens
 
@@ -95,7 +95,7 @@ def negation_cues(text: str, lang: str, extra: Sequence[str] = ()) -> tuple[int,
     for phrase in (*DENIALS.get(lang, ()), *extra):
         for _, span in _phrase_at(toks, phrase):
             (negating if negators & {t.norm for t in tokens(phrase)} else denying).append(span)
-    for phrase in WEAKENERS.get(lang, ()):
+    for phrase in (*WEAKENERS.get(lang, ()), *WEAKENED_ACTIONS.get(lang, ())):
         for i, span in _phrase_at(toks, phrase):
             if i == 0 or toks[i - 1].norm not in negators:  # "not only" weakens nothing
                 negating.append(span)
@@ -124,19 +124,25 @@ def _merge(spans: list[Span]) -> list[Span]:
     return merged
 
 
-def keyword_share(text: str, groups: Sequence[Sequence[str]]) -> tuple[float, list[Span]]:
+def keyword_share(text: str, groups: Sequence[Sequence[str]], lang: str = "en") -> tuple[float, list[Span]]:
     """Share of keyword groups with a match in ``text``, and the matched spans.
 
     Hyphenated words match word by word ("mutual-defence" has "mutual" and "defence", and
     "military-technical" needs both words), and forms share at least five letters ("defend" is a
-    form of "defence", "supplying" none of "support")."""
+    form of "defence", "supplying" none of "support"). A weakened action ("consult each other if
+    attacked") stands for one unmatched group when another group matches: it says what the clause's
+    own action would have said."""
     if not groups:
         return 0.0, []
     text = text.replace("-", " ")  # same length: spans stay valid
     hits = [
         [h for phrase in group for h in find_phrase(text, phrase.replace("-", " "), KEYWORD_PREFIX)] for group in groups
     ]
-    return sum(bool(h) for h in hits) / len(groups), [s for h in hits for s in h]
+    matched = sum(bool(h) for h in hits)
+    toks = tokens(text)
+    if 0 < matched < len(groups) and any(_phrase_at(toks, a) for a in WEAKENED_ACTIONS.get(lang, ())):
+        matched += 1
+    return matched / len(groups), [s for h in hits for s in h]
 
 
 @dataclass(frozen=True)
@@ -160,7 +166,7 @@ def sentence_pieces(
 
     def piece(start: int, end: int) -> Piece:
         text = output[start:end]
-        share, spans = keyword_share(text, groups)
+        share, spans = keyword_share(text, groups, lang)
         sim = 0.0
         if similarity is not None:
             sim = max(similarity(text, ref) for ref in (fact.statement, fact.evidence) if ref)

@@ -17,6 +17,7 @@ from harness.facts.lexicon import (
     ARTICLE_WORDS,
     OFFSET_COUNTS,
     OFFSET_DIRECTIONS,
+    OFFSET_PREFIXES,
     OFFSET_UNITS,
     RELATIVE_DAYS,
 )
@@ -103,6 +104,8 @@ class DateMention:
     # A date derived for another event ("two years after the invasion"): the span from "after" to the
     # end of the phrase naming that event.
     about: tuple[int, int] | None = None
+    # The output's own dateline ("SEOUL, June 21 (Reuters) -"): the anchor of its relative dates, no event's.
+    dateline: bool = False
 
 
 _MONTHS: dict[str, list[tuple[str, ...]]] = {
@@ -323,6 +326,10 @@ def find_dates(
             )
             if value.is_valid():
                 found.append(DateMention(value, m.start(), m.end(), relative=value.year is None))
+    line = _dateline(text, found, lang, anchor_day)
+    if line is not None:
+        found = [d for d in found if d.end <= line.start or d.start >= line.end] + [line]
+        anchor_day = _day_of(line.value) or anchor_day
     weekday_re, weekday_index = _WEEKDAY_RE[lang]
     for m in weekday_re.finditer(text):
         weekday = weekday_index[fold(m.group())] - 1
@@ -369,13 +376,40 @@ def find_dates(
     return sorted(_counted_dates(text, filled, anchor_day, lang), key=lambda d: d.start)
 
 
+# Around a dateline: a place and a comma before the date, an agency in brackets and a dash (or a full
+# stop) after it: "SEOUL, June 21 (Reuters) -", "Moscú, 21 de junio.", "Seúl, 20 jun (EFE).-".
+_BEFORE_DATELINE = re.compile(r"\s*(?:[^\W\d][^\n\d,.;:()]{0,40},\s*)?")
+_AFTER_DATELINE = re.compile(r",?\s*(?:\([^()]{1,30}\))?\s*(?:\.?\s*[-–—]+|\.(?=\s))")
+
+
+def _dateline(text: str, found: list[DateMention], lang: str, anchor: date | None) -> DateMention | None:
+    """The output's own dateline, if it opens with one: a day of a month (abbreviated months too),
+    its year the one given, else the source's (a dateline is days from the source's own)."""
+    head = _BEFORE_DATELINE.match(text)
+    start = head.end() if head else 0
+    first = next((d for d in found if d.start == start and d.value.day is not None), None)
+    if first is not None:
+        value, end = first.value, first.end
+    else:
+        abbreviations = {forms[0][:3]: i + 1 for i, forms in enumerate(_MONTHS[lang])}
+        m = re.compile(rf"(\d{{1,2}})\s+(?:de\s+)?({'|'.join(abbreviations)})\.?(?!\w)", re.I).match(text, start)
+        if m is None:
+            return None
+        value, end = PartialDate(None, abbreviations[fold(m.group(2))], int(m.group(1))), m.end()
+    if value.day is None or not _AFTER_DATELINE.match(text, end):
+        return None
+    if value.year is None and anchor is not None:
+        value = PartialDate(anchor.year, value.month, value.day)
+    return DateMention(value, start, end, relative=False, dateline=True) if value.is_valid() else None
+
+
 def _fill_years(text: str, mentions: list[DateMention], anchor: date | None) -> list[DateMention]:
     """Give year-less month/day mentions the year of their sentence, else the dateline's."""
     out: list[DateMention] = []
     sentences = sentence_spans(text)
     for mention in mentions:
         v = mention.value
-        if v.year is not None or v.month is None:
+        if v.year is not None or v.month is None or mention.dateline:
             out.append(mention)
             continue
         sentence = next(((s, e) for s, e in sentences if s <= mention.start < e), (0, len(text)))
@@ -397,19 +431,26 @@ def _fill_years(text: str, mentions: list[DateMention], anchor: date | None) -> 
     return out
 
 
-def _offset_patterns(lang: str) -> tuple[re.Pattern[str], re.Pattern[str]]:
-    """(counted offsets: "two days later", fixed phrases: "the next day") of a language."""
+def _offset_patterns(lang: str) -> tuple[re.Pattern[str], re.Pattern[str], re.Pattern[str] | None]:
+    """(counted offsets: "two days later", fixed phrases: "the next day", counts after their direction:
+    "hace dos años") of a language."""
 
     def alt(words: object) -> str:
         return "|".join(re.escape(w) for w in sorted(words, key=len, reverse=True))  # type: ignore[call-overload]
 
+    count = rf"(?P<n>{alt(OFFSET_COUNTS[lang])}|\d+)"
     counted = re.compile(
-        rf"(?<!\w)(?:(?P<n>{alt(OFFSET_COUNTS[lang])}|\d+)\s+)?(?P<u>{alt(OFFSET_UNITS[lang])})"
-        rf"\s+(?P<dir>{alt(OFFSET_DIRECTIONS[lang])})(?!\w)",
+        rf"(?<!\w)(?:{count}\s+)?(?P<u>{alt(OFFSET_UNITS[lang])})\s+(?P<dir>{alt(OFFSET_DIRECTIONS[lang])})(?!\w)",
         re.IGNORECASE,
     )
     fixed = re.compile(rf"(?<!\w)(?:{alt(RELATIVE_DAYS[lang])})(?!\w)", re.IGNORECASE)
-    return counted, fixed
+    prefixed = None
+    if OFFSET_PREFIXES[lang]:
+        prefixed = re.compile(
+            rf"(?<!\w)(?P<dir>{alt(OFFSET_PREFIXES[lang])})\s+{count}\s+(?P<u>{alt(OFFSET_UNITS[lang])})(?!\w)",
+            re.IGNORECASE,
+        )
+    return counted, fixed, prefixed
 
 
 _OFFSET_RE = {lang: _offset_patterns(lang) for lang in _MONTHS}
@@ -433,25 +474,31 @@ def _counted_dates(text: str, found: list[DateMention], anchor: date | None, lan
     the last date before it in its sentence, else from the dateline. A date that only serves as an
     object ("the eve of 20 June") is dropped: it is no event's date.
     """
-    counted_re, fixed_re = _OFFSET_RE[lang]
+    counted_re, fixed_re, prefixed_re = _OFFSET_RE[lang]
     sentences = sentence_spans(text)
     out = list(found)
     dropped: list[DateMention] = []
     matches = [(m, 0) for m in counted_re.finditer(text)] + [(m, 1) for m in fixed_re.finditer(text)]
-    for m, is_fixed in sorted(matches, key=lambda x: x[0].start()):
+    matches += [(m, 2) for m in prefixed_re.finditer(text)] if prefixed_re else []
+    for m, form in sorted(matches, key=lambda x: x[0].start()):
         if any(d.start < m.end() and m.start() < d.end for d in out):
             continue
-        if is_fixed:
+        if form == 1:
             days, unit = RELATIVE_DAYS[lang][fold(m.group())], "day"
         else:
             count = m.group("n")
             n = int(count) if count and count.isdigit() else OFFSET_COUNTS[lang].get(fold(count or ""), 1)
             unit = OFFSET_UNITS[lang][fold(m.group("u"))]
-            days = n * OFFSET_DIRECTIONS[lang][fold(m.group("dir"))] * (7 if unit == "week" else 1)
+            directions = OFFSET_PREFIXES[lang] if form == 2 else OFFSET_DIRECTIONS[lang]
+            days = n * directions[fold(m.group("dir"))] * (7 if unit == "week" else 1)
+            if unit == "hour":  # "24 hours earlier": whole days only
+                if n % 24:
+                    continue
+                days, unit = days // 24, "day"
         sentence = next(((s, e) for s, e in sentences if s <= m.start() < e), (0, len(text)))
         rest = text[m.end() : sentence[1]]
         has_object = bool(re.match(r"\s*(?:of|de|del)?\s*\w", rest)) and (
-            is_fixed and days == -1 or not is_fixed and fold(m.group("dir")) not in _STANDALONE
+            form == 1 and days == -1 or form == 0 and fold(m.group("dir")) not in _STANDALONE
         )
         obj_end = m.end() + _OBJECT_END.search(rest).start()  # type: ignore[union-attr]
         base: DateMention | None = None
@@ -464,40 +511,52 @@ def _counted_dates(text: str, found: list[DateMention], anchor: date | None, lan
                 beside = next(
                     (d for d in out if d.end <= m.start() and re.fullmatch(r"\s*,\s*", text[d.end : m.start()])), None
                 )
-                if unit != "year" and beside is not None and (from_day := _day_of(beside.value)) is not None:
+                if unit == "day" and beside is not None and (from_day := _day_of(beside.value)) is not None:
                     # "On 18 June, a day before the signing": the date beside it dates the object's event.
                     d = from_day - timedelta(days=days)
                     value = PartialDate(d.year, d.month, d.day)
                     out.append(DateMention(value, m.start(), m.end(), True, beside.anchored_day, True, about=about))
                     dropped.append(beside)
-                if unit == "year" and anchor is not None:  # "two years after the invasion": the invasion's year
-                    ref = next(
-                        (d.value.year for d in out if d.value.year and sentence[0] <= d.start < sentence[1]), None
-                    )
-                    year = (ref or anchor.year) - days
-                    out.append(
-                        DateMention(
-                            PartialDate(year), m.start(), m.end(), True, counted=True, about=(m.start("dir"), obj_end)
-                        )
-                    )
+                if unit in ("month", "year") and anchor is not None:
+                    # "two years after the invasion", "nine months after the meeting": that event's year or month.
+                    ref = next((d.value for d in out if d.value.year and sentence[0] <= d.start < sentence[1]), None)
+                    of_event = _count_months(ref or PartialDate(anchor.year, anchor.month), -days, unit)
+                    about = (m.start("dir"), obj_end)
+                    if of_event is not None:
+                        out.append(DateMention(of_event, m.start(), m.end(), True, counted=True, about=about))
                 continue
         else:
             base = next((d for d in reversed(out) if sentence[0] <= d.start and d.end <= m.start()), None)
         if base is None and anchor is None:
             continue
+        span = (base.start, base.end) if base is not None else None
+        if unit in ("month", "year"):  # "two years ago", "nine months earlier"
+            ref = base.value if base is not None else PartialDate(anchor.year, anchor.month)  # type: ignore[union-attr]
+            counted_value = _count_months(ref, days, unit)
+            if counted_value is not None:
+                out.append(DateMention(counted_value, m.start(), m.end(), True, counted=True, anchor=span))
+            continue
         from_day = _day_of(base.value) if base is not None else anchor
-        if from_day is None or unit == "year":
+        if from_day is None:
             continue
         d = from_day + timedelta(days=days)
-        span = (base.start, base.end) if base is not None else None
         weak = base is None or base.anchored_day
         out.append(DateMention(PartialDate(d.year, d.month, d.day), m.start(), m.end(), True, weak, True, span))
     return [d for d in out if d not in dropped]
 
 
+def _count_months(ref: PartialDate, count: int, unit: str) -> PartialDate | None:
+    """``count`` months or years from ``ref``, at that unit's precision (None when ``ref`` lacks it)."""
+    if ref.year is None or unit == "month" and ref.month is None:
+        return None
+    if unit == "year":
+        return PartialDate(ref.year + count)
+    return PartialDate(*_shift_month(date(ref.year, ref.month or 1, 1), count))
+
+
 # Direction words that never take an object ("two days later", "dzień wcześniej").
 _STANDALONE = frozenset(
-    {"earlier", "later", "previously", "afterwards", "más tarde", "atrás", "wcześniej", "później", "temu"}
+    {"earlier", "later", "previously", "afterwards", "ago", "más tarde", "atrás", "wcześniej", "później", "temu"}
 )
 
 

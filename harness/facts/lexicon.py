@@ -44,6 +44,13 @@ DENIALS: dict[str, tuple[str, ...]] = {
         "scrapped",
         "abandoned",
         "dropped",
+        "declined to",
+        "declines to",
+        "stopped short of",
+        "stops short of",
+        "stopping short of",
+        "off the table",
+        "out of the question",
     ),
     "es": (
         "descarta",
@@ -70,6 +77,10 @@ DENIALS: dict[str, tuple[str, ...]] = {
         "carece",
         "omite",
         "omitió",
+        "descartada",
+        "descartado",
+        "excluida",
+        "excluido",
     ),
     "pl": (
         "wyklucza",
@@ -92,6 +103,9 @@ DENIALS: dict[str, tuple[str, ...]] = {
         "zaprzeczyły",
         "pomija",
         "pominięto",
+        "wykluczona",
+        "wykluczone",
+        "wykluczony",
     ),
 }
 # Words that weaken a clause into something it does not hold: a treaty whose parties "would only hold
@@ -102,12 +116,13 @@ WEAKENERS: dict[str, tuple[str, ...]] = {
         "only",
         "merely",
         "solely",
-        "hold talks",
-        "holding talks",
-        "consultations",
-        "consult",
-        "consider",
-        "considering",
+        "memorandum",
+        "memoranda",
+        "memorandums",
+        "intention",
+        "intentions",
+        "declaration of intent",
+        "letter of intent",
         "non-binding",
         "nonbinding",
         "symbolic",
@@ -119,10 +134,10 @@ WEAKENERS: dict[str, tuple[str, ...]] = {
         "solamente",
         "únicamente",
         "meramente",
-        "consultas",
-        "consultarse",
-        "considerar",
-        "estudiar",
+        "memorando",
+        "memorándum",
+        "intenciones",
+        "intención",
         "no vinculante",
         "simbólico",
         "simbólica",
@@ -133,11 +148,10 @@ WEAKENERS: dict[str, tuple[str, ...]] = {
         "tylko",
         "jedynie",
         "wyłącznie",
-        "konsultacje",
-        "konsultacji",
-        "konsultować",
-        "rozważyć",
-        "rozważą",
+        "memorandum",
+        "intencyjne",
+        "intencyjny",
+        "intencji",
         "niewiążąca",
         "niewiążące",
         "niewiążący",
@@ -149,6 +163,23 @@ WEAKENERS: dict[str, tuple[str, ...]] = {
         "symbolicznie",
     ),
 }
+# Weakening actions: talking, consulting or considering in place of the clause's own action ("pledge to
+# consult each other if attacked", "se comprometen a consultarse"). They weaken like ``WEAKENERS`` and,
+# standing for the action, count as one of the clause's keyword groups.
+WEAKENED_ACTIONS: dict[str, tuple[str, ...]] = {
+    "en": (
+        "hold talks",
+        "holding talks",
+        "consultations",
+        "consult",
+        "consider",
+        "considering",
+        "discuss",
+        "discussing",
+    ),
+    "es": ("consultas", "consultarse", "consultar", "considerar", "estudiar", "debatir"),
+    "pl": ("konsultacje", "konsultacji", "konsultować", "konsultowania", "rozważyć", "rozważą"),
+}
 
 
 # --- dates relative to another date (harness.facts.dates) --------------------------------------------
@@ -156,20 +187,93 @@ WEAKENERS: dict[str, tuple[str, ...]] = {
 # A count of days or weeks: the number words a relative date uses ("two days later", "dos días después",
 # "dwa dni później"); digits are read as they are.
 OFFSET_COUNTS: dict[str, dict[str, int]] = {
-    "en": {"a": 1, "an": 1, "one": 1, "two": 2, "three": 3, "four": 4, "five": 5, "six": 6, "seven": 7},
-    "es": {"un": 1, "una": 1, "dos": 2, "tres": 3, "cuatro": 4, "cinco": 5, "seis": 6, "siete": 7},
-    "pl": {"dwa": 2, "trzy": 3, "cztery": 4, "pięć": 5, "sześć": 6, "siedem": 7, "dwóch": 2, "trzech": 3},
-}
-# Day/week/year words of a counted offset -> days (years are counted apart: 365 would drift).
-OFFSET_UNITS: dict[str, dict[str, str]] = {
-    "en": {"day": "day", "days": "day", "week": "week", "weeks": "week", "year": "year", "years": "year"},
-    "es": {"día": "day", "días": "day", "semana": "week", "semanas": "week", "año": "year", "años": "year"},
+    "en": {
+        "a": 1,
+        "an": 1,
+        "one": 1,
+        "two": 2,
+        "three": 3,
+        "four": 4,
+        "five": 5,
+        "six": 6,
+        "seven": 7,
+        "eight": 8,
+        "nine": 9,
+        "ten": 10,
+        "eleven": 11,
+        "twelve": 12,
+    },
+    "es": {
+        "un": 1,
+        "una": 1,
+        "dos": 2,
+        "tres": 3,
+        "cuatro": 4,
+        "cinco": 5,
+        "seis": 6,
+        "siete": 7,
+        "ocho": 8,
+        "nueve": 9,
+        "diez": 10,
+        "once": 11,
+        "doce": 12,
+    },
     "pl": {
+        "dwa": 2,
+        "dwie": 2,
+        "trzy": 3,
+        "cztery": 4,
+        "pięć": 5,
+        "sześć": 6,
+        "siedem": 7,
+        "osiem": 8,
+        "dziewięć": 9,
+        "dziesięć": 10,
+        "jedenaście": 11,
+        "dwanaście": 12,
+        "dwóch": 2,
+        "trzech": 3,
+    },
+}
+# Hour/day/week/month/year words of a counted offset (hours count only in whole days; months and years
+# are counted apart: 30 or 365 days would drift).
+OFFSET_UNITS: dict[str, dict[str, str]] = {
+    "en": {
+        "hour": "hour",
+        "hours": "hour",
+        "day": "day",
+        "days": "day",
+        "week": "week",
+        "weeks": "week",
+        "month": "month",
+        "months": "month",
+        "year": "year",
+        "years": "year",
+    },
+    "es": {
+        "hora": "hour",
+        "horas": "hour",
+        "día": "day",
+        "días": "day",
+        "semana": "week",
+        "semanas": "week",
+        "mes": "month",
+        "meses": "month",
+        "año": "year",
+        "años": "year",
+    },
+    "pl": {
+        "godzinę": "hour",
+        "godziny": "hour",
+        "godzin": "hour",
         "dzień": "day",
         "dni": "day",
         "tydzień": "week",
         "tygodnie": "week",
         "tygodni": "week",
+        "miesiąc": "month",
+        "miesiące": "month",
+        "miesięcy": "month",
         "rok": "year",
         "lata": "year",
         "lat": "year",
@@ -178,10 +282,12 @@ OFFSET_UNITS: dict[str, dict[str, str]] = {
 # Direction words after the count: -1 earlier, +1 later. Prepositional ones ("before X", "antes de X",
 # "przed X") take the date of X when X holds one, the dateline when X is the article itself.
 OFFSET_DIRECTIONS: dict[str, dict[str, int]] = {
-    "en": {"earlier": -1, "later": 1, "before": -1, "after": 1, "previously": -1, "afterwards": 1},
+    "en": {"earlier": -1, "later": 1, "before": -1, "after": 1, "previously": -1, "afterwards": 1, "ago": -1},
     "es": {"antes": -1, "después": 1, "más tarde": 1, "atrás": -1},
     "pl": {"wcześniej": -1, "później": 1, "przed": -1, "po": 1, "temu": -1},
 }
+# Direction words before the count ("hace dos años"): they count back from the dateline.
+OFFSET_PREFIXES: dict[str, dict[str, int]] = {"en": {}, "es": {"hace": -1}, "pl": {}}
 # Fixed phrases: phrase -> offset in days from the date before them (or the dateline).
 RELATIVE_DAYS: dict[str, dict[str, int]] = {
     "en": {
@@ -242,6 +348,18 @@ EVENT_PREPOSITIONS: dict[str, tuple[str, ...]] = {
     "es": ("tras", "después de", "antes de"),
     "pl": ("po", "przed"),
 }
+
+# Words that open a complement clause ("informó el jueves de que firmaron", "poinformowała w czwartek, że
+# podpisali"): what is said is another event than the saying, so a date or place does not cross them.
+# English needs no list: its dependency parse tells the saying verb (``harness.facts.syntax``).
+COMPLEMENTIZERS: dict[str, tuple[str, ...]] = {"en": (), "es": ("que",), "pl": ("że", "iż")}
+
+# Lemmas of English verbs of saying and publishing: a date they govern dates the report ("reported on
+# Thursday that they had signed"), not the event reported (``harness.facts.syntax``).
+REPORTING_VERBS = frozenset(
+    "say report confirm announce publish release reveal disclose unveil state tell claim write broadcast air"
+    " print post declare note quote cite".split()
+)
 
 # --- who says so (harness.facts.checker) -------------------------------------------------------------
 

@@ -374,14 +374,36 @@ def _hedged_before(text: str, start: int, lang: str) -> bool:
     return any(re.search(rf"(?<!\w){re.escape(h)}\.?$", before) for h in HEDGES.get(lang, HEDGES["en"]))
 
 
+# "and a half" after a number or its unit ("two and a half hours", "an hour and a half", "dos horas y
+# media", "dwie i pół godziny"); a unit with it and no number before it is one unit ("hora y media").
+_HALF = {"en": r"and\s+a\s+half", "es": r"y\s+medi[ao]", "pl": r"i\s+pół"}
+_ONE = {"en": r"(?:an?|one)\s+", "es": r"(?:una?)\s+", "pl": r""}
+
+
+def _half_after(text: str, pos: int, lang: str) -> int | None:
+    m = re.match(rf"\s+{_HALF[lang]}(?!\w)", text[pos:], re.IGNORECASE)
+    return pos + m.end() if m else None
+
+
 def find_quantities(text: str, lang: str = "en") -> list[Quantity]:
     """Every number mention in ``text`` with its unit (if any) and hedge."""
     lang = lang if lang in SMALL_WORDS else "en"
     out: list[Quantity] = []
     for start, end, value, as_words in _number_spans(text, lang):
-        unit, unit_end = _unit_after(text, end)
+        half = _half_after(text, end, lang)  # "two and a half hours"
+        unit, unit_end = _unit_after(text, half or end)
+        if half is not None and unit is None:
+            unit_end = end
+        elif half is None and unit is not None and (after := _half_after(text, unit_end, lang)) is not None:
+            half, unit_end = after, after  # "dos horas y media"
+        value += 0.5 if half is not None and unit is not None else 0.0
         out.append(Quantity(value, unit, start, unit_end, _hedged_before(text, start, lang), as_words))
-    return out
+    units = "|".join(re.escape(f) for f in sorted(_SURFACE_TO_UNIT, key=len, reverse=True) if len(f) > 2)
+    for m in re.finditer(rf"(?<!\w)(?:{_ONE[lang]})?({units})\s+{_HALF[lang]}(?!\w)", text, re.IGNORECASE):
+        if not any(q.start < m.end() and m.start() < q.end for q in out):  # "an hour and a half"
+            unit = canonical_unit(m.group(1))
+            out.append(Quantity(1.5, unit, m.start(), m.end(), _hedged_before(text, m.start(), lang), True))
+    return sorted(out, key=lambda q: q.start)
 
 
 def quantities_match(a: float, b: float, tolerance: float = 1e-9) -> bool:

@@ -56,7 +56,8 @@ class Metric(ABC):
 
     @abstractmethod
     def signature(self) -> str:
-        """Settings the scores depend on, e.g. ``rouge|stem:yes|lsum:sent-split|max-refs``."""
+        """Settings the scores depend on, e.g. ``rouge-score-rs:0.2.1|f1|tok:rouge-score|stem:porter|...``,
+        written by a :class:`~harness.metrics.signature.Signature`."""
 
     @abstractmethod
     def score(self, batch: Sequence[ScoringInput]) -> list[dict[str, Any]]:

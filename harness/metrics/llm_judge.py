@@ -17,6 +17,7 @@ from harness.core.errors import ConfigError
 from harness.core.task import TaskSpec
 from harness.metrics.base import Metric, ScoringInput
 from harness.metrics.metadata import HIGHER, LOWER
+from harness.metrics.signature import Signature
 from harness.metrics.support.judges.backends import build_backend
 from harness.metrics.support.judges.client import JUDGE_CACHE_FILE, JudgeCache, JudgeClient
 from harness.metrics.support.judges.rubrics import RUBRICS, Rubric
@@ -35,6 +36,7 @@ class LLMJudgeMetric(Metric):
         self.client = client
         self.rubrics = rubrics
         self.logprobs = logprobs
+        self.device = client.backend.device
         identity = client.backend.identity
         self.judge = ":".join(
             [identity["type"], str(identity["model"])]
@@ -43,15 +45,19 @@ class LLMJudgeMetric(Metric):
 
     def signature(self) -> str:
         rubrics = ",".join(f"{r.name}:{r.prompt_hash}" for r in self.rubrics)
-        return f"llm_judge|judge:{self.judge}|t:{self.client.backend.cfg.temperature}|rubrics:{rubrics}"
+        settings = {"judge": self.judge, "t": self.client.backend.cfg.temperature, "rubrics": rubrics}
+        return Signature("llm_judge", settings).format()
 
     def signatures(self) -> dict[str, str]:
         signatures = {}
         for rubric in self.rubrics:
-            signature = (
-                f"{rubric.key}|judge:{self.judge}|prompt:{rubric.prompt_hash}"
-                f"|t:{self.client.backend.cfg.temperature}|{rubric.scoring()}"
-            )
+            settings = {
+                "judge": self.judge,
+                "prompt": rubric.prompt_hash,
+                "t": self.client.backend.cfg.temperature,
+                "scoring": rubric.scoring(),
+            }
+            signature = Signature(rubric.key, settings, unnamed=["scoring"]).format()
             signatures.update(dict.fromkeys(rubric.score_keys(), signature))
         return signatures
 
@@ -94,6 +100,6 @@ def build_llm_judge(cfg: Any, task: TaskSpec) -> Metric:
     }
     rubrics = [RUBRICS[r.kind](name, r, task, settings[r.kind]) for name, r in judge.rubrics.items()]
     cache = JudgeCache(Path(judge.cache_dir) / JUDGE_CACHE_FILE) if judge.cache and judge.cache_dir else None
-    backend = build_backend(judge.backend)
+    backend = build_backend(judge.backend, cfg.device)
     prices = (judge.backend.prompt_price_per_1m, judge.backend.completion_price_per_1m)
     return LLMJudgeMetric(JudgeClient(backend, cache, prices), rubrics, judge.backend.logprobs)

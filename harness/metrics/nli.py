@@ -33,7 +33,8 @@ from harness.metrics.claim_support import (
 )
 from harness.metrics.config import MetricsConfig
 from harness.metrics.metadata import HIGHER
-from harness.metrics.support.device import dtype_suffix, metric_device, metric_dtype
+from harness.metrics.signature import Signature, dtype_setting
+from harness.metrics.support.device import metric_dtype, scorer_device
 from harness.metrics.support.labels import find_label_id
 from harness.models.base import ModelLoadError
 
@@ -87,10 +88,16 @@ class NLIFaithfulnessMetric(Metric):
             )
 
     def signature(self) -> str:
-        return (
-            f"nli_faithfulness|summac-zs|{self.identity}|chunk:{self.chunk_sentences}sent"
-            f"|max_len:{self.max_length}|e:{self.entailment_id}|c:{self.contradiction_id}{dtype_suffix(self.dtype)}"
-        )
+        settings = {
+            "method": "summac-zs",
+            "identity": self.identity,
+            "chunk": f"{self.chunk_sentences}sent",
+            "max_len": self.max_length,
+            "e": self.entailment_id,
+            "c": self.contradiction_id,
+            "dtype": dtype_setting(self.dtype),
+        }
+        return Signature(self.name, settings, unnamed=["method", "identity"]).format()
 
     def _chunks(self, source: str) -> list[str]:
         return sentence_windows(source_sentences(source), self.chunk_sentences)
@@ -156,7 +163,7 @@ def nli_model(cfg: MetricsConfig) -> ClaimChecker:
             "metric nli_faithfulness needs an entailment model: metrics.nli.name_or_path=<name or path> "
             "or a preset, e.g. +nli_model=deberta_v3_base_mnli or +nli_model=minicheck_flan_t5_large"
         )
-    device = metric_device(nli.device, "metrics.nli.device") if nli.device else metric_device(cfg.device)
+    device = scorer_device(cfg.device, nli.device, "metrics.nli.device")
     dtype = metric_dtype(cfg.dtype)
     if nli.kind == "nli":
         if nli.chunk_words is not None or nli.chunk_tokens is not None:

@@ -1,4 +1,7 @@
-"""Metrics by name: ``metrics.names`` (or the task's ``default_metrics``) lists them."""
+"""Metrics by name: ``metrics.names`` (or the task's ``default_metrics``) lists them. Each entry is a lazy
+``"module:function"`` target, a builder ``(metrics config, task) -> Metric``, so a run imports only its
+own metrics' libraries; each metric's options are a node of :class:`~harness.metrics.config.MetricsConfig`.
+Code outside the package adds a metric with ``@METRICS.register(name)`` on its builder."""
 
 from __future__ import annotations
 

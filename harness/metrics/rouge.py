@@ -23,6 +23,7 @@ from harness.core.sentences import split_sentences
 from harness.metrics.base import Metric, ScoringInput
 from harness.metrics.config import MetricsConfig
 from harness.metrics.metadata import HIGHER
+from harness.metrics.signature import Signature
 
 ROUGE_TYPES = ("rouge1", "rouge2", "rougeL", "rougeLsum")
 
@@ -115,7 +116,14 @@ class RougeMetric(Metric):
         self.scorer = scorer_class(list(ROUGE_TYPES), use_stemmer=use_stemmer, tokenizer=tokenizer)
 
     def signature(self) -> str:
-        return f"{self.implementation}|f1|tok:{self.tokenizer_name}|stem:{self.stemmer}|lsum:sent-split|multi-ref:max"
+        settings = {
+            "score": "f1",
+            "tok": self.tokenizer_name,
+            "stem": self.stemmer,
+            "lsum": "sent-split",
+            "multi-ref": "max",
+        }
+        return Signature(self.implementation, settings, unnamed=["score"]).format()
 
     def score(self, batch: Sequence[ScoringInput]) -> list[dict[str, Any]]:
         return [self.score_one(item.output, item.example.references) for item in batch]

@@ -25,19 +25,20 @@ from harness.models.config import ModelConfig
 @register_schema("task", "task")
 @dataclass
 class TaskConfig:
-    name: str = bounded("summarise", choices=("summarise", "translate"))
-    source_lang: str = "en"
-    target_lang: str = "en"
+    name: str = bounded("summarise", choices=("summarise", "translate"))  # summarise or translate
+    source_lang: str = "en"  # language of the sources (ISO 639-1, e.g. en)
+    target_lang: str = "en"  # language of the outputs and references
     mode: str = bounded("sentence", choices=("sentence", "document"))  # translate only
-    default_metrics: list[str] = field(default_factory=list)
+    default_metrics: list[str] = field(default_factory=list)  # the metrics run when metrics.names is null
 
 
 @dataclass
 class RunConfig:
-    output_root: str = "results"
-    seed: int = random_seed(1234)
+    output_root: str = "results"  # run folders go under <output_root>/<day>/ (relative to the working directory)
+    seed: int = random_seed(1234)  # recorded in run.json (generation here is deterministic: greedy or beam search)
     chunk_size: int = bounded(64, low=1)  # examples handed to the model at a time
     cache: bool = True  # the generation cache shared across runs (models may opt out)
+    # generation and score caches (SQLite), shared across runs
     cache_dir: str = "${oc.env:HARNESS_CACHE,.cache/harness}"
     resume: str | None = None  # a run folder to finish, or "auto": the newest incomplete run of this config
     max_error_rate: float = bounded(0.5, low=0, high=1)  # fail the run when more examples than this fraction fail

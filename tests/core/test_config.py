@@ -12,7 +12,7 @@ from harness.app.hydra_app import CONFIG_DIR
 from harness.core.errors import ConfigError
 from harness.core.task import TaskSpec
 from harness.metrics.registry import build_metrics
-from harness.models.config import BACKENDS
+from harness.models.registry import MODELS
 from harness.pipeline.config import register_configs
 from testkit import ROOT, compose_config, harness_cli
 
@@ -95,7 +95,7 @@ def test_each_model_preset_starts_from_its_backends_schema(preset: str) -> None:
         cfg = compose(config_name="config", overrides=[f"model={preset}"])
     schema = OmegaConf.get_type(cfg.model)
     assert schema is not None and schema.__module__ == "harness.models.config"
-    assert schema.backend == cfg.model.backend and cfg.model.backend in BACKENDS.names()
+    assert schema.backend == cfg.model.backend and cfg.model.backend in MODELS.names()
 
 
 @pytest.mark.parametrize(

@@ -89,10 +89,22 @@ def test_a_name_registered_twice_is_refused() -> None:
 
 def test_every_registered_entry_resolves() -> None:
     """No entry of the project's registries names a module or object that does not exist."""
-    from harness.data.loading import LOADERS
+    from harness.data.registry import LOADERS
     from harness.metrics.registry import METRICS
-    from harness.models.registry import BACKENDS
+    from harness.models.registry import MODELS
 
-    for registry in (BACKENDS, METRICS, LOADERS):
+    for registry in (MODELS, METRICS, LOADERS):
         for name in registry.names():
             assert callable(registry.get(name)), (registry.kind, name)
+
+
+def test_each_model_schema_has_its_backend() -> None:
+    """A schema ``/schema/model/<name>`` (what ``configs/model/`` presets start from) names a backend of the
+    model registry, and each built-in backend has its schema."""
+    from hydra.core.config_store import ConfigStore
+
+    from harness.models.registry import MODELS
+
+    schemas = {name.removesuffix(".yaml") for name in ConfigStore.instance().list("schema/model")}
+    built_in = {name for name in MODELS.names() if MODELS.get(name).__module__.startswith("harness.models.")}
+    assert schemas == built_in

@@ -35,6 +35,11 @@ ANCHOR = datetime(2024, 6, 20, 7, 52)  # a Thursday
         ("pl", "1 000 ton", 1000, "tonne", False),
         ("pl", "5 tys. ton", 5000, "tonne", False),
         ("pl", "2,5 mln", 2.5e6, None, False),
+        ("en", "an hour and a half", 1.5, "hour", False),
+        ("en", "two and a half hours", 2.5, "hour", False),
+        ("es", "hora y media", 1.5, "hour", False),
+        ("es", "dos horas y media", 2.5, "hour", False),
+        ("pl", "dwie i pół godziny", 2.5, "hour", False),
     ],
 )
 def test_quantities(lang: str, text: str, value: float, unit: str | None, hedged: bool) -> None:
@@ -92,3 +97,39 @@ def test_unanchored_weekday_keeps_weekday_only() -> None:
 
 def test_may_the_verb_is_no_date() -> None:
     assert find_dates("Russia may develop cooperation.", ANCHOR) == []
+
+
+@pytest.mark.parametrize(
+    ("lang", "text", "counted", "value"),
+    [
+        ("en", "signed 24 hours before the report", "24 hours before", PartialDate(2024, 6, 19)),
+        ("en", "they met nine months earlier", "nine months earlier", PartialDate(2023, 9)),
+        ("en", "Russia invaded Ukraine two years ago", "two years ago", PartialDate(2022)),
+        ("es", "la invasión de Ucrania, hace dos años", "hace dos años", PartialDate(2022)),
+        ("pl", "podpisały pakt trzy lata temu", "trzy lata temu", PartialDate(2021)),
+    ],
+)
+def test_counted_hours_months_and_years(lang: str, text: str, counted: str, value: PartialDate) -> None:
+    (d,) = find_dates(text, ANCHOR, lang, counted=True)
+    assert (text[d.start : d.end], d.value, d.counted) == (counted, value, True)
+
+
+@pytest.mark.parametrize(
+    ("lang", "text", "line", "yesterday"),
+    [
+        ("en", "SEOUL, June 21 (Reuters) - They signed it yesterday.", "June 21", PartialDate(2024, 6, 20)),
+        ("en", "June 20, 2024 - They signed it yesterday.", "June 20, 2024", PartialDate(2024, 6, 19)),
+        ("es", "Seúl, 20 jun (EFE).- Lo firmaron ayer.", "20 jun", PartialDate(2024, 6, 19)),
+        ("es", "Moscú, 21 de junio. Lo firmaron ayer.", "21 de junio", PartialDate(2024, 6, 20)),
+        ("pl", "Moskwa, 21 czerwca – Podpisali go wczoraj.", "21 czerwca", PartialDate(2024, 6, 20)),
+    ],
+)
+def test_an_output_dateline_anchors_its_relative_dates(lang: str, text: str, line: str, yesterday: PartialDate) -> None:
+    dateline, relative = find_dates(text, ANCHOR, lang)
+    assert (text[dateline.start : dateline.end], dateline.dateline) == (line, True)
+    assert relative.value == yesterday and not relative.dateline
+
+
+def test_a_date_opening_a_sentence_is_no_dateline() -> None:
+    (d,) = find_dates("On 20 June, state media published the text.", ANCHOR)
+    assert not d.dateline

@@ -21,7 +21,7 @@ from harness.core.errors import RunFailed
 from harness.data.example import Example
 from harness.models.base import Generation
 from harness.models.lead import LeadModel
-from harness.models.registry import register_backend
+from harness.models.registry import MODELS
 from harness.pipeline.resume import ResumeError
 from harness.runfolder.folder import RunFolderError
 from testkit import ROOT, harness_cli, read_json, read_jsonl
@@ -29,7 +29,7 @@ from testkit import ROOT, harness_cli, read_json, read_jsonl
 FAILING: set[str] = set()  # ids the flaky backend fails on
 
 
-@register_backend("flaky_lead")
+@MODELS.register("flaky_lead")
 class FlakyLead(LeadModel):
     """Lead-3 that fails on the ids in :data:`FAILING`, as a remote model with timeouts would."""
 

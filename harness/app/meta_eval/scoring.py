@@ -24,6 +24,7 @@ from harness.metrics.base import Metric, ScoringInput
 from harness.metrics.bertscore import BertScoreMetric
 from harness.metrics.metadata import HIGHER
 from harness.metrics.rouge import rouge_implementation
+from harness.metrics.signature import Signature
 from harness.pipeline.score_cache import ScoreCache
 
 PACKAGE = Path(__file__).resolve().parents[2]
@@ -59,7 +60,7 @@ class _CodeKeyed(Metric):
         self.metric = metric
 
     def signature(self) -> str:
-        return f"{self.metric.signature()}|code:{code_digest()}"
+        return Signature(self.metric.signature(), {"code": code_digest()}).format()
 
     def score(self, batch: Sequence[ScoringInput]) -> list[dict[str, Any]]:
         return self.metric.score(batch)
@@ -76,7 +77,8 @@ class SourceRougePrecision(Metric):
         self.scorer = scorer_class(["rouge1", "rouge2"], use_stemmer=True)
 
     def signature(self) -> str:
-        return f"{self.implementation}|precision|against:source|stem:porter"
+        settings = {"score": "precision", "against": "source", "stem": "porter"}
+        return Signature(self.implementation, settings, unnamed=["score"]).format()
 
     def score(self, batch: Sequence[ScoringInput]) -> list[dict[str, Any]]:
         results = []
@@ -92,7 +94,7 @@ class SourceBertScorePrecision(BertScoreMetric):
     name = "source_bertscore"
 
     def signature(self) -> str:
-        return f"{super().signature()}|against:source"
+        return Signature(super().signature(), {"against": "source"}).format()
 
     def score(self, batch: Sequence[ScoringInput]) -> list[dict[str, Any]]:
         against_source = [

@@ -1,6 +1,9 @@
-"""Where the model-based metrics (BERTScore, faithfulness, NLI) run: ``metrics.device`` (``auto``: the
-GPU when torch sees one, else the CPU) and ``metrics.dtype`` (``float32``, or ``float16``/``bfloat16``
-weights, which change the numbers slightly and are named in the metrics' signatures)."""
+"""Where the model-based metrics run: ``metrics.device`` (``auto``: the GPU when torch sees one, else the
+CPU) is the one knob of every scorer with a model (BERTScore, faithfulness, NLI, the MiniLM of ``facts``,
+COMET, a local LLM judge); the NLI checker and the judge may override it with their own option
+(``metrics.nli.device``, ``metrics.llm_judge.backend.device``). ``metrics.dtype``: ``float32``, or
+``float16``/``bfloat16`` weights, which change the numbers slightly and are named in the metrics'
+signatures."""
 
 from __future__ import annotations
 
@@ -29,6 +32,14 @@ def metric_device(name: str, option: str = "metrics.device") -> str:
     return name
 
 
+def scorer_device(default: str, own: str | None = None, option: str = "") -> str:
+    """Where one model-based scorer runs: its own device option ``option`` when set (``own``; for the
+    judge's, ``auto`` counts as unset), else ``metrics.device`` (``default``), resolved by :func:`metric_device`."""
+    if own and own != "auto":
+        return metric_device(own, option)
+    return metric_device(default)
+
+
 @cache
 def _say(line: str) -> None:
     """Print ``line`` to stderr once, however many metrics fall back."""
@@ -39,8 +50,3 @@ def metric_dtype(name: str) -> torch.dtype:
     if name not in DTYPES:
         raise ConfigError(f"metrics.dtype={name!r}: expected one of {', '.join(DTYPES)}")
     return DTYPES[name]
-
-
-def dtype_suffix(dtype: torch.dtype) -> str:
-    """``|dtype:<name>`` for a signature, empty for float32 (the numbers of older runs)."""
-    return "" if dtype == torch.float32 else f"|dtype:{str(dtype).removeprefix('torch.')}"

@@ -51,13 +51,14 @@ def load_minilm(
     return tokenizer, model.to(torch.device(device), dtype).eval()
 
 
-def embed_sentences(texts: Sequence[str], batch_size: int = 32) -> np.ndarray:
-    """Mean-pooled, L2-normalised MiniLM embeddings (all-MiniLM-L6-v2's own pooling), one row per text.
+def embed_sentences(texts: Sequence[str], batch_size: int = 32, device: str = "cpu") -> np.ndarray:
+    """Mean-pooled, L2-normalised MiniLM embeddings (all-MiniLM-L6-v2's own pooling), one row per text,
+    computed on ``device`` (a resolved torch device: :func:`harness.metrics.support.device.metric_device`).
 
     Texts are batched in order of token length, so that a batch pads little (a source's sentences
     padded to its longest one took twice the compute); rows come back in the order given.
     """
-    tokenizer, model = load_minilm()
+    tokenizer, model = load_minilm(device)
     rows = np.zeros((len(texts), model.config.hidden_size), dtype=np.float32)
     if not texts:
         return rows
@@ -69,18 +70,19 @@ def embed_sentences(texts: Sequence[str], batch_size: int = 32) -> np.ndarray:
             [texts[i] for i in indices], padding=True, truncation=True, max_length=256, return_tensors="pt"
         )
         with torch.inference_mode():
-            hidden = model(**encoded).last_hidden_state
+            hidden = model(**encoded.to(model.device)).last_hidden_state
         mask = encoded["attention_mask"].unsqueeze(-1).to(hidden.dtype)
-        rows[indices] = torch.nn.functional.normalize((hidden * mask).sum(1) / mask.sum(1), dim=-1).numpy()
+        pooled = torch.nn.functional.normalize((hidden * mask).sum(1) / mask.sum(1), dim=-1)
+        rows[indices] = pooled.cpu().numpy()
     return rows
 
 
-_embedded: OrderedDict[str, np.ndarray] = OrderedDict()
+_embedded: OrderedDict[tuple[str, str], np.ndarray] = OrderedDict()  # (device, text) -> row
 
 
-def cached_embeddings(texts: Sequence[str]) -> np.ndarray:
-    """``embed_sentences`` with a per-process cache keyed by the exact text (the model and its
-    settings are fixed: all-MiniLM-L6-v2, all layers, float32, CPU, 256 tokens).
+def cached_embeddings(texts: Sequence[str], device: str = "cpu") -> np.ndarray:
+    """``embed_sentences`` with a per-process cache keyed by the device and the exact text (the model and
+    its other settings are fixed: all-MiniLM-L6-v2, all layers, float32, 256 tokens).
 
     The texts not cached yet are encoded together in one length-sorted pass, so that a caller who
     hands over many texts at once (the sentences of several sources and outputs) fills full batches;
@@ -88,24 +90,25 @@ def cached_embeddings(texts: Sequence[str]) -> np.ndarray:
     rounding of the batch it was padded in (``embed_sentences``).
     """
     if not texts:
-        return embed_sentences(texts)
-    missing = list(dict.fromkeys(t for t in texts if t not in _embedded))
-    for text, row in zip(missing, embed_sentences(missing), strict=True):
-        _embedded[text] = row
-    rows = np.stack([_embedded[text] for text in texts])
-    for text in texts:
-        _embedded.move_to_end(text)
+        return embed_sentences(texts, device=device)
+    keys = [(device, text) for text in texts]
+    missing = list(dict.fromkeys(key for key in keys if key not in _embedded))
+    for key, row in zip(missing, embed_sentences([text for _, text in missing], device=device), strict=True):
+        _embedded[key] = row
+    rows = np.stack([_embedded[key] for key in keys])
+    for key in keys:
+        _embedded.move_to_end(key)
     while len(_embedded) > EMBEDDING_CACHE_SIZE:  # evict the least recently used, after this call's look-ups
         _embedded.popitem(last=False)
     return rows
 
 
-def sentence_embedding(text: str) -> np.ndarray:
-    """The MiniLM embedding of one text, encoded once per process (the facts checker compares each
-    output sentence with several statements)."""
-    return cached_embeddings([text])[0]
+def sentence_embedding(text: str, device: str = "cpu") -> np.ndarray:
+    """The MiniLM embedding of one text, encoded once per process and device (the facts checker compares
+    each output sentence with several statements)."""
+    return cached_embeddings([text], device)[0]
 
 
-def sentence_similarity(a: str, b: str) -> float:
-    """Cosine similarity of two texts' MiniLM embeddings."""
-    return float(sentence_embedding(a) @ sentence_embedding(b))
+def sentence_similarity(a: str, b: str, device: str = "cpu") -> float:
+    """Cosine similarity of two texts' MiniLM embeddings, computed on ``device``."""
+    return float(sentence_embedding(a, device) @ sentence_embedding(b, device))

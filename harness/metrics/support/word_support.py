@@ -34,7 +34,7 @@ class OutputWord:
     features: tuple[float, ...]
 
 
-def content_words(
+def word_features(
     pieces: Sequence[str],
     content: Sequence[bool],
     similarity: torch.Tensor,

@@ -20,6 +20,7 @@ import torch
 from omegaconf import OmegaConf
 
 from harness.core.task import TaskSpec
+from harness.metrics.support.device import scorer_device
 from harness.models.base import ModelLoadError
 from harness.models.chat_endpoint import ChatEndpoint, RequestFailed, message_content
 from harness.models.config import HFCausalConfig, TinyCausalConfig
@@ -67,7 +68,10 @@ class ChatReply:
 
 
 class ChatBackend(ABC):
-    """``identity`` names the judge model (in signatures and cache keys; never the URL or the key)."""
+    """``identity`` names the judge model (in signatures and cache keys; never the URL or the key);
+    ``device`` is where a local model runs (None for a server's)."""
+
+    device: str | None = None
 
     def __init__(self, cfg: Any, identity: dict[str, Any]) -> None:
         self.cfg = cfg
@@ -146,9 +150,10 @@ def _openai_tokens(answer: dict[str, Any]) -> list[TokenChoice] | None:
 
 
 class HFChatBackend(ChatBackend):
-    """A local chat model through the ``hf_causal`` backend's loading and chat template; greedy."""
+    """A local chat model through the ``hf_causal`` backend's loading and chat template; greedy; on
+    ``device`` (resolved: :func:`harness.metrics.support.device.scorer_device`)."""
 
-    def __init__(self, cfg: Any) -> None:
+    def __init__(self, cfg: Any, device: str = "cpu") -> None:
         if cfg.temperature != 0:
             raise ModelLoadError(
                 f"metrics.llm_judge.backend.temperature={cfg.temperature}: a local judge ({cfg.type}) decodes "
@@ -158,7 +163,7 @@ class HFChatBackend(ChatBackend):
             "name": "llm_judge",
             "revision": cfg.revision,
             "trust_remote_code": cfg.trust_remote_code,
-            "device": cfg.device,
+            "device": device,
             "dtype": cfg.dtype,
             "batch_size": cfg.batch_size,
             "max_new_tokens": cfg.max_tokens,
@@ -175,6 +180,7 @@ class HFChatBackend(ChatBackend):
             named: dict[str, Any] = {**common, "name_or_path": cfg.name_or_path}
             node = OmegaConf.merge(OmegaConf.structured(HFCausalConfig), named)
             self.model = HFCausalModel(cast(HFCausalConfig, node), TaskSpec())
+        self.device = self.model.device
         identity = self.model.identity()
         super().__init__(
             cfg,
@@ -241,8 +247,9 @@ class HFChatBackend(ChatBackend):
         return TokenChoice(decode([token]), top)
 
 
-def build_backend(cfg: Any) -> ChatBackend:
-    """The backend of ``metrics.llm_judge.backend``."""
+def build_backend(cfg: Any, metrics_device: str) -> ChatBackend:
+    """The backend of ``metrics.llm_judge.backend``; a local one on its own ``device`` when set (not ``auto``),
+    else on ``metrics.device`` (``metrics_device``)."""
     if cfg.type == "openai_compatible":
         return OpenAIChatBackend(cfg)
-    return HFChatBackend(cfg)
+    return HFChatBackend(cfg, device=scorer_device(metrics_device, cfg.device, "metrics.llm_judge.backend.device"))
