@@ -33,7 +33,7 @@ CIRCUMSTANCE_LABELS: frozenset[str] = frozenset({"DATE", "TIME", "CARDINAL", "MO
 # Dependents that belong to the phrase of their head (its role is theirs).
 _PHRASE_INTERNAL: frozenset[str] = frozenset({"compound", "amod", "nmod", "poss", "flat", "nummod", "conj", "appos"})
 _ADVERBIAL: frozenset[str] = frozenset({"npadvmod", "advmod", "tmod", "advcl"})
-RELATIONS_VERSION = "lexical-gap-v2"
+RELATIONS_VERSION = "lexical-gap-v3"
 # Neighbouring source sentences that also support a word (a name resumed by a pronoun).
 CONTEXT_SENTENCES = 1
 
@@ -110,14 +110,62 @@ def _lemma(token: Any) -> str:
     return str(token.lemma_.lower())
 
 
-class SourceView:
-    """A parsed source's sentences: their spans, the word forms each states and its content lemmas."""
+class SourceLemmas:
+    """The lemmas a source word may have, read without tagging the source: the word itself and what
+    spaCy's rule lemmatizer makes of it as a noun, a verb and an adjective (its exceptions, and its
+    suffix rules, preferring results it knows as words). Tagging every source sentence was most of
+    ``auto_facts``' time; a word's possible lemmas serve the relation checks as well (FRANK dev)."""
 
-    def __init__(self, doc: Any) -> None:
+    POS: tuple[str, ...] = ("noun", "verb", "adj")
+
+    def __init__(self, lemmatizer: Any) -> None:
+        lookups = lemmatizer.lookups
+        self.tables = [
+            (
+                frozenset(lookups.get_table("lemma_index").get(pos, ())),
+                dict(lookups.get_table("lemma_exc").get(pos, {})),
+                lookups.get_table("lemma_rules").get(pos, []),
+            )
+            for pos in self.POS
+        ]
+        self.cache: dict[str, frozenset[str]] = {}
+
+    def __call__(self, word: str) -> frozenset[str]:
+        """The lowercased word and its candidate lemmas."""
+        found = self.cache.get(word)
+        if found is None:
+            found = self.cache[word] = frozenset({word, *(f for t in self.tables for f in _rule_lemmas(word, *t))})
+        return found
+
+
+def _rule_lemmas(word: str, index: Any, exceptions: Any, rules: Any) -> list[str]:
+    """spaCy's rule lemmatizer for one part of speech, on a lowercased word."""
+    known: list[str] = []
+    unknown: list[str] = []
+    for old, new in rules:
+        if word.endswith(old):
+            form = word[: len(word) - len(old)] + new
+            if form:
+                (known if form in index or not form.isalpha() else unknown).append(form)
+    known += exceptions.get(word, [])
+    return known or unknown
+
+
+def _source_content(token: Any) -> bool:
+    """A source token that may be a content word (the source is not tagged: stop words and
+    punctuation are told apart by the word alone)."""
+    return not token.is_stop and (token.is_alpha or token.like_num) and not is_placeholder(token.text)
+
+
+class SourceView:
+    """A tokenised source's sentences: their spans, the word forms each states (every word's
+    lowercase form and possible lemmas) and its content lemmas."""
+
+    def __init__(self, doc: Any, lemmas: SourceLemmas) -> None:
         sentences = list(doc.sents)
         self.spans = [(s.start_char, s.end_char) for s in sentences]
-        self.words = [{f for t in s for f in _forms(t)} for s in sentences]
-        self.lemmas = [{_lemma(t) for t in s if is_content(t)} for s in sentences]
+        self.words = [{f for t in s for f in lemmas(t.lower_)} for s in sentences]
+        self.lemmas = [{f for t in s if _source_content(t) for f in lemmas(t.lower_)} for s in sentences]
         self.all_words = set().union(*self.words) if self.words else set()
 
     def stating(self, token: Any) -> list[int]:
@@ -133,9 +181,9 @@ class SourceView:
 
 
 @lru_cache(maxsize=8)
-def source_view(doc: Any) -> SourceView:
-    """Cached per parsed source, so the summaries of one article share it."""
-    return SourceView(doc)
+def source_view(doc: Any, lemmas: SourceLemmas) -> SourceView:
+    """Cached per tokenised source, so the summaries of one article share it."""
+    return SourceView(doc, lemmas)
 
 
 def check_relations(output_doc: Any, source: SourceView) -> list[Mention]:

@@ -171,6 +171,11 @@ class KeyFactsMetric(Metric):
         return {"facts": table} if table else {}
 
 
+# v3: sources tokenised and lemmatised without tagging (relations lexical-gap-v3), outputs parsed in
+# batches, tokenised hyphens ("Saint - Germain") matched to the source's hyphenated words.
+AUTO_FACTS_VERSION = 3
+
+
 class AutoFactsMetric(Metric):
     name: ClassVar[str] = "auto_facts"
     parallel: ClassVar[bool] = True
@@ -193,7 +198,7 @@ class AutoFactsMetric(Metric):
             "relations": RELATIONS_VERSION,
             "flag": f"novel>={NOVEL_WORDS_FLAG}",
         }
-        return Signature("auto_facts", settings).format()
+        return Signature(f"auto_facts:v{AUTO_FACTS_VERSION}", settings).format()
 
     def score(self, batch: Sequence[ScoringInput]) -> list[dict[str, Any]]:
         inputs = [
