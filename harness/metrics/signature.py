@@ -14,9 +14,10 @@ pins every metric's).
 from __future__ import annotations
 
 from collections.abc import Iterable, Mapping
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
-import torch
+if TYPE_CHECKING:  # a signature is built without importing torch (ROUGE and BLEU runs never load it)
+    import torch
 
 # Short names shared by every signature, as sacrebleu's ``_abbr``; a metric may add its own.
 ABBREVIATIONS = {
@@ -74,4 +75,5 @@ class Signature:
 
 def dtype_setting(dtype: torch.dtype) -> str | None:
     """The weights' dtype as signatures name it; None (left out) for float32, as older runs have it."""
-    return None if dtype == torch.float32 else str(dtype).removeprefix("torch.")
+    name = str(dtype).removeprefix("torch.")
+    return None if name == "float32" else name

@@ -17,6 +17,7 @@ import torch
 from harness.app.hydra_app import compose_config
 from harness.core.task import task_spec
 from harness.data.example import Example
+from harness.facts.auto import spacy_name
 from harness.metrics.base import Metric, ScoringInput
 from harness.metrics.bertscore import BertScoreMetric
 from harness.metrics.checkers import ClassifierChecker, Seq2SeqChecker, model_identity
@@ -118,15 +119,17 @@ def test_other_summarisation_signatures() -> None:
         "faithfulness|v6|minilm-l6-v2:layer4|best-source-sentence|ngram:3^2|word-support:7053acbe2037:p>0.5"
         "|facts:dates,numbers|w:trigram_support:0.5+supported_words:0.25+supported_facts:0.25|dtype:float16"
     )
+    parse = f"parse:{spacy_name() or 'none'}(en)"
     assert KeyFactsMetric("de").signature() == (
-        "facts|checker:rules-v3|lang:de|anchor:published|clauses:minilm-l6-mean+1*keywords>=0.88(en),keywords>=0.50"
+        f"facts|checker:rules-v4|{parse}|lang:de|anchor:published"
+        "|clauses:minilm-l6-mean+1*keywords>=0.88(en),keywords>=0.50"
     )
     checked = KeyFactsMetric(None, nli=lambda premise, claim: "entailment", nli_name="nli_faithfulness|x|model:m")
     assert checked.signature() == (
-        "facts|checker:rules-v3|lang:detected|anchor:published|clauses:nli:nli_faithfulness|x|model:m"
+        f"facts|checker:rules-v4|{parse}|lang:detected|anchor:published|clauses:nli:nli_faithfulness|x|model:m"
     )
     assert AutoFactsMetric("de").signature() == (
-        "auto_facts|extractor:dates,numbers=rules;entities=rules:capitalised|lang:de|relations:lexical-gap-v2"
+        "auto_facts:v3|extractor:dates,numbers=rules;entities=rules:capitalised|lang:de|relations:lexical-gap-v3"
         "|flag:novel>=2"
     )
 

@@ -60,6 +60,7 @@ def test_ci_script_stops_when_apt_get_fails(tmp_path: Path) -> None:
         ("pip", f"touch {tmp_path}/reached"),
         ("ruff", f"touch {tmp_path}/reached"),
         ("mypy", f"touch {tmp_path}/reached"),
+        ("mkdocs", f"touch {tmp_path}/reached"),
         ("python3", f"touch {tmp_path}/reached"),
         ("python", f"touch {tmp_path}/reached"),
     ]:
@@ -68,16 +69,16 @@ def test_ci_script_stops_when_apt_get_fails(tmp_path: Path) -> None:
     env = {**os.environ, "PATH": f"{bin_dir}:{os.environ['PATH']}"}
     result = subprocess.run(["bash", str(ROOT / ".ci" / "run")], env=env, capture_output=True, text=True, timeout=60)
     assert result.returncode == 1
-    assert "error: apt-get could not install apertium/chromium/slurm-wlm/munge" in result.stderr
+    assert "error: apt-get could not install apertium/chromium/chromium-driver/slurm-wlm/munge" in result.stderr
     assert not (tmp_path / "reached").exists()
 
 
 def _stand_ins(bin_dir: Path, log: Path, failing: str = "") -> dict[str, str]:
-    """Stand-ins for apt-get, python3, pip, ruff, mypy and python, first on PATH, that log each call (with
+    """Stand-ins for apt-get, python3, pip, ruff, mypy, mkdocs and python, first on PATH, that log each call (with
     the virtual environment it runs in); ``failing`` exits 1. ``python3 -m venv DIR`` makes a DIR whose
     ``bin/activate`` only sets VIRTUAL_ENV, so that the stand-ins stay first on PATH."""
     bin_dir.mkdir()
-    for name in ("apt-get", "python3", "pip", "ruff", "mypy", "python"):
+    for name in ("apt-get", "python3", "pip", "ruff", "mypy", "mkdocs", "python"):
         status = 1 if name == failing else 0
         body = f'echo "{name} $*" >> {log}\necho "  in ${{VIRTUAL_ENV:-no venv}}" >> {log}\n'
         if name == "python3":
@@ -95,8 +96,9 @@ def _calls(log: Path) -> list[tuple[str, str]]:
 
 def test_ci_script_lints_and_type_checks_before_the_tests(tmp_path: Path) -> None:
     """`.ci/run` makes a fresh virtual environment (no system site-packages), installs the README's
-    `.[test]` alone and collects the tests there, then adds the lint tools and runs ruff (lint and format
-    check) and mypy before pytest, all in that environment; a lint failure stops it."""
+    `.[test]` alone and collects the tests there, then adds the lint and docs tools and runs ruff (lint and
+    format check), mypy and the strict docs build before pytest, all in that environment; a lint failure
+    stops it."""
     log = tmp_path / "calls.log"
     env = _stand_ins(tmp_path / "bin", log)
     result = subprocess.run(["bash", str(ROOT / ".ci" / "run")], env=env, capture_output=True, text=True, timeout=60)
@@ -104,15 +106,16 @@ def test_ci_script_lints_and_type_checks_before_the_tests(tmp_path: Path) -> Non
     calls = _calls(log)
     make_venv, venv = calls[0][0].split(), calls[0][0].split()[-1]
     assert make_venv[:3] == ["python3", "-m", "venv"] and len(make_venv) == 4  # no --system-site-packages
-    assert calls[1:8] == [
+    assert calls[1:9] == [
         (command, f"in {venv}")
         for command in (
             "pip install -e .[test]",
             "python -m pytest --collect-only -q",
-            "pip install -e .[test,dev]",
+            "pip install -e .[test,dev,docs]",
             "ruff check .",
             "ruff format --check .",
             "mypy harness",
+            f"mkdocs build --strict --site-dir {Path(venv).parent / 'site'}",
             "python -m pytest",
         )
     ]
