@@ -15,10 +15,9 @@ complementizers, see ``lexicon``).
 
 from __future__ import annotations
 
-from functools import lru_cache
 from typing import Any
 
-from harness.facts.auto import load_spacy
+from harness.facts.auto import load_spacy, parse
 from harness.facts.lexicon import REPORTING_VERBS
 
 Span = tuple[int, int]
@@ -37,10 +36,9 @@ def _span(tok: Any) -> Span:
     return tok.idx, tok.idx + len(tok.text)
 
 
-@lru_cache(maxsize=64)
 def _parse(output: str, lang: str) -> Any | None:
-    nlp = load_spacy() if lang == "en" else None
-    return nlp(output) if nlp is not None else None
+    """The output's English parse, shared with ``auto_facts`` (``auto.parse`` caches a chunk's outputs)."""
+    return parse(output) if lang == "en" and load_spacy() is not None else None
 
 
 def reported_words(output: str, lang: str) -> tuple[Span, ...]:
